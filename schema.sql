@@ -1,0 +1,755 @@
+-- impex schema: the single source of truth for every table.
+--
+-- Table and column names mirror Intershop Order Management (IOM): double-quoted camelCase.
+-- SQLite table names are case-insensitive; IOM's schema prefixes (oms., customer.) are
+-- stripped by `impex sql`, so all tables live in one namespace.
+--
+-- Conventions
+--   * ids are INTEGER PRIMARY KEY; sequences ("X_id_seq") are emulated by impex (see
+--     "impexSequence") and start at 10000 like IOM's.
+--   * booleans are INTEGER 0/1 (TRUE/FALSE in scripts).
+--   * timestamps are TEXT 'YYYY-MM-DD HH:MM:SS.SSS' in UTC (now(), current_timestamp and
+--     every column default produce this format).
+--   * money is INTEGER minor units where the file formats use minor units.
+--
+-- This file is idempotent (IF NOT EXISTS everywhere): `impex init` runs it on new and old
+-- databases alike; column changes to existing tables are explicit steps in src/db/migrate.rs.
+
+-- ===================================================================================
+-- impex bookkeeping
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "impexSequence" (
+    "name"  TEXT PRIMARY KEY,          -- e.g. ShopDO_id_seq
+    "value" INTEGER NOT NULL           -- last value handed out by nextval()
+);
+
+-- ===================================================================================
+-- Reference data (*DefDO): loaded by `impex init` from seed/reference.sql
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "DocumentFormatDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "DocumentTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "TransmissionTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "ExecutionBeanDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "ExecutionBeanKeyDefDO" (
+    "id"                  INTEGER PRIMARY KEY,
+    "executionBeanDefRef" INTEGER NOT NULL REFERENCES "ExecutionBeanDefDO"("id"),
+    "parameterKey"        TEXT NOT NULL,
+    "description"         TEXT,
+    UNIQUE ("executionBeanDefRef", "parameterKey")
+);
+
+CREATE TABLE IF NOT EXISTS "DecisionBeanDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "MergeTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "JobDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "TransformerBeanDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "TransformerProcessParameterKeyDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "PaymentDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "TaxTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "DunningLevelDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+-- ===================================================================================
+-- Partners
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "PlatformConfigDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "omtBasePath"      TEXT NOT NULL CHECK ("omtBasePath" <> ''),
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+CREATE TABLE IF NOT EXISTS "ShopDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "name"             TEXT NOT NULL,
+    "parentShopRef"    INTEGER REFERENCES "ShopDO"("id"),
+    "active"           INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "defaultCurrency"  TEXT NOT NULL DEFAULT 'EUR',
+    "defaultLanguage"  TEXT NOT NULL DEFAULT 'de',
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+CREATE TABLE IF NOT EXISTS "SupplierDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "name"             TEXT NOT NULL,
+    "active"           INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+CREATE TABLE IF NOT EXISTS "CarrierDO" (
+    "id"     INTEGER PRIMARY KEY,
+    "name"   TEXT NOT NULL,
+    "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1))
+);
+
+CREATE TABLE IF NOT EXISTS "PaymentProviderDO" (
+    "id"     INTEGER PRIMARY KEY,
+    "name"   TEXT NOT NULL,
+    "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1))
+);
+
+CREATE TABLE IF NOT EXISTS "FinanceControllerDO" (
+    "id"   INTEGER PRIMARY KEY,
+    "name" TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS "BonusPartnerDO" (
+    "id"   INTEGER PRIMARY KEY,
+    "name" TEXT NOT NULL
+);
+
+-- One row per partner; exactly one partner column is set.
+CREATE TABLE IF NOT EXISTS "PartnerReferrerDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "version"              INTEGER NOT NULL DEFAULT 1,
+    "shopRef"              INTEGER UNIQUE REFERENCES "ShopDO"("id"),
+    "supplierRef"          INTEGER UNIQUE REFERENCES "SupplierDO"("id"),
+    "paymentProviderRef"   INTEGER UNIQUE REFERENCES "PaymentProviderDO"("id"),
+    "financeControllerRef" INTEGER UNIQUE REFERENCES "FinanceControllerDO"("id"),
+    "carrierRef"           INTEGER UNIQUE REFERENCES "CarrierDO"("id"),
+    "bonusPartnerRef"      INTEGER UNIQUE REFERENCES "BonusPartnerDO"("id"),
+    CONSTRAINT "exactly_one_partner" CHECK (
+        ("shopRef" IS NOT NULL) + ("supplierRef" IS NOT NULL) + ("paymentProviderRef" IS NOT NULL)
+      + ("financeControllerRef" IS NOT NULL) + ("carrierRef" IS NOT NULL) + ("bonusPartnerRef" IS NOT NULL) = 1)
+);
+
+-- ===================================================================================
+-- Communication
+-- ===================================================================================
+
+-- key = <format>###<execution bean>###<transmission type>
+CREATE TABLE IF NOT EXISTS "CommunicationDO" (
+    "id"                     INTEGER PRIMARY KEY,
+    "key"                    TEXT NOT NULL UNIQUE CHECK ("key" LIKE '%###%###%'),
+    "documentFormatDefRef"   INTEGER REFERENCES "DocumentFormatDefDO"("id"),
+    "executionBeanDefRef"    INTEGER REFERENCES "ExecutionBeanDefDO"("id"),
+    "transmissionTypeDefRef" INTEGER REFERENCES "TransmissionTypeDefDO"("id"),
+    "active"                 INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "description"            TEXT
+);
+
+-- receivingPartnerReferrerRef NULL = all partners of that kind (the business object's own partner).
+CREATE TABLE IF NOT EXISTS "CommunicationPartnerDO" (
+    "id"                          INTEGER PRIMARY KEY,
+    "decisionBeanDefRef"          INTEGER REFERENCES "DecisionBeanDefDO"("id"),
+    "splitTransmission"           INTEGER NOT NULL DEFAULT 0 CHECK ("splitTransmission" IN (0,1)),
+    "communicationRef"            INTEGER NOT NULL REFERENCES "CommunicationDO"("id"),
+    "sendingPartnerReferrerRef"   INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
+    "receivingPartnerReferrerRef" INTEGER REFERENCES "PartnerReferrerDO"("id"),
+    "maxNoOfRetries"              INTEGER NOT NULL DEFAULT 12 CHECK ("maxNoOfRetries" >= 0),
+    "retryDelay"                  TEXT NOT NULL DEFAULT '30m',
+    "mergeTypeDefRef"             INTEGER REFERENCES "MergeTypeDefDO"("id")
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "CommunicationPartnerDO_unique"
+    ON "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef", IFNULL("receivingPartnerReferrerRef", -1));
+
+CREATE TABLE IF NOT EXISTS "ExecutionBeanValueDO" (
+    "id"                      INTEGER PRIMARY KEY,
+    "executionBeanKeyDefRef"  INTEGER NOT NULL REFERENCES "ExecutionBeanKeyDefDO"("id"),
+    "parameterValue"          TEXT,
+    "communicationPartnerRef" INTEGER NOT NULL REFERENCES "CommunicationPartnerDO"("id"),
+    UNIQUE ("communicationPartnerRef", "executionBeanKeyDefRef")
+);
+
+-- ===================================================================================
+-- Finance controller mappings
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "FinanceController2PaymentDefDO" (
+    "id"                                 INTEGER PRIMARY KEY,
+    "financeControllerRef"               INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "financeControllerPaymentExportName" TEXT,
+    "financeControllerPaymentImportName" TEXT,
+    "paymentDefRef"                      INTEGER NOT NULL REFERENCES "PaymentDefDO"("id"),
+    UNIQUE ("financeControllerRef", "paymentDefRef"),
+    UNIQUE ("financeControllerRef", "financeControllerPaymentImportName")
+);
+
+CREATE TABLE IF NOT EXISTS "FinanceController2TaxTypeDefDO" (
+    "id"                                 INTEGER PRIMARY KEY,
+    "financeControllerRef"               INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "financeControllerTaxTypeExportName" TEXT,
+    "financeControllerTaxTypeImportName" TEXT,
+    "taxTypeDefRef"                      INTEGER NOT NULL REFERENCES "TaxTypeDefDO"("id"),
+    UNIQUE ("financeControllerRef", "taxTypeDefRef")
+);
+
+CREATE TABLE IF NOT EXISTS "Shop2FinanceControllerDO" (
+    "id"                        INTEGER PRIMARY KEY,
+    "financeControllerRef"      INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "shopRef"                   INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "financeControllerShopName" TEXT NOT NULL,
+    "description"               TEXT,
+    UNIQUE ("shopRef", "financeControllerShopName")
+);
+
+CREATE TABLE IF NOT EXISTS "Shop2DunningLevelDO" (
+    "id"                            INTEGER PRIMARY KEY,
+    "description"                   TEXT,
+    "dunningLevelDefRef"            INTEGER NOT NULL REFERENCES "DunningLevelDefDO"("id"),
+    "financeControllerDunningLevel" TEXT NOT NULL,
+    "financeControllerRef"          INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "shopRef"                       INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    UNIQUE ("shopRef", "financeControllerRef", "financeControllerDunningLevel")
+);
+
+-- ===================================================================================
+-- Transformers (import pipeline configuration)
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "TransformerProcessGroupDO" (
+    "id"   INTEGER PRIMARY KEY,
+    "name" TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS "TransformerProcessDO" (
+    "id"                         INTEGER PRIMARY KEY,
+    "index"                      INTEGER NOT NULL,
+    "transformerBeanDefRef"      INTEGER NOT NULL REFERENCES "TransformerBeanDefDO"("id"),
+    "transformerProcessGroupRef" INTEGER NOT NULL REFERENCES "TransformerProcessGroupDO"("id"),
+    "filenameRegex"              TEXT NOT NULL,
+    "moveObsoleteFiles"          INTEGER NOT NULL DEFAULT 0 CHECK ("moveObsoleteFiles" IN (0,1))
+);
+
+CREATE TABLE IF NOT EXISTS "TransformerProcessParameterDO" (
+    "id"                                     INTEGER PRIMARY KEY,
+    "parameterValue"                         TEXT,
+    "transformerProcessesParameterKeyDefRef" INTEGER NOT NULL REFERENCES "TransformerProcessParameterKeyDefDO"("id"),
+    "transformerProcessesRef"                INTEGER NOT NULL REFERENCES "TransformerProcessDO"("id")
+);
+
+-- ===================================================================================
+-- Jobs: schedules and file transfer configuration
+-- ===================================================================================
+
+-- typeDefRef: 10 = pull, 30 = pull and push (deliver).
+-- basePath NULL = <omtBasePath>/share/<ScheduleDO.key>.
+CREATE TABLE IF NOT EXISTS "FileTransferConfigurationDO" (
+    "id"                         INTEGER PRIMARY KEY,
+    "basePath"                   TEXT,
+    "transmissionTypeDefRef"     INTEGER REFERENCES "TransmissionTypeDefDO"("id"),
+    "typeDefRef"                 INTEGER NOT NULL DEFAULT 10 CHECK ("typeDefRef" IN (10, 20, 30)),
+    "creationDate"               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "partnerReferrerRef"         INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
+    "description"                TEXT,
+    "transformerProcessGroupRef" INTEGER REFERENCES "TransformerProcessGroupDO"("id")
+);
+
+-- == schedule (owned by src/schedule) ==
+CREATE TABLE IF NOT EXISTS "ScheduleDO" (
+    "id"                INTEGER PRIMARY KEY,
+    "creationDate"      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "active"            INTEGER NOT NULL DEFAULT 0 CHECK ("active" IN (0,1)),
+    "configId"          INTEGER,
+    "cron"              TEXT NOT NULL,
+    "expectedRuntime"   INTEGER CHECK ("expectedRuntime" IS NULL OR "expectedRuntime" >= 0),
+    "jobDefRef"         INTEGER NOT NULL REFERENCES "JobDefDO"("id"),
+    "lastRun"           TEXT,
+    "lockedSince"       TEXT,
+    "key"               TEXT NOT NULL UNIQUE,
+    "maxNoOfRetries"    INTEGER NOT NULL DEFAULT 0 CHECK ("maxNoOfRetries" >= 0),
+    "retryDelay"        TEXT,
+    "countRetry"        INTEGER NOT NULL DEFAULT 0 CHECK ("countRetry" >= 0),
+    "reactivateOnStart" INTEGER NOT NULL DEFAULT 0 CHECK ("reactivateOnStart" IN (0,1)),
+    -- impex additions
+    "lockedBy"          TEXT,              -- holder of the lock: host:pid:process-start
+    "nextRetry"         TEXT,              -- when a failed run is tried again
+    "stoppedSince"      TEXT,              -- set when maxNoOfRetries is reached or a permanent error
+    "lastOutcome"       TEXT CHECK ("lastOutcome" IS NULL OR "lastOutcome" IN ('OK','WARN','ERROR','RETRY')),
+    "lastMessage"       TEXT
+);
+-- == end schedule ==
+
+-- == transfer (owned by src/transfer) ==
+-- == end transfer ==
+
+-- == import (owned by src/transform) ==
+-- == end import ==
+
+-- == export (owned by src/send) ==
+-- == end export ==
+
+-- ===================================================================================
+-- Customers (IOM schema "customer")
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "CustomerExportConfigDO" (
+    "id"                           INTEGER PRIMARY KEY,
+    "exportName"                   TEXT NOT NULL,
+    "exportStartDate"              TEXT,         -- NULL disables the export
+    "exportVersion"                TEXT,         -- '2.00007' = 7th increment after the 2nd full export
+    "intervalFullInDays"           INTEGER NOT NULL CHECK ("intervalFullInDays" > 0),
+    "intervalIncrementInMinutes"   INTEGER NOT NULL CHECK ("intervalIncrementInMinutes" > 0),
+    "lastExport"                   TEXT,
+    "shopRef"                      INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "version"                      INTEGER NOT NULL DEFAULT 1,
+    "startTimeControlApp"          TEXT,
+    "startTimeMDB"                 TEXT,
+    "exportNewCustomerOnIncrement" INTEGER NOT NULL DEFAULT 1 CHECK ("exportNewCustomerOnIncrement" IN (0,1)),
+    -- impex additions
+    "lastFullExport"               TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "CustomerDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "shopRef"          INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "shopCustomerNo"   TEXT NOT NULL,
+    "customerType"     TEXT NOT NULL DEFAULT 'b2c' CHECK ("customerType" IN ('b2b','b2c')),
+    "isActive"         INTEGER NOT NULL DEFAULT 1 CHECK ("isActive" IN (0,1)),
+    "isNewCustomer"    INTEGER NOT NULL DEFAULT 1 CHECK ("isNewCustomer" IN (0,1)),
+    "dunningLevel"     TEXT,
+    "hasNewsletter"    INTEGER NOT NULL DEFAULT 0 CHECK ("hasNewsletter" IN (0,1)),
+    "hasDeliveryStop"  INTEGER NOT NULL DEFAULT 0 CHECK ("hasDeliveryStop" IN (0,1)),
+    "version"          INTEGER NOT NULL DEFAULT 0,
+    -- Person (CustomerPersonExtended)
+    "companyName"      TEXT,
+    "salutation"       TEXT,
+    "title"            TEXT,
+    "firstName"        TEXT,
+    "lastName"         TEXT,
+    "isFemale"         INTEGER CHECK ("isFemale" IS NULL OR "isFemale" IN (0,1)),
+    "dateOfBirth"      TEXT,
+    -- Contact
+    "phone1"           TEXT,
+    "phone2"           TEXT,
+    "mobilePhone"      TEXT,
+    "eMail"            TEXT,
+    "fax"              TEXT,
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    UNIQUE ("shopRef", "shopCustomerNo")
+);
+
+CREATE TABLE IF NOT EXISTS "CustomerAddressDO" (
+    "id"             INTEGER PRIMARY KEY,
+    "customerRef"    INTEGER NOT NULL REFERENCES "CustomerDO"("id") ON DELETE CASCADE,
+    "addressType"    TEXT NOT NULL CHECK ("addressType" IN ('SHIPPING','BILLING','IMMATERIAL')),
+    "isDefault"      INTEGER NOT NULL DEFAULT 0 CHECK ("isDefault" IN (0,1)),
+    "shopAddressNo"  TEXT,
+    "version"        INTEGER NOT NULL DEFAULT 0,
+    "nightShipping"  INTEGER NOT NULL DEFAULT 0 CHECK ("nightShipping" IN (0,1)),
+    -- Person
+    "companyName"    TEXT,
+    "salutation"     TEXT,
+    "title"          TEXT,
+    "firstName"      TEXT,
+    "lastName"       TEXT,
+    "isFemale"       INTEGER CHECK ("isFemale" IS NULL OR "isFemale" IN (0,1)),
+    -- Contact
+    "phone1"         TEXT,
+    "phone2"         TEXT,
+    "mobilePhone"    TEXT,
+    "eMail"          TEXT,
+    "fax"            TEXT,
+    -- Location
+    "street"         TEXT,
+    "houseNo"        TEXT,
+    "poBox"          TEXT,
+    "packstationUserId"  TEXT,
+    "packstationStationId" TEXT,
+    "addressAddition1" TEXT,
+    "addressAddition2" TEXT,
+    "district"       TEXT,
+    "city"           TEXT,
+    "postCode"       TEXT,
+    "country"        TEXT,       -- ISO 3166 alpha-3 in the customer export
+    "isValidated"    INTEGER CHECK ("isValidated" IS NULL OR "isValidated" IN (0,1)),
+    "lastValidation" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "CustomerBankAccountDO" (
+    "id"                INTEGER PRIMARY KEY,
+    "customerRef"       INTEGER NOT NULL REFERENCES "CustomerDO"("id") ON DELETE CASCADE,
+    "isDefault"         INTEGER NOT NULL DEFAULT 0 CHECK ("isDefault" IN (0,1)),
+    "hasDirectDebit"    INTEGER NOT NULL DEFAULT 0 CHECK ("hasDirectDebit" IN (0,1)),
+    "shopBankAccountNo" TEXT,
+    "version"           INTEGER NOT NULL DEFAULT 0,
+    "bankName"          TEXT,
+    "accountHolder"     TEXT,
+    "accountNumber"     TEXT,
+    "bankCode"          TEXT,
+    "bankCodeType"      TEXT CHECK ("bankCodeType" IS NULL OR "bankCodeType" IN ('STANDARD','SEPA')),
+    "bic"               TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "CustomerScoringDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "customerRef" INTEGER NOT NULL REFERENCES "CustomerDO"("id") ON DELETE CASCADE,
+    "source"      TEXT NOT NULL,
+    "scoringDate" TEXT NOT NULL,
+    "value"       TEXT,
+    "version"     INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS "CustomerPropertyDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "customerRef" INTEGER NOT NULL REFERENCES "CustomerDO"("id") ON DELETE CASCADE,
+    "type"        TEXT NOT NULL DEFAULT 'STRING' CHECK ("type" IN ('STRING','BOOLEAN','TIMESTAMP')),
+    "key"         TEXT NOT NULL,
+    "value"       TEXT NOT NULL,
+    "version"     INTEGER NOT NULL DEFAULT 0
+);
+
+-- ===================================================================================
+-- Orders
+-- ===================================================================================
+
+-- Order state ids follow the IOM order status model (kb-states-order-status-model).
+CREATE TABLE IF NOT EXISTS "OrderDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "shopRef"              INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "shopOrderNo"          TEXT NOT NULL,
+    "shopCustomerNo"       TEXT,
+    "shopCompanyNo"        TEXT,
+    "shopInvoiceNo"        TEXT,
+    "customerRef"          INTEGER REFERENCES "CustomerDO"("id"),
+    "supplierRef"          INTEGER REFERENCES "SupplierDO"("id"),   -- selected supplier, when the whole order goes to one
+    "carrierRef"           INTEGER REFERENCES "CarrierDO"("id"),
+    "orderStateDefRef"     INTEGER NOT NULL DEFAULT 1,
+    "orderCreationDate"    TEXT NOT NULL,
+    "messageId"            TEXT,
+    "paymentDefRef"        INTEGER REFERENCES "PaymentDefDO"("id"),
+    "paymentMethod"        TEXT,                                 -- method as sent by the shop (e.g. PAYPAL)
+    "currency"             TEXT NOT NULL DEFAULT 'EUR',
+    "noSales"              INTEGER NOT NULL DEFAULT 0 CHECK ("noSales" IN (0,1)),
+    "optimization"         TEXT,
+    "splitShipmentAllowed" INTEGER CHECK ("splitShipmentAllowed" IS NULL OR "splitShipmentAllowed" IN (0,1)),
+    "isImmaterial"         INTEGER NOT NULL DEFAULT 0 CHECK ("isImmaterial" IN (0,1)),
+    "immaterialEmail"      TEXT,
+    "immaterialTelephone"  TEXT,
+    "immaterialOther"      TEXT,
+    -- customer as given in the order (Customer element)
+    "customerCompanyName"  TEXT,
+    "customerCompanyDepartment" TEXT,
+    "customerVatNo"        TEXT,
+    "customerSalutation"   TEXT,
+    "customerTitle"        TEXT,
+    "customerFirstName"    TEXT,
+    "customerLastName"     TEXT,
+    "customerEmail"        TEXT,
+    "customerTelephone"    TEXT,
+    "customerMobile"       TEXT,
+    "customerFax"          TEXT,
+    -- sums in minor units (the storeOrder format uses decimal amounts with 5 places)
+    "sumNet"               INTEGER,
+    "sumGross"             INTEGER,
+    "totalNet"             INTEGER,
+    "totalGross"           INTEGER,
+    "readyForSupplier"     TEXT,       -- set when the order is processed and may be sent to its supplier
+    "creationDate"         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    UNIQUE ("shopRef", "shopOrderNo")
+);
+
+CREATE TABLE IF NOT EXISTS "OrderAddressDO" (
+    "id"            INTEGER PRIMARY KEY,
+    "orderRef"      INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "addressType"   TEXT NOT NULL CHECK ("addressType" IN ('DELIVERY','BILLING','OTHER')),
+    "typeName"      TEXT,          -- Address/@type as sent
+    "companyName"   TEXT,
+    "salutation"    TEXT,
+    "title"         TEXT,
+    "firstName"     TEXT,
+    "lastName"      TEXT,
+    "email"         TEXT,
+    "telephone"     TEXT,
+    "mobile"        TEXT,
+    "fax"           TEXT,
+    "street"        TEXT,
+    "houseNumber"   TEXT,
+    "poBox"         TEXT,
+    "packstation"   TEXT,
+    "addition1"     TEXT,
+    "addition2"     TEXT,
+    "district"      TEXT,
+    "city"          TEXT NOT NULL,
+    "postCode"      TEXT NOT NULL,
+    "state"         TEXT,
+    "country"       TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS "OrderPositionDO" (
+    "id"                 INTEGER PRIMARY KEY,
+    "orderRef"           INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "number"             INTEGER NOT NULL,
+    "articleId"          TEXT NOT NULL,        -- shop article number
+    "articleName"        TEXT NOT NULL,
+    "supplierArticleNo"  TEXT,
+    "ean"                TEXT,
+    "isbn"               TEXT,
+    "quantity"           INTEGER NOT NULL CHECK ("quantity" > 0),
+    "deliveryDays"       INTEGER NOT NULL DEFAULT 0,
+    "supplierRef"        INTEGER REFERENCES "SupplierDO"("id"),
+    "selectedSupplier"   TEXT,
+    "taxTypeDefRef"      INTEGER REFERENCES "TaxTypeDefDO"("id"),
+    "unitNet"            INTEGER,
+    "unitGross"          INTEGER,
+    "sumNet"             INTEGER,
+    "sumGross"           INTEGER,
+    "sumTax"             INTEGER,
+    "purchaseUnitNet"    INTEGER,
+    "purchaseSumNet"     INTEGER,
+    UNIQUE ("orderRef", "number")
+);
+
+-- Sales prices of an order (Sum / Charge / Total) and their taxes, minor units.
+CREATE TABLE IF NOT EXISTS "OrderChargeDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "orderRef"    INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "kind"        TEXT NOT NULL CHECK ("kind" IN ('SUM','CHARGE','TOTAL')),
+    "chargeType"  TEXT,            -- DELIVERYCHARGE, PAYMENTCHARGE for kind CHARGE
+    "net"         INTEGER,
+    "gross"       INTEGER,
+    "taxType"     TEXT,
+    "tax"         INTEGER
+);
+
+-- Properties of an order (positionRef NULL) or of a position.
+CREATE TABLE IF NOT EXISTS "OrderPropertyDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "orderRef"    INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "positionRef" INTEGER REFERENCES "OrderPositionDO"("id") ON DELETE CASCADE,
+    "groupId"     TEXT NOT NULL,
+    "key"         TEXT NOT NULL,
+    "value"       TEXT NOT NULL
+);
+
+-- ===================================================================================
+-- Debtors and invoices
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "DebitorDO" (
+    "id"                         INTEGER PRIMARY KEY,
+    "shopRef"                    INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "customerRef"                INTEGER REFERENCES "CustomerDO"("id"),
+    "type"                       INTEGER NOT NULL CHECK ("type" IN (1, 2)),   -- 1 = B2B company, 2 = B2C person
+    "active"                     INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    -- Company
+    "companyName"                TEXT,
+    "department"                 TEXT,
+    "lineOfBusiness"             TEXT,
+    "costNo"                     TEXT,
+    "commercialRegisterId"       TEXT,
+    "commercialRegisterLocation" TEXT,
+    "companyType"                TEXT,
+    "vatNo"                      TEXT,
+    -- Person
+    "salutation"                 TEXT,
+    "title"                      TEXT,
+    "firstName"                  TEXT,
+    "middleName"                 TEXT,
+    "lastName"                   TEXT,
+    -- contact
+    "email"                      TEXT,
+    "telephone"                  TEXT,
+    "currency"                   TEXT,
+    "language"                   TEXT,
+    -- billing address (Address type 2)
+    "city"                       TEXT,
+    "postCode"                   TEXT,
+    "state"                      TEXT,
+    "district"                   TEXT,
+    "poBox"                      TEXT,
+    "street"                     TEXT,
+    "houseNumber"                TEXT,
+    "addition1"                  TEXT,
+    "addition2"                  TEXT,
+    "addition3"                  TEXT,
+    "addition4"                  TEXT,
+    "country"                    TEXT,
+    -- bank
+    "bankOwner"                  TEXT,
+    "iban"                       TEXT,
+    "bic"                        TEXT,
+    "bankName"                   TEXT,
+    "creationDate"               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    CHECK ("type" <> 1 OR "companyName" IS NOT NULL),
+    CHECK ("type" <> 2 OR "lastName" IS NOT NULL)
+);
+
+CREATE TABLE IF NOT EXISTS "DebitorPropertyDO" (
+    "id"         INTEGER PRIMARY KEY,
+    "debitorRef" INTEGER NOT NULL REFERENCES "DebitorDO"("id") ON DELETE CASCADE,
+    "key"        TEXT NOT NULL,
+    "value"      TEXT NOT NULL
+);
+
+-- An invoice or credit note (InvoicingDO in IOM). invoiceNo is the RefNr of the accounting files.
+CREATE TABLE IF NOT EXISTS "InvoicingDO" (
+    "id"                 INTEGER PRIMARY KEY,
+    "invoiceNo"          TEXT NOT NULL UNIQUE,
+    "shopRef"            INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "orderRef"           INTEGER REFERENCES "OrderDO"("id"),
+    "debitorRef"         INTEGER REFERENCES "DebitorDO"("id"),
+    "documentTypeDefRef" INTEGER NOT NULL DEFAULT 18 REFERENCES "DocumentTypeDefDO"("id"),
+    "paymentDefRef"      INTEGER REFERENCES "PaymentDefDO"("id"),
+    "currency"           TEXT NOT NULL DEFAULT 'EUR',
+    "invoiceDate"        TEXT NOT NULL,
+    "grossAmount"        INTEGER NOT NULL,
+    "netAmount"          INTEGER NOT NULL,
+    "companyCode"        TEXT,
+    "payTerm"            TEXT,
+    "creationDate"       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+-- Taxes per tax type of an invoice, minor units.
+CREATE TABLE IF NOT EXISTS "InvoicingTaxDO" (
+    "id"            INTEGER PRIMARY KEY,
+    "invoicingRef"  INTEGER NOT NULL REFERENCES "InvoicingDO"("id") ON DELETE CASCADE,
+    "taxTypeDefRef" INTEGER NOT NULL REFERENCES "TaxTypeDefDO"("id"),
+    "netAmount"     INTEGER NOT NULL,
+    "taxAmount"     INTEGER NOT NULL,
+    UNIQUE ("invoicingRef", "taxTypeDefRef")
+);
+
+-- ===================================================================================
+-- Dispatches, returns, return announcements
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "DispatchDO" (
+    "id"                  INTEGER PRIMARY KEY,
+    "orderRef"            INTEGER NOT NULL REFERENCES "OrderDO"("id"),
+    "supplierRef"         INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "carrierRef"          INTEGER REFERENCES "CarrierDO"("id"),
+    "supplierOrderNo"     TEXT,              -- PurchaseOrderNo
+    "deliveryNoteNo"      TEXT,
+    "invoiceNo"           TEXT,              -- RefNr
+    "creditorId"          TEXT,              -- Creditor/@id, id of the creditor given by the supplier
+    "companyCode"         TEXT,
+    "payTerm"             TEXT,
+    "netAmount"           INTEGER NOT NULL,  -- minor units, positive
+    "currency"            TEXT NOT NULL DEFAULT 'EUR',
+    "dispatchDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "creationDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnDO" (
+    "id"                  INTEGER PRIMARY KEY,
+    "orderRef"            INTEGER NOT NULL REFERENCES "OrderDO"("id"),
+    "supplierRef"         INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "supplierOrderNo"     TEXT,
+    "invoiceNo"           TEXT,
+    "creditorId"          TEXT,
+    "companyCode"         TEXT,
+    "payTerm"             TEXT,
+    "netAmount"           INTEGER NOT NULL,  -- minor units, positive; exported negative
+    "currency"            TEXT NOT NULL DEFAULT 'EUR',
+    "returnDate"          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "creationDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnAnnouncementDO" (
+    "id"                     INTEGER PRIMARY KEY,
+    "orderRef"               INTEGER NOT NULL REFERENCES "OrderDO"("id"),
+    "rmaNumber"              TEXT NOT NULL,
+    "type"                   TEXT NOT NULL DEFAULT 'RETURN' CHECK ("type" IN ('RETURN','PICKUP')),
+    "stateDefRef"            INTEGER NOT NULL DEFAULT 1,
+    "contactFirstName"       TEXT,
+    "contactLastName"        TEXT,
+    "contactCompanyName"     TEXT,
+    "contactPhone"           TEXT,
+    "contactEmail"           TEXT,
+    "correspondenceLanguage" TEXT,
+    "pickupFirstName"        TEXT,
+    "pickupLastName"         TEXT,
+    "pickupCompanyName"      TEXT,
+    "pickupStreetName"       TEXT,
+    "pickupStreetNumber"     TEXT,
+    "pickupCity"             TEXT,
+    "pickupPostCode"         TEXT,
+    "pickupDistrict"         TEXT,
+    "pickupAddition1"        TEXT,
+    "pickupAddition2"        TEXT,
+    "pickupCountry"          TEXT,
+    "creationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    CHECK ("type" <> 'PICKUP' OR ("pickupLastName" IS NOT NULL AND "pickupStreetName" IS NOT NULL
+                                  AND "pickupCity" IS NOT NULL AND "pickupPostCode" IS NOT NULL
+                                  AND "pickupCountry" IS NOT NULL))
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnAnnouncementPositionDO" (
+    "id"                    INTEGER PRIMARY KEY,
+    "returnAnnouncementRef" INTEGER NOT NULL REFERENCES "ReturnAnnouncementDO"("id") ON DELETE CASCADE,
+    "orderPositionRef"      INTEGER NOT NULL REFERENCES "OrderPositionDO"("id"),
+    "quantity"              INTEGER CHECK ("quantity" IS NULL OR "quantity" > 0),
+    "returnReason"          TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnAnnouncementItemDO" (
+    "id"                            INTEGER PRIMARY KEY,
+    "returnAnnouncementPositionRef" INTEGER NOT NULL REFERENCES "ReturnAnnouncementPositionDO"("id") ON DELETE CASCADE,
+    "serialNumber"                  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnAnnouncementPropertyDO" (
+    "id"                    INTEGER PRIMARY KEY,
+    "returnAnnouncementRef" INTEGER NOT NULL REFERENCES "ReturnAnnouncementDO"("id") ON DELETE CASCADE,
+    "groupId"               TEXT NOT NULL,
+    "key"                   TEXT NOT NULL,
+    "value"                 TEXT NOT NULL
+);

@@ -1,0 +1,95 @@
+-- impex reference data: the *DefDO rows and CommunicationDO keys that configuration scripts
+-- look up by id or key. Loaded by `impex init` (idempotent: INSERT OR IGNORE).
+-- Ids are IOM's where IOM publishes them; where it does not, impex's choice is marked (impex).
+
+INSERT OR IGNORE INTO "DocumentFormatDefDO" ("id", "name", "description") VALUES
+  (1, 'PDF', 'PDF document'),
+  (2, 'XML', 'XML document'),
+  (10, 'ANY', 'any format (impex): files moved as they are');
+
+INSERT OR IGNORE INTO "DocumentTypeDefDO" ("id", "name", "description") VALUES
+  (6,  'DELIVERY_NOTE', 'delivery note'),
+  (17, 'INVOICE_CREDIT_NOTE', 'invoice or credit note'),
+  (18, 'INVOICE_NOTE', 'invoice'),
+  (19, 'CREDIT_NOTE', 'credit note');
+
+INSERT OR IGNORE INTO "TransmissionTypeDefDO" ("id", "name", "description") VALUES
+  (10,   'SEND_ORDER', 'order to supplier (storeOrder)'),
+  (40,   'SEND_RESPONSE', 'order response'),
+  (60,   'SEND_RETURN', 'return'),
+  (64,   'SEND_RETURN_ANNOUNCEMENT', 'return announcement (RMA)'),
+  (80,   'SEND_DISPATCH', 'dispatch'),
+  (500,  'SEND_DEBITOR', 'debtor export (impex id)'),
+  (510,  'SEND_OPEN_AMOUNT', 'open amounts of invoices, SalesOrders (impex id)'),
+  (520,  'SEND_PURCHASE_ORDER_DISPATCH', 'open payments of dispatches, PurchaseOrders (impex id)'),
+  (530,  'SEND_PURCHASE_ORDER_RETURN', 'open payments of returns, PurchaseOrders (impex id)'),
+  (1040, 'EXT_RECEIVE_ARTICLE', 'file transfer: articles'),
+  (1080, 'EXT_RECEIVE_DISPATCH', 'file transfer: dispatches'),
+  (1900, 'EXT_TRANSFER_FILE', 'file transfer: any file');
+
+INSERT OR IGNORE INTO "ExecutionBeanDefDO" ("id", "name", "description") VALUES
+  (100, 'MESSAGE_FILE_SENDER_BEAN', 'writes a transmission as a file into <base>/communication/messages/out (impex id)'),
+  (202, 'FTP_JOB', 'file transfer job: pull (and push) over FTP, FTPS, SFTP or a local directory');
+
+INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "parameterKey", "description") VALUES
+  (1330, 202, 'pullFtpAccount', 'user:pass@host[:port], ftp://, ftps:// or sftp://user[:pass]@host[:port]; empty = local directory'),
+  (1331, 202, 'pullDirectory', 'remote directory to pull from (a local directory when there is no account)'),
+  (1332, 202, 'pushDirectory', 'local target directory of pulled files, relative to the transfer base (default in)'),
+  (1333, 202, 'pullFilenameRegex', 'only remote files whose names match are pulled'),
+  (1338, 202, 'pullPrivateKeyFile', 'private key file for SFTP key login');
+
+INSERT OR IGNORE INTO "DecisionBeanDefDO" ("id", "name", "description") VALUES
+  (180, 'returnannouncementAccepted', 'export only accepted return announcements');
+
+INSERT OR IGNORE INTO "MergeTypeDefDO" ("id", "name", "description") VALUES
+  (10, 'MERGE_MASTER', 'only orders of merge type MERGE_MASTER'),
+  (20, 'MERGE_CHILD', 'only orders of merge type MERGE_CHILD');
+
+INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
+  (3, 'FTP_JOB', 'file transfer: pull (and push), then run the transformer group');
+
+INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUES
+  (19, 'UnzipBean', 'unzips archives'),
+  (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
+  (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files');
+
+INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
+  (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),
+  (4, 'SOURCE_FILENAME', 'regex of the file names the process handles');
+
+INSERT OR IGNORE INTO "PaymentDefDO" ("id", "name", "description") VALUES
+  (1,   'NO_PAYMENT', 'no payment'),
+  (2,   'CASH_IN_ADVANCE', 'cash in advance'),
+  (3,   'CREDIT_CARD', 'credit card'),
+  (4,   'CASH_ON_DELIVERY', 'cash on delivery'),
+  (5,   'INVOICE', 'invoice'),
+  (7,   'DIRECT_DEBIT', 'direct debit'),
+  (9,   'PREPAYMENT', 'prepayment'),
+  (10,  'PAYPAL', 'PayPal'),
+  (21,  'GIROPAY', 'giropay'),
+  (23,  'PAYMENT_23', 'used by the reference mapping (COP); IOM does not publish its name'),
+  (24,  'FASTPAY', 'fastpay'),
+  (40,  'REFUND', 'refund'),
+  (100, 'TOTAL_ZERO', 'order total is zero');
+
+INSERT OR IGNORE INTO "TaxTypeDefDO" ("id", "name", "description") VALUES
+  (1, 'NoTax', 'no tax'),
+  (3, 'ReducedTax', 'reduced tax'),
+  (5, 'FullTax', 'full tax');
+
+INSERT OR IGNORE INTO "DunningLevelDefDO" ("id", "name", "description") VALUES
+  (1, 'NO_DUNNING', 'no dunning level'),
+  (2, 'FIRST_REMINDER', 'first reminder (impex id)'),
+  (3, 'SECOND_REMINDER', 'second reminder (impex id)'),
+  (4, 'THIRD_REMINDER', 'third reminder (impex id)');
+
+INSERT OR IGNORE INTO "CommunicationDO" ("id", "key", "documentFormatDefRef", "executionBeanDefRef", "transmissionTypeDefRef", "description") VALUES
+  (2,      'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR', 2, 100, 500, 'Debtors export'),
+  (100005, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER', 2, 100, 10, 'storeOrder export to the supplier'),
+  (100010, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT', 2, 100, 510, 'SalesOrders export of open amounts'),
+  (100011, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH', 2, 100, 520, 'PurchaseOrders export for dispatches'),
+  (100012, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN', 2, 100, 530, 'PurchaseOrders export for returns'),
+  (100013, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 2, 100, 64, 'ReturnAnnouncement (RMA) export'),
+  (100020, 'ANY###FTP_JOB###EXT_TRANSFER_FILE', 10, 202, 1900, 'file transfer of any file'),
+  (100021, 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE', 10, 202, 1040, 'file transfer of article files'),
+  (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files');

@@ -1,0 +1,78 @@
+//! The command line: one file per command. `main` maps results to exit codes:
+//! 0 ok, 1 problems found (e.g. `impex check`, a failed job in `run --once`), 2 error.
+mod check;
+mod init;
+mod sql;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "impex", version, about = "An embedded job engine for the file-based import/export interfaces of Intershop Order Management", long_about = None)]
+pub struct Cli {
+    /// The database file.
+    #[arg(long, global = true, env = "IMPEX_DB", default_value = "impex.db")]
+    pub db: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create or upgrade the database, load the reference data, create the base directory tree.
+    Init(init::Args),
+    /// Run SQL scripts written in IOM's dialect (stdin when no file), all in one transaction.
+    Sql(sql::Args),
+    /// Validate the configuration; exit 1 when a problem is found.
+    Check(check::Args),
+}
+
+/// What a command says about how it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Problems found (exit code 1).
+    Problems,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::Problems) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("impex: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Init(a) => init::run(&cli.db, a),
+        Command::Sql(a) => sql::run(&cli.db, a),
+        Command::Check(a) => check::run(&cli.db, a),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("IMPEX_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

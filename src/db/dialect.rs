@@ -1,0 +1,544 @@
+//! The dialect bridge of `impex sql`: runs configuration SQL as IOM's reference writes it
+//! (PostgreSQL) on SQLite.
+//!
+//! A script is split into statements at `;` outside string literals, quoted identifiers and
+//! comments, each remembering the line where it starts. Outside literals, the bridge rewrites:
+//! - `oms.` / `customer.` schema prefixes: removed (all tables share one namespace);
+//! - `current_timestamp`, `localtimestamp`: `now()` (one timestamp format, see [`crate::time`]);
+//! - `::type` casts: removed (SQLite is dynamically typed);
+//! - `E'..'` strings: turned into standard strings with their backslash escapes decoded;
+//! - a bare `index` used as a column name (PostgreSQL allows it, SQLite does not): quoted;
+//! - comments: removed (PostgreSQL's nest, SQLite's do not).
+//!
+//! `nextval`, `currval`, `setval` and `now` are SQL functions ([`super::functions`]);
+//! `TRUE`/`FALSE` are native. When a statement fails, [`explain`] turns SQLite's message into
+//! one an operator understands, e.g. which sub-select found no row.
+use rusqlite::Connection;
+
+/// One statement of a script.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The rewritten SQL that SQLite runs.
+    pub sql: String,
+    /// 1-based line of the script where the statement starts.
+    pub line: usize,
+    /// The statement's first line as written (trimmed), for error messages.
+    pub first_line: String,
+}
+
+/// A script that could not even be split (an unterminated string or comment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitError {
+    pub line: usize,
+    pub reason: String,
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+/// Splits and rewrites a script. See the module documentation.
+pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
+    let chars: Vec<char> = script.chars().collect();
+    let n = chars.len();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut i = 0;
+    let mut line = 1;
+    let mut start_line: Option<usize> = None;
+    let mut start_idx = 0usize;
+    // The last word outside literals, for the `index` rule.
+    let mut prev_word = String::new();
+
+    let finish = |cur: &mut String, start_line: &mut Option<usize>, start_idx: usize, out: &mut Vec<Statement>| {
+        if let Some(l) = start_line.take() {
+            let text = cur.trim().to_string();
+            if !text.is_empty() {
+                let first_line = script[byte_offset(script, start_idx)..]
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                out.push(Statement { sql: text, line: l, first_line });
+            }
+        }
+        cur.clear();
+    };
+
+    while i < n {
+        let c = chars[i];
+        let next = if i + 1 < n { chars[i + 1] } else { '\0' };
+        // comments
+        if c == '-' && next == '-' {
+            while i < n && chars[i] != '\n' {
+                i += 1;
+            }
+            cur.push(' ');
+            continue;
+        }
+        if c == '/' && next == '*' {
+            let open_line = line;
+            let mut depth = 0;
+            while i < n {
+                if chars[i] == '/' && i + 1 < n && chars[i + 1] == '*' {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && i + 1 < n && chars[i + 1] == '/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    if chars[i] == '\n' {
+                        line += 1;
+                        cur.push('\n');
+                    }
+                    i += 1;
+                }
+            }
+            if depth != 0 {
+                return Err(SplitError { line: open_line, reason: "comment /* is never closed".into() });
+            }
+            cur.push(' ');
+            continue;
+        }
+        if c.is_whitespace() {
+            if c == '\n' {
+                line += 1;
+            }
+            cur.push(c);
+            i += 1;
+            continue;
+        }
+        if start_line.is_none() {
+            if c == ';' {
+                i += 1;
+                continue;
+            }
+            start_line = Some(line);
+            start_idx = i;
+        }
+        // E'..' escape strings
+        if (c == 'E' || c == 'e') && next == '\'' && (i == 0 || !is_ident_char(chars[i - 1])) {
+            let open_line = line;
+            i += 2;
+            let mut s = String::new();
+            loop {
+                if i >= n {
+                    return Err(SplitError { line: open_line, reason: "string literal E'... is never closed".into() });
+                }
+                let ch = chars[i];
+                if ch == '\n' {
+                    line += 1;
+                }
+                if ch == '\\' && i + 1 < n {
+                    let e = chars[i + 1];
+                    s.push(match e {
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        'b' => '\u{8}',
+                        'f' => '\u{c}',
+                        other => other,
+                    });
+                    i += 2;
+                    continue;
+                }
+                if ch == '\'' {
+                    if i + 1 < n && chars[i + 1] == '\'' {
+                        s.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                s.push(ch);
+                i += 1;
+            }
+            cur.push('\'');
+            cur.push_str(&s.replace('\'', "''"));
+            cur.push('\'');
+            prev_word.clear();
+            continue;
+        }
+        // standard strings and quoted identifiers: copied verbatim
+        if c == '\'' || c == '"' {
+            let open_line = line;
+            let q = c;
+            cur.push(c);
+            i += 1;
+            loop {
+                if i >= n {
+                    let what = if q == '\'' { "string literal '" } else { "quoted identifier \"" };
+                    return Err(SplitError { line: open_line, reason: format!("{what}... is never closed") });
+                }
+                let ch = chars[i];
+                if ch == '\n' {
+                    line += 1;
+                }
+                cur.push(ch);
+                i += 1;
+                if ch == q {
+                    if i < n && chars[i] == q {
+                        cur.push(q);
+                        i += 1;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            if q == '"' {
+                prev_word = "\"".into();
+            } else {
+                prev_word.clear();
+            }
+            continue;
+        }
+        if c == ';' {
+            i += 1;
+            finish(&mut cur, &mut start_line, start_idx, &mut out);
+            prev_word.clear();
+            continue;
+        }
+        // casts ::type
+        if c == ':' && next == ':' {
+            i += 2;
+            while i < n && chars[i].is_whitespace() {
+                i += 1;
+            }
+            if i < n && chars[i] == '"' {
+                i += 1;
+                while i < n && chars[i] != '"' {
+                    i += 1;
+                }
+                i += 1;
+            } else {
+                while i < n && (is_ident_char(chars[i]) || chars[i] == '.') {
+                    i += 1;
+                }
+                // e.g. varchar(20), timestamp without time zone
+                while i < n && chars[i] == ' ' {
+                    let rest: String = chars[i..n.min(i + 20)].iter().collect::<String>().to_lowercase();
+                    if rest.starts_with(" without time zone") || rest.starts_with(" with time zone") {
+                        i += if rest.starts_with(" without") { 18 } else { 15 };
+                    } else {
+                        break;
+                    }
+                }
+                if i < n && chars[i] == '(' {
+                    while i < n && chars[i] != ')' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i + 1 < n && chars[i] == '[' && chars[i + 1] == ']' {
+                    i += 2;
+                }
+            }
+            continue;
+        }
+        if is_ident_char(c) && !c.is_ascii_digit() {
+            let s = i;
+            while i < n && is_ident_char(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[s..i].iter().collect();
+            let lower = word.to_lowercase();
+            let followed_by_dot = i < n && chars[i] == '.';
+            if followed_by_dot && (lower == "oms" || lower == "customer") {
+                i += 1; // drop the schema prefix and its dot
+                continue;
+            }
+            match lower.as_str() {
+                "current_timestamp" | "localtimestamp" => cur.push_str("now()"),
+                "index"
+                    if !matches!(prev_word.as_str(), "create" | "unique" | "drop" | "reindex" | "exists")
+                        && !followed_by_dot =>
+                {
+                    cur.push_str("\"index\"")
+                }
+                _ => cur.push_str(&word),
+            }
+            prev_word = lower;
+            continue;
+        }
+        cur.push(c);
+        if !c.is_ascii_digit() {
+            prev_word.clear();
+        }
+        i += 1;
+    }
+    finish(&mut cur, &mut start_line, start_idx, &mut out);
+    Ok(out)
+}
+
+fn byte_offset(s: &str, char_idx: usize) -> usize {
+    s.char_indices().nth(char_idx).map(|(b, _)| b).unwrap_or(s.len())
+}
+
+/// Splits `s` at top-level occurrences of `sep` (outside parentheses, strings and quoted
+/// identifiers).
+pub fn split_top_level(s: &str, sep: char) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        if let Some(q) = quote {
+            cur.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            '(' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' => {
+                depth -= 1;
+                cur.push(c);
+            }
+            c if c == sep && depth == 0 => parts.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    if !cur.trim().is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// The pieces of an `INSERT INTO t (cols) VALUES (..), (..)` statement.
+#[derive(Debug)]
+struct Insert {
+    table: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('"').to_string()
+}
+
+fn parse_insert(sql: &str) -> Option<Insert> {
+    let re = regex::Regex::new(r#"(?is)^\s*insert\s+into\s+("[^"]+"|[\w.]+)\s*\((.*?)\)\s*values\s*(.*)$"#).ok()?;
+    let caps = re.captures(sql)?;
+    let table = unquote(caps.get(1)?.as_str());
+    let columns: Vec<String> = split_top_level(caps.get(2)?.as_str(), ',').iter().map(|c| unquote(c)).collect();
+    let mut rows = Vec::new();
+    for tuple in split_top_level(caps.get(3)?.as_str(), ',') {
+        let t = tuple.trim();
+        let inner = t.strip_prefix('(')?.strip_suffix(')')?;
+        rows.push(split_top_level(inner, ',').into_iter().map(|v| v.trim().to_string()).collect());
+    }
+    Some(Insert { table, columns, rows })
+}
+
+/// Every parenthesized sub-select in `expr`, innermost first.
+fn subselects(expr: &str) -> Vec<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut found = Vec::new();
+    let mut stack = Vec::new();
+    let mut quote: Option<char> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' => stack.push(i),
+            ')' => {
+                if let Some(s) = stack.pop() {
+                    let inner: String = chars[s + 1..i].iter().collect();
+                    if inner.trim_start().to_lowercase().starts_with("select") {
+                        found.push(chars[s..=i].iter().collect::<String>());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found // closing order = innermost first
+}
+
+fn has_side_effects(expr: &str) -> bool {
+    let l = expr.to_lowercase();
+    l.contains("nextval") || l.contains("setval")
+}
+
+fn eval(conn: &Connection, expr: &str) -> Option<rusqlite::types::Value> {
+    if has_side_effects(expr) {
+        return None;
+    }
+    conn.query_row(&format!("SELECT {expr}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).ok()
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Describes a sub-select that found no row, naming the table and condition when it can.
+fn describe_empty_subselect(sub: &str) -> String {
+    let re = regex::Regex::new(r#"(?is)from\s+("[^"]+"|\w+)\s+where\s+(.*?)\)?\s*$"#).unwrap();
+    let s = one_line(sub);
+    if let Some(c) = re.captures(s.trim_end_matches(')')) {
+        let table = c.get(1).unwrap().as_str();
+        let cond = c.get(2).unwrap().as_str().trim();
+        return format!("the sub-select `{s}` found no row: no row of {table} matches {cond}");
+    }
+    format!("the sub-select `{s}` found no row")
+}
+
+/// Explains why `stmt` failed with `err`, in words an operator understands. Runs read-only
+/// queries on `conn` (inside the failed script's transaction) to find the culprit.
+pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> String {
+    let msg = match err {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        other => other.to_string(),
+    };
+    let insert = parse_insert(&stmt.sql);
+    if let Some(col) = msg.strip_prefix("NOT NULL constraint failed: ") {
+        let column = col.rsplit('.').next().unwrap_or(col).to_string();
+        if let Some(ins) = &insert {
+            if let Some(idx) = ins.columns.iter().position(|c| c.eq_ignore_ascii_case(&column)) {
+                for (r, row) in ins.rows.iter().enumerate() {
+                    let Some(expr) = row.get(idx) else { continue };
+                    for sub in subselects(expr) {
+                        if let Some(rusqlite::types::Value::Null) = eval(conn, &sub) {
+                            let which = if ins.rows.len() > 1 { format!(" (row {} of VALUES)", r + 1) } else { String::new() };
+                            return format!(
+                                "column \"{column}\" of \"{}\" would be NULL{which}: {}",
+                                ins.table,
+                                describe_empty_subselect(&sub)
+                            );
+                        }
+                    }
+                    if expr.trim().eq_ignore_ascii_case("null") {
+                        return format!("column \"{column}\" of \"{}\" is mandatory but the value is NULL", ins.table);
+                    }
+                }
+            }
+        }
+        return format!("column {col} is mandatory (NOT NULL) but got NULL");
+    }
+    if msg.starts_with("FOREIGN KEY constraint failed") {
+        if let Some(ins) = &insert {
+            if let Ok(mut st) = conn.prepare(&format!("PRAGMA foreign_key_list(\"{}\")", ins.table.replace('"', ""))) {
+                let fks: Vec<(String, String, String)> = st
+                    .query_map([], |r| Ok((r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?.unwrap_or_else(|| "id".into()))))
+                    .map(|it| it.filter_map(Result::ok).collect())
+                    .unwrap_or_default();
+                for (parent, from, to) in fks {
+                    let Some(idx) = ins.columns.iter().position(|c| c.eq_ignore_ascii_case(&from)) else { continue };
+                    for row in &ins.rows {
+                        let Some(expr) = row.get(idx) else { continue };
+                        let Some(v) = eval(conn, expr) else { continue };
+                        if v == rusqlite::types::Value::Null {
+                            continue;
+                        }
+                        let exists: bool = conn
+                            .query_row(&format!("SELECT count(*) > 0 FROM \"{parent}\" WHERE \"{to}\" = ?1"), [&v], |r| r.get(0))
+                            .unwrap_or(true);
+                        if !exists {
+                            let shown = match &v {
+                                rusqlite::types::Value::Integer(i) => i.to_string(),
+                                rusqlite::types::Value::Text(t) => format!("'{t}'"),
+                                other => format!("{other:?}"),
+                            };
+                            return format!(
+                                "column \"{from}\" of \"{}\" = {shown} refers to no row of \"{parent}\" (no \"{parent}\".\"{to}\" = {shown})",
+                                ins.table
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        return "a reference points to a row that does not exist (FOREIGN KEY constraint failed)".into();
+    }
+    if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
+        return format!("a row with the same {cols} already exists (UNIQUE constraint)");
+    }
+    if let Some(name) = msg.strip_prefix("CHECK constraint failed: ") {
+        let hint = match name {
+            "exactly_one_partner" => ": a \"PartnerReferrerDO\" row must set exactly one of shopRef, supplierRef, paymentProviderRef, financeControllerRef, carrierRef, bonusPartnerRef",
+            _ => "",
+        };
+        return format!("value not allowed (CHECK constraint failed: {name}){hint}");
+    }
+    if msg.starts_with("no such column") && msg.contains('"') {
+        return format!("{msg} (in SQL, \"double quotes\" name a column; write text values in 'single quotes')");
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_semicolons_outside_literals() {
+        let s = split("insert into a values ('x;y');\n-- c; d\ninsert into \"b;\" values (1) ; ;").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].sql, "insert into a values ('x;y')");
+        assert_eq!(s[1].line, 3);
+        assert_eq!(s[1].sql, "insert into \"b;\" values (1)");
+    }
+
+    #[test]
+    fn strips_schema_prefixes_but_not_in_strings() {
+        let s = split(r#"INSERT INTO oms."ShopDO" VALUES (nextval('oms."ShopDO_id_seq"'), 'oms.x'); select * from customer."CustomerExportConfigDO""#).unwrap();
+        assert_eq!(s[0].sql, r#"INSERT INTO "ShopDO" VALUES (nextval('oms."ShopDO_id_seq"'), 'oms.x')"#);
+        assert_eq!(s[1].sql, r#"select * from "CustomerExportConfigDO""#);
+    }
+
+    #[test]
+    fn rewrites_timestamps_casts_and_index() {
+        let s = split("insert into t (id, index) values (1::bigint, current_timestamp, '5'::varchar(3), now()::timestamp without time zone)").unwrap();
+        assert_eq!(s[0].sql, "insert into t (id, \"index\") values (1, now(), '5', now())");
+        let s = split("create index if not exists i on t(x); create unique index j on t(y)").unwrap();
+        assert_eq!(s[0].sql, "create index if not exists i on t(x)");
+        assert_eq!(s[1].sql, "create unique index j on t(y)");
+    }
+
+    #[test]
+    fn comments_nested_and_line_numbers() {
+        let s = split("/* a /* nested */ still comment; */\n\nselect 1 /* x */; -- tail\n  select\n 2").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].line, 3);
+        assert_eq!(s[0].first_line, "select 1 /* x */; -- tail");
+        assert_eq!(s[1].line, 4);
+    }
+
+    #[test]
+    fn escape_strings_and_backslashes() {
+        let s = split(r"select E'a\'b\\c\n', 'x\.y', 'it''s'").unwrap();
+        assert_eq!(s[0].sql, "select 'a''b\\c\n', 'x\\.y', 'it''s'");
+    }
+
+    #[test]
+    fn unterminated() {
+        let e = split("select 1;\nselect 'abc").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(split("/* x").is_err());
+    }
+
+    #[test]
+    fn innermost_subselect_first() {
+        let subs = subselects(r#"(select id from a where x = (SELECT id FROM b WHERE n = 'q)'))"#);
+        assert_eq!(subs[0], "(SELECT id FROM b WHERE n = 'q)')");
+        assert_eq!(subs.len(), 2);
+    }
+}

@@ -1,0 +1,93 @@
+//! The SQLite database: opening connections, the schema and its upgrades, the dialect bridge
+//! of `impex sql`, and the named queries per table ([`queries`]).
+//!
+//! Every connection is opened the same way ([`open`]): WAL mode, `foreign_keys=ON`, a busy
+//! timeout, and impex's SQL functions. Every write transaction starts with `BEGIN IMMEDIATE`
+//! ([`write_tx`]) so that concurrent processes queue for the write lock instead of failing.
+pub mod dialect;
+pub mod functions;
+pub mod migrate;
+pub mod queries;
+pub mod script;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// How long a connection waits for another process's write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens (creating if needed) the database at `path` with impex's connection settings. Does
+/// not create or upgrade the schema: see [`migrate::init`] and [`open_existing`].
+pub fn open(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let created = !path.exists();
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if created {
+        restrict_permissions(path);
+    }
+    configure(&conn).map_err(|e| Error::Database { path: path.to_path_buf(), reason: e.to_string() })?;
+    Ok(conn)
+}
+
+/// The database holds partner passwords: a new database file is readable by its owner only.
+fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    functions::register(conn)?;
+    Ok(())
+}
+
+/// Opens a database that `impex init` has created, upgrading its schema if an older impex made
+/// it. A missing file is an error that says to run `impex init`.
+pub fn open_existing(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::Database {
+            path: path.to_path_buf(),
+            reason: "no such database; create it with `impex init`".into(),
+        });
+    }
+    let mut conn = open(path)?;
+    let v = migrate::version(&conn)?;
+    if v == 0 {
+        return Err(Error::Database {
+            path: path.to_path_buf(),
+            reason: "not an impex database (schema version 0); create it with `impex init`".into(),
+        });
+    }
+    if v < migrate::LATEST {
+        migrate::upgrade(&mut conn)?;
+    } else if v > migrate::LATEST {
+        return Err(Error::Database {
+            path: path.to_path_buf(),
+            reason: format!("made by a newer impex (schema version {v}, this impex knows {})", migrate::LATEST),
+        });
+    }
+    Ok(conn)
+}
+
+/// Starts a write transaction with `BEGIN IMMEDIATE`.
+pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+/// Where the database is: `--db`, env `IMPEX_DB`, default `./impex.db`.
+pub fn default_path() -> PathBuf {
+    PathBuf::from("impex.db")
+}

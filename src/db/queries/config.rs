@@ -1,0 +1,40 @@
+//! Queries on the platform configuration (`"PlatformConfigDO"`).
+use std::path::PathBuf;
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// The base directory `"PlatformConfigDO"."omtBasePath"` (the row with the lowest id).
+pub fn base_path(conn: &Connection) -> rusqlite::Result<Option<PathBuf>> {
+    conn.query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| {
+        r.get::<_, String>(0)
+    })
+    .optional()
+    .map(|o| o.map(PathBuf::from))
+}
+
+/// Sets the base directory; creates the platform row if there is none. Returns true if it changed.
+pub fn set_base_path(conn: &Connection, base: &str) -> rusqlite::Result<bool> {
+    let current: Option<String> = conn
+        .query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| r.get(0))
+        .optional()?;
+    match current {
+        Some(c) if c == base => Ok(false),
+        Some(_) => {
+            conn.execute(
+                r#"UPDATE "PlatformConfigDO" SET "omtBasePath" = ?1, "modificationDate" = now()
+                   WHERE "id" = (SELECT min("id") FROM "PlatformConfigDO")"#,
+                [base],
+            )?;
+            Ok(true)
+        }
+        None => {
+            conn.execute(r#"INSERT INTO "PlatformConfigDO" ("id", "omtBasePath") VALUES (1, ?1)"#, [base])?;
+            Ok(true)
+        }
+    }
+}
+
+/// Number of rows in a table (for `impex init` and `status` summaries).
+pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
+    conn.query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.replace('"', "")), [], |r| r.get(0))
+}

@@ -1,0 +1,2 @@
+//! The scheduler: Quartz cron from `"ScheduleDO"`, locks, retries, misfires, job history.
+pub mod cron;

@@ -1,0 +1,1 @@
+//! Export: transmissions and one file per exported document format.

@@ -1,0 +1,1 @@
+//! Import: transformer groups and one file per transformer bean.

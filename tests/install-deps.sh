@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use, when missing: vsftpd (FTP/FTPS server), OpenSSH's
+# sshd (SFTP server), libxml2-utils (xmllint for XSD checks of exported files), sqlite3 (shell
+# checks). Needs root (CI is root); without root it says what is missing and the tests that need
+# a server are reported as skipped.
+set -euo pipefail
+need=()
+command -v vsftpd >/dev/null 2>&1 || [ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+[ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "tests/install-deps.sh: missing ${need[*]} and not root: server tests will be skipped" >&2
+  exit 0
+fi
+echo "tests/install-deps.sh: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts the services it installs; the tests run their own instances on free ports.
+for s in vsftpd ssh; do (service "$s" stop >/dev/null 2>&1 || true); done
