@@ -92,4 +92,6 @@ INSERT OR IGNORE INTO "CommunicationDO" ("id", "key", "documentFormatDefRef", "e
   (100013, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 2, 100, 64, 'ReturnAnnouncement (RMA) export'),
   (100020, 'ANY###FTP_JOB###EXT_TRANSFER_FILE', 10, 202, 1900, 'file transfer of any file'),
   (100021, 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE', 10, 202, 1040, 'file transfer of article files'),
-  (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files');
+  (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files'),
+  (100023, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_2', 10, 202, 1900, 'file transfer of any file, a second pull between the same partners (impex)'),
+  (100024, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_3', 10, 202, 1900, 'file transfer of any file, a third pull between the same partners (impex)');

@@ -1,5 +1,5 @@
 //! SQL functions that make PostgreSQL-flavoured IOM scripts run on SQLite:
-//! `nextval`, `currval`, `setval`, `lastval` and `now`.
+//! `nextval`, `currval`, `setval`, `lastval`, `now`, and IOM's `admin.add_communication_partner`.
 //!
 //! Sequences live in the table `"impexSequence"`. Like IOM's, a sequence starts at 10000. To
 //! keep scripts that mix explicit ids with `nextval` safe, `nextval('"X_id_seq"')` never hands
@@ -126,7 +126,52 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         })?;
     }
     conn.create_scalar_function("now", 0, volatile, |_ctx| Ok(crate::time::now_text()))?;
+    conn.create_scalar_function("add_communication_partner", 5, volatile, |ctx| {
+        let decision: Option<i64> = ctx.get(0)?;
+        let split: Option<bool> = ctx.get(1)?;
+        let communication: Option<i64> = ctx.get(2)?;
+        let sending: Option<i64> = ctx.get(3)?;
+        let receiving: Option<i64> = ctx.get(4)?;
+        let communication = communication
+            .ok_or_else(|| user_err("add_communication_partner: p_communicationref is NULL (no such \"CommunicationDO\")".into()))?;
+        let sending = sending.ok_or_else(|| {
+            user_err("add_communication_partner: p_sendingpartnerreferrerref is NULL (no such \"PartnerReferrerDO\")".into())
+        })?;
+        with_conn(ctx, |c| add_communication_partner(c, decision, split.unwrap_or(false), communication, sending, receiving))
+    })?;
     Ok(())
+}
+
+/// IOM's `admin.add_communication_partner`: adds a `"CommunicationPartnerDO"` row with IOM's
+/// defaults (maxNoOfRetries 12, retryDelay '30m') unless one exists for the same
+/// communication, sender and receiver. Returns the row's id.
+fn add_communication_partner(
+    conn: &Connection,
+    decision: Option<i64>,
+    split: bool,
+    communication: i64,
+    sending: i64,
+    receiving: Option<i64>,
+) -> rusqlite::Result<i64> {
+    let existing: Option<i64> = conn
+        .query_row(
+            r#"SELECT "id" FROM "CommunicationPartnerDO" WHERE "communicationRef" = ?1
+               AND "sendingPartnerReferrerRef" = ?2 AND "receivingPartnerReferrerRef" IS ?3"#,
+            rusqlite::params![communication, sending, receiving],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = next_value(conn, "CommunicationPartnerDO_id_seq")?;
+    conn.execute(
+        r#"INSERT INTO "CommunicationPartnerDO" ("id", "decisionBeanDefRef", "splitTransmission", "communicationRef",
+               "sendingPartnerReferrerRef", "receivingPartnerReferrerRef", "maxNoOfRetries", "retryDelay", "mergeTypeDefRef")
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 12, '30m', NULL)"#,
+        rusqlite::params![id, decision, split, communication, sending, receiving],
+    )?;
+    Ok(id)
 }
 
 #[cfg(test)]
