@@ -109,7 +109,8 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
             if c == '\n' {
                 line += 1;
             }
-            cur.push(c);
+            // non-ASCII spaces (e.g. U+00A0 from a copied web page) become plain spaces
+            cur.push(if c.is_ascii() { c } else { ' ' });
             i += 1;
             continue;
         }
@@ -402,6 +403,21 @@ fn describe_empty_subselect(sub: &str) -> String {
     format!("the sub-select `{s}` found no row")
 }
 
+/// The first sub-select of an INSERT's values that yields NULL, described (for CHECK failures).
+fn first_null_subselect(conn: &Connection, ins: &Insert) -> Option<String> {
+    for row in &ins.rows {
+        for (i, expr) in row.iter().enumerate() {
+            for sub in subselects(expr) {
+                if let Some(rusqlite::types::Value::Null) = eval(conn, &sub) {
+                    let col = ins.columns.get(i).map(String::as_str).unwrap_or("?");
+                    return Some(format!("column \"{col}\" is NULL because {}", describe_empty_subselect(&sub)));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Explains why `stmt` failed with `err`, in words an operator understands. Runs read-only
 /// queries on `conn` (inside the failed script's transaction) to find the culprit.
 pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> String {
@@ -477,7 +493,8 @@ pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> St
             "exactly_one_partner" => ": a \"PartnerReferrerDO\" row must set exactly one of shopRef, supplierRef, paymentProviderRef, financeControllerRef, carrierRef, bonusPartnerRef",
             _ => "",
         };
-        return format!("value not allowed (CHECK constraint failed: {name}){hint}");
+        let cause = insert.as_ref().and_then(|ins| first_null_subselect(conn, ins)).map(|c| format!("; {c}")).unwrap_or_default();
+        return format!("value not allowed (CHECK constraint failed: {name}){hint}{cause}");
     }
     if msg.starts_with("no such column") && msg.contains('"') {
         return format!("{msg} (in SQL, \"double quotes\" name a column; write text values in 'single quotes')");
