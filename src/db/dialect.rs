@@ -331,9 +331,15 @@ fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').to_string()
 }
 
+static INSERT_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?is)^\s*insert\s+into\s+("[^"]+"|[\w.]+)\s*\((.*?)\)\s*values\s*(.*)$"#).unwrap()
+});
+
+static FROM_WHERE_RE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"(?is)from\s+("[^"]+"|\w+)\s+where\s+(.*?)\)?\s*$"#).unwrap());
+
 fn parse_insert(sql: &str) -> Option<Insert> {
-    let re = regex::Regex::new(r#"(?is)^\s*insert\s+into\s+("[^"]+"|[\w.]+)\s*\((.*?)\)\s*values\s*(.*)$"#).ok()?;
-    let caps = re.captures(sql)?;
+    let caps = INSERT_RE.captures(sql)?;
     let table = unquote(caps.get(1)?.as_str());
     let columns: Vec<String> = split_top_level(caps.get(2)?.as_str(), ',').iter().map(|c| unquote(c)).collect();
     let mut rows = Vec::new();
@@ -393,9 +399,8 @@ fn one_line(s: &str) -> String {
 
 /// Describes a sub-select that found no row, naming the table and condition when it can.
 fn describe_empty_subselect(sub: &str) -> String {
-    let re = regex::Regex::new(r#"(?is)from\s+("[^"]+"|\w+)\s+where\s+(.*?)\)?\s*$"#).unwrap();
     let s = one_line(sub);
-    if let Some(c) = re.captures(s.trim_end_matches(')')) {
+    if let Some(c) = FROM_WHERE_RE.captures(s.trim_end_matches(')')) {
         let table = c.get(1).unwrap().as_str();
         let cond = c.get(2).unwrap().as_str().trim();
         return format!("the sub-select `{s}` found no row: no row of {table} matches {cond}");
@@ -558,5 +563,43 @@ mod tests {
         let subs = subselects(r#"(select id from a where x = (SELECT id FROM b WHERE n = 'q)'))"#);
         assert_eq!(subs[0], "(SELECT id FROM b WHERE n = 'q)')");
         assert_eq!(subs.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// A cheap stand-in for the cargo-fuzz target: random scripts built from the characters
+    /// that matter to the splitter must never panic, and line numbers stay in range.
+    #[test]
+    fn random_scripts_never_panic() {
+        const ALPHABET: &[&str] = &[
+            "'", "\"", ";", "-", "--", "/*", "*/", "\n", " ", "\u{a0}", "E'", "\\", "::", "int", "(", ")", "oms.", "index",
+            "select", "current_timestamp", "ä", "a", "1", "*", "/", ":", "$", "e",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..5_000 {
+            let len = (next() % 40) as usize;
+            let script: String = (0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]).collect();
+            let lines = script.lines().count().max(1) + 1;
+            match split(&script) {
+                Ok(stmts) => {
+                    for s in stmts {
+                        assert!(s.line >= 1 && s.line <= lines, "{script:?} -> {s:?}");
+                    }
+                }
+                Err(e) => assert!(e.line >= 1 && e.line <= lines, "{script:?} -> {e:?}"),
+            }
+            let _ = split_top_level(&script, ',');
+            let _ = subselects(&script);
+            let _ = parse_insert(&script);
+        }
     }
 }
