@@ -115,6 +115,7 @@ CREATE TABLE IF NOT EXISTS "DunningLevelDefDO" (
 CREATE TABLE IF NOT EXISTS "PlatformConfigDO" (
     "id"               INTEGER PRIMARY KEY,
     "omtBasePath"      TEXT NOT NULL CHECK ("omtBasePath" <> ''),
+    "housekeepingRetentionDays" INTEGER NOT NULL DEFAULT 28 CHECK ("housekeepingRetentionDays" > 0),
     "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
     "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
 );

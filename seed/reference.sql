@@ -46,7 +46,11 @@ INSERT OR IGNORE INTO "MergeTypeDefDO" ("id", "name", "description") VALUES
   (20, 'MERGE_CHILD', 'only orders of merge type MERGE_CHILD');
 
 INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
-  (3, 'FTP_JOB', 'file transfer: pull (and push), then run the transformer group');
+  (3, 'FTP_JOB', 'file transfer: pull (and push), then run the transformer group'),
+  (10003, 'CLEAN_SHARED_FS_JOB', 'housekeeping: deletes old done/obsolete/sent/archive files and finished rows');
+
+INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "configId", "cron", "expectedRuntime", "jobDefRef", "key", "maxNoOfRetries", "retryDelay") VALUES
+  (3, 1, NULL, '0 30 3 * * ?', 600000, 10003, 'clean_shared_fs', 3, '1h');
 
 INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUES
   (19, 'UnzipBean', 'unzips archives'),

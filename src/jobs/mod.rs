@@ -3,6 +3,8 @@
 //! A `"ScheduleDO"` row names its job by `"jobDefRef"` and the job's configuration row by
 //! `"configId"`. The scheduler looks the job up in [`REGISTRY`]; an unknown id is a
 //! configuration error on that schedule, not a crash.
+pub mod housekeeping;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -100,7 +102,9 @@ pub trait Job: Sync {
 }
 
 /// Every job impex knows, by `"JobDefDO"` id. Each seeded `"JobDefDO"` row has one.
-pub static REGISTRY: &[&dyn Job] = &[];
+pub static REGISTRY: &[&dyn Job] = &[
+    &housekeeping::Housekeeping,
+];
 
 /// The job for a `"JobDefDO"` id.
 pub fn lookup(def_id: i64) -> Option<&'static dyn Job> {

@@ -38,3 +38,10 @@ pub fn set_base_path(conn: &Connection, base: &str) -> rusqlite::Result<bool> {
 pub fn count(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
     conn.query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.replace('"', "")), [], |r| r.get(0))
 }
+
+/// Retention of the housekeeping job in days (`"PlatformConfigDO"."housekeepingRetentionDays"`).
+pub fn retention_days(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(r#"SELECT "housekeepingRetentionDays" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| r.get(0))
+        .optional()
+        .map(|o| o.unwrap_or(28))
+}
