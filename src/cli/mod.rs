@@ -1,6 +1,8 @@
 //! The command line: one file per command. `main` maps results to exit codes:
 //! 0 ok, 1 problems found (e.g. `impex check`, a failed job in `run --once`), 2 error.
 mod check;
+mod demo;
+mod demo_report;
 mod init;
 mod sql;
 
@@ -36,6 +38,8 @@ pub enum Command {
     Sql(sql::Args),
     /// Validate the configuration; exit 1 when a problem is found.
     Check(check::Args),
+    /// Run the end-to-end demo in a fresh directory (local directories as partner servers).
+    Demo(demo::Args),
 }
 
 /// What a command says about how it went.
@@ -64,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
+        Command::Demo(a) => demo::run(a),
     }
 }
 

@@ -1,0 +1,147 @@
+//! `impex demo [DIR]`: the whole product in a few seconds on the embedded default (SQLite plus
+//! local directories as the partners' servers).
+//!
+//! In DIR (default `./impex-demo`, made anew) it creates a database with the demo data and the
+//! `jobs/` configuration, points the pulls at local partner directories, drops sample
+//! OpenPositions and PaymentHistories files there, writes business rows with plain SQL so that
+//! every export kind is written once, runs the schedules until the work is done, and prints what
+//! happened.
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use super::Status;
+use crate::db::{self, script};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Directory of the demo; removed and made anew when it holds an earlier demo.
+    #[arg(default_value = "impex-demo")]
+    pub dir: PathBuf,
+}
+
+/// The configuration scripts of `jobs/`, embedded, in order.
+pub const JOB_SCRIPTS: &[(&str, &str)] = &[
+    ("jobs/01_finance_controller.sql", include_str!("../../jobs/01_finance_controller.sql")),
+    ("jobs/02_import_openpositions.sql", include_str!("../../jobs/02_import_openpositions.sql")),
+    ("jobs/03_import_paymenthistories.sql", include_str!("../../jobs/03_import_paymenthistories.sql")),
+    ("jobs/04_export_purchaseorders_dispatch.sql", include_str!("../../jobs/04_export_purchaseorders_dispatch.sql")),
+    ("jobs/05_export_purchaseorders_return.sql", include_str!("../../jobs/05_export_purchaseorders_return.sql")),
+    ("jobs/06_export_debtors.sql", include_str!("../../jobs/06_export_debtors.sql")),
+    ("jobs/07_export_salesorders.sql", include_str!("../../jobs/07_export_salesorders.sql")),
+    ("jobs/08_export_storeorder.sql", include_str!("../../jobs/08_export_storeorder.sql")),
+    ("jobs/09_export_customers.sql", include_str!("../../jobs/09_export_customers.sql")),
+    ("jobs/10_export_return_announcements.sql", include_str!("../../jobs/10_export_return_announcements.sql")),
+];
+
+/// Sample files dropped into the partners' directories: (schedule key, file name, content).
+const SAMPLES: &[(&str, &str, &str)] = &[
+    ("import_openpositions", "OpenPositionsImport_1.xml", include_str!("../../seed/demo/OpenPositionsImport_1.xml")),
+    ("import_paymenthistories", "PaymentHistories_1.xml", include_str!("../../seed/demo/PaymentHistories_1.xml")),
+];
+
+const BUSINESS: &str = include_str!("../../seed/demo/business.sql");
+
+/// Marks a directory as made by `impex demo`, so that a re-run may remove it.
+const MARKER: &str = ".impex-demo";
+
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let dir = prepare_dir(&args.dir)?;
+    let db_path = dir.join("impex.db");
+    let base = dir.join("base");
+    let partners = dir.join("partners");
+    let started = std::time::Instant::now();
+
+    println!("impex demo in {}", dir.display());
+    for line in super::init::init(&db_path, Some(&base), true)? {
+        println!("  {line}");
+    }
+    let mut conn = db::open_existing(&db_path)?;
+    let sources: Vec<script::Source> =
+        JOB_SCRIPTS.iter().map(|(name, text)| script::Source { name: (*name).into(), text: (*text).into() }).collect();
+    let s = script::run(&mut conn, &sources)?;
+    println!("  applied the configuration scripts of jobs/ ({} statements)", s.statements);
+
+    // the partners' "servers" are local directories; run every schedule now and then
+    let mut setup = String::new();
+    for (key, file, content) in SAMPLES {
+        let remote = partners.join("accounting").join(key);
+        std::fs::create_dir_all(&remote)?;
+        std::fs::write(remote.join(file), content)?;
+        setup.push_str(&format!(
+            r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{remote}'
+               WHERE "executionBeanKeyDefRef" = 1331 AND "communicationPartnerRef" IN (
+                   SELECT v."communicationPartnerRef" FROM "ExecutionBeanValueDO" v
+                   WHERE v."executionBeanKeyDefRef" = 1331 AND v."parameterValue" LIKE '%/{key}');
+"#,
+            remote = remote.display().to_string().replace('\'', "''")
+        ));
+    }
+    script::run(&mut conn, &[script::Source { name: "demo setup".into(), text: setup }])?;
+    println!("  dropped sample files into {}", partners.display());
+    let s = script::run(&mut conn, &[script::Source { name: "seed/demo/business.sql".into(), text: BUSINESS.into() }])?;
+    println!("  wrote business rows with plain SQL ({} statements): a dispatch, a return, an invoice, a debtor change, an order for its supplier, a return announcement", s.statements);
+    drop(conn);
+
+    let failures = run_schedules(&db_path, &base)?;
+
+    let conn = db::open_existing(&db_path)?;
+    super::demo_report::print(&conn, &db_path, &base)?;
+    println!("\ndone in {:.1} s{}", started.elapsed().as_secs_f64(), if failures > 0 { format!(", {failures} job(s) failed") } else { String::new() });
+    Ok(if failures > 0 { Status::Problems } else { Status::Ok })
+}
+
+/// Removes an earlier demo (only a directory that `impex demo` made) and creates DIR.
+fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        if !dir.join(MARKER).exists() {
+            if std::fs::read_dir(dir)?.next().is_some() {
+                bail!("{} exists and was not made by `impex demo`: choose another directory", dir.display());
+            }
+        } else {
+            std::fs::remove_dir_all(dir).with_context(|| format!("removing the earlier demo in {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(MARKER), "made by `impex demo`; removed by the next run\n")?;
+    let dir = if dir.is_absolute() { dir.to_path_buf() } else { std::env::current_dir()?.join(dir) };
+    Ok(dir.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect())
+}
+
+/// Runs the demo's schedules once each, imports before exports. Returns the number of failures.
+fn run_schedules(db_path: &Path, base: &Path) -> anyhow::Result<usize> {
+    let conn = db::open_existing(db_path)?;
+    let mut st = conn.prepare(
+        r#"SELECT "id", "key", "jobDefRef", "configId" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> 10003
+           ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#,
+    )?;
+    let schedules: Vec<(i64, String, i64, Option<i64>)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    drop(st);
+    drop(conn);
+    let mut failures = 0;
+    println!("\nrunning the schedules:");
+    for (id, key, job_def, config_id) in schedules {
+        let Some(job) = crate::jobs::lookup(job_def) else {
+            println!("  {key:<28} no job with JobDefDO id {job_def} in this impex");
+            failures += 1;
+            continue;
+        };
+        let ctx = crate::jobs::JobContext {
+            db_path: db_path.to_path_buf(),
+            base: base.to_path_buf(),
+            schedule_id: id,
+            schedule_key: key.clone(),
+            config_id,
+            cancel: Default::default(),
+        };
+        match job.run(&ctx) {
+            Ok(r) => println!("  {key:<28} {} {}", r.outcome.as_str(), r.message),
+            Err(e) => {
+                failures += 1;
+                println!("  {key:<28} FAILED {e}");
+            }
+        }
+    }
+    Ok(failures)
+}
