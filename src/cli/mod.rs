@@ -2,7 +2,10 @@
 //! 0 ok, 1 problems found (e.g. `impex check`, a failed job in `run --once`), 2 error.
 mod check;
 mod init;
+mod run;
 mod sql;
+mod status;
+mod trigger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +39,12 @@ pub enum Command {
     Sql(sql::Args),
     /// Validate the configuration; exit 1 when a problem is found.
     Check(check::Args),
+    /// Run the scheduler: jobs of active "ScheduleDO" rows by their Quartz cron, until SIGTERM.
+    Run(run::Args),
+    /// Show every schedule: next fire time, last run, retries, stops, locks; exit 1 if one is stopped.
+    Status(status::Args),
+    /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
+    Trigger(trigger::Args),
 }
 
 /// What a command says about how it went.
@@ -64,6 +73,9 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
+        Command::Run(a) => run::run(&cli.db, a),
+        Command::Status(a) => status::run(&cli.db, a),
+        Command::Trigger(a) => trigger::run(&cli.db, a),
     }
 }
 
