@@ -76,6 +76,14 @@ enum Event {
     Signal,
 }
 
+/// A cached `Due::At` answer and the columns it was computed from.
+struct NextFire {
+    cron: String,
+    last_run: Option<String>,
+    next_retry: Option<String>,
+    at: DateTime<Utc>,
+}
+
 struct Running {
     run_id: i64,
     key: String,
@@ -99,9 +107,11 @@ pub struct Runner {
     rx: Receiver<Event>,
     crons: HashMap<String, std::result::Result<Cron, String>>,
     /// Per schedule: the inputs of the last `Due::At` answer and that answer.
-    next: HashMap<i64, (String, Option<String>, Option<String>, DateTime<Utc>)>,
+    next: HashMap<i64, NextFire>,
     deadline: Option<Instant>,
     summary: Summary,
+    /// Due schedules that found no free slot, earliest first.
+    backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
 }
 
@@ -129,6 +139,7 @@ impl Runner {
             next: HashMap::new(),
             deadline: None,
             summary: Summary::default(),
+            backlog: Vec::new(),
         })
     }
 
@@ -183,48 +194,53 @@ impl Runner {
     }
 
     fn main_loop(&mut self, mode: Mode) -> Result<()> {
-        let mut once_left: Option<HashSet<i64>> = None;
-        let mut trigger_started = false;
+        let mut first = true;
+        let mut next_tick = Instant::now();
         loop {
-            let now = Utc::now();
-            let mut wake: Option<DateTime<Utc>> = None;
             if self.deadline.is_none() {
-                let step = match mode {
-                    Mode::Forever => {
-                        if let Err(e) = self.pruner.maybe_prune(&self.conn, now).map(|n| if n > 0 { info!(rows = n, "pruned job history") }) {
-                            error!("pruning the job history: {e}");
-                        }
-                        self.recover_stale(now).and_then(|_| self.tick(now, None))
-                    }
-                    Mode::Once => {
-                        let r = self.recover_stale(now).and_then(|_| self.tick(now, once_left.as_mut()));
-                        if once_left.is_none() {
-                            // The first tick fixed the set of schedules due "now"; those it could
-                            // not start yet (max_jobs) are started by the following ticks.
-                            let due: HashSet<i64> = self.due_ids(now)?;
-                            once_left = Some(due);
-                        }
-                        r
-                    }
-                    Mode::Trigger(id) => {
-                        if !trigger_started {
-                            trigger_started = true;
-                            self.recover_stale(now)?;
-                            self.start_trigger(id)?;
-                        }
-                        Ok(None)
-                    }
+                let full = match mode {
+                    Mode::Forever => Instant::now() >= next_tick,
+                    Mode::Once | Mode::Trigger(_) => first,
                 };
-                match step {
-                    Ok(w) => wake = w,
-                    Err(e) if mode == Mode::Forever => error!("scheduler tick failed (retrying): {e}"),
-                    Err(e) => return Err(e),
+                let step = if full {
+                    let now = Utc::now();
+                    let r = match mode {
+                        Mode::Forever => {
+                            match self.pruner.maybe_prune(&self.conn, now) {
+                                Ok(n) if n > 0 => info!(rows = n, "pruned job history"),
+                                Ok(_) => {}
+                                Err(e) => error!("pruning the job history: {e}"),
+                            }
+                            self.recover_stale(now).and_then(|_| self.tick(now))
+                        }
+                        // --once: one pass fixes what is due now; what finds no free slot waits
+                        // in the backlog.
+                        Mode::Once => self.recover_stale(now).and_then(|_| self.tick(now)),
+                        Mode::Trigger(id) => self.recover_stale(now).and_then(|_| self.start_trigger(id)).map(|_| None),
+                    };
+                    r.map(|wake| {
+                        let mut sleep = self.opts.max_sleep;
+                        if let Some(w) = wake {
+                            sleep = sleep.min((w - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(2));
+                        }
+                        next_tick = Instant::now() + sleep;
+                    })
+                } else {
+                    self.fill_from_backlog()
+                };
+                first = false;
+                if let Err(e) = step {
+                    if mode != Mode::Forever {
+                        return Err(e);
+                    }
+                    error!("scheduler tick failed (retrying): {e}");
+                    next_tick = Instant::now() + self.opts.max_sleep;
                 }
             }
             self.watch_overlong();
             let done = match mode {
                 Mode::Forever => false,
-                Mode::Once => self.running.is_empty() && once_left.as_ref().is_some_and(|l| l.is_empty()),
+                Mode::Once => self.running.is_empty() && self.backlog.is_empty(),
                 Mode::Trigger(_) => self.running.is_empty(),
             };
             if done {
@@ -239,38 +255,56 @@ impl Runner {
                     return Ok(());
                 }
             }
-            let mut timeout = self.opts.max_sleep;
-            if let Some(w) = wake {
-                let until = (w - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(2);
-                timeout = timeout.min(until);
-            }
+            let mut timeout = match mode {
+                Mode::Forever => next_tick.saturating_duration_since(Instant::now()),
+                _ => self.opts.max_sleep,
+            };
             if let Some(d) = self.deadline {
-                timeout = timeout.min(d.saturating_duration_since(Instant::now()));
+                timeout = self.opts.max_sleep.min(d.saturating_duration_since(Instant::now()));
             }
             let mut ev = match self.rx.recv_timeout(timeout) {
                 Ok(ev) => Some(ev),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => unreachable!("the runner holds a sender"),
             };
+            let mut done = Vec::new();
             while let Some(e) = ev {
-                self.handle(e, mode);
+                match e {
+                    Event::Signal => self.on_signal(),
+                    Event::Done { id, result } => done.push((id, result)),
+                }
                 ev = self.rx.try_recv().ok();
+            }
+            if !done.is_empty() {
+                let n = done.len();
+                if let Err(e) = self.record(done) {
+                    error!("recording the outcome of {n} run(s): {e}");
+                    if mode != Mode::Forever {
+                        self.summary.failed += n;
+                    }
+                }
+                // A finished schedule's next fire time is only known after a full pass; while
+                // a backlog is waiting, it is served first.
+                if self.backlog.is_empty() {
+                    next_tick = Instant::now();
+                }
             }
         }
     }
 
-    /// Ids of runnable schedules due at `now` (for `--once`).
-    fn due_ids(&mut self, now: DateTime<Utc>) -> Result<HashSet<i64>> {
-        let rows = q::runnable(&self.conn)?;
-        let mut out = HashSet::new();
-        for r in rows {
-            if let Ok(c) = self.cron(&r.cron) {
-                if matches!(due::due(&c, self.opts.tz, timing(&r), now), Due::Now(..)) {
-                    out.insert(r.id);
-                }
-            }
+    /// Claims backlog entries (due, but found no free slot) as slots free up. Claims are
+    /// optimistic, so an entry that changed meanwhile is simply not claimed.
+    fn fill_from_backlog(&mut self) -> Result<()> {
+        let free = self.opts.max_jobs.saturating_sub(self.running.len());
+        if free == 0 || self.backlog.is_empty() {
+            return Ok(());
         }
-        Ok(out)
+        let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
+        let claimed = self.claim_batch(&take, &[], false)?;
+        for (r, run_id) in claimed {
+            self.spawn(r, run_id);
+        }
+        Ok(())
     }
 
     fn cron(&mut self, expr: &str) -> std::result::Result<Cron, String> {
@@ -278,7 +312,7 @@ impl Runner {
     }
 
     /// One scheduling pass; returns the earliest future due time.
-    fn tick(&mut self, now: DateTime<Utc>, mut only: Option<&mut HashSet<i64>>) -> Result<Option<DateTime<Utc>>> {
+    fn tick(&mut self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let rows = q::runnable(&self.conn)?;
         let mut wake: Option<DateTime<Utc>> = None;
         let mut to_claim: Vec<(ScheduleRow, DateTime<Utc>)> = Vec::new();
@@ -289,14 +323,9 @@ impl Runner {
             if self.running.contains_key(&r.id) {
                 continue;
             }
-            if let Some(set) = only.as_deref() {
-                if !set.contains(&r.id) {
-                    continue;
-                }
-            }
-            if let Some((c, l, n, at)) = self.next.get(&r.id) {
-                if *c == r.cron && *l == r.last_run && *n == r.next_retry && *at > now {
-                    wake = Some(wake.map_or(*at, |w| w.min(*at)));
+            if let Some(n) = self.next.get(&r.id) {
+                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.at > now {
+                    wake = Some(wake.map_or(n.at, |w| w.min(n.at)));
                     continue;
                 }
             }
@@ -316,7 +345,7 @@ impl Runner {
                 Due::Now(at, _) => to_claim.push((r, at)),
                 Due::At(at, _) => {
                     wake = Some(wake.map_or(at, |w| w.min(at)));
-                    self.next.insert(r.id, (r.cron.clone(), r.last_run.clone(), r.next_retry.clone(), at));
+                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), at });
                 }
                 Due::Never => {}
             }
@@ -324,13 +353,7 @@ impl Runner {
         self.next.retain(|id, _| seen.contains(id));
         to_claim.sort_by_key(|(_, at)| *at);
         let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
-        if let Some(set) = only.as_deref_mut() {
-            // --once: what is left of the set is what is still due but found no free slot;
-            // anything else (run, taken by another process, deactivated) is dropped.
-            let waiting: HashSet<i64> = to_claim.iter().skip(free).map(|(r, _)| r.id).collect();
-            set.retain(|id| waiting.contains(id));
-        }
-        to_claim.truncate(free);
+        self.backlog = to_claim.split_off(free.min(to_claim.len()));
         if to_claim.is_empty() && unrunnable.is_empty() {
             return Ok(wake);
         }
@@ -425,61 +448,55 @@ impl Runner {
         }
     }
 
-    fn handle(&mut self, ev: Event, mode: Mode) {
-        match ev {
-            Event::Signal => {
-                if self.deadline.is_none() {
-                    self.deadline = Some(Instant::now() + self.opts.shutdown_timeout);
-                    for r in self.running.values() {
-                        r.cancel.store(true, Ordering::Relaxed);
-                    }
-                    info!(jobs = self.running.len(), timeout_s = self.opts.shutdown_timeout.as_secs(), "shutting down: waiting for running jobs");
-                }
+    fn on_signal(&mut self) {
+        if self.deadline.is_none() {
+            self.deadline = Some(Instant::now() + self.opts.shutdown_timeout);
+            for r in self.running.values() {
+                r.cancel.store(true, Ordering::Relaxed);
             }
-            Event::Done { id, result } => {
-                if let Err(e) = self.record(id, result) {
-                    error!("recording the outcome of schedule id {id}: {e}");
-                    if mode != Mode::Forever {
-                        self.summary.failed += 1;
-                    }
-                }
-            }
+            info!(jobs = self.running.len(), timeout_s = self.opts.shutdown_timeout.as_secs(), "shutting down: waiting for running jobs");
         }
     }
 
-    /// Records a finished run: schedule state and history, in one transaction.
-    fn record(&mut self, id: i64, result: std::result::Result<Report, JobError>) -> Result<()> {
-        let Some(run) = self.running.remove(&id) else { return Ok(()) };
+    /// Records finished runs (schedule state and history) in one transaction.
+    fn record(&mut self, batch: Vec<(i64, std::result::Result<Report, JobError>)>) -> Result<()> {
         let now = Utc::now();
         let now_text = time::format(now);
-        let row = q::by_id(&self.conn, id)?;
         let shutting_down = self.deadline.is_some();
-        let after = match &row {
-            Some(s) => state::after_run(s, &result, now, shutting_down),
-            None => AfterRun::Stop { count: 0, message: "the schedule was deleted while its job ran".into() },
-        };
-        let (ok_count, failed_count) = match &result {
-            Ok(r) => (r.ok_count, r.failed_count),
-            Err(_) => (0, 0),
-        };
+        let mut logs = Vec::with_capacity(batch.len());
         let tx = db::write_tx(&mut self.conn)?;
-        let lock_lost = match state::finish(&tx, id, &self.holder, &after, &now_text) {
-            Ok(()) => None,
-            Err(Error::Other(m)) => Some(m),
-            Err(e) => return Err(e),
-        };
-        q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;
-        tx.commit()?;
-        let ms = run.started.elapsed().as_millis() as u64;
-        if let Some(m) = lock_lost {
-            warn!(schedule = %run.key, "{m}");
+        for (id, result) in batch {
+            let Some(run) = self.running.remove(&id) else { continue };
+            let row = q::by_id(&tx, id)?;
+            let after = match &row {
+                Some(s) => state::after_run(s, &result, now, shutting_down),
+                None => AfterRun::Stop { count: 0, message: "the schedule was deleted while its job ran".into() },
+            };
+            let (ok_count, failed_count) = match &result {
+                Ok(r) => (r.ok_count, r.failed_count),
+                Err(_) => (0, 0),
+            };
+            let lock_lost = match state::finish(&tx, id, &self.holder, &after, &now_text) {
+                Ok(()) => None,
+                Err(Error::Other(m)) => Some(m),
+                Err(e) => return Err(e),
+            };
+            q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;
+            logs.push((run, after, lock_lost));
         }
-        self.summary.runs += 1;
-        if after.failed() {
-            self.summary.failed += 1;
-            warn!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
-        } else {
-            info!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+        tx.commit()?;
+        for (run, after, lock_lost) in logs {
+            let ms = run.started.elapsed().as_millis() as u64;
+            if let Some(m) = lock_lost {
+                warn!(schedule = %run.key, "{m}");
+            }
+            self.summary.runs += 1;
+            if after.failed() {
+                self.summary.failed += 1;
+                warn!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+            } else {
+                info!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+            }
         }
         Ok(())
     }
