@@ -317,3 +317,61 @@ fn trigger_runs_one_schedule_now() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("locked by"));
 }
+
+#[test]
+fn shutdown_timeout_and_second_signal_still_release_locks() {
+    // A job that ignores the cancel flag (20 s) and a shutdown timeout of 1 s: exit 0 after ~1 s.
+    let env = setup();
+    let id = schedule(&env, "stubborn", "* * * * * ?", -20000, 0, None);
+    let mut p = start(&env, "run", &["--shutdown-timeout", "1"]);
+    let locked = || opt_text(&env, &format!(r#"SELECT "lockedSince" FROM "ScheduleDO" WHERE "id" = {id}"#)).is_some();
+    wait_for("the job to run", Duration::from_secs(10), locked);
+    let t = std::time::Instant::now();
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0), "{}", p.stderr());
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(!locked());
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'"#), 0);
+
+    // The same with a 60 s timeout, and a second signal: exit at once (130), locks released.
+    let mut p = start(&env, "run2", &[]);
+    wait_for("the job to run again", Duration::from_secs(10), locked);
+    p.signal(libc::SIGTERM);
+    wait_for("the shutdown to begin", Duration::from_secs(5), || p.stderr().contains("shutting down"));
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit(Duration::from_secs(5)), Some(130), "{}", p.stderr());
+    assert!(!locked());
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'"#), 0);
+}
+
+#[test]
+fn history_is_pruned_and_reactivate_on_start_lifts_a_stop() {
+    let env = setup();
+    let old = impex::time::format(chrono::Utc::now() - chrono::Duration::days(40));
+    let recent = impex::time::format(chrono::Utc::now() - chrono::Duration::days(10));
+    exec(
+        &env,
+        &format!(
+            r#"INSERT INTO "JobRunDO" ("scheduleKey", "jobDefRef", "startTime", "endTime", "outcome", "runBy")
+               VALUES ('gone', 10999, '{old}', '{old}', 'OK', 'x:1:1'), ('kept', 10999, '{recent}', '{recent}', 'OK', 'x:1:1');"#
+        ),
+    );
+    let id = schedule(&env, "revived", "* * * * * ?", 0, 0, None);
+    let panics = schedule(&env, "panics", NEVER, 5, 0, None);
+    let now = impex::time::now_text();
+    exec(&env, &format!(r#"UPDATE "ScheduleDO" SET "stoppedSince" = '{now}', "countRetry" = 4, "lastRun" = '{now}', "reactivateOnStart" = 1 WHERE "id" = {id}"#));
+    let mut p = start(&env, "run", &["--history-days", "28"]);
+    wait_for("the revived schedule to run", Duration::from_secs(10), || !runs_of(&env, "revived").is_empty());
+    wait_for("old history to be pruned", Duration::from_secs(5), || env.query_i64(r#"SELECT count(*) FROM "JobRunDO" WHERE "scheduleKey" = 'gone'"#) == 0);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "JobRunDO" WHERE "scheduleKey" = 'kept'"#), 1);
+    assert_eq!(env.query_i64(&format!(r#"SELECT "countRetry" FROM "ScheduleDO" WHERE "id" = {id}"#)), 0);
+    // A panicking job is a permanent error on its schedule, not a crash.
+    wait_for("the panicking schedule to stop", Duration::from_secs(10), || {
+        opt_text(&env, &format!(r#"SELECT "stoppedSince" FROM "ScheduleDO" WHERE "id" = {panics}"#)).is_some()
+    });
+    let m = opt_text(&env, &format!(r#"SELECT "lastMessage" FROM "ScheduleDO" WHERE "id" = {panics}"#)).unwrap();
+    assert!(m.contains("panicked"), "{m}");
+    assert!(p.child.try_wait().unwrap().is_none());
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0));
+}

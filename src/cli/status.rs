@@ -46,25 +46,31 @@ struct Line {
     locked_since: Option<String>,
 }
 
-fn local(t: Option<&str>, tz: Tz) -> Option<String> {
+fn local(t: Option<&str>, tz: Tz, json: bool) -> Option<String> {
     let t = t?;
     Some(match time::parse(t) {
-        Some(u) => show(u, tz),
+        Some(u) => show(u, tz, json),
         None => t.to_string(),
     })
 }
 
-fn show(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+/// A time in the zone: `2026-03-29 03:00:00 CEST` in the table, RFC 3339 in JSON.
+fn show(t: DateTime<Utc>, tz: Tz, json: bool) -> String {
+    let t = t.with_timezone(&tz);
+    if json {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    }
 }
 
-fn line(s: ScheduleRow, tz: Tz, now: DateTime<Utc>) -> Line {
+fn line(s: ScheduleRow, tz: Tz, now: DateTime<Utc>, json: bool) -> Line {
     let timing = due::Timing { last_run: s.last_run.as_deref().and_then(time::parse), next_retry: s.next_retry.as_deref().and_then(time::parse) };
     let (mut state, next_fire) = match cron::parse(&s.cron) {
         Err(e) => ("bad cron", Some(e)),
         Ok(c) => match due::due(&c, tz, timing, now) {
             due::Due::Now(..) => ("due", Some("now".to_string())),
-            due::Due::At(t, _) => ("idle", Some(show(t, tz))),
+            due::Due::At(t, _) => ("idle", Some(show(t, tz, json))),
             due::Due::Never => ("idle", Some("never".to_string())),
         },
     };
@@ -88,15 +94,15 @@ fn line(s: ScheduleRow, tz: Tz, now: DateTime<Utc>) -> Line {
         active: s.active,
         state,
         next_fire,
-        last_run: local(s.last_run.as_deref(), tz),
+        last_run: local(s.last_run.as_deref(), tz, json),
         last_outcome: s.last_outcome,
         last_message: s.last_message,
         count_retry: s.count_retry,
         max_no_of_retries: s.max_no_of_retries,
-        next_retry: local(s.next_retry.as_deref(), tz),
-        stopped_since: local(s.stopped_since.as_deref(), tz),
+        next_retry: local(s.next_retry.as_deref(), tz, json),
+        stopped_since: local(s.stopped_since.as_deref(), tz, json),
         locked_by: s.locked_by,
-        locked_since: local(s.locked_since.as_deref(), tz),
+        locked_since: local(s.locked_since.as_deref(), tz, json),
         key: s.key,
     }
 }
@@ -105,7 +111,7 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     let tz = zone::resolve(args.tz.as_deref()).map_err(anyhow::Error::msg).context("--tz / IMPEX_TZ")?;
     let conn = db::open_existing(db_path)?;
     let now = Utc::now();
-    let lines: Vec<Line> = q::all(&conn)?.into_iter().map(|s| line(s, tz, now)).collect();
+    let lines: Vec<Line> = q::all(&conn)?.into_iter().map(|s| line(s, tz, now, args.json)).collect();
     let stopped = lines.iter().filter(|l| l.active && l.stopped_since.is_some()).count();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&lines)?);

@@ -505,11 +505,17 @@ impl Runner {
     fn recover_stale(&mut self, now: DateTime<Utc>) -> Result<()> {
         let rows = q::locked(&self.conn)?;
         for r in rows {
-            if r.locked_by.as_deref() == Some(self.holder.as_str()) {
-                continue;
-            }
-            let since = r.locked_since.as_deref().and_then(time::parse);
-            let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now) else { continue };
+            let reason = if r.locked_by.as_deref() == Some(self.holder.as_str()) {
+                if self.running.contains_key(&r.id) {
+                    continue;
+                }
+                // Our own lock without a running job: its outcome could not be recorded.
+                "this process holds the lock but runs no job for it".to_string()
+            } else {
+                let since = r.locked_since.as_deref().and_then(time::parse);
+                let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now) else { continue };
+                reason
+            };
             let now_text = time::format(now);
             let msg = format!("stale lock released: {reason}; the abandoned run is not counted as a failure");
             let tx = db::write_tx(&mut self.conn)?;

@@ -2,8 +2,8 @@
 //! `TEST_JOB`; the test inserts that row itself). Its behaviour comes from the schedule's
 //! `configId`: 0 (or NULL) OK, 1 temporary failure, 2 permanent failure, 3 WARN report,
 //! 4 ERROR report, 5 panic, N >= 1000 sleep N ms (stopping early with a temporary failure when
-//! cancelled) then OK. Each run appends `key<TAB>pid<TAB>start-ms<TAB>end-ms<TAB>result` to
-//! `<base>/test-job-runs.log`.
+//! cancelled) then OK, N <= -1000 sleep -N ms ignoring the cancel flag, then OK. Each run
+//! appends `key<TAB>pid<TAB>start-ms<TAB>end-ms<TAB>result` to `<base>/test-job-runs.log`.
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -47,6 +47,10 @@ impl Job for TestJob {
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 r
+            }
+            n if n <= -1000 => {
+                std::thread::sleep(Duration::from_millis(n.unsigned_abs()));
+                Ok(Report::ok(1, format!("test job slept {} ms", -n)))
             }
             n => Err(JobError::Permanent(format!("test job: unknown configId {n}"))),
         };
