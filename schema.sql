@@ -323,6 +323,28 @@ CREATE TABLE IF NOT EXISTS "ScheduleDO" (
     "lastOutcome"       TEXT CHECK ("lastOutcome" IS NULL OR "lastOutcome" IN ('OK','WARN','ERROR','RETRY')),
     "lastMessage"       TEXT
 );
+CREATE INDEX IF NOT EXISTS "ScheduleDO_active" ON "ScheduleDO" ("active", "stoppedSince", "lockedSince");
+
+-- Job history: one row per run, written by the scheduler (impex run / run --once / trigger).
+-- A row is inserted as RUNNING when the schedule is claimed and finished when the job ends.
+-- dueTime is the fire (or retry) time that made the schedule due; startTime - dueTime is the
+-- scheduling latency. Rows older than `impex run --history-days` are pruned.
+CREATE TABLE IF NOT EXISTS "JobRunDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "scheduleRef" INTEGER REFERENCES "ScheduleDO"("id") ON DELETE SET NULL,
+    "scheduleKey" TEXT NOT NULL,
+    "jobDefRef"   INTEGER NOT NULL,
+    "dueTime"     TEXT,
+    "startTime"   TEXT NOT NULL,
+    "endTime"     TEXT,
+    "outcome"     TEXT NOT NULL CHECK ("outcome" IN ('OK','WARN','ERROR','RETRY','RUNNING')),
+    "okCount"     INTEGER NOT NULL DEFAULT 0,
+    "failedCount" INTEGER NOT NULL DEFAULT 0,
+    "message"     TEXT,
+    "runBy"       TEXT NOT NULL            -- host:pid:process-start of the impex process
+);
+CREATE INDEX IF NOT EXISTS "JobRunDO_start" ON "JobRunDO" ("startTime");
+CREATE INDEX IF NOT EXISTS "JobRunDO_schedule" ON "JobRunDO" ("scheduleRef", "startTime");
 -- == end schedule ==
 
 -- == transfer (owned by src/transfer) ==

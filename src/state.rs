@@ -4,3 +4,4 @@
 //!
 //! Submodules: schedule states ([`crate::schedule`] calls them), file ledger states
 //! ([`crate::transfer`]), transmission states ([`crate::send`]).
+//! - schedules ("ScheduleDO" lock, retry, stop): `crate::schedule::state`.

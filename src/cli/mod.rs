@@ -4,7 +4,10 @@ mod check;
 mod demo;
 mod demo_report;
 mod init;
+mod run;
 mod sql;
+mod status;
+mod trigger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +43,12 @@ pub enum Command {
     Check(check::Args),
     /// Run the end-to-end demo in a fresh directory (local directories as partner servers).
     Demo(demo::Args),
+    /// Run the scheduler: jobs of active "ScheduleDO" rows by their Quartz cron, until SIGTERM.
+    Run(run::Args),
+    /// Show every schedule: next fire time, last run, retries, stops, locks; exit 1 if one is stopped.
+    Status(status::Args),
+    /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
+    Trigger(trigger::Args),
 }
 
 /// What a command says about how it went.
@@ -69,6 +78,9 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
         Command::Demo(a) => demo::run(a),
+        Command::Run(a) => run::run(&cli.db, a),
+        Command::Status(a) => status::run(&cli.db, a),
+        Command::Trigger(a) => trigger::run(&cli.db, a),
     }
 }
 

@@ -1,2 +1,17 @@
 //! The scheduler: Quartz cron from `"ScheduleDO"`, locks, retries, misfires, job history.
+//!
+//! - [`cron`]: parsing Quartz expressions (croner).
+//! - [`zone`]: the time zone crons are read in.
+//! - [`due`]: when a schedule is due (pure, clock injected).
+//! - [`lock`]: lock holders and the stale-lock rule.
+//! - [`state`]: every change of a schedule's state.
+//! - [`history`]: `"JobRunDO"` retention.
+//! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
 pub mod cron;
+pub mod due;
+pub mod history;
+pub mod lock;
+pub mod runner;
+pub mod state;
+pub mod test_job;
+pub mod zone;

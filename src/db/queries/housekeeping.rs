@@ -19,4 +19,7 @@ pub fn prune(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<i64> {
 }
 
 /// One DELETE per table with finished rows; `?1` is the cutoff.
-const PRUNE: &[&str] = &[];
+const PRUNE: &[&str] = &[
+    // job history: finished runs
+    r#"DELETE FROM "JobRunDO" WHERE "outcome" <> 'RUNNING' AND coalesce("endTime", "startTime") < ?1"#,
+];

@@ -2,3 +2,4 @@
 //! `schema.sql`), not in the jobs.
 pub mod config;
 pub mod housekeeping;
+pub mod schedule;

@@ -1,0 +1,578 @@
+//! The run loop of `impex run`, `impex run --once` and `impex trigger`, on std threads.
+//!
+//! Each tick (at most [`Options::max_sleep`] apart, earlier when a fire time or a finished job
+//! wakes it): release stale locks (`lock`), re-read the runnable schedules (so changes made by
+//! other processes take effect within a tick), compute which are due (`due`), claim them in one
+//! `BEGIN IMMEDIATE` transaction (optimistic `UPDATE`s, see `state::claim`) together with their
+//! RUNNING history rows, and start each job on its own thread (at most `max_jobs` at a time).
+//! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
+//! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
+//! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
+//! locks and exits at once (code 130).
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+use rusqlite::Connection;
+use tracing::{error, info, warn};
+
+use super::due::{self, Due, Timing};
+use super::history::Pruner;
+use super::lock::{self, Holder};
+use super::state::{self, AfterRun};
+use crate::db::{self, queries::schedule as q, queries::schedule::ScheduleRow};
+use crate::error::{Error, Result};
+use crate::jobs::{self, JobContext, JobError, Report};
+use crate::time;
+
+/// Settings of the run loop.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The zone crons are read in.
+    pub tz: Tz,
+    /// Jobs running at the same time in this process.
+    pub max_jobs: usize,
+    /// How long a shutdown waits for running jobs.
+    pub shutdown_timeout: Duration,
+    /// `"JobRunDO"` retention in days.
+    pub history_days: u32,
+    /// The longest sleep between ticks (how fast edits by other processes are seen).
+    pub max_sleep: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { tz: Tz::UTC, max_jobs: 16, shutdown_timeout: Duration::from_secs(60), history_days: super::history::DEFAULT_DAYS, max_sleep: Duration::from_secs(1) }
+    }
+}
+
+/// What the loop runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Until a signal (`impex run`).
+    Forever,
+    /// Everything due now, then exit (`impex run --once`).
+    Once,
+    /// One schedule now, regardless of its cron (`impex trigger`).
+    Trigger(i64),
+}
+
+/// What a loop did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub runs: usize,
+    /// Runs that failed (temporary or permanent failure, ERROR report, job not runnable).
+    pub failed: usize,
+}
+
+enum Event {
+    Done { id: i64, result: std::result::Result<Report, JobError> },
+    Signal,
+}
+
+/// A cached `Due::At` answer and the columns it was computed from.
+struct NextFire {
+    cron: String,
+    last_run: Option<String>,
+    next_retry: Option<String>,
+    at: DateTime<Utc>,
+}
+
+struct Running {
+    run_id: i64,
+    key: String,
+    job: &'static str,
+    started: Instant,
+    cancel: Arc<AtomicBool>,
+    allowance: Duration,
+    warned: bool,
+}
+
+/// The scheduler of one process.
+pub struct Runner {
+    db_path: PathBuf,
+    opts: Options,
+    conn: Connection,
+    holder: String,
+    me: Holder,
+    base: PathBuf,
+    running: HashMap<i64, Running>,
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    crons: HashMap<String, std::result::Result<Cron, String>>,
+    /// Per schedule: the inputs of the last `Due::At` answer and that answer.
+    next: HashMap<i64, NextFire>,
+    deadline: Option<Instant>,
+    summary: Summary,
+    /// Due schedules that found no free slot, earliest first.
+    backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
+    pruner: Pruner,
+}
+
+impl Runner {
+    pub fn new(db_path: &Path, opts: Options) -> Result<Runner> {
+        let conn = db::open_existing(db_path)?;
+        let base = db::queries::config::base_path(&conn)?.ok_or_else(|| Error::Database {
+            path: db_path.to_path_buf(),
+            reason: "no base directory (\"PlatformConfigDO\".\"omtBasePath\"); run `impex init --base DIR`".into(),
+        })?;
+        let me = Holder::this_process();
+        let (tx, rx) = channel();
+        Ok(Runner {
+            db_path: db_path.to_path_buf(),
+            pruner: Pruner::new(opts.history_days),
+            opts,
+            conn,
+            holder: me.to_string(),
+            me,
+            base,
+            running: HashMap::new(),
+            tx,
+            rx,
+            crons: HashMap::new(),
+            next: HashMap::new(),
+            deadline: None,
+            summary: Summary::default(),
+            backlog: Vec::new(),
+        })
+    }
+
+    /// This process's `lockedBy` value.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// SIGTERM/SIGINT handling: the first signal starts a graceful shutdown, a second one
+    /// releases this process's locks and exits at once with code 130.
+    pub fn install_signals(&self) -> Result<()> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).map_err(|e| Error::Other(format!("installing signal handlers: {e}")))?;
+        let tx = self.tx.clone();
+        let db_path = self.db_path.clone();
+        let holder = self.holder.clone();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let mut seen = 0;
+                for sig in signals.forever() {
+                    seen += 1;
+                    if seen == 1 {
+                        info!(signal = sig, "signal received: finishing running jobs, taking no new work (send it again to exit at once)");
+                        let _ = tx.send(Event::Signal);
+                    } else {
+                        warn!(signal = sig, "second signal: releasing locks and exiting now");
+                        if let Err(e) = release_all(&db_path, &holder, Duration::from_secs(2), "impex stopped by a second signal while the job ran") {
+                            error!("releasing locks: {e}");
+                        }
+                        std::process::exit(130);
+                    }
+                }
+            })
+            .map_err(|e| Error::Other(format!("starting the signal thread: {e}")))?;
+        Ok(())
+    }
+
+    /// Runs the loop in `mode` until it ends (see [`Mode`]).
+    pub fn run(&mut self, mode: Mode) -> Result<Summary> {
+        if !matches!(mode, Mode::Trigger(_)) {
+            let n = state::reactivate_on_start(&self.conn)?;
+            if n > 0 {
+                info!(count = n, "reactivateOnStart: reset stopped or retrying schedules");
+            }
+        }
+        let result = self.main_loop(mode);
+        let cleanup = self.release_remaining();
+        result?;
+        cleanup?;
+        Ok(self.summary)
+    }
+
+    fn main_loop(&mut self, mode: Mode) -> Result<()> {
+        let mut first = true;
+        let mut next_tick = Instant::now();
+        loop {
+            if self.deadline.is_none() {
+                let full = match mode {
+                    Mode::Forever => Instant::now() >= next_tick,
+                    Mode::Once | Mode::Trigger(_) => first,
+                };
+                let step = if full {
+                    let now = Utc::now();
+                    let r = match mode {
+                        Mode::Forever => {
+                            match self.pruner.maybe_prune(&self.conn, now) {
+                                Ok(n) if n > 0 => info!(rows = n, "pruned job history"),
+                                Ok(_) => {}
+                                Err(e) => error!("pruning the job history: {e}"),
+                            }
+                            self.recover_stale(now).and_then(|_| self.tick(now))
+                        }
+                        // --once: one pass fixes what is due now; what finds no free slot waits
+                        // in the backlog.
+                        Mode::Once => self.recover_stale(now).and_then(|_| self.tick(now)),
+                        Mode::Trigger(id) => self.recover_stale(now).and_then(|_| self.start_trigger(id)).map(|_| None),
+                    };
+                    r.map(|wake| {
+                        let mut sleep = self.opts.max_sleep;
+                        if let Some(w) = wake {
+                            sleep = sleep.min((w - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(2));
+                        }
+                        next_tick = Instant::now() + sleep;
+                    })
+                } else {
+                    self.fill_from_backlog()
+                };
+                first = false;
+                if let Err(e) = step {
+                    if mode != Mode::Forever {
+                        return Err(e);
+                    }
+                    error!("scheduler tick failed (retrying): {e}");
+                    next_tick = Instant::now() + self.opts.max_sleep;
+                }
+            }
+            self.watch_overlong();
+            let done = match mode {
+                Mode::Forever => false,
+                Mode::Once => self.running.is_empty() && self.backlog.is_empty(),
+                Mode::Trigger(_) => self.running.is_empty(),
+            };
+            if done {
+                return Ok(());
+            }
+            if let Some(d) = self.deadline {
+                if self.running.is_empty() {
+                    return Ok(());
+                }
+                if Instant::now() >= d {
+                    warn!(jobs = self.running.len(), "shutdown timeout reached with jobs still running; releasing their locks");
+                    return Ok(());
+                }
+            }
+            let mut timeout = match mode {
+                Mode::Forever => next_tick.saturating_duration_since(Instant::now()),
+                _ => self.opts.max_sleep,
+            };
+            if let Some(d) = self.deadline {
+                timeout = self.opts.max_sleep.min(d.saturating_duration_since(Instant::now()));
+            }
+            let mut ev = match self.rx.recv_timeout(timeout) {
+                Ok(ev) => Some(ev),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => unreachable!("the runner holds a sender"),
+            };
+            let mut done = Vec::new();
+            while let Some(e) = ev {
+                match e {
+                    Event::Signal => self.on_signal(),
+                    Event::Done { id, result } => done.push((id, result)),
+                }
+                ev = self.rx.try_recv().ok();
+            }
+            if !done.is_empty() {
+                let n = done.len();
+                if let Err(e) = self.record(done) {
+                    error!("recording the outcome of {n} run(s): {e}");
+                    if mode != Mode::Forever {
+                        self.summary.failed += n;
+                    }
+                }
+                // A finished schedule's next fire time is only known after a full pass; while
+                // a backlog is waiting, it is served first.
+                if self.backlog.is_empty() {
+                    next_tick = Instant::now();
+                }
+            }
+        }
+    }
+
+    /// Claims backlog entries (due, but found no free slot) as slots free up. Claims are
+    /// optimistic, so an entry that changed meanwhile is simply not claimed.
+    fn fill_from_backlog(&mut self) -> Result<()> {
+        let free = self.opts.max_jobs.saturating_sub(self.running.len());
+        if free == 0 || self.backlog.is_empty() {
+            return Ok(());
+        }
+        let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
+        let claimed = self.claim_batch(&take, &[], false)?;
+        for (r, run_id) in claimed {
+            self.spawn(r, run_id);
+        }
+        Ok(())
+    }
+
+    fn cron(&mut self, expr: &str) -> std::result::Result<Cron, String> {
+        self.crons.entry(expr.to_string()).or_insert_with(|| super::cron::parse(expr)).clone()
+    }
+
+    /// One scheduling pass; returns the earliest future due time.
+    fn tick(&mut self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let rows = q::runnable(&self.conn)?;
+        let mut wake: Option<DateTime<Utc>> = None;
+        let mut to_claim: Vec<(ScheduleRow, DateTime<Utc>)> = Vec::new();
+        let mut unrunnable: Vec<(ScheduleRow, String)> = Vec::new();
+        let mut seen = HashSet::with_capacity(rows.len());
+        for r in rows {
+            seen.insert(r.id);
+            if self.running.contains_key(&r.id) {
+                continue;
+            }
+            if let Some(n) = self.next.get(&r.id) {
+                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.at > now {
+                    wake = Some(wake.map_or(n.at, |w| w.min(n.at)));
+                    continue;
+                }
+            }
+            let cron = match self.cron(&r.cron) {
+                Ok(c) => c,
+                Err(e) => {
+                    unrunnable.push((r, format!("cron: {e}; schedule stopped")));
+                    continue;
+                }
+            };
+            if jobs::lookup(r.job_def_ref).is_none() {
+                let m = format!("no job with JobDefDO id {} is known to this impex; schedule stopped", r.job_def_ref);
+                unrunnable.push((r, m));
+                continue;
+            }
+            match due::due(&cron, self.opts.tz, timing(&r), now) {
+                Due::Now(at, _) => to_claim.push((r, at)),
+                Due::At(at, _) => {
+                    wake = Some(wake.map_or(at, |w| w.min(at)));
+                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), at });
+                }
+                Due::Never => {}
+            }
+        }
+        self.next.retain(|id, _| seen.contains(id));
+        to_claim.sort_by_key(|(_, at)| *at);
+        let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+        self.backlog = to_claim.split_off(free.min(to_claim.len()));
+        if to_claim.is_empty() && unrunnable.is_empty() {
+            return Ok(wake);
+        }
+        let claimed = self.claim_batch(&to_claim, &unrunnable, false)?;
+        for (r, run_id) in claimed {
+            self.spawn(r, run_id);
+        }
+        Ok(wake)
+    }
+
+    /// Claims schedules and stops unrunnable ones in one write transaction.
+    fn claim_batch(&mut self, items: &[(ScheduleRow, DateTime<Utc>)], unrunnable: &[(ScheduleRow, String)], force: bool) -> Result<Vec<(ScheduleRow, i64)>> {
+        let now = time::now_text();
+        let mut claimed = Vec::new();
+        let mut stopped = Vec::new();
+        let tx = db::write_tx(&mut self.conn)?;
+        for (s, msg) in unrunnable {
+            if state::stop_unrunnable(&tx, s.id, &now, msg)? {
+                q::insert_finished_run(&tx, s, &now, "ERROR", msg, &self.holder)?;
+                stopped.push((s.key.clone(), msg.clone()));
+            }
+        }
+        for (s, due_at) in items {
+            let ok = if force { state::claim_forced(&tx, s.id, &self.holder, &now)? } else { state::claim(&tx, s, &self.holder, &now)? };
+            if ok {
+                let run_id = q::insert_run(&tx, s, Some(&time::format(*due_at)), &now, &self.holder)?;
+                claimed.push((s.clone(), run_id));
+            }
+        }
+        tx.commit()?;
+        for (key, msg) in stopped {
+            error!(schedule = %key, "{msg}");
+            self.summary.failed += 1;
+        }
+        Ok(claimed)
+    }
+
+    fn start_trigger(&mut self, id: i64) -> Result<()> {
+        let s = q::by_id(&self.conn, id)?.ok_or_else(|| Error::Other(format!("ScheduleDO id {id} disappeared")))?;
+        if jobs::lookup(s.job_def_ref).is_none() {
+            let m = format!("no job with JobDefDO id {} is known to this impex; schedule stopped", s.job_def_ref);
+            let now = time::now_text();
+            let tx = db::write_tx(&mut self.conn)?;
+            let _ = state::stop_unrunnable(&tx, s.id, &now, &m)?;
+            q::insert_finished_run(&tx, &s, &now, "ERROR", &m, &self.holder)?;
+            tx.commit()?;
+            error!(schedule = %s.key, "{m}");
+            self.summary.failed += 1;
+            return Ok(());
+        }
+        let claimed = self.claim_batch(&[(s.clone(), Utc::now())], &[], true)?;
+        if claimed.is_empty() {
+            let s = q::by_id(&self.conn, id)?.unwrap_or(s);
+            return Err(Error::Other(format!(
+                "schedule {} is running (locked by {} since {})",
+                s.key,
+                s.locked_by.as_deref().unwrap_or("an unknown holder"),
+                s.locked_since.as_deref().unwrap_or("?")
+            )));
+        }
+        for (r, run_id) in claimed {
+            self.spawn(r, run_id);
+        }
+        Ok(())
+    }
+
+    fn spawn(&mut self, s: ScheduleRow, run_id: i64) {
+        let Some(job) = jobs::lookup(s.job_def_ref) else { return };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let ctx = JobContext {
+            db_path: self.db_path.clone(),
+            base: self.base.clone(),
+            schedule_id: s.id,
+            schedule_key: s.key.clone(),
+            config_id: s.config_id,
+            cancel: cancel.clone(),
+        };
+        info!(schedule = %s.key, job = job.name(), run = run_id, "job started");
+        let tx = self.tx.clone();
+        let id = s.id;
+        let spawned = std::thread::Builder::new().name(format!("job-{}", s.key)).spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&ctx))).unwrap_or_else(|p| {
+                let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+                Err(JobError::Permanent(format!("the job panicked: {what}")))
+            });
+            let _ = tx.send(Event::Done { id, result });
+        });
+        let running = Running { run_id, key: s.key.clone(), job: job.name(), started: Instant::now(), cancel, allowance: lock::allowance(s.expected_runtime), warned: false };
+        self.running.insert(id, running);
+        if let Err(e) = spawned {
+            let _ = self.tx.send(Event::Done { id, result: Err(JobError::Temporary(format!("cannot start a thread: {e}"))) });
+        }
+    }
+
+    fn on_signal(&mut self) {
+        if self.deadline.is_none() {
+            self.deadline = Some(Instant::now() + self.opts.shutdown_timeout);
+            for r in self.running.values() {
+                r.cancel.store(true, Ordering::Relaxed);
+            }
+            info!(jobs = self.running.len(), timeout_s = self.opts.shutdown_timeout.as_secs(), "shutting down: waiting for running jobs");
+        }
+    }
+
+    /// Records finished runs (schedule state and history) in one transaction.
+    fn record(&mut self, batch: Vec<(i64, std::result::Result<Report, JobError>)>) -> Result<()> {
+        let now = Utc::now();
+        let now_text = time::format(now);
+        let shutting_down = self.deadline.is_some();
+        let mut logs = Vec::with_capacity(batch.len());
+        let tx = db::write_tx(&mut self.conn)?;
+        for (id, result) in batch {
+            let Some(run) = self.running.remove(&id) else { continue };
+            let row = q::by_id(&tx, id)?;
+            let after = match &row {
+                Some(s) => state::after_run(s, &result, now, shutting_down),
+                None => AfterRun::Stop { count: 0, message: "the schedule was deleted while its job ran".into() },
+            };
+            let (ok_count, failed_count) = match &result {
+                Ok(r) => (r.ok_count, r.failed_count),
+                Err(_) => (0, 0),
+            };
+            let lock_lost = match state::finish(&tx, id, &self.holder, &after, &now_text) {
+                Ok(()) => None,
+                Err(Error::Other(m)) => Some(m),
+                Err(e) => return Err(e),
+            };
+            q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;
+            logs.push((run, after, lock_lost));
+        }
+        tx.commit()?;
+        for (run, after, lock_lost) in logs {
+            let ms = run.started.elapsed().as_millis() as u64;
+            if let Some(m) = lock_lost {
+                warn!(schedule = %run.key, "{m}");
+            }
+            self.summary.runs += 1;
+            if after.failed() {
+                self.summary.failed += 1;
+                warn!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+            } else {
+                info!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+            }
+        }
+        Ok(())
+    }
+
+    /// Releases stale locks of other holders (see `lock`).
+    fn recover_stale(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let rows = q::locked(&self.conn)?;
+        for r in rows {
+            let reason = if r.locked_by.as_deref() == Some(self.holder.as_str()) {
+                if self.running.contains_key(&r.id) {
+                    continue;
+                }
+                // Our own lock without a running job: its outcome could not be recorded.
+                "this process holds the lock but runs no job for it".to_string()
+            } else {
+                let since = r.locked_since.as_deref().and_then(time::parse);
+                let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now) else { continue };
+                reason
+            };
+            let now_text = time::format(now);
+            let msg = format!("stale lock released: {reason}; the abandoned run is not counted as a failure");
+            let tx = db::write_tx(&mut self.conn)?;
+            let released = state::release_stale(&tx, r.id, r.locked_by.as_deref(), r.locked_since.as_deref().unwrap_or(""), &now_text, &msg)?;
+            if released {
+                if let Some(by) = &r.locked_by {
+                    q::abandon_runs(&tx, Some(r.id), by, &now_text, &format!("abandoned: {reason}"))?;
+                }
+            }
+            tx.commit()?;
+            if released {
+                warn!(schedule = %r.key, "{msg}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks jobs that exceed their lock allowance to stop (once each).
+    fn watch_overlong(&mut self) {
+        for r in self.running.values_mut() {
+            if !r.warned && r.started.elapsed() > r.allowance {
+                r.warned = true;
+                r.cancel.store(true, Ordering::Relaxed);
+                warn!(schedule = %r.key, allowance_s = r.allowance.as_secs(), "job runs longer than its allowance (2 x expectedRuntime, min 60 s, 1 h when NULL); asking it to stop");
+            }
+        }
+    }
+
+    /// At exit: locks of jobs still running are released and their history rows closed.
+    fn release_remaining(&mut self) -> Result<()> {
+        let now = time::now_text();
+        let msg = "impex stopped while the job ran (shutdown timeout); lock released";
+        let tx = db::write_tx(&mut self.conn)?;
+        let n = state::release_own(&tx, &self.holder, &now, msg)?;
+        q::abandon_runs(&tx, None, &self.holder, &now, msg)?;
+        tx.commit()?;
+        if n > 0 {
+            warn!(locks = n, "released locks of jobs still running");
+            self.summary.failed += n;
+        }
+        self.running.clear();
+        Ok(())
+    }
+}
+
+fn timing(r: &ScheduleRow) -> Timing {
+    Timing { last_run: r.last_run.as_deref().and_then(time::parse), next_retry: r.next_retry.as_deref().and_then(time::parse) }
+}
+
+/// Releases every lock of `holder` (and closes its RUNNING history rows) on a fresh connection.
+pub fn release_all(db_path: &Path, holder: &str, busy: Duration, message: &str) -> Result<usize> {
+    let mut conn = db::open(db_path)?;
+    conn.busy_timeout(busy)?;
+    let now = time::now_text();
+    let tx = db::write_tx(&mut conn)?;
+    let n = state::release_own(&tx, holder, &now, message)?;
+    q::abandon_runs(&tx, None, holder, &now, message)?;
+    tx.commit()?;
+    Ok(n)
+}

@@ -1,0 +1,278 @@
+//! The one place that changes a schedule's state in `"ScheduleDO"`.
+//!
+//! A schedule is, at any time, in one of these states (derived from its columns):
+//! - **idle**: `lockedSince` NULL, `stoppedSince` NULL; due by cron or `nextRetry` (see `due`).
+//!   Left by [`claim`] / [`claim_forced`] (the scheduler) or [`stop_unrunnable`].
+//! - **running**: `lockedSince`/`lockedBy` set. Left by [`finish`] (the holder), by
+//!   [`release_stale`] (any scheduler, when the holder is gone or the lock is too old, see
+//!   `lock`), or by [`release_own`] (the holder at exit).
+//! - **retrying**: idle with `countRetry` > 0 and `nextRetry` set.
+//! - **stopped**: `stoppedSince` set (retries exhausted, a permanent error, an unknown job or a
+//!   bad cron); `lastMessage` says why. Only a person leaves it: `UPDATE "ScheduleDO" SET
+//!   "stoppedSince" = NULL, "countRetry" = 0`, a successful `impex trigger`, or
+//!   `reactivateOnStart` = 1 when `impex run` starts ([`reactivate_on_start`]).
+//!
+//! `lastOutcome` ([`LastOutcome`], CHECK list in schema.sql) is the outcome of the last run.
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+use crate::db::queries::schedule::ScheduleRow;
+use crate::error::{Error, Result};
+use crate::jobs::{JobError, Outcome, Report};
+use crate::time;
+
+/// `"ScheduleDO"."lastOutcome"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastOutcome {
+    Ok,
+    Warn,
+    Error,
+    Retry,
+}
+
+impl LastOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LastOutcome::Ok => "OK",
+            LastOutcome::Warn => "WARN",
+            LastOutcome::Error => "ERROR",
+            LastOutcome::Retry => "RETRY",
+        }
+    }
+
+    fn from_report(o: Outcome) -> Self {
+        match o {
+            Outcome::Ok => LastOutcome::Ok,
+            Outcome::Warn => LastOutcome::Warn,
+            Outcome::Error => LastOutcome::Error,
+        }
+    }
+}
+
+/// What a finished run does to its schedule ([`after_run`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterRun {
+    /// The job returned a report (OK, WARN or ERROR): retries are reset, a stop is lifted.
+    Done { outcome: LastOutcome, message: String },
+    /// A temporary failure with retries left: try again at `next_retry` (NULL = next cron time).
+    Retry { count: i64, next_retry: Option<DateTime<Utc>>, message: String },
+    /// A permanent failure or retries exhausted: the schedule stops.
+    Stop { count: i64, message: String },
+    /// The job gave up because impex is shutting down: run again as soon as possible, no retry
+    /// is counted.
+    Interrupted { message: String },
+}
+
+impl AfterRun {
+    /// The `"JobRunDO"."outcome"` of the run.
+    pub fn history_outcome(&self) -> &'static str {
+        match self {
+            AfterRun::Done { outcome, .. } => outcome.as_str(),
+            AfterRun::Retry { .. } | AfterRun::Interrupted { .. } => "RETRY",
+            AfterRun::Stop { .. } => "ERROR",
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            AfterRun::Done { message, .. } | AfterRun::Retry { message, .. } | AfterRun::Stop { message, .. } | AfterRun::Interrupted { message } => message,
+        }
+    }
+
+    /// Whether `run --once` and `trigger` count the run as failed.
+    pub fn failed(&self) -> bool {
+        !matches!(self, AfterRun::Done { outcome: LastOutcome::Ok | LastOutcome::Warn, .. })
+    }
+}
+
+/// Decides what a run's result does to the schedule. Retry rule: `countRetry` counts failed runs
+/// since the last success; after a temporary failure it grows by one, and when it exceeds
+/// `maxNoOfRetries` the schedule stops (so `maxNoOfRetries` = 2 allows the first run plus two
+/// retries; 0 stops at the first failure). The next try is `retryDelay` later; a NULL or
+/// unreadable `retryDelay` means the next cron fire time.
+pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>, now: DateTime<Utc>, shutting_down: bool) -> AfterRun {
+    match result {
+        Ok(r) => AfterRun::Done { outcome: LastOutcome::from_report(r.outcome), message: r.message.clone() },
+        Err(JobError::Temporary(m)) if shutting_down => AfterRun::Interrupted { message: format!("interrupted by shutdown: {m}") },
+        Err(JobError::Temporary(m)) => {
+            let count = s.count_retry + 1;
+            if count > s.max_no_of_retries {
+                AfterRun::Stop {
+                    count,
+                    message: format!("{m}; retries exhausted ({} failed run{} in a row, maxNoOfRetries {}): schedule stopped", count, if count == 1 { "" } else { "s" }, s.max_no_of_retries),
+                }
+            } else {
+                let delay = s.retry_delay.as_deref().and_then(time::parse_delay);
+                let next_retry = delay.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| now + d);
+                let when = match (&next_retry, &s.retry_delay) {
+                    (Some(_), Some(d)) => format!("in {d}"),
+                    (None, Some(d)) => format!("at the next cron time (retryDelay `{d}` is unreadable)"),
+                    _ => "at the next cron time".into(),
+                };
+                AfterRun::Retry { count, next_retry, message: format!("{m}; retry {count} of {} {when}", s.max_no_of_retries) }
+            }
+        }
+        Err(JobError::Permanent(m)) => AfterRun::Stop { count: s.count_retry, message: format!("{m}; schedule stopped") },
+    }
+}
+
+/// Claims an idle, due schedule for `holder`: sets the lock and `lastRun`. Optimistic: only if
+/// the row still has the `lastRun` and `nextRetry` that were read (another process that ran it
+/// in between changed them). Returns false when someone else was first.
+pub fn claim(conn: &Connection, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
+               WHERE "id" = ?1 AND "active" = 1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL
+                 AND "lastRun" IS ?4 AND "nextRetry" IS ?5"#,
+        )?
+        .execute(params![s.id, now, holder, s.last_run, s.next_retry])?;
+    Ok(n == 1)
+}
+
+/// Claims a schedule regardless of cron, `active` and a stop (`impex trigger`); only a lock
+/// stops it. Returns false when it is locked.
+pub fn claim_forced(conn: &Connection, id: i64, holder: &str, now: &str) -> Result<bool> {
+    let n = conn.execute(
+        r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
+           WHERE "id" = ?1 AND "lockedSince" IS NULL"#,
+        params![id, now, holder],
+    )?;
+    Ok(n == 1)
+}
+
+/// Ends a run: releases `holder`'s lock and applies `after`. Fails when `holder` no longer holds
+/// the lock (it was released as stale by another process).
+pub fn finish(conn: &Connection, id: i64, holder: &str, after: &AfterRun, now: &str) -> Result<()> {
+    let mut st = match after {
+        AfterRun::Done { .. } => conn.prepare_cached(
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = 0, "nextRetry" = NULL,
+                   "stoppedSince" = NULL, "lastOutcome" = ?3, "lastMessage" = ?4
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
+        )?,
+        AfterRun::Retry { .. } => conn.prepare_cached(
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = ?6,
+                   "lastOutcome" = ?3, "lastMessage" = ?4
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
+        )?,
+        AfterRun::Stop { .. } => conn.prepare_cached(
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = NULL,
+                   "stoppedSince" = ?7, "lastOutcome" = ?3, "lastMessage" = ?4
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
+        )?,
+        AfterRun::Interrupted { .. } => conn.prepare_cached(
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?7,
+                   "lastOutcome" = ?3, "lastMessage" = ?4
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
+        )?,
+    };
+    let (outcome, count, next) = match after {
+        AfterRun::Done { outcome, .. } => (outcome.as_str(), None, None),
+        AfterRun::Retry { count, next_retry, .. } => ("RETRY", Some(*count), next_retry.map(time::format)),
+        AfterRun::Stop { count, .. } => ("ERROR", Some(*count), None),
+        AfterRun::Interrupted { .. } => ("RETRY", None, None),
+    };
+    let n = match after {
+        AfterRun::Done { .. } => st.execute(params![id, holder, outcome, after.message()])?,
+        AfterRun::Retry { .. } => st.execute(params![id, holder, outcome, after.message(), count, next])?,
+        AfterRun::Stop { .. } => st.execute(params![id, holder, outcome, after.message(), count, None::<String>, now])?,
+        AfterRun::Interrupted { .. } => st.execute(params![id, holder, outcome, after.message(), None::<i64>, None::<String>, now])?,
+    };
+    if n != 1 {
+        return Err(Error::Other(format!("ScheduleDO id {id}: the lock is no longer held by {holder} (released as stale by another process?)")));
+    }
+    Ok(())
+}
+
+/// Stops an idle schedule that cannot run (unknown job, bad cron); `message` says why.
+pub fn stop_unrunnable(conn: &Connection, id: i64, now: &str, message: &str) -> Result<bool> {
+    let n = conn.execute(
+        r#"UPDATE "ScheduleDO" SET "stoppedSince" = ?2, "lastOutcome" = 'ERROR', "lastMessage" = ?3
+           WHERE "id" = ?1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL"#,
+        params![id, now, message],
+    )?;
+    Ok(n == 1)
+}
+
+/// Releases a stale lock (still exactly as it was read). The abandoned run is not counted as a
+/// failure; the schedule runs again as soon as possible (`nextRetry` = now).
+pub fn release_stale(conn: &Connection, id: i64, locked_by: Option<&str>, locked_since: &str, now: &str, message: &str) -> Result<bool> {
+    let n = conn.execute(
+        r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?4, "lastMessage" = ?5
+           WHERE "id" = ?1 AND "lockedBy" IS ?2 AND "lockedSince" = ?3"#,
+        params![id, locked_by, locked_since, now, message],
+    )?;
+    Ok(n == 1)
+}
+
+/// Releases every lock `holder` still has (at exit); those schedules run again as soon as
+/// possible. Returns how many.
+pub fn release_own(conn: &Connection, holder: &str, now: &str, message: &str) -> Result<usize> {
+    Ok(conn.execute(
+        r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?2, "lastOutcome" = 'RETRY', "lastMessage" = ?3
+           WHERE "lockedBy" = ?1"#,
+        params![holder, now, message],
+    )?)
+}
+
+/// `reactivateOnStart` = 1: lifts the stop and resets the retries. Returns how many.
+pub fn reactivate_on_start(conn: &Connection) -> Result<usize> {
+    Ok(conn.execute(
+        r#"UPDATE "ScheduleDO" SET "stoppedSince" = NULL, "countRetry" = 0, "nextRetry" = NULL
+           WHERE "reactivateOnStart" = 1 AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
+        [],
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn row(count: i64, max: i64, delay: Option<&str>) -> ScheduleRow {
+        ScheduleRow {
+            id: 1,
+            key: "k".into(),
+            active: true,
+            config_id: None,
+            cron: "* * * * * ?".into(),
+            expected_runtime: None,
+            job_def_ref: 1,
+            job_name: None,
+            last_run: None,
+            locked_since: None,
+            locked_by: None,
+            max_no_of_retries: max,
+            retry_delay: delay.map(String::from),
+            count_retry: count,
+            reactivate_on_start: false,
+            next_retry: None,
+            stopped_since: None,
+            last_outcome: None,
+            last_message: None,
+        }
+    }
+
+    #[test]
+    fn retry_rule() {
+        let now = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+        let temp = Err(JobError::Temporary("server down".into()));
+        match after_run(&row(0, 2, Some("5m")), &temp, now, false) {
+            AfterRun::Retry { count: 1, next_retry: Some(t), .. } => assert_eq!(t, now + chrono::Duration::minutes(5)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(after_run(&row(1, 2, Some("5m")), &temp, now, false), AfterRun::Retry { count: 2, .. }));
+        assert!(matches!(after_run(&row(2, 2, Some("5m")), &temp, now, false), AfterRun::Stop { count: 3, .. }));
+        assert!(matches!(after_run(&row(0, 0, Some("5m")), &temp, now, false), AfterRun::Stop { count: 1, .. }));
+        assert!(matches!(after_run(&row(0, 2, None), &temp, now, false), AfterRun::Retry { next_retry: None, .. }));
+        assert!(matches!(after_run(&row(0, 2, None), &temp, now, true), AfterRun::Interrupted { .. }));
+        let perm = Err(JobError::Permanent("bad password".into()));
+        let a = after_run(&row(0, 5, Some("1m")), &perm, now, false);
+        assert!(matches!(a, AfterRun::Stop { .. }) && a.failed() && a.history_outcome() == "ERROR");
+        let warn = Ok(Report::from_counts(1, 1, "1 of 2 failed"));
+        let a = after_run(&row(3, 5, Some("1m")), &warn, now, false);
+        assert_eq!(a, AfterRun::Done { outcome: LastOutcome::Warn, message: "1 of 2 failed".into() });
+        assert!(!a.failed());
+        assert!(after_run(&row(0, 5, None), &Ok(Report::from_counts(0, 2, "all failed")), now, false).failed());
+    }
+}
