@@ -285,6 +285,11 @@ fn run_once_runs_what_is_due_and_sets_the_exit_code() {
     assert_eq!(env.query_string(r#"SELECT "lastOutcome" FROM "ScheduleDO" WHERE "key" = 'fails'"#), "RETRY");
     let id = schedule(&env, "unknown", NEVER, 0, 0, None);
     exec(&env, &format!(r#"UPDATE "ScheduleDO" SET "jobDefRef" = 10998 WHERE "id" = {id}"#));
+    let bad = schedule(&env, "bad-cron", "0 61 * * * ?", 0, 0, None);
+    let out = test_cmd(&env, &["run", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let m = opt_text(&env, &format!(r#"SELECT "lastMessage" FROM "ScheduleDO" WHERE "id" = {bad} AND "stoppedSince" IS NOT NULL"#)).unwrap();
+    assert!(m.contains("0 61 * * * ?"), "{m}");
     let out = env.run(&["run", "--once"]); // without IMPEX_TEST_JOBS even 10999 is unknown
     assert_eq!(out.status.code(), Some(1));
     assert!(opt_text(&env, &format!(r#"SELECT "stoppedSince" FROM "ScheduleDO" WHERE "id" = {id}"#)).is_some());

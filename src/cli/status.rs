@@ -139,7 +139,7 @@ fn print_table(lines: &[Line], tz: Tz) {
                 l.cron.clone(),
                 if l.active { "yes" } else { "no" }.into(),
                 l.state.into(),
-                l.next_retry.clone().filter(|_| l.state == "retrying").or_else(|| l.next_fire.clone()).unwrap_or_else(|| "-".into()),
+                l.next_fire.clone().unwrap_or_else(|| "-".into()),
                 l.last_run.clone().unwrap_or_else(|| "never".into()),
                 l.last_outcome.clone().unwrap_or_else(|| "-".into()),
                 format!("{}/{}", l.count_retry, l.max_no_of_retries),

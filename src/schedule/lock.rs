@@ -37,9 +37,15 @@ impl Holder {
         Some(Holder { host, pid, start })
     }
 
-    /// Whether the process is alive on this host (only meaningful for local holders).
+    /// Whether the process is alive on this host (only meaningful for local holders). Without
+    /// `/proc` the start time cannot be compared: then any process with that pid counts.
     pub fn alive_here(&self) -> bool {
-        process_start(self.pid) == Some(self.start)
+        if std::path::Path::new("/proc/self/stat").exists() {
+            return process_start(self.pid) == Some(self.start);
+        }
+        // SAFETY: kill with signal 0 only checks whether the pid exists.
+        let rc = unsafe { libc::kill(self.pid as libc::pid_t, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
     }
 }
 

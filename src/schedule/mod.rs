@@ -6,12 +6,14 @@
 //! - [`lock`]: lock holders and the stale-lock rule.
 //! - [`state`]: every change of a schedule's state.
 //! - [`history`]: `"JobRunDO"` retention.
+//! - `signals`: SIGTERM/SIGINT.
 //! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
 pub mod cron;
 pub mod due;
 pub mod history;
 pub mod lock;
 pub mod runner;
+mod signals;
 pub mod state;
 pub mod test_job;
 pub mod zone;

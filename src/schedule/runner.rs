@@ -71,7 +71,7 @@ pub struct Summary {
     pub failed: usize,
 }
 
-enum Event {
+pub(super) enum Event {
     Done { id: i64, result: std::result::Result<Report, JobError> },
     Signal,
 }
@@ -148,34 +148,9 @@ impl Runner {
         &self.holder
     }
 
-    /// SIGTERM/SIGINT handling: the first signal starts a graceful shutdown, a second one
-    /// releases this process's locks and exits at once with code 130.
+    /// SIGTERM/SIGINT handling (see `signals`).
     pub fn install_signals(&self) -> Result<()> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]).map_err(|e| Error::Other(format!("installing signal handlers: {e}")))?;
-        let tx = self.tx.clone();
-        let db_path = self.db_path.clone();
-        let holder = self.holder.clone();
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || {
-                let mut seen = 0;
-                for sig in signals.forever() {
-                    seen += 1;
-                    if seen == 1 {
-                        info!(signal = sig, "signal received: finishing running jobs, taking no new work (send it again to exit at once)");
-                        let _ = tx.send(Event::Signal);
-                    } else {
-                        warn!(signal = sig, "second signal: releasing locks and exiting now");
-                        if let Err(e) = release_all(&db_path, &holder, Duration::from_secs(2), "impex stopped by a second signal while the job ran") {
-                            error!("releasing locks: {e}");
-                        }
-                        std::process::exit(130);
-                    }
-                }
-            })
-            .map_err(|e| Error::Other(format!("starting the signal thread: {e}")))?;
-        Ok(())
+        super::signals::install(self.tx.clone(), self.db_path.clone(), self.holder.clone())
     }
 
     /// Runs the loop in `mode` until it ends (see [`Mode`]).
@@ -563,16 +538,4 @@ impl Runner {
 
 fn timing(r: &ScheduleRow) -> Timing {
     Timing { last_run: r.last_run.as_deref().and_then(time::parse), next_retry: r.next_retry.as_deref().and_then(time::parse) }
-}
-
-/// Releases every lock of `holder` (and closes its RUNNING history rows) on a fresh connection.
-pub fn release_all(db_path: &Path, holder: &str, busy: Duration, message: &str) -> Result<usize> {
-    let mut conn = db::open(db_path)?;
-    conn.busy_timeout(busy)?;
-    let now = time::now_text();
-    let tx = db::write_tx(&mut conn)?;
-    let n = state::release_own(&tx, holder, &now, message)?;
-    q::abandon_runs(&tx, None, holder, &now, message)?;
-    tx.commit()?;
-    Ok(n)
 }
