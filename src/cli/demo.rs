@@ -83,7 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     println!("  wrote business rows with plain SQL ({} statements): a dispatch, a return, an invoice, a debtor change, an order for its supplier, a return announcement", s.statements);
     drop(conn);
 
-    let failures = run_schedules(&db_path, &base)?;
+    let failures = run_schedules(&db_path)?;
 
     let conn = db::open_existing(&db_path)?;
     super::demo_report::print(&conn, &db_path, &base)?;
@@ -108,40 +108,29 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(dir.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect())
 }
 
-/// Runs the demo's schedules once each, imports before exports. Returns the number of failures.
-fn run_schedules(db_path: &Path, base: &Path) -> anyhow::Result<usize> {
+/// Runs the demo's schedules once each through the scheduler (locks, history rows), imports
+/// before exports. Returns the number of failed runs.
+fn run_schedules(db_path: &Path) -> anyhow::Result<usize> {
+    use crate::schedule::runner::{Mode, Options, Runner};
     let conn = db::open_existing(db_path)?;
     let mut st = conn.prepare(
-        r#"SELECT "id", "key", "jobDefRef", "configId" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> 10003
+        r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> 10003
            ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#,
     )?;
-    let schedules: Vec<(i64, String, i64, Option<i64>)> =
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let schedules: Vec<(i64, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     drop(st);
-    drop(conn);
     let mut failures = 0;
-    println!("\nrunning the schedules:");
-    for (id, key, job_def, config_id) in schedules {
-        let Some(job) = crate::jobs::lookup(job_def) else {
-            println!("  {key:<28} no job with JobDefDO id {job_def} in this impex");
-            failures += 1;
-            continue;
-        };
-        let ctx = crate::jobs::JobContext {
-            db_path: db_path.to_path_buf(),
-            base: base.to_path_buf(),
-            schedule_id: id,
-            schedule_key: key.clone(),
-            config_id,
-            cancel: Default::default(),
-        };
-        match job.run(&ctx) {
-            Ok(r) => println!("  {key:<28} {} {}", r.outcome.as_str(), r.message),
-            Err(e) => {
-                failures += 1;
-                println!("  {key:<28} FAILED {e}");
-            }
-        }
+    println!("\nrunning the schedules (as `impex trigger KEY` does):");
+    for (id, key) in schedules {
+        let mut runner = Runner::new(db_path, Options::default())?;
+        let summary = runner.run(Mode::Trigger(id))?;
+        failures += summary.failed;
+        let (outcome, message): (String, String) = conn.query_row(
+            r#"SELECT "outcome", coalesce("message", '') FROM "JobRunDO" WHERE "scheduleRef" = ?1 ORDER BY "id" DESC LIMIT 1"#,
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        println!("  {key:<28} {outcome:<5} {message}");
     }
     Ok(failures)
 }

@@ -61,7 +61,9 @@ pub enum Status {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // the demo prints its own story; its jobs log only warnings unless IMPEX_LOG says otherwise
+    let default_level = if matches!(cli.command, Command::Demo(_)) { "warn" } else { "info" };
+    init_logging(cli.log_format, default_level);
     match run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::Problems) => ExitCode::from(1),
@@ -84,9 +86,9 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
     }
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("IMPEX_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("IMPEX_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.with_ansi(false).try_init(),
