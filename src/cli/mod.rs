@@ -3,6 +3,7 @@
 mod check;
 mod init;
 mod sql;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ pub enum Command {
     Sql(sql::Args),
     /// Validate the configuration; exit 1 when a problem is found.
     Check(check::Args),
+    /// Run the file transfer job (FTP_JOB) once for a "FileTransferConfigurationDO" id.
+    Transfer(transfer::Args),
 }
 
 /// What a command says about how it went.
@@ -64,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
+        Command::Transfer(a) => transfer::run(&cli.db, a),
     }
 }
 
