@@ -8,6 +8,10 @@
 //!   the control connection's TLS session (vsftpd's default `require_ssl_reuse=YES` demands
 //!   it). Trusted roots: `/etc/ssl/certs/ca-certificates.crt` when present, plus `ftpsCaFile`
 //!   (or env `IMPEX_FTPS_CA_FILE`) for self-signed or private CAs.
+//! - FTPS speaks TLS 1.2: rustls uses each TLS 1.3 session ticket once, and a data connection
+//!   that only writes (STOR) never reads the fresh tickets, so after two uploads there is no
+//!   ticket left and vsftpd refuses the data connection ("522 session reuse required"). A TLS 1.2
+//!   session can be resumed by every data connection.
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -71,7 +75,7 @@ fn tls_config(ca_file: Option<&Path>) -> TResult<Arc<rustls::ClientConfig>> {
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(&[&rustls::version::TLS12])
         .map_err(|e| TransferError::permanent(format!("TLS setup: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth();
