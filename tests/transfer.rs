@@ -430,6 +430,7 @@ fn killed_mid_pull_each_file_exactly_once() {
     ts::configure(&env.conn(), 10000, "killed", 10, &values);
     let inbox = in_dir(&env, "killed");
     let mut kills = 0;
+    let mut in_flight = 0;
     for round in 0..6 {
         let mut child = env.cmd(&["transfer", "10000"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
         // Kill at different moments: after more and more files have landed.
@@ -446,8 +447,11 @@ fn killed_mid_pull_each_file_exactly_once() {
             kills += 1;
         }
         let _ = child.wait();
+        in_flight += count(&env, 10000, "PULL", "DOWNLOADING") + count(&env, 10000, "PULL", "DOWNLOADED");
     }
+    eprintln!("killed {kills} times, {in_flight} times with a file in flight");
     assert!(kills >= 2, "the pull was killed at least twice ({kills})");
+    assert!(in_flight >= 1, "at least one kill hit a file in the middle of its transfer");
     env.ok(&["transfer", "10000"]);
     let got = names(&inbox);
     assert_eq!(got.len(), 30, "{got:?}");
@@ -544,4 +548,43 @@ fn receiving_partner_and_transformer_warn() {
     assert_eq!(r.ok_count, 1);
     assert!(r.message.contains("transformer group 10000"), "{}", r.message);
     assert_eq!(names(&in_dir(&env, "recv")), vec!["OpenPositionsImport_1.xml"]);
+}
+
+/// 3 of 5 files can be read: those 3 are pulled, the other 2 are reported (WARN) and stay
+/// LISTED with the reason, to be tried again next run.
+#[test]
+fn partial_failure_pulls_what_it_can() {
+    for p in [Proto::Ftp, Proto::Sftp] {
+        let Some(srv) = servers(p) else { return };
+        let env = TestEnv::new(false);
+        let area = ts::Area::new();
+        for i in 0..5u64 {
+            let f = area.put(&format!("OpenPositionsImport_{i}.xml"), &ts::content(i, 3000));
+            if i % 2 == 1 {
+                // Owned by root, unreadable for the server's user.
+                std::os::unix::fs::chown(&f, Some(0), Some(0)).unwrap();
+                ts::chmod(&f, 0o600);
+            }
+        }
+        let mut values = srv.values.clone();
+        values.push(("pullDirectory", area.remote().display().to_string()));
+        ts::configure(&env.conn(), 10000, "partial", 10, &values);
+        let r = run(&env, 10000, "partial").unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        assert_eq!(r.outcome, Outcome::Warn, "{p:?}: {}", r.message);
+        assert_eq!((r.ok_count, r.failed_count), (3, 2), "{p:?}: {}", r.message);
+        assert!(r.message.contains("OpenPositionsImport_1.xml") && r.message.contains("OpenPositionsImport_3.xml"), "{}", r.message);
+        assert_eq!(names(&in_dir(&env, "partial")).len(), 3);
+        assert_eq!(count(&env, 10000, "PULL", "LISTED"), 2);
+        let err = env.query_string(r#"SELECT "error" FROM "TransferFileDO" WHERE "state" = 'LISTED' ORDER BY "id" LIMIT 1"#);
+        assert!(err.to_lowercase().contains("permission") || err.contains("550"), "{p:?}: {err}");
+        // Fixed by the partner: the next run pulls the rest.
+        let (uid, gid) = ts::ensure_user();
+        for i in [1, 3] {
+            let f = area.remote().join(format!("OpenPositionsImport_{i}.xml"));
+            ts::chown(&f, uid, gid);
+        }
+        let r = run(&env, 10000, "partial").unwrap();
+        assert_eq!((r.outcome, r.ok_count), (Outcome::Ok, 2), "{p:?}: {}", r.message);
+        assert_eq!(count(&env, 10000, "PULL", "DONE"), 5);
+    }
 }
