@@ -115,6 +115,8 @@ fn pull_and_deliver(p: Proto) {
     for i in 0..3u64 {
         std::fs::write(outbox.join(format!("SEND_DEBTOR_{i}.xml")), ts::content(100 + i, 5000)).unwrap();
     }
+    // An older file of the same name at the partner is replaced (SFTP: removed, then renamed).
+    std::fs::write(area.path("deliver").join("SEND_DEBTOR_0.xml"), b"old").unwrap();
     let mut values = srv.values.clone();
     values.push(("pullDirectory", area.remote().display().to_string()));
     values.push(("pullFilenameRegex", REGEX.into()));
@@ -524,6 +526,8 @@ fn unsafe_names_are_rejected_once() {
     assert!(r.message.contains("control characters"), "{}", r.message);
     run(&env, 10000, "names").unwrap();
     assert_eq!(count(&env, 10000, "PULL", "REJECTED"), 1);
+    let ledger = env.ok(&["transfer", "10000", "--ledger"]);
+    assert!(ledger.contains("REJECTED") && ledger.contains("\\u{1b}") && !ledger.contains('\u{1b}'), "{ledger}");
     assert_eq!(names(&in_dir(&env, "names")), vec!["OpenPositionsImport_2.xml"]);
 }
 
@@ -587,4 +591,25 @@ fn partial_failure_pulls_what_it_can() {
         assert_eq!((r.outcome, r.ok_count), (Outcome::Ok, 2), "{p:?}: {}", r.message);
         assert_eq!(count(&env, 10000, "PULL", "DONE"), 5);
     }
+}
+
+/// remoteArchiveDirectory: pulled files are moved there instead of being deleted.
+#[test]
+fn remote_archive_directory() {
+    let Some(srv) = servers(Proto::Ftp) else { return };
+    let env = TestEnv::new(false);
+    let area = ts::Area::new();
+    area.put("OpenPositionsImport_1.xml", b"<a/>");
+    let archive = area.remote().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let (uid, gid) = ts::ensure_user();
+    ts::chown(&archive, uid, gid);
+    let mut values = srv.values.clone();
+    values.push(("pullDirectory", area.remote().display().to_string()));
+    values.push(("remoteArchiveDirectory", archive.display().to_string()));
+    ts::configure(&env.conn(), 10000, "archive", 10, &values);
+    assert_eq!(run(&env, 10000, "archive").unwrap().ok_count, 1);
+    assert_eq!(names(&archive), vec!["OpenPositionsImport_1.xml"]);
+    assert_eq!(names(&area.remote()), Vec::<String>::new());
+    assert_eq!(names(&in_dir(&env, "archive")), vec!["OpenPositionsImport_1.xml"]);
 }

@@ -234,8 +234,12 @@ pub fn run(ctx: &JobContext) -> Result<Report, JobError> {
     if let Some(w) = &warn {
         msg.push_str(&format!("; WARN {w}"));
     }
+    const SHOWN: usize = 20;
     if !total.messages.is_empty() {
-        msg.push_str(&format!("; {}", total.messages.join("; ")));
+        msg.push_str(&format!("; {}", total.messages.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ")));
+        if total.messages.len() > SHOWN {
+            msg.push_str(&format!("; ... and {} more (see the log and `impex transfer {config_id} --ledger`)", total.messages.len() - SHOWN));
+        }
     }
     let mut report = Report::from_counts(total.transferred + total.duplicates, total.failed + total.rejected, msg);
     if warn.is_some() && report.outcome == Outcome::Ok {

@@ -117,7 +117,11 @@ fn partial_path(spec: &Spec, id: i64) -> PathBuf {
 /// Deletes or archives a pulled remote file.
 fn remote_cleanup(t: &mut dyn Transport, spec: &Spec, remote_path: &str, name: &str) -> TResult<()> {
     match &spec.archive_dir {
-        Some(a) => t.rename(remote_path, &join(a, name)),
+        Some(a) => match t.rename(remote_path, &join(a, name)) {
+            // Already moved (a previous run stopped right after the move).
+            Err(e) if e.kind == ErrorKind::File && t.stat(remote_path)?.is_none() => Ok(()),
+            r => r,
+        },
         None => t.remove(remote_path),
     }
 }
@@ -414,6 +418,11 @@ pub fn deliver(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel
     let mut c = Counts::default();
     std::fs::create_dir_all(&spec.local_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.local_dir.display())))?;
     recover_push(conn, t, spec)?;
+    for r in q::in_state(conn, spec.config_id, Direction::Push.as_str(), FileState::Listed.as_str()).map_err(db)? {
+        if r.local_path.as_ref().is_some_and(|p| !Path::new(p).exists()) {
+            state::vanished(conn, r.id, "the local file disappeared before it was delivered").map_err(db)?;
+        }
+    }
     t.check_dir(&spec.remote_dir)?;
     let mut names: Vec<String> = std::fs::read_dir(&spec.local_dir)
         .map_err(|e| TransferError::permanent(format!("listing {}: {e}", spec.local_dir.display())))?
