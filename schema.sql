@@ -296,7 +296,10 @@ CREATE TABLE IF NOT EXISTS "FileTransferConfigurationDO" (
     "modificationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
     "partnerReferrerRef"         INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
     "description"                TEXT,
-    "transformerProcessGroupRef" INTEGER REFERENCES "TransformerProcessGroupDO"("id")
+    "transformerProcessGroupRef" INTEGER REFERENCES "TransformerProcessGroupDO"("id"),
+    -- impex addition: the FTP "CommunicationPartnerDO" whose "ExecutionBeanValueDO" rows hold the
+    -- connection; NULL = found by partnerReferrerRef (README, "File transfer")
+    "communicationPartnerRef"    INTEGER REFERENCES "CommunicationPartnerDO"("id")
 );
 
 -- == schedule (owned by src/schedule) ==
@@ -348,6 +351,45 @@ CREATE INDEX IF NOT EXISTS "JobRunDO_schedule" ON "JobRunDO" ("scheduleRef", "st
 -- == end schedule ==
 
 -- == transfer (owned by src/transfer) ==
+-- The file ledger of the file transfer job (JobDefDO 3): one row per remote file pulled and per
+-- local file delivered. States (src/transfer/state.rs):
+--   PULL: LISTED -> DOWNLOADING -> DOWNLOADED (in the target dir) -> DONE (remote deleted or archived)
+--         DOWNLOADING -> DUPLICATE (same content hash already pulled; remote removed)
+--   PUSH: LISTED -> UPLOADING -> UPLOADED (renamed into place remotely) -> DONE (local moved to sent/)
+--   any active state -> FAILED (reason in "error"; the next run tries the file again);
+--   REJECTED: unsafe file name, never transferred.
+CREATE TABLE IF NOT EXISTS "TransferFileDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "configRef"        INTEGER NOT NULL REFERENCES "FileTransferConfigurationDO"("id"),
+    "scheduleRef"      INTEGER,
+    "partnerRef"       INTEGER REFERENCES "CommunicationPartnerDO"("id"),
+    "direction"        TEXT NOT NULL CHECK ("direction" IN ('PULL','PUSH')),
+    "remotePath"       TEXT NOT NULL,
+    "fileName"         TEXT NOT NULL,
+    "size"             INTEGER,
+    "mtime"            TEXT,
+    "contentHash"      TEXT,
+    "state"            TEXT NOT NULL CHECK ("state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED','DONE','DUPLICATE','REJECTED','FAILED')),
+    "localPath"        TEXT,
+    "error"            TEXT,
+    "attempts"         INTEGER NOT NULL DEFAULT 0,
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "doneDate"         TEXT
+);
+-- At most one unfinished row per file and direction.
+CREATE UNIQUE INDEX IF NOT EXISTS "TransferFileDO_active"
+    ON "TransferFileDO" ("configRef", "direction", "remotePath")
+    WHERE "state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED');
+-- A content is pulled at most once per configuration ("never twice").
+CREATE UNIQUE INDEX IF NOT EXISTS "TransferFileDO_pulled_once"
+    ON "TransferFileDO" ("configRef", "contentHash")
+    WHERE "direction" = 'PULL' AND "state" IN ('DOWNLOADED','DONE');
+-- An unsafe name is recorded once, not on every run.
+CREATE UNIQUE INDEX IF NOT EXISTS "TransferFileDO_rejected_once"
+    ON "TransferFileDO" ("configRef", "direction", "remotePath")
+    WHERE "state" = 'REJECTED';
+CREATE INDEX IF NOT EXISTS "TransferFileDO_config_state" ON "TransferFileDO" ("configRef", "state");
 -- == end transfer ==
 
 -- == import (owned by src/transform) ==

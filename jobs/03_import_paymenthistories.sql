@@ -54,3 +54,8 @@ VALUES (nextval('"ExecutionBeanValueDO_id_seq"'),
        (nextval('"ExecutionBeanValueDO_id_seq"'),
         (SELECT "id" FROM oms."ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = 'pullFilenameRegex'),
         'PaymentHistories_[0-9]*\.xml', currval('"CommunicationPartnerDO_id_seq"'));
+
+-- impex: pin this configuration to the communication partner just created (needed when several
+-- pulls run between the same two partners)
+UPDATE oms."FileTransferConfigurationDO" SET "communicationPartnerRef" = currval('"CommunicationPartnerDO_id_seq"')
+WHERE "id" = currval('"FileTransferConfigurationDO_id_seq"');

@@ -99,3 +99,22 @@ INSERT OR IGNORE INTO "CommunicationDO" ("id", "key", "documentFormatDefRef", "e
   (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files'),
   (100023, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_2', 10, 202, 1900, 'file transfer of any file, a second pull between the same partners (impex)'),
   (100024, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_3', 10, 202, 1900, 'file transfer of any file, a third pull between the same partners (impex)');
+
+-- == transfer ==
+-- Options of the file transfer job (impex additions, ids >= 10001), set per CommunicationPartnerDO
+-- like the IOM keys above. Described in README.md, "File transfer".
+INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "parameterKey", "description") VALUES
+  (10001, 202, 'pushFtpAccount', 'account for delivering (typeDefRef 30); default: pullFtpAccount'),
+  (10002, 202, 'deliverDirectory', 'local directory whose files are delivered (default <base>/communication/messages/out)'),
+  (10003, 202, 'deliverRemoteDirectory', 'remote directory files are delivered to (required for typeDefRef 30)'),
+  (10004, 202, 'deliverFilenameRegex', 'only local files whose names match are delivered (default: all)'),
+  (10005, 202, 'remoteArchiveDirectory', 'pulled remote files are moved here instead of being deleted'),
+  (10006, 202, 'knownHostsFile', 'SFTP known_hosts file (default ~/.ssh/known_hosts)'),
+  (10007, 202, 'acceptNewHostKey', 'true: an unknown SFTP host key is accepted and appended to knownHostsFile'),
+  (10008, 202, 'connectTimeout', 'seconds to wait for a connection (default 15)'),
+  (10009, 202, 'ioTimeout', 'seconds to wait for data on an open connection (default 60)'),
+  (10010, 202, 'minFileAge', 'seconds a remote file must be unchanged before it is pulled (default 10)'),
+  (10011, 202, 'pullPrivateKeyPassphrase', 'passphrase of pullPrivateKeyFile'),
+  (10012, 202, 'ftpsCaFile', 'PEM file of CA certificates trusted for FTPS, in addition to the system roots'),
+  (10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)');
+-- == end transfer ==

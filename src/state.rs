@@ -5,3 +5,4 @@
 //! Submodules: schedule states ([`crate::schedule`] calls them), file ledger states
 //! ([`crate::transfer`]), transmission states ([`crate::send`]).
 //! - schedules ("ScheduleDO" lock, retry, stop): `crate::schedule::state`.
+//! - file ledger states of the file transfer job: [`crate::transfer::state`].

@@ -8,6 +8,7 @@ mod run;
 mod sql;
 mod status;
 mod trigger;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub enum Command {
     Status(status::Args),
     /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
     Trigger(trigger::Args),
+    /// Run the file transfer job (FTP_JOB) once for a "FileTransferConfigurationDO" id.
+    Transfer(transfer::Args),
 }
 
 /// What a command says about how it went.
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Run(a) => run::run(&cli.db, a),
         Command::Status(a) => status::run(&cli.db, a),
         Command::Trigger(a) => trigger::run(&cli.db, a),
+        Command::Transfer(a) => transfer::run(&cli.db, a),
     }
 }
 

@@ -104,6 +104,7 @@ pub trait Job: Sync {
 /// Every job impex knows, by `"JobDefDO"` id. Each seeded `"JobDefDO"` row has one.
 pub static REGISTRY: &[&dyn Job] = &[
     &housekeeping::Housekeeping,
+    &crate::transfer::job::FILE_TRANSFER_JOB,
 ];
 
 /// The job for a `"JobDefDO"` id. The scheduler's test job (10999) is visible only with env

@@ -3,3 +3,4 @@
 pub mod config;
 pub mod housekeeping;
 pub mod schedule;
+pub mod transfer;

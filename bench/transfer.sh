@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Benchmark of the file transfer job against plain clients, over loopback:
+#   - 1,000 files of 10 KB and one 1 GB file,
+#   - SFTP (OpenSSH sshd; client: `sftp -b`) and FTP (vsftpd; client: curl, one connection),
+#   - impex: `impex transfer ID` (pull: download, fsync, sha256, ledger, delete remote file),
+#     wall time and peak RSS (/usr/bin/time).
+# Targets: impex within 1.3x of the client for the small files, 1.1x for the large file,
+# peak memory < 50 MB.
+#
+# Usage (root; vsftpd and openssh-server installed, see tests/install-deps.sh):
+#   bench/transfer.sh [SMALL_COUNT] [LARGE_MB]      defaults: 1000 1024
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SMALL=${1:-1000}
+LARGE_MB=${2:-1024}
+[ "$(id -u)" = 0 ] || { echo "bench/transfer.sh: needs root (starts vsftpd and sshd, creates a test user)" >&2; exit 2; }
+for b in /usr/sbin/vsftpd /usr/sbin/sshd /usr/bin/time curl sftp; do
+  command -v "$b" >/dev/null || [ -x "$b" ] || { echo "missing $b (run tests/install-deps.sh)" >&2; exit 2; }
+done
+cargo build --release -q
+IMPEX=$PWD/target/release/impex
+USER_NAME=impextest
+PASS=Impex-bench-pw1
+id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/bash "$USER_NAME"
+echo "$USER_NAME:$PASS" | chpasswd
+
+W=$(mktemp -d /tmp/impex-bench.XXXXXX)
+chmod 755 "$W"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not up" >&2; exit 1; }
+
+# --- servers -------------------------------------------------------------------------------
+FTP_PORT=$(free_port)
+mkdir -p /var/run/vsftpd/empty
+cat > "$W/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$FTP_PORT
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+secure_chroot_dir=/var/run/vsftpd/empty
+seccomp_sandbox=NO
+pam_service_name=vsftpd
+use_localtime=NO
+max_clients=50
+max_per_ip=50
+CONF
+/usr/sbin/vsftpd "$W/vsftpd.conf" </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+SSH_PORT=$(free_port)
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$W/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$W/user_key"
+cp "$W/user_key.pub" "$W/authorized_keys"; chmod 644 "$W/authorized_keys"
+cat > "$W/sshd_config" <<CONF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $W/host_key
+PidFile $W/sshd.pid
+AuthorizedKeysFile $W/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication yes
+PubkeyAuthentication yes
+AllowUsers $USER_NAME
+Subsystem sftp internal-sftp
+LogLevel ERROR
+CONF
+/usr/sbin/sshd -D -e -f "$W/sshd_config" </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$FTP_PORT"; wait_port "$SSH_PORT"
+echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$W/host_key.pub")" > "$W/known_hosts"
+
+# --- data ----------------------------------------------------------------------------------
+mkdir -p "$W/data/small" "$W/data/large"
+python3 - "$W/data/small" "$SMALL" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    with open(os.path.join(d, f"OpenPositionsImport_{i}.xml"), "wb") as f:
+        f.write(os.urandom(10 * 1024))
+PY
+head -c $((LARGE_MB * 1024 * 1024)) /dev/urandom > "$W/data/large/OpenPositionsImport_0.xml"
+touch -d '1 hour ago' "$W/data/small"/* "$W/data/large"/*
+
+stage() {  # stage DATASET -> fresh remote dir owned by the test user, prints its path
+  local r="$W/remote-$RANDOM$RANDOM"
+  cp -a "$W/data/$1" "$r"
+  chown -R "$USER_NAME" "$r"
+  sync
+  echo "$r"
+}
+
+secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+
+run_impex() {  # run_impex PROTO DATASET -> "seconds rss_mb"
+  local proto=$1 ds=$2 remote env account extra=""
+  remote=$(stage "$ds")
+  env="$W/env-$proto-$ds"; mkdir -p "$env"
+  "$IMPEX" --db "$env/impex.db" init --base "$env/base" >/dev/null
+  if [ "$proto" = sftp ]; then
+    account="sftp://$USER_NAME@127.0.0.1:$SSH_PORT"
+    extra="INSERT INTO \"ExecutionBeanValueDO\" (\"executionBeanKeyDefRef\", \"parameterValue\", \"communicationPartnerRef\") VALUES
+      (1338, '$W/user_key', 10000), (10006, '$W/known_hosts', 10000);"
+  else
+    account="ftp://$USER_NAME:$PASS@127.0.0.1:$FTP_PORT"
+  fi
+  "$IMPEX" --db "$env/impex.db" sql >/dev/null <<SQL
+INSERT INTO "FinanceControllerDO" ("id", "name") VALUES (10000, 'bench');
+INSERT INTO "PartnerReferrerDO" ("id", "financeControllerRef") VALUES (10000, 10000);
+INSERT INTO "FileTransferConfigurationDO" ("id", "typeDefRef", "partnerReferrerRef", "transmissionTypeDefRef") VALUES (10000, 10, 10000, 1900);
+INSERT INTO "ScheduleDO" ("id", "configId", "cron", "jobDefRef", "key") VALUES (10000, 10000, '0 0/10 * 1/1 * ? *', 3, 'bench');
+INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef") VALUES (10000, 100020, 10000);
+INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES
+  (1330, '$account', 10000), (1331, '$remote', 10000), (10010, '0', 10000);
+$extra
+SQL
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$env/time" "$IMPEX" --db "$env/impex.db" transfer 10000 >"$env/out" 2>"$env/err" || { cat "$env/out" "$env/err" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  echo "$(secs "$t0" "$t1") $(( $(tail -1 "$env/time") / 1024 ))"
+}
+
+run_client() {  # run_client PROTO DATASET -> seconds
+  local proto=$1 ds=$2 remote out t0 t1
+  remote=$(stage "$ds")
+  out="$W/client-$proto-$ds"; mkdir -p "$out"
+  t0=$(date +%s.%N)
+  if [ "$proto" = sftp ]; then
+    printf 'lcd %s\ncd %s\nmget *\n' "$out" "$remote" > "$W/batch"
+    sftp -q -b "$W/batch" -i "$W/user_key" -o UserKnownHostsFile="$W/known_hosts" -o StrictHostKeyChecking=yes \
+      -P "$SSH_PORT" "$USER_NAME@127.0.0.1" >/dev/null
+  else
+    : > "$W/curl.cfg"
+    for f in "$remote"/*; do
+      n=$(basename "$f")
+      printf 'url = "ftp://127.0.0.1:%s%s/%s"\noutput = "%s/%s"\n' "$FTP_PORT" "$remote" "$n" "$out" "$n" >> "$W/curl.cfg"
+    done
+    curl -s -S --user "$USER_NAME:$PASS" -K "$W/curl.cfg"
+  fi
+  sync
+  t1=$(date +%s.%N)
+  secs "$t0" "$t1"
+}
+
+printf '%-6s %-22s %10s %10s %8s %12s\n' proto dataset client_s impex_s ratio impex_rss_MB
+for proto in sftp ftp; do
+  for ds in small large; do
+    c=$(run_client "$proto" "$ds")
+    read -r i rss < <(run_impex "$proto" "$ds")
+    label=$([ "$ds" = small ] && echo "${SMALL} x 10 KB" || echo "1 x ${LARGE_MB} MB")
+    ratio=$(python3 -c "import sys; print(f'{float(sys.argv[2])/max(float(sys.argv[1]),0.001):.2f}x')" "$c" "$i")
+    printf '%-6s %-22s %10s %10s %8s %12s\n' "$proto" "$label" "$c" "$i" "$ratio" "$rss"
+  done
+done

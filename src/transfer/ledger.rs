@@ -1,0 +1,526 @@
+//! The pull and deliver algorithms over the `"TransferFileDO"` ledger: a crash at any point
+//! neither loses a file nor transfers it twice (see [`super::state`] for what each state means
+//! after a crash).
+//!
+//! Pull, per remote file whose name matches `pullFilenameRegex`:
+//! 1. unsafe names (`/`, `..`, control characters) get one REJECTED row and are left alone;
+//! 2. files younger than `minFileAge` (by their remote mtime) are skipped this run;
+//! 3. LISTED -> DOWNLOADING (committed), stream to `<work dir>/.partial/<id>.part` while hashing
+//!    (SHA-256), fsync; the remote size and mtime are checked again: a file that changed during
+//!    the transfer is discarded and tried next run;
+//! 4. same content hash as a file pulled before: DUPLICATE, local copy dropped, remote removed;
+//! 5. otherwise DOWNLOADED (committed), rename into the target directory, fsync the directory;
+//! 6. delete the remote file (or move it to `remoteArchiveDirectory`), then DONE.
+//!
+//! Deliver, per local file matching `deliverFilenameRegex`: LISTED -> UPLOADING, upload as
+//! `.<name>.<id>.impex-part`, compare the remote size, rename into place (replacing), UPLOADED
+//! (committed), move the local file to the sent directory, DONE.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+use super::state::{self, Direction, FileState};
+use super::{join, unsafe_name, ErrorKind, TResult, TransferError, Transport};
+use crate::db::queries::transfer::{self as q, NewFile};
+
+/// What a pull or deliver run is about.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub config_id: i64,
+    pub schedule_id: Option<i64>,
+    pub partner_ref: Option<i64>,
+    /// Pull: the remote directory; deliver: the remote target directory.
+    pub remote_dir: String,
+    /// Only names that match completely.
+    pub regex: Option<Regex>,
+    /// Pull: where files land; deliver: the local source directory.
+    pub local_dir: PathBuf,
+    /// Pull: partial downloads; deliver: where sent files go.
+    pub aux_dir: PathBuf,
+    /// Pull: remote files younger than this are left for the next run.
+    pub min_age: Duration,
+    /// Pull: move remote files here instead of deleting them.
+    pub archive_dir: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    pub transferred: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+    pub bytes: u64,
+    /// One line per failed, skipped, duplicate or rejected file.
+    pub messages: Vec<String>,
+}
+
+fn db(e: rusqlite::Error) -> TransferError {
+    TransferError::temporary(format!("database: {e}"))
+}
+
+fn io(what: impl std::fmt::Display, e: std::io::Error) -> TransferError {
+    TransferError::temporary(format!("{what}: {e}"))
+}
+
+fn mtime_text(secs: Option<i64>) -> Option<String> {
+    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(crate::time::format)
+}
+
+fn full_match(re: &Option<Regex>, name: &str) -> bool {
+    match re {
+        None => !name.starts_with('.'),
+        Some(r) => r.find(name).is_some_and(|m| m.start() == 0 && m.end() == name.len()),
+    }
+}
+
+/// Compiles a configured file name regex (Java `matches()` semantics: the whole name).
+pub fn compile(re: Option<&str>) -> Result<Option<Regex>, String> {
+    match re.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => Regex::new(&format!("^(?:{r})$")).map(Some).map_err(|e| format!("invalid regex `{r}`: {e}")),
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Writes to a file while hashing.
+struct HashingWriter {
+    file: std::fs::File,
+    hash: Sha256,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+fn partial_path(spec: &Spec, id: i64) -> PathBuf {
+    spec.aux_dir.join(format!("{id}.part"))
+}
+
+/// Deletes or archives a pulled remote file.
+fn remote_cleanup(t: &mut dyn Transport, spec: &Spec, remote_path: &str, name: &str) -> TResult<()> {
+    match &spec.archive_dir {
+        Some(a) => match t.rename(remote_path, &join(a, name)) {
+            // Already moved (a previous run stopped right after the move).
+            Err(e) if e.kind == ErrorKind::File && t.stat(remote_path)?.is_none() => Ok(()),
+            r => r,
+        },
+        None => t.remove(remote_path),
+    }
+}
+
+/// Finishes DOWNLOADED rows (a previous run stopped after the download) and resets
+/// DOWNLOADING rows (a previous run died during the download).
+fn recover_pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, c: &mut Counts) -> TResult<()> {
+    let dir = Direction::Pull.as_str();
+    for r in q::in_state(conn, spec.config_id, dir, FileState::Downloading.as_str()).map_err(db)? {
+        let _ = std::fs::remove_file(partial_path(spec, r.id));
+        state::download_failed(conn, r.id, "interrupted (the previous run stopped during the download); retried").map_err(db)?;
+    }
+    for r in q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)? {
+        finish_downloaded(conn, t, spec, &r, c)?;
+    }
+    Ok(())
+}
+
+/// DOWNLOADED -> DONE: makes sure the local file is in place, then removes the remote file.
+fn finish_downloaded(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, r: &q::FileRow, c: &mut Counts) -> TResult<bool> {
+    let part = partial_path(spec, r.id);
+    if let Some(lp) = &r.local_path {
+        let lp = Path::new(lp);
+        if part.exists() {
+            if lp.exists() {
+                // Someone else's file of the same name arrived meanwhile: keep ours next to it.
+                let alt = lp.with_file_name(format!("{}.{}", r.file_name, r.id));
+                std::fs::rename(&part, &alt).map_err(|e| io(format!("renaming {} to {}", part.display(), alt.display()), e))?;
+            } else {
+                std::fs::rename(&part, lp).map_err(|e| io(format!("renaming {} to {}", part.display(), lp.display()), e))?;
+            }
+            if let Some(d) = lp.parent() {
+                sync_dir(d);
+            }
+        }
+    }
+    match remote_cleanup(t, spec, &r.remote_path, &r.file_name) {
+        Ok(()) => {
+            state::pull_done(conn, r.id).map_err(db)?;
+            Ok(true)
+        }
+        Err(e) if e.kind == ErrorKind::File => {
+            let m = format!("pulled, but the remote file could not be removed (retried next run): {}", e.message);
+            state::cleanup_failed(conn, r.id, &m).map_err(db)?;
+            c.messages.push(format!("{}: {m}", r.remote_path));
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Pulls every matching file of `spec.remote_dir` into `spec.local_dir`.
+pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
+    let mut c = Counts::default();
+    std::fs::create_dir_all(&spec.local_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.local_dir.display())))?;
+    std::fs::create_dir_all(&spec.aux_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.aux_dir.display())))?;
+    recover_pull(conn, t, spec, &mut c)?;
+    t.check_dir(&spec.remote_dir)?;
+    let mut entries = t.list(&spec.remote_dir)?;
+    entries.retain(|e| e.is_file && e.name != "." && e.name != "..");
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let dir = Direction::Pull.as_str();
+    let listed: std::collections::HashSet<String> = entries.iter().map(|e| join(&spec.remote_dir, &e.name)).collect();
+    // LISTED rows whose file is gone.
+    for r in q::in_state(conn, spec.config_id, dir, FileState::Listed.as_str()).map_err(db)? {
+        if !listed.contains(&r.remote_path) && t.stat(&r.remote_path)?.is_none() {
+            state::vanished(conn, r.id, "the remote file disappeared before it was pulled").map_err(db)?;
+        }
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    for e in entries {
+        if cancel() {
+            c.messages.push("stopped: shutting down".into());
+            break;
+        }
+        let path = join(&spec.remote_dir, &e.name);
+        if let Some(why) = unsafe_name(&e.name) {
+            // Rejected when it would otherwise be pulled; the last path segment counts too,
+            // which catches path tricks like `../Import_1.xml`.
+            let last = e.name.rsplit(['/', '\\']).next().unwrap_or("");
+            if spec.regex.is_some() && !full_match(&spec.regex, &e.name) && !full_match(&spec.regex, last) {
+                continue;
+            }
+            let id = q::insert(conn, &NewFile {
+                config_ref: spec.config_id,
+                schedule_ref: spec.schedule_id,
+                partner_ref: spec.partner_ref,
+                direction: dir,
+                remote_path: &path,
+                file_name: &e.name,
+                size: Some(e.size as i64),
+                mtime: mtime_text(e.mtime).as_deref(),
+                local_path: None,
+                state: FileState::Rejected.as_str(),
+                error: Some(why),
+            })
+            .map_err(db)?;
+            if id != 0 {
+                c.rejected += 1;
+                c.messages.push(format!("{}: rejected: {why}", path.escape_debug()));
+            }
+            continue;
+        }
+        if !full_match(&spec.regex, &e.name) {
+            continue;
+        }
+        match pull_one(conn, t, spec, &path, &e.name, now, &mut c) {
+            Ok(()) => {}
+            Err(err) if err.kind == ErrorKind::File => {
+                c.failed += 1;
+                c.messages.push(format!("{path}: {}", err.message));
+            }
+            Err(err) => {
+                return Err(err.context(format!(
+                    "after {} of the files of {} ({} pulled)",
+                    c.transferred + c.failed + c.skipped + c.duplicates,
+                    spec.remote_dir,
+                    c.transferred
+                )))
+            }
+        }
+    }
+    Ok(c)
+}
+
+fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, name: &str, now: i64, c: &mut Counts) -> TResult<()> {
+    let dir = Direction::Pull.as_str();
+    let existing = q::active(conn, spec.config_id, dir, path).map_err(db)?;
+    if let Some(r) = &existing {
+        if r.state == FileState::Downloaded.as_str() {
+            // Remote removal failed earlier and again in recovery: nothing to pull.
+            c.skipped += 1;
+            return Ok(());
+        }
+    }
+    let target = spec.local_dir.join(name);
+    if target.exists() {
+        c.skipped += 1;
+        c.messages.push(format!("{path}: skipped: {} exists (not imported yet); pulled next run", target.display()));
+        return Ok(());
+    }
+    let before = match t.stat(path)? {
+        Some(s) => s,
+        None => return Ok(()),
+    };
+    if let Some(m) = before.mtime {
+        if m + spec.min_age.as_secs() as i64 > now {
+            c.skipped += 1;
+            c.messages.push(format!("{path}: skipped: modified {}s ago, less than minFileAge {}s (still being written?)", (now - m).max(0), spec.min_age.as_secs()));
+            return Ok(());
+        }
+    }
+    let mtime = mtime_text(before.mtime);
+    let id = match existing {
+        Some(r) => r.id,
+        None => q::insert(conn, &NewFile {
+            config_ref: spec.config_id,
+            schedule_ref: spec.schedule_id,
+            partner_ref: spec.partner_ref,
+            direction: dir,
+            remote_path: path,
+            file_name: name,
+            size: Some(before.size as i64),
+            mtime: mtime.as_deref(),
+            local_path: None,
+            state: FileState::Listed.as_str(),
+            error: None,
+        })
+        .map_err(db)?,
+    };
+    state::start_download(conn, id, before.size, mtime.as_deref()).map_err(db)?;
+    let part = partial_path(spec, id);
+    let result = (|| -> TResult<(u64, String)> {
+        let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
+        let mut w = HashingWriter { file, hash: Sha256::new() };
+        let n = t.get(path, &mut w)?;
+        w.file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
+        let after = t.stat(path)?;
+        let changed = match &after {
+            None => Some("the remote file disappeared during the transfer".to_string()),
+            Some(a) if a.size != before.size || a.mtime != before.mtime || n != a.size => Some(format!(
+                "the remote file changed during the transfer (size {} -> {}, {} bytes read); pulled next run",
+                before.size, a.size, n
+            )),
+            _ => None,
+        };
+        if let Some(m) = changed {
+            return Err(TransferError { kind: ErrorKind::Temporary, message: format!("CHANGED:{m}") });
+        }
+        Ok((n, hex::encode(w.hash.finalize())))
+    })();
+    let (n, hash) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            if let Some(m) = e.message.strip_prefix("CHANGED:") {
+                state::download_failed(conn, id, m).map_err(db)?;
+                c.skipped += 1;
+                c.messages.push(format!("{path}: skipped: {m}"));
+                return Ok(());
+            }
+            let _ = state::download_failed(conn, id, &e.message);
+            return Err(e);
+        }
+    };
+    // Decide DUPLICATE or DOWNLOADED in one transaction.
+    let tx = crate::db::write_tx(conn).map_err(db)?;
+    if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &hash, id).map_err(db)? {
+        let m = format!("same content (sha256 {hash}) as {} pulled before (\"TransferFileDO\" id {}); not imported again", prev.remote_path, prev.id);
+        state::duplicate(&tx, id, &hash, &m).map_err(db)?;
+        tx.commit().map_err(db)?;
+        let _ = std::fs::remove_file(&part);
+        c.duplicates += 1;
+        c.messages.push(format!("{path}: duplicate: {m}"));
+        if let Err(e) = remote_cleanup(t, spec, path, name) {
+            if e.kind != ErrorKind::File {
+                return Err(e);
+            }
+            c.messages.push(format!("{path}: the duplicate could not be removed remotely: {}", e.message));
+        }
+        return Ok(());
+    }
+    let target_text = target.to_string_lossy().into_owned();
+    state::downloaded(&tx, id, &hash, &target_text).map_err(db)?;
+    tx.commit().map_err(db)?;
+    c.transferred += 1;
+    c.bytes += n;
+    let row = q::get(conn, id).map_err(db)?.expect("row just updated");
+    finish_downloaded(conn, t, spec, &row, c)?;
+    Ok(())
+}
+
+/// Finishes UPLOADED rows and resolves UPLOADING rows of an interrupted run.
+fn recover_push(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec) -> TResult<()> {
+    let dir = Direction::Push.as_str();
+    for r in q::in_state(conn, spec.config_id, dir, FileState::Uploading.as_str()).map_err(db)? {
+        let tmp = temp_remote(spec, &r.file_name, r.id);
+        let final_stat = t.stat(&r.remote_path)?;
+        let tmp_stat = t.stat(&tmp)?;
+        if tmp_stat.is_none() && final_stat.is_some_and(|s| Some(s.size as i64) == r.size) {
+            // The rename happened; only the ledger update was lost.
+            state::uploaded(conn, r.id).map_err(db)?;
+        } else {
+            if tmp_stat.is_some() {
+                t.remove(&tmp)?;
+            }
+            state::upload_failed(conn, r.id, "interrupted (the previous run stopped during the upload); retried").map_err(db)?;
+        }
+    }
+    for r in q::in_state(conn, spec.config_id, dir, FileState::Uploaded.as_str()).map_err(db)? {
+        move_to_sent(conn, spec, &r)?;
+    }
+    Ok(())
+}
+
+fn temp_remote(spec: &Spec, name: &str, id: i64) -> String {
+    join(&spec.remote_dir, &format!(".{name}.{id}.impex-part"))
+}
+
+fn move_to_sent(conn: &mut Connection, spec: &Spec, r: &q::FileRow) -> TResult<()> {
+    std::fs::create_dir_all(&spec.aux_dir).map_err(|e| io(format!("creating {}", spec.aux_dir.display()), e))?;
+    let mut sent = spec.aux_dir.join(&r.file_name);
+    if sent.exists() {
+        sent = spec.aux_dir.join(format!("{}.{}", r.file_name, r.id));
+    }
+    if let Some(src) = &r.local_path {
+        match std::fs::rename(src, &sent) {
+            Ok(()) => sync_dir(&spec.aux_dir),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(format!("moving {src} to {}", sent.display()), e)),
+        }
+    }
+    state::push_done(conn, r.id, &sent.to_string_lossy()).map_err(db)
+}
+
+fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; super::BUF_SIZE];
+    let mut n = 0u64;
+    loop {
+        let k = std::io::Read::read(&mut f, &mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((n, hex::encode(h.finalize())))
+}
+
+/// Delivers every matching file of `spec.local_dir` to `spec.remote_dir`.
+pub fn deliver(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
+    let mut c = Counts::default();
+    std::fs::create_dir_all(&spec.local_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.local_dir.display())))?;
+    recover_push(conn, t, spec)?;
+    for r in q::in_state(conn, spec.config_id, Direction::Push.as_str(), FileState::Listed.as_str()).map_err(db)? {
+        if r.local_path.as_ref().is_some_and(|p| !Path::new(p).exists()) {
+            state::vanished(conn, r.id, "the local file disappeared before it was delivered").map_err(db)?;
+        }
+    }
+    t.check_dir(&spec.remote_dir)?;
+    let mut names: Vec<String> = std::fs::read_dir(&spec.local_dir)
+        .map_err(|e| TransferError::permanent(format!("listing {}: {e}", spec.local_dir.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !n.ends_with(".tmp") && full_match(&spec.regex, n))
+        .collect();
+    names.sort();
+    let dir = Direction::Push.as_str();
+    for name in names {
+        if cancel() {
+            c.messages.push("stopped: shutting down".into());
+            break;
+        }
+        if let Some(why) = unsafe_name(&name) {
+            c.rejected += 1;
+            c.messages.push(format!("{}: rejected: {why}", name.escape_debug()));
+            continue;
+        }
+        let local = spec.local_dir.join(&name);
+        let remote = join(&spec.remote_dir, &name);
+        let local_text = local.to_string_lossy().into_owned();
+        let id = match q::active(conn, spec.config_id, dir, &remote).map_err(db)? {
+            Some(r) if r.state == FileState::Listed.as_str() => r.id,
+            Some(_) => continue,
+            None => q::insert(conn, &NewFile {
+                config_ref: spec.config_id,
+                schedule_ref: spec.schedule_id,
+                partner_ref: spec.partner_ref,
+                direction: dir,
+                remote_path: &remote,
+                file_name: &name,
+                size: None,
+                mtime: None,
+                local_path: Some(&local_text),
+                state: FileState::Listed.as_str(),
+                error: None,
+            })
+            .map_err(db)?,
+        };
+        let (size, hash) = match hash_file(&local) {
+            Ok(v) => v,
+            Err(e) => {
+                c.failed += 1;
+                c.messages.push(format!("{local_text}: {e}"));
+                continue;
+            }
+        };
+        state::start_upload(conn, id, size, &hash).map_err(db)?;
+        let tmp = temp_remote(spec, &name, id);
+        let r = (|| -> TResult<()> {
+            let mut f = std::fs::File::open(&local).map_err(|e| TransferError::file(format!("{local_text}: {e}")))?;
+            let n = t.put(&tmp, &mut f)?;
+            let st = t.stat(&tmp)?;
+            if n != size || st.as_ref().map(|s| s.size) != Some(size) {
+                return Err(TransferError::temporary(format!(
+                    "{tmp}: uploaded {n} of {size} bytes, the server has {:?}",
+                    st.map(|s| s.size)
+                )));
+            }
+            t.rename(&tmp, &remote)
+        })();
+        match r {
+            Ok(()) => {
+                state::uploaded(conn, id).map_err(db)?;
+                c.transferred += 1;
+                c.bytes += size;
+                let row = q::get(conn, id).map_err(db)?.expect("row just updated");
+                move_to_sent(conn, spec, &row)?;
+            }
+            Err(e) => {
+                let _ = t.remove(&tmp);
+                state::upload_failed(conn, id, &e.message).map_err(db)?;
+                if e.kind == ErrorKind::File {
+                    c.failed += 1;
+                    c.messages.push(format!("{remote}: {}", e.message));
+                } else {
+                    return Err(e.context(format!("delivering to {} ({} delivered)", spec.remote_dir, c.transferred)));
+                }
+            }
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_is_a_full_match() {
+        let r = compile(Some(r"OpenPositionsImport_[0-9]*\.xml")).unwrap();
+        assert!(full_match(&r, "OpenPositionsImport_1234.xml"));
+        assert!(!full_match(&r, "x_OpenPositionsImport_1234.xml"));
+        assert!(!full_match(&r, "OpenPositionsImport_1234.xml.tmp"));
+        assert!(full_match(&None, "a.xml"));
+        assert!(!full_match(&None, ".hidden"));
+        assert!(compile(Some("(")).is_err());
+    }
+}
