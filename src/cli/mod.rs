@@ -1,7 +1,9 @@
 //! The command line: one file per command. `main` maps results to exit codes:
 //! 0 ok, 1 problems found (e.g. `impex check`, a failed job in `run --once`), 2 error.
 mod check;
+pub mod import;
 mod init;
+pub mod order;
 mod sql;
 
 use std::path::PathBuf;
@@ -36,6 +38,10 @@ pub enum Command {
     Sql(sql::Args),
     /// Validate the configuration; exit 1 when a problem is found.
     Check(check::Args),
+    /// Import files now with a transformer group (OpenPositions, PaymentHistories, storeOrder).
+    Import(import::Args),
+    /// Show an order, its invoices and its payment status (Paid / Part Paid / Not Paid).
+    Order(order::Args),
 }
 
 /// What a command says about how it went.
@@ -64,6 +70,8 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
+        Command::Import(a) => import::run(&cli.db, a),
+        Command::Order(a) => order::run(&cli.db, a),
     }
 }
 
