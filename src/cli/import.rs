@@ -115,7 +115,6 @@ fn copy_in(src: &Path, dir: &Path) -> anyhow::Result<()> {
     if let Ok(m) = std::fs::metadata(src).and_then(|m| m.modified()) {
         let f = std::fs::OpenOptions::new().write(true).open(&tmp)?;
         let _ = f.set_modified(m);
-        let _ = f.sync_all();
     }
     std::fs::rename(&tmp, dir.join(&name)).with_context(|| format!("moving {} into {}", name, dir.display()))?;
     Ok(())

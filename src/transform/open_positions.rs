@@ -142,9 +142,17 @@ impl HeaderReader {
     }
 }
 
+/// Where RefNr and Debtor/@id were in the file (for messages of the reference checks).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefLines {
+    pub record: u64,
+    pub ref_line: u64,
+    pub debtor_line: u64,
+}
+
 /// The invoice `RefNr` of `shop` and the checked debtor: (invoice id, debtor id).
 pub(crate) fn invoice_and_debtor(
-    conn: &Connection,
+    look: &mut q::Lookups<'_>,
     rec: &Rec<'_>,
     slots: &[Slot],
     ref_i: usize,
@@ -154,35 +162,75 @@ pub(crate) fn invoice_and_debtor(
 ) -> Result<(String, i64, i64), ImportError> {
     let ref_nr = rec.mandatory(slots, ref_i, 20)?;
     let debtor = rec.long(slots, debtor_i)?;
-    let (invoice, inv_shop, inv_debtor) = q::invoice_by_no(conn, &ref_nr)?
-        .ok_or_else(|| rec.err(ref_i, &slots[ref_i], format!("no invoice with number `{ref_nr}` (\"InvoicingDO\".\"invoiceNo\")")))?;
+    let at = RefLines {
+        record: rec.record,
+        ref_line: slots[ref_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
+        debtor_line: slots[debtor_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
+    };
+    let invoice = check_references(look, at, &ref_nr, debtor, shop, debtors)?;
+    Ok((ref_nr, invoice, debtor))
+}
+
+/// Checks that `ref_nr` is an invoice of `shop` and `debtor` a debtor of `shop` (and of the
+/// invoice); returns the invoice id.
+pub(crate) fn check_references(
+    look: &mut q::Lookups<'_>,
+    at: RefLines,
+    ref_nr: &str,
+    debtor: i64,
+    shop: i64,
+    debtors: &mut HashMap<i64, Option<i64>>,
+) -> Result<i64, ImportError> {
+    let ref_err = |r: String| ImportError::at(at.record, at.ref_line, "RefNr", r);
+    let debtor_err = |r: String| ImportError::at(at.record, at.debtor_line, "Debtor/@id", r);
+    let (invoice, inv_shop, inv_debtor) = look
+        .invoice_by_no(ref_nr)?
+        .ok_or_else(|| ref_err(format!("no invoice with number `{ref_nr}` (\"InvoicingDO\".\"invoiceNo\")")))?;
     if inv_shop != shop {
-        return Err(rec.err(ref_i, &slots[ref_i], format!("invoice `{ref_nr}` belongs to shop {inv_shop}, not to shop {shop} of this process")));
+        return Err(ref_err(format!("invoice `{ref_nr}` belongs to shop {inv_shop}, not to shop {shop} of this process")));
     }
     let dshop = match debtors.get(&debtor) {
         Some(s) => *s,
         None => {
-            let s = q::debitor_shop(conn, debtor)?;
+            let s = look.debitor_shop(debtor)?;
             debtors.insert(debtor, s);
             s
         }
     };
     match dshop {
-        None => return Err(rec.err(debtor_i, &slots[debtor_i], format!("no debtor with id {debtor} (\"DebitorDO\")"))),
-        Some(s) if s != shop => {
-            return Err(rec.err(debtor_i, &slots[debtor_i], format!("debtor {debtor} belongs to shop {s}, not to shop {shop} of this process")))
-        }
+        None => return Err(debtor_err(format!("no debtor with id {debtor} (\"DebitorDO\")"))),
+        Some(s) if s != shop => return Err(debtor_err(format!("debtor {debtor} belongs to shop {s}, not to shop {shop} of this process"))),
         _ => {}
     }
     if let Some(d) = inv_debtor {
         if d != debtor {
-            return Err(rec.err(debtor_i, &slots[debtor_i], format!("invoice `{ref_nr}` is of debtor {d}, not of debtor {debtor}")));
+            return Err(debtor_err(format!("invoice `{ref_nr}` is of debtor {d}, not of debtor {debtor}")));
         }
     }
-    Ok((ref_nr, invoice, debtor))
+    Ok(invoice)
 }
 
+/// A record parsed and checked for format and mappings; the references are checked by the
+/// writer.
+struct Parsed {
+    row: OpenPositionRow,
+    at: RefLines,
+}
+
+/// Records per message from the parser thread to the writer.
+const BATCH: usize = 512;
+
+/// What the parser thread sends: records (or the error that ended parsing) and bytes read.
+type Batch = (Vec<Result<Parsed, ImportError>>, u64);
+
 impl Transformer for OpenPositions {
+    fn checks_references(&self) -> bool {
+        true
+    }
+
+    /// Two threads: this one checks references and writes in the file's transaction while a
+    /// parser thread reads and checks the XML (records flow in order through a bounded channel,
+    /// so the first failing record is the one reported).
     fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
         let root = x.root()?;
         if root.name != "OpenPositions" {
@@ -191,133 +239,190 @@ impl Transformer for OpenPositions {
                 ..ImportError::file(format!("wrong root element <{}>: ImportXmlOpenpositionsBean expects <OpenPositions>", root.name))
             });
         }
-        let now = crate::time::now_text();
+        // header (before the first record), then the finance controller and its mappings
         let mut header = HeaderReader::default();
-        let mut acc: Option<Accounting> = None;
-        let mut pay: HashMap<String, i64> = HashMap::new();
-        let mut dunning: HashMap<String, i64> = HashMap::new();
+        let first = loop {
+            match x.next_child()? {
+                None => {
+                    header.resolve(ctx.tx, self.shop, x.line())?;
+                    return Err(x.error_here("the file has no <OpenPosition> (at least one is required)"));
+                }
+                Some(el) => {
+                    if header.offer(&mut x, &el, false)? {
+                        continue;
+                    }
+                    break el;
+                }
+            }
+        };
+        let acc = header.resolve(ctx.tx, self.shop, first.line)?;
+        let pay = q::payment_import_names(ctx.tx, acc.fc)?;
+        let dunning = q::dunning_levels(ctx.tx, self.shop, acc.fc)?;
+        let now = crate::time::now_text();
+        let mut look = q::Lookups::new(ctx.tx)?;
+        let mut writer = q::OpenPositionWriter::new(ctx.tx)?;
         let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
-        let mut slots: Vec<Slot> = vec![None; SPECS.len()];
-        let mut n: u64 = 0;
-        while let Some(el) = x.next_child()? {
-            if header.offer(&mut x, &el, acc.is_some())? {
-                continue;
+        let shop = self.shop;
+        let import_file = ctx.import_file_id;
+        std::thread::scope(|scope| -> Result<u64, ImportError> {
+            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            let (acc, pay, dunning) = (&acc, &pay, &dunning);
+            scope.spawn(move || parse_records(x, first, shop, import_file, acc, pay, dunning, tx_ch));
+            let mut n: u64 = 0;
+            let mut next_progress = 1024;
+            for (batch, bytes) in rx.iter() {
+                for item in batch {
+                    let mut p = item?;
+                    n += 1;
+                    p.row.invoicing = check_references(&mut look, p.at, &p.row.ref_nr, p.row.debitor, shop, &mut debtors)?;
+                    writer
+                        .write(&p.row, &now)
+                        .map_err(|e| ImportError::at(p.at.record, p.at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                }
+                if n >= next_progress {
+                    ctx.progress(bytes, n);
+                    next_progress = n + 1024;
+                }
             }
-            if !el.name.eq_ignore_ascii_case("OpenPosition") {
-                return Err(ImportError {
-                    line: Some(el.line),
-                    field: Some(el.name.clone()),
-                    ..ImportError::file(format!("unknown element <{}> in <OpenPositions> (known: MerchantId, TransId, OpenPosition)", el.name))
-                });
-            }
-            n += 1;
-            if acc.is_none() {
-                let a = header.resolve(ctx.tx, self.shop, el.line)?;
-                pay = q::payment_import_names(ctx.tx, a.fc)?;
-                dunning = q::dunning_levels(ctx.tx, self.shop, a.fc)?;
-                acc = Some(a);
-            }
-            let a = acc.as_ref().unwrap();
-            read_flat(&mut x, &el, SPECS, &mut slots, n)?;
-            let rec = Rec { record: n, line: el.line, specs: SPECS };
-            let row = self.row(ctx, a, &rec, &slots, &pay, &dunning, &mut debtors)?;
-            q::upsert_open_position(ctx.tx, &row, &now).map_err(|e| ImportError::at(n, el.line, "OpenPosition", format!("database: {e}")))?;
-            if n % 1024 == 0 {
-                ctx.progress(x.position(), n);
-            }
-        }
-        if n == 0 {
-            header.resolve(ctx.tx, self.shop, x.line())?;
-            return Err(x.error_here("the file has no <OpenPosition> (at least one is required)"));
-        }
-        x.finish()?;
-        ctx.progress(x.position(), n);
-        Ok(n)
+            Ok(n)
+        })
     }
 }
 
-impl OpenPositions {
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        &self,
-        ctx: &Ctx<'_>,
-        a: &Accounting,
-        rec: &Rec<'_>,
-        s: &[Slot],
-        pay: &HashMap<String, i64>,
-        dunning: &HashMap<String, i64>,
-        debtors: &mut HashMap<i64, Option<i64>>,
-    ) -> Result<OpenPositionRow, ImportError> {
-        let (ref_nr, invoicing, debitor) = invoice_and_debtor(ctx.tx, rec, s, REF_NR, DEBTOR, self.shop, debtors)?;
-        let creation_date = rec.iso_date(s, CREATION_DATE, true)?.unwrap_or_default();
-        let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
-        let voucher_date = rec.iso_date(s, VOUCHER_DATE, true)?.unwrap_or_default();
-        let entry_text = rec.optional(s, ENTRY_TEXT, 255)?;
-        let entry_text_ext = rec.optional(s, ENTRY_TEXT_EXT, 255)?;
-        let currency = rec.mandatory(s, CURRENCY, 3)?;
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(rec.err(CURRENCY, &s[CURRENCY], format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
+/// The parser thread: reads the records from `first` on, checks them, and sends them in
+/// batches; stops at the first error (sent as the last item).
+#[allow(clippy::too_many_arguments)]
+fn parse_records(
+    mut x: XmlInput,
+    first: super::xml_input::Element,
+    shop: i64,
+    import_file: i64,
+    acc: &Accounting,
+    pay: &HashMap<String, i64>,
+    dunning: &HashMap<String, i64>,
+    out: std::sync::mpsc::SyncSender<Batch>,
+) {
+    let mut slots: Vec<Slot> = vec![None; SPECS.len()];
+    let mut scratch = super::values::Scratch::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut n: u64 = 0;
+    let mut el = Some(first);
+    let result = (|| -> Result<(), ImportError> {
+        while let Some(e) = el.take() {
+            if e.name.eq_ignore_ascii_case("MerchantId") || e.name.eq_ignore_ascii_case("TransId") {
+                return Err(ImportError { line: Some(e.line), field: Some(e.name.clone()), ..ImportError::file(format!("<{}> must come before the first record", e.name)) });
+            }
+            if !e.name.eq_ignore_ascii_case("OpenPosition") {
+                return Err(ImportError {
+                    line: Some(e.line),
+                    field: Some(e.name.clone()),
+                    ..ImportError::file(format!("unknown element <{}> in <OpenPositions> (known: MerchantId, TransId, OpenPosition)", e.name))
+                });
+            }
+            n += 1;
+            read_flat(&mut x, &e, SPECS, &mut slots, &mut scratch, n)?;
+            let rec = Rec { record: n, line: e.line, specs: SPECS };
+            let parsed = parse_row(shop, import_file, acc, &rec, &slots, pay, dunning)?;
+            batch.push(Ok(parsed));
+            if batch.len() == BATCH && out.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), x.position())).is_err() {
+                return Ok(()); // the writer stopped
+            }
+            el = x.next_child()?;
         }
-        let pay_type = rec.mandatory(s, PAY_TYPE, 3)?;
-        let payment_def = *pay.get(&pay_type).ok_or_else(|| {
+        x.finish()
+    })();
+    if let Err(e) = result {
+        batch.push(Err(e));
+    }
+    let _ = out.send((batch, x.position()));
+}
+
+/// Checks the fields of one record (formats, sizes, mappings); references are checked later.
+fn parse_row(
+    shop: i64,
+    import_file: i64,
+    a: &Accounting,
+    rec: &Rec<'_>,
+    s: &[Slot],
+    pay: &HashMap<String, i64>,
+    dunning: &HashMap<String, i64>,
+) -> Result<Parsed, ImportError> {
+    let ref_nr = rec.mandatory(s, REF_NR, 20)?;
+    let debitor = rec.long(s, DEBTOR)?;
+    let at = RefLines {
+        record: rec.record,
+        ref_line: s[REF_NR].as_ref().map(|v| v.1).unwrap_or(rec.line),
+        debtor_line: s[DEBTOR].as_ref().map(|v| v.1).unwrap_or(rec.line),
+    };
+    let creation_date = rec.iso_date(s, CREATION_DATE, true)?.unwrap_or_default();
+    let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
+    let voucher_date = rec.iso_date(s, VOUCHER_DATE, true)?.unwrap_or_default();
+    let entry_text = rec.optional(s, ENTRY_TEXT, 255)?;
+    let entry_text_ext = rec.optional(s, ENTRY_TEXT_EXT, 255)?;
+    let currency = rec.mandatory(s, CURRENCY, 3)?;
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(rec.err(CURRENCY, &s[CURRENCY], format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
+    }
+    let pay_type = rec.mandatory(s, PAY_TYPE, 3)?;
+    let payment_def = *pay.get(&pay_type).ok_or_else(|| {
+        rec.err(
+            PAY_TYPE,
+            &s[PAY_TYPE],
+            format!(
+                "PayType `{pay_type}` has no mapping for finance controller {}: add a \"FinanceController2PaymentDefDO\" row (financeControllerRef {}, financeControllerPaymentImportName '{pay_type}', paymentDefRef <PaymentDefDO id>)",
+                a.fc, a.fc
+            ),
+        )
+    })?;
+    let pay_term = rec.optional(s, PAY_TERM, 255)?;
+    let op_amount = rec.amount(s, OP_AMOUNT)?;
+    let sum_amount = rec.amount(s, SUM_AMOUNT)?;
+    let open_amount = rec.amount(s, OPEN_AMOUNT)?;
+    let dunning_level = rec.optional(s, DUNNING_LEVEL, 20)?;
+    let dunning_level_def = match &dunning_level {
+        None => None,
+        Some(d) => Some(*dunning.get(d).ok_or_else(|| {
             rec.err(
-                PAY_TYPE,
-                &s[PAY_TYPE],
+                DUNNING_LEVEL,
+                &s[DUNNING_LEVEL],
                 format!(
-                    "PayType `{pay_type}` has no mapping for finance controller {}: add a \"FinanceController2PaymentDefDO\" row (financeControllerRef {}, financeControllerPaymentImportName '{pay_type}', paymentDefRef <PaymentDefDO id>)",
-                    a.fc, a.fc
+                    "DunningLevel `{d}` has no mapping: add a \"Shop2DunningLevelDO\" row (shopRef {shop}, financeControllerRef {}, financeControllerDunningLevel '{d}', dunningLevelDefRef <DunningLevelDefDO id>)",
+                    a.fc
                 ),
             )
-        })?;
-        let pay_term = rec.optional(s, PAY_TERM, 255)?;
-        let op_amount = rec.amount(s, OP_AMOUNT)?;
-        let sum_amount = rec.amount(s, SUM_AMOUNT)?;
-        let open_amount = rec.amount(s, OPEN_AMOUNT)?;
-        let dunning_level = rec.optional(s, DUNNING_LEVEL, 20)?;
-        let dunning_level_def = match &dunning_level {
-            None => None,
-            Some(d) => Some(*dunning.get(d).ok_or_else(|| {
-                rec.err(
-                    DUNNING_LEVEL,
-                    &s[DUNNING_LEVEL],
-                    format!(
-                        "DunningLevel `{d}` has no mapping: add a \"Shop2DunningLevelDO\" row (shopRef {}, financeControllerRef {}, financeControllerDunningLevel '{d}', dunningLevelDefRef <DunningLevelDefDO id>)",
-                        self.shop, a.fc
-                    ),
-                )
-            })?),
-        };
-        let last_dunning_date = rec.iso_date(s, LAST_DUNNING_DATE, false)?;
-        let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
-        let entry_range = rec.optional(s, ENTRY_RANGE, 10)?;
-        let modification_date = rec.iso_date(s, MODIFICATION_DATE, false)?;
-        Ok(OpenPositionRow {
-            shop: self.shop,
-            finance_controller: a.fc,
-            invoicing,
-            merchant_id: a.merchant.clone(),
-            trans_id: a.trans_id.clone(),
-            ref_nr,
-            debitor,
-            creation_date,
-            voucher_no,
-            voucher_date,
-            entry_text,
-            entry_text_ext,
-            currency,
-            pay_type,
-            payment_def,
-            pay_term,
-            op_amount,
-            sum_amount,
-            open_amount,
-            dunning_level,
-            dunning_level_def,
-            last_dunning_date,
-            contra_account,
-            entry_range,
-            modification_date,
-            import_file: ctx.import_file_id,
-        })
-    }
+        })?),
+    };
+    let last_dunning_date = rec.iso_date(s, LAST_DUNNING_DATE, false)?;
+    let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
+    let entry_range = rec.optional(s, ENTRY_RANGE, 10)?;
+    let modification_date = rec.iso_date(s, MODIFICATION_DATE, false)?;
+    let row = OpenPositionRow {
+        shop,
+        finance_controller: a.fc,
+        invoicing: 0,
+        merchant_id: a.merchant.clone(),
+        trans_id: a.trans_id.clone(),
+        ref_nr,
+        debitor,
+        creation_date,
+        voucher_no,
+        voucher_date,
+        entry_text,
+        entry_text_ext,
+        currency,
+        pay_type,
+        payment_def,
+        pay_term,
+        op_amount,
+        sum_amount,
+        open_amount,
+        dunning_level,
+        dunning_level_def,
+        last_dunning_date,
+        contra_account,
+        entry_range,
+        modification_date,
+        import_file,
+    };
+    Ok(Parsed { row, at })
 }

@@ -67,6 +67,10 @@ pub fn kind(position_type: &str, amount: i64) -> Option<&'static str> {
 }
 
 impl Transformer for PaymentHistories {
+    fn checks_references(&self) -> bool {
+        true
+    }
+
     fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
         let root = x.root()?;
         if root.name != "PaymentHistories" {
@@ -80,7 +84,10 @@ impl Transformer for PaymentHistories {
         let mut acc: Option<Accounting> = None;
         let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
         let mut slots: Vec<Slot> = vec![None; SPECS.len()];
+        let mut scratch = super::values::Scratch::default();
         let mut n: u64 = 0;
+        let mut look = q::Lookups::new(ctx.tx)?;
+        let mut writer = q::PaymentHistoryWriter::new(ctx.tx)?;
         while let Some(el) = x.next_child()? {
             if header.offer(&mut x, &el, acc.is_some())? {
                 continue;
@@ -97,10 +104,10 @@ impl Transformer for PaymentHistories {
                 acc = Some(header.resolve(ctx.tx, self.shop, el.line)?);
             }
             let a = acc.as_ref().unwrap();
-            read_flat(&mut x, &el, SPECS, &mut slots, n)?;
+            read_flat(&mut x, &el, SPECS, &mut slots, &mut scratch, n)?;
             let rec = Rec { record: n, line: el.line, specs: SPECS };
             let s = &slots;
-            let (ref_nr, invoicing, debitor) = invoice_and_debtor(ctx.tx, &rec, s, REF_NR, DEBTOR, self.shop, &mut debtors)?;
+            let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, s, REF_NR, DEBTOR, self.shop, &mut debtors)?;
             let entry_date = rec.ddmmyyyy(s, ENTRY_DATE)?;
             let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
             let voucher_date = rec.ddmmyyyy(s, VOUCHER_DATE)?;
@@ -130,7 +137,7 @@ impl Transformer for PaymentHistories {
                 entry_range: rec.optional(s, ENTRY_RANGE, 10)?,
                 import_file: ctx.import_file_id,
             };
-            q::upsert_payment_history(ctx.tx, &row, &now).map_err(|e| ImportError::at(n, el.line, "PaymentHistory", format!("database: {e}")))?;
+            writer.write(&row, &now).map_err(|e| ImportError::at(n, el.line, "PaymentHistory", format!("database: {e}")))?;
             if n % 1024 == 0 {
                 ctx.progress(x.position(), n);
             }

@@ -13,13 +13,33 @@ pub struct FieldSpec {
 /// A value read from a record: text and line.
 pub type Slot = Option<(String, u64)>;
 
+/// Buffers [`read_flat`] reuses from record to record.
+#[derive(Default)]
+pub struct Scratch {
+    pool: Vec<String>,
+    el: Element,
+}
+
+
 /// Reads the children of the record element `record_el` into `out` (one slot per spec).
-/// Unknown elements and repeated fields are errors.
-pub fn read_flat(x: &mut XmlInput, record_el: &Element, specs: &[FieldSpec], out: &mut [Slot], record: u64) -> Result<(), ImportError> {
+/// Unknown elements and repeated fields are errors. The strings of the previous record are
+/// recycled (`out` and `pool` are kept by the caller across records).
+pub fn read_flat(
+    x: &mut XmlInput,
+    record_el: &Element,
+    specs: &[FieldSpec],
+    out: &mut [Slot],
+    scratch: &mut Scratch,
+    record: u64,
+) -> Result<(), ImportError> {
+    let Scratch { pool, el } = scratch;
     for s in out.iter_mut() {
-        *s = None;
+        if let Some((v, _)) = s.take() {
+            pool.push(v);
+        }
     }
-    while let Some(el) = x.next_child().map_err(|e| e.in_record(record))? {
+    while x.next_child_into(el).map_err(|e| e.in_record(record))? {
+        let el = &*el;
         let Some(i) = specs.iter().position(|s| s.name.eq_ignore_ascii_case(&el.name)) else {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             return Err(ImportError::at(
@@ -43,7 +63,11 @@ pub fn read_flat(x: &mut XmlInput, record_el: &Element, specs: &[FieldSpec], out
                     }
                 }
             }
-            None => x.text(&el).map_err(|e| e.in_record(record))?,
+            None => {
+                let mut v = pool.pop().unwrap_or_default();
+                x.text_into(el, &mut v).map_err(|e| e.in_record(record))?;
+                v
+            }
         };
         out[i] = Some((value, el.line));
     }
@@ -141,9 +165,12 @@ pub fn parse_minor(v: &str) -> Result<i64, String> {
 
 /// `YYYY-MM-DD`, checked to be a real date.
 pub fn parse_iso_date(v: &str) -> Result<String, String> {
-    if v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-' {
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-            return Ok(d.format("%Y-%m-%d").to_string());
+    let b = v.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
+            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
+                return Ok(v.to_string());
+            }
         }
     }
     Err(format!("`{}` is not a date in format YYYY-MM-DD (e.g. 2015-01-18)", shorten(v)))
@@ -151,12 +178,19 @@ pub fn parse_iso_date(v: &str) -> Result<String, String> {
 
 /// `DDMMYYYY` -> `YYYY-MM-DD`.
 pub fn parse_ddmmyyyy(v: &str) -> Result<String, String> {
-    if v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%d%m%Y") {
-            return Ok(d.format("%Y-%m-%d").to_string());
+    let b = v.as_bytes();
+    if b.len() == 8 {
+        if let (Some(d), Some(m), Some(y)) = (digits(&b[0..2]), digits(&b[2..4]), digits(&b[4..8])) {
+            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
+                return Ok(format!("{}-{}-{}", &v[4..8], &v[2..4], &v[0..2]));
+            }
         }
     }
     Err(format!("`{}` is not a date in format DDMMYYYY (e.g. 23022015)", shorten(v)))
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, c| if c.is_ascii_digit() { Some(acc * 10 + (c - b'0') as u32) } else { None })
 }
 
 /// How [`decimal_to_minor`] treats digits beyond the second decimal place.

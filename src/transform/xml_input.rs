@@ -22,7 +22,7 @@ use super::ImportError;
 const BUF: usize = 256 * 1024;
 
 /// An element start: local name, attributes (local names, unescaped) and line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Element {
     pub name: String,
     pub attrs: Vec<(String, String)>,
@@ -168,7 +168,34 @@ impl<R: BufRead> BufRead for Transcode<R> {
     }
 }
 
-type Source = Counting<Box<dyn BufRead>>;
+type Source = Counting<Box<dyn BufRead + Send>>;
+
+/// The names and lines of the open elements; reuses its strings (no allocation per element).
+#[derive(Default)]
+struct Stack {
+    names: Vec<(String, u64)>,
+    depth: usize,
+}
+
+impl Stack {
+    fn push(&mut self, name: &str, line: u64) {
+        if self.depth < self.names.len() {
+            let slot = &mut self.names[self.depth];
+            slot.0.clear();
+            slot.0.push_str(name);
+            slot.1 = line;
+        } else {
+            self.names.push((name.to_string(), line));
+        }
+        self.depth += 1;
+    }
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+    fn last(&self) -> Option<(&str, u64)> {
+        self.depth.checked_sub(1).map(|i| (self.names[i].0.as_str(), self.names[i].1))
+    }
+}
 
 /// A pull reader over one XML file with element-level helpers.
 pub struct XmlInput {
@@ -177,7 +204,7 @@ pub struct XmlInput {
     /// The last element returned by [`XmlInput::next_child`] was empty (`<x/>`).
     pending_empty: bool,
     /// Names of the open elements (for messages about truncated files).
-    open: Vec<(String, u64)>,
+    open: Stack,
     /// Name of the encoding the file declared or used.
     pub encoding: &'static str,
     size: u64,
@@ -207,13 +234,13 @@ impl XmlInput {
             (0, declared(&head)?.unwrap_or(encoding_rs::UTF_8))
         };
         br.consume(skip);
-        let inner: Box<dyn BufRead> = if enc == encoding_rs::UTF_8 { Box::new(br) } else { Box::new(Transcode::new(br, enc)) };
+        let inner: Box<dyn BufRead + Send> = if enc == encoding_rs::UTF_8 { Box::new(br) } else { Box::new(Transcode::new(br, enc)) };
         let mut reader = Reader::from_reader(Counting { inner, lines: 0, consumed: 0 });
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.expand_empty_elements = false;
-        Ok(XmlInput { reader, buf: Vec::with_capacity(1024), pending_empty: false, open: Vec::new(), encoding: enc.name(), size })
+        Ok(XmlInput { reader, buf: Vec::with_capacity(1024), pending_empty: false, open: Stack::default(), encoding: enc.name(), size })
     }
 
     /// Size of the file in bytes.
@@ -262,7 +289,7 @@ impl XmlInput {
                 }
                 Event::Start(s) => {
                     let el = start_el(self.reader.get_ref().lines + 1, &s, false)?;
-                    self.open.push((el.name.clone(), el.line));
+                    self.open.push(&el.name, el.line);
                     return Ok(el);
                 }
                 Event::Empty(s) => {
@@ -279,9 +306,15 @@ impl XmlInput {
     /// The next child element of the current element, or `None` at its end tag. Whitespace,
     /// comments and PIs are skipped; other text is an error.
     pub fn next_child(&mut self) -> Result<Option<Element>, ImportError> {
+        let mut el = Element::default();
+        Ok(if self.next_child_into(&mut el)? { Some(el) } else { None })
+    }
+
+    /// [`XmlInput::next_child`] into a reused element; false at the end tag.
+    pub fn next_child_into(&mut self, el: &mut Element) -> Result<bool, ImportError> {
         if self.pending_empty {
             self.pending_empty = false;
-            return Ok(None);
+            return Ok(false);
         }
         loop {
             self.buf.clear();
@@ -291,22 +324,22 @@ impl XmlInput {
             };
             match ev {
                 Event::Start(s) => {
-                    let el = start_el(self.reader.get_ref().lines + 1, &s, false)?;
-                    self.open.push((el.name.clone(), el.line));
-                    return Ok(Some(el));
+                    fill_el(self.reader.get_ref().lines + 1, &s, false, el)?;
+                    self.open.push(&el.name, el.line);
+                    return Ok(true);
                 }
                 Event::Empty(s) => {
-                    let el = start_el(self.reader.get_ref().lines + 1, &s, true)?;
+                    fill_el(self.reader.get_ref().lines + 1, &s, true, el)?;
                     self.pending_empty = true;
-                    return Ok(Some(el));
+                    return Ok(true);
                 }
                 Event::End(_) => {
                     self.open.pop();
-                    return Ok(None);
+                    return Ok(false);
                 }
                 Event::Text(t) => {
                     if !t.bytes().all(|c| c.is_ascii_whitespace()) {
-                        let parent = self.open.last().map(|o| o.0.clone()).unwrap_or_default();
+                        let parent = self.open.last().map(|o| o.0.to_string()).unwrap_or_default();
                         let snippet: String = t.trim().chars().take(40).collect();
                         return Err(self.err(format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")));
                     }
@@ -335,11 +368,18 @@ impl XmlInput {
     /// The text content of the element just returned by `next_child` (entities, character
     /// references and CDATA resolved; child elements are an error). Consumes its end tag.
     pub fn text(&mut self, el: &Element) -> Result<String, ImportError> {
+        let mut out = String::new();
+        self.text_into(el, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`XmlInput::text`] into `out` (cleared first).
+    pub fn text_into(&mut self, el: &Element, out: &mut String) -> Result<(), ImportError> {
+        out.clear();
         if self.pending_empty {
             self.pending_empty = false;
-            return Ok(String::new());
+            return Ok(());
         }
-        let mut out = String::new();
         loop {
             self.buf.clear();
             let ev = match self.reader.read_event_into(&mut self.buf) {
@@ -365,7 +405,7 @@ impl XmlInput {
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => {
                     self.open.pop();
-                    return Ok(out);
+                    return Ok(());
                 }
                 Event::Start(s) | Event::Empty(s) => {
                     let child = s.local_name().into_inner().to_string();
@@ -451,7 +491,7 @@ impl XmlInput {
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Start(s) => {
                     let child = start_el(self.reader.get_ref().lines + 1, &s, false)?;
-                    self.open.push((child.name.clone(), child.line));
+                    self.open.push(&child.name, child.line);
                     let c = self.tree_inner(child, max_nodes, count)?;
                     node.children.push(c);
                 }
@@ -496,8 +536,20 @@ impl XmlInput {
 }
 
 fn start_el(line: u64, e: &BytesStart<'_>, empty: bool) -> Result<Element, ImportError> {
-    let name = e.local_name().into_inner().to_string();
-    let mut attrs = Vec::new();
+    let mut el = Element::default();
+    fill_el(line, e, empty, &mut el)?;
+    Ok(el)
+}
+
+/// Fills `el` from a start tag, reusing its strings.
+fn fill_el(line: u64, e: &BytesStart<'_>, empty: bool, el: &mut Element) -> Result<(), ImportError> {
+    el.name.clear();
+    el.name.push_str(e.local_name().into_inner());
+    el.line = line;
+    el.empty = empty;
+    el.attrs.clear();
+    let name = &el.name;
+    let attrs = &mut el.attrs;
     for a in e.attributes() {
         let a = a.map_err(|er| err_at(line, format!("malformed attribute in <{name}>: {er}")))?;
         let key = a.key.0;
@@ -510,7 +562,7 @@ fn start_el(line: u64, e: &BytesStart<'_>, empty: bool) -> Result<Element, Impor
             .map_err(|er| err_at(line, format!("attribute {local} of <{name}>: {er}")))?;
         attrs.push((local, v.into_owned()));
     }
-    Ok(Element { name, attrs, line, empty })
+    Ok(())
 }
 
 

@@ -166,16 +166,29 @@ pub fn dunning_levels(conn: &Connection, shop: i64, fc: i64) -> rusqlite::Result
     rows.collect()
 }
 
-/// An invoice by number: (id, shopRef, debitorRef).
-pub fn invoice_by_no(conn: &Connection, invoice_no: &str) -> rusqlite::Result<Option<(i64, i64, Option<i64>)>> {
-    let mut st = conn.prepare_cached(r#"SELECT "id", "shopRef", "debitorRef" FROM "InvoicingDO" WHERE "invoiceNo" = ?1"#)?;
-    st.query_row([invoice_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+/// Prepared lookups of the accounting beans, held for one file.
+pub struct Lookups<'c> {
+    invoice: rusqlite::Statement<'c>,
+    debitor: rusqlite::Statement<'c>,
 }
 
-/// The shop of a debtor.
-pub fn debitor_shop(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
-    let mut st = conn.prepare_cached(r#"SELECT "shopRef" FROM "DebitorDO" WHERE "id" = ?1"#)?;
-    st.query_row([id], |r| r.get(0)).optional()
+impl<'c> Lookups<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Lookups {
+            invoice: conn.prepare(r#"SELECT "id", "shopRef", "debitorRef" FROM "InvoicingDO" WHERE "invoiceNo" = ?1"#)?,
+            debitor: conn.prepare(r#"SELECT "shopRef" FROM "DebitorDO" WHERE "id" = ?1"#)?,
+        })
+    }
+
+    /// An invoice by number: (id, shopRef, debitorRef).
+    pub fn invoice_by_no(&mut self, invoice_no: &str) -> rusqlite::Result<Option<(i64, i64, Option<i64>)>> {
+        self.invoice.query_row([invoice_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+    }
+
+    /// The shop of a debtor.
+    pub fn debitor_shop(&mut self, id: i64) -> rusqlite::Result<Option<i64>> {
+        self.debitor.query_row([id], |r| r.get(0)).optional()
+    }
 }
 
 // ---- open positions ----------------------------------------------------------------------------
@@ -211,62 +224,78 @@ pub struct OpenPositionRow {
     pub import_file: i64,
 }
 
-/// Inserts the position of an invoice, or replaces the current one (the trigger keeps the old
-/// version in `"OpenPositionVersionDO"`).
-pub fn upsert_open_position(conn: &Connection, p: &OpenPositionRow, now: &str) -> rusqlite::Result<()> {
-    let mut st = conn.prepare_cached(
-        r#"INSERT INTO "OpenPositionDO" ("shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId",
-               "refNr", "debitorRef", "creationDate", "voucherNo", "voucherDate", "entryText", "entryTextExt", "currency",
-               "payType", "paymentDefRef", "payTerm", "opAmount", "sumAmount", "openAmount", "dunningLevel",
-               "dunningLevelDefRef", "lastDunningDate", "contraAccount", "entryRange", "modificationDate",
-               "importFileRef", "importDate", "version")
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-                   ?23, ?24, ?25, ?26, ?27, 1)
-           ON CONFLICT ("invoicingRef") DO UPDATE SET
-               "shopRef" = excluded."shopRef", "financeControllerRef" = excluded."financeControllerRef",
-               "merchantId" = excluded."merchantId", "transId" = excluded."transId", "refNr" = excluded."refNr",
-               "debitorRef" = excluded."debitorRef", "creationDate" = excluded."creationDate",
-               "voucherNo" = excluded."voucherNo", "voucherDate" = excluded."voucherDate",
-               "entryText" = excluded."entryText", "entryTextExt" = excluded."entryTextExt",
-               "currency" = excluded."currency", "payType" = excluded."payType",
-               "paymentDefRef" = excluded."paymentDefRef", "payTerm" = excluded."payTerm",
-               "opAmount" = excluded."opAmount", "sumAmount" = excluded."sumAmount",
-               "openAmount" = excluded."openAmount", "dunningLevel" = excluded."dunningLevel",
-               "dunningLevelDefRef" = excluded."dunningLevelDefRef", "lastDunningDate" = excluded."lastDunningDate",
-               "contraAccount" = excluded."contraAccount", "entryRange" = excluded."entryRange",
-               "modificationDate" = excluded."modificationDate", "importFileRef" = excluded."importFileRef",
-               "importDate" = excluded."importDate", "version" = "OpenPositionDO"."version" + 1"#,
-    )?;
-    st.execute(params![
-        p.shop,
-        p.finance_controller,
-        p.invoicing,
-        p.merchant_id,
-        p.trans_id,
-        p.ref_nr,
-        p.debitor,
-        p.creation_date,
-        p.voucher_no,
-        p.voucher_date,
-        p.entry_text,
-        p.entry_text_ext,
-        p.currency,
-        p.pay_type,
-        p.payment_def,
-        p.pay_term,
-        p.op_amount,
-        p.sum_amount,
-        p.open_amount,
-        p.dunning_level,
-        p.dunning_level_def,
-        p.last_dunning_date,
-        p.contra_account,
-        p.entry_range,
-        p.modification_date,
-        p.import_file,
-        now
-    ])?;
-    Ok(())
+const OP_COLUMNS: &[&str] = &[
+    "shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "creationDate",
+    "voucherNo", "voucherDate", "entryText", "entryTextExt", "currency", "payType", "paymentDefRef", "payTerm", "opAmount",
+    "sumAmount", "openAmount", "dunningLevel", "dunningLevelDefRef", "lastDunningDate", "contraAccount", "entryRange",
+    "modificationDate", "importFileRef", "importDate",
+];
+
+/// `INSERT` of `cols` as ?1.. and `UPDATE ... SET col = ?n, version = version + 1 WHERE <key>`.
+fn insert_and_update(table: &str, cols: &[&str], key: &str) -> (String, String) {
+    let names: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let insert = format!(r#"INSERT INTO "{table}" ({}, "version") VALUES ({}, 1)"#, names.join(", "), marks.join(", "));
+    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect();
+    let update = format!(r#"UPDATE "{table}" SET {}, "version" = "version" + 1 WHERE {key}"#, sets.join(", "));
+    (insert, update)
+}
+
+/// Writes open positions of one file: replaces the current position of an invoice (the trigger
+/// keeps the old version in `"OpenPositionVersionDO"`) or inserts it.
+pub struct OpenPositionWriter<'c> {
+    exists: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    insert: rusqlite::Statement<'c>,
+}
+
+impl<'c> OpenPositionWriter<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let (insert, update) = insert_and_update("OpenPositionDO", OP_COLUMNS, r#""invoicingRef" = ?3"#);
+        Ok(OpenPositionWriter {
+            exists: conn.prepare(r#"SELECT 1 FROM "OpenPositionDO" WHERE "invoicingRef" = ?1"#)?,
+            update: conn.prepare(&update)?,
+            insert: conn.prepare(&insert)?,
+        })
+    }
+
+    pub fn write(&mut self, p: &OpenPositionRow, now: &str) -> rusqlite::Result<()> {
+        let params = params![
+            p.shop,
+            p.finance_controller,
+            p.invoicing,
+            p.merchant_id,
+            p.trans_id,
+            p.ref_nr,
+            p.debitor,
+            p.creation_date,
+            p.voucher_no,
+            p.voucher_date,
+            p.entry_text,
+            p.entry_text_ext,
+            p.currency,
+            p.pay_type,
+            p.payment_def,
+            p.pay_term,
+            p.op_amount,
+            p.sum_amount,
+            p.open_amount,
+            p.dunning_level,
+            p.dunning_level_def,
+            p.last_dunning_date,
+            p.contra_account,
+            p.entry_range,
+            p.modification_date,
+            p.import_file,
+            now
+        ];
+        if self.exists.exists([p.invoicing])? {
+            self.update.execute(params)?;
+        } else {
+            self.insert.execute(params)?;
+        }
+        Ok(())
+    }
 }
 
 // ---- payment histories -------------------------------------------------------------------------
@@ -293,44 +322,62 @@ pub struct PaymentHistoryRow {
     pub import_file: i64,
 }
 
-pub fn upsert_payment_history(conn: &Connection, p: &PaymentHistoryRow, now: &str) -> rusqlite::Result<()> {
-    let mut st = conn.prepare_cached(
-        r#"INSERT INTO "PaymentHistoryDO" ("shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId",
-               "refNr", "debitorRef", "entryDate", "voucherNo", "voucherDate", "contraAccount", "positionType", "kind",
-               "positionDetails", "positionDetailsExt", "amount", "entryRange", "importFileRef", "importDate", "version")
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1)
-           ON CONFLICT ("invoicingRef", "voucherNo", "positionType") DO UPDATE SET
-               "shopRef" = excluded."shopRef", "financeControllerRef" = excluded."financeControllerRef",
-               "merchantId" = excluded."merchantId", "transId" = excluded."transId", "refNr" = excluded."refNr",
-               "debitorRef" = excluded."debitorRef", "entryDate" = excluded."entryDate",
-               "voucherDate" = excluded."voucherDate", "contraAccount" = excluded."contraAccount",
-               "kind" = excluded."kind", "positionDetails" = excluded."positionDetails",
-               "positionDetailsExt" = excluded."positionDetailsExt", "amount" = excluded."amount",
-               "entryRange" = excluded."entryRange", "importFileRef" = excluded."importFileRef",
-               "importDate" = excluded."importDate", "version" = "PaymentHistoryDO"."version" + 1"#,
-    )?;
-    st.execute(params![
-        p.shop,
-        p.finance_controller,
-        p.invoicing,
-        p.merchant_id,
-        p.trans_id,
-        p.ref_nr,
-        p.debitor,
-        p.entry_date,
-        p.voucher_no,
-        p.voucher_date,
-        p.contra_account,
-        p.position_type,
-        p.kind,
-        p.position_details,
-        p.position_details_ext,
-        p.amount,
-        p.entry_range,
-        p.import_file,
-        now
-    ])?;
-    Ok(())
+const PH_COLUMNS: &[&str] = &[
+    "shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "entryDate",
+    "voucherNo", "voucherDate", "contraAccount", "positionType", "kind", "positionDetails", "positionDetailsExt", "amount",
+    "entryRange", "importFileRef", "importDate",
+];
+
+/// Writes payment histories of one file: replaces the booking with the same invoice, voucher
+/// and position type (the trigger keeps the old version) or inserts it.
+pub struct PaymentHistoryWriter<'c> {
+    exists: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    insert: rusqlite::Statement<'c>,
+}
+
+impl<'c> PaymentHistoryWriter<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let (insert, update) =
+            insert_and_update("PaymentHistoryDO", PH_COLUMNS, r#""invoicingRef" = ?3 AND "voucherNo" = ?9 AND "positionType" = ?12"#);
+        Ok(PaymentHistoryWriter {
+            exists: conn.prepare(
+                r#"SELECT 1 FROM "PaymentHistoryDO" WHERE "invoicingRef" = ?1 AND "voucherNo" = ?2 AND "positionType" = ?3"#,
+            )?,
+            update: conn.prepare(&update)?,
+            insert: conn.prepare(&insert)?,
+        })
+    }
+
+    pub fn write(&mut self, p: &PaymentHistoryRow, now: &str) -> rusqlite::Result<()> {
+        let params = params![
+            p.shop,
+            p.finance_controller,
+            p.invoicing,
+            p.merchant_id,
+            p.trans_id,
+            p.ref_nr,
+            p.debitor,
+            p.entry_date,
+            p.voucher_no,
+            p.voucher_date,
+            p.contra_account,
+            p.position_type,
+            p.kind,
+            p.position_details,
+            p.position_details_ext,
+            p.amount,
+            p.entry_range,
+            p.import_file,
+            now
+        ];
+        if self.exists.exists(params![p.invoicing, p.voucher_no, p.position_type])? {
+            self.update.execute(params)?;
+        } else {
+            self.insert.execute(params)?;
+        }
+        Ok(())
+    }
 }
 
 // ---- orders --------------------------------------------------------------------------------------
