@@ -1,6 +1,7 @@
 //! Import: transformer groups and the OpenPositions, PaymentHistories and storeOrder beans, run
 //! through the real `impex import` binary (and `impex::transform::run_group` for the group
 //! rules the file transfer job relies on).
+#![allow(clippy::cloned_ref_to_slice_refs)]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -456,4 +457,25 @@ fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
     assert!(stdout(&out).contains("0 files imported"));
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionVersionDO""#), 0);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "state" = 'DONE'"#), 1);
+}
+
+/// A crash after the commit but before the move to done/: the next run moves the file instead
+/// of importing it a second time.
+#[test]
+fn file_committed_but_not_moved_is_moved_not_imported_again() {
+    let env = setup();
+    let gid = env.query_i64(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = 'import_openpositions'"#);
+    let dir = env.path("transfer");
+    let in_dir = dir.join("in");
+    std::fs::create_dir_all(&in_dir).unwrap();
+    std::fs::copy(fixture("OpenPositionsImport_1.xml"), in_dir.join("OpenPositionsImport_1.xml")).unwrap();
+    let r = impex::transform::run_group(&env.db(), gid, &in_dir).unwrap();
+    assert_eq!(r.imported, 1);
+    // as if the process had died before the rename: the file is back in in/ (same size, mtime)
+    std::fs::rename(dir.join("done/OpenPositionsImport_1.xml"), in_dir.join("OpenPositionsImport_1.xml")).unwrap();
+    let r = impex::transform::run_group(&env.db(), gid, &in_dir).unwrap();
+    assert_eq!((r.imported, r.failed, r.records), (1, 0, 1));
+    assert!(dir.join("done/OpenPositionsImport_1.xml").is_file());
+    assert_eq!(env.query_i64(r#"SELECT "version" FROM "OpenPositionDO""#), 1);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 1);
 }

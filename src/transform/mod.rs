@@ -179,12 +179,15 @@ pub trait Transformer {
     }
 }
 
+/// Checks a process's parameters and builds its transformer.
+pub type BuildFn = fn(&Connection, &Params) -> Result<Box<dyn Transformer>, ConfigError>;
+
 /// A transformer bean known to impex, by `"TransformerBeanDefDO"` id.
 pub struct BeanDef {
     pub def_id: i64,
     pub name: &'static str,
     /// Checks the process's parameters and the configuration it needs.
-    pub build: fn(&Connection, &Params) -> Result<Box<dyn Transformer>, ConfigError>,
+    pub build: BuildFn,
 }
 
 /// Every bean impex knows. Each seeded `"TransformerBeanDefDO"` row except 19 (unzip) has one.

@@ -138,7 +138,7 @@ impl Transformer for PaymentHistories {
                 import_file: ctx.import_file_id,
             };
             writer.write(&row, &now).map_err(|e| ImportError::at(n, el.line, "PaymentHistory", format!("database: {e}")))?;
-            if n % 1024 == 0 {
+            if n.is_multiple_of(1024) {
                 ctx.progress(x.position(), n);
             }
         }

@@ -101,11 +101,14 @@ fn integer(node: &Node, path: &str, name: &str) -> Result<i64, ImportError> {
     v.parse().map_err(|_| err(node, format!("{path}/@{name}"), format!("`{v}` is not an integer")))
 }
 
+/// A tax of a price block: type as sent, amount, `"TaxTypeDefDO"` id, line.
+type Tax = (String, i64, Option<i64>, u64);
+
 /// A price block (`Sum`, `Charge`, `Total`, `Unit`): net, gross and its taxes.
 struct Price {
     net: Option<i64>,
     gross: Option<i64>,
-    taxes: Vec<(String, i64, Option<i64>, u64)>, // type, amount, TaxTypeDefDO id, line
+    taxes: Vec<Tax>,
 }
 
 fn tax_type(conn: &Connection, name: &str) -> Result<Option<i64>, ImportError> {
@@ -434,7 +437,7 @@ impl StoreOrder {
         }
         for (kind, ty, pr) in charge_rows {
             let mut first = true;
-            let taxes: Vec<Option<&(String, i64, Option<i64>, u64)>> =
+            let taxes: Vec<Option<&Tax>> =
                 if pr.taxes.is_empty() { vec![None] } else { pr.taxes.iter().map(Some).collect() };
             for tax in taxes {
                 q::insert_row(

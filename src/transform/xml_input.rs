@@ -439,10 +439,8 @@ impl XmlInput {
                         return Ok(());
                     }
                 }
-                Event::GeneralRef(r) => {
-                    if r.resolve_char_ref().ok().flatten().is_none() && predefined(&r).is_none() {
-                        return Err(err_at(self.reader.get_ref().lines + 1, format!("unknown entity &{};", &*r)));
-                    }
+                Event::GeneralRef(r) if r.resolve_char_ref().ok().flatten().is_none() && predefined(&r).is_none() => {
+                    return Err(err_at(self.reader.get_ref().lines + 1, format!("unknown entity &{};", &*r)));
                 }
                 Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files")),
                 Event::Eof => return Err(self.truncated()),
