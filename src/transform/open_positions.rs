@@ -267,7 +267,10 @@ impl Transformer for OpenPositions {
         std::thread::scope(|scope| -> Result<u64, ImportError> {
             let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
             let (acc, pay, dunning) = (&acc, &pay, &dunning);
-            scope.spawn(move || parse_records(x, first, shop, import_file, acc, pay, dunning, tx_ch));
+            std::thread::Builder::new()
+                .name("impex-parse".into())
+                .spawn_scoped(scope, move || parse_records(x, first, shop, import_file, acc, pay, dunning, tx_ch))
+                .map_err(|e| ImportError::file(format!("cannot start the parser thread: {e}")))?;
             let mut n: u64 = 0;
             let mut next_progress = 1024;
             for (batch, bytes) in rx.iter() {
