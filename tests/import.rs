@@ -409,6 +409,12 @@ fn group_is_found_by_file_name_without_group_flag() {
     let out = env.run(&["import", "--group", "nope", fixture("OpenPositionsImport_1.xml").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no transformer group named `nope`"));
+    // a file the group would not take is refused before anything is copied
+    let odd = write(&env, "positions.xml", std::fs::read(fixture("OpenPositionsImport_1.xml")).unwrap());
+    let out = env.run(&["import", "--group", "import_openpositions", odd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches no process of group `import_openpositions`"));
+    assert!(!work(&env, "import_openpositions").join("in/positions.xml").exists());
 }
 
 /// kill -9 in the middle of a large import: no partial rows; the next run imports it once.

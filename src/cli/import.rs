@@ -42,12 +42,26 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
         }
         None => pick_group(&conn, &args.files)?,
     };
-    drop(conn);
     for f in &args.files {
         if !f.is_file() {
             bail!("{}: no such file", f.display());
         }
     }
+    // Refuse files the group would not take (they would only wait in in/ or go to obsolete/).
+    let patterns: Vec<String> =
+        queries::import::group_patterns(&conn)?.into_iter().filter(|p| p.0 == group_id).map(|p| p.2).collect();
+    let regexes: Vec<regex::Regex> = patterns.iter().filter_map(|p| regex::Regex::new(&format!("^(?:{p})$")).ok()).collect();
+    for f in &args.files {
+        let n = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !regexes.iter().any(|r| r.is_match(&n)) {
+            bail!(
+                "{}: the name matches no process of group `{group_name}` (file name patterns: {}); rename the file or choose another --group",
+                f.display(),
+                if patterns.is_empty() { "none".to_string() } else { patterns.join(", ") }
+            );
+        }
+    }
+    drop(conn);
     let in_dir = work_dir(&base, &group_name);
     std::fs::create_dir_all(&in_dir).with_context(|| format!("creating {}", in_dir.display()))?;
     for f in &args.files {
