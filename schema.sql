@@ -393,6 +393,212 @@ CREATE INDEX IF NOT EXISTS "TransferFileDO_config_state" ON "TransferFileDO" ("c
 -- == end transfer ==
 
 -- == import (owned by src/transform) ==
+-- One row per file a transformer group handled. A file is imported in one transaction; the row
+-- is inserted as IMPORTING and set to DONE in that same transaction, so only DONE, ERROR and
+-- OBSOLETE rows are ever visible. ERROR rows say which record (n-th), line and field failed.
+CREATE TABLE IF NOT EXISTS "ImportFileDO" (
+    "id"                         INTEGER PRIMARY KEY,
+    "fileName"                   TEXT NOT NULL,
+    "directory"                  TEXT NOT NULL,          -- the transform (in/) directory
+    "transformerProcessGroupRef" INTEGER REFERENCES "TransformerProcessGroupDO"("id"),
+    "transformerProcessRef"      INTEGER REFERENCES "TransformerProcessDO"("id"),
+    "transformerBeanDefRef"      INTEGER REFERENCES "TransformerBeanDefDO"("id"),
+    "state"                      TEXT NOT NULL CHECK ("state" IN ('IMPORTING','DONE','ERROR','OBSOLETE')),
+    "fileSize"                   INTEGER,
+    "fileModified"               TEXT,                   -- mtime of the file, impex timestamp format
+    "records"                    INTEGER NOT NULL DEFAULT 0,
+    "errorRecord"                INTEGER,                -- n-th record of the file (1 = first)
+    "errorLine"                  INTEGER,
+    "errorField"                 TEXT,
+    "errorText"                  TEXT,
+    "movedTo"                    TEXT,                   -- done/, error/ or obsolete/ path
+    "startDate"                  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "endDate"                    TEXT
+);
+CREATE INDEX IF NOT EXISTS "ImportFileDO_name" ON "ImportFileDO" ("fileName", "state");
+
+-- Open positions (OpenPositions files, ImportXmlOpenpositionsBean): the current position per
+-- invoice. Columns are the file's elements in lowerCamelCase; *Ref columns are the mapped ids.
+CREATE TABLE IF NOT EXISTS "OpenPositionDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "shopRef"              INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "financeControllerRef" INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "invoicingRef"         INTEGER NOT NULL UNIQUE REFERENCES "InvoicingDO"("id"),
+    "merchantId"           TEXT NOT NULL,
+    "transId"              TEXT NOT NULL,
+    "refNr"                TEXT NOT NULL,
+    "debitorRef"           INTEGER NOT NULL REFERENCES "DebitorDO"("id"),
+    "creationDate"         TEXT NOT NULL,          -- YYYY-MM-DD
+    "voucherNo"            TEXT NOT NULL,
+    "voucherDate"          TEXT NOT NULL,          -- YYYY-MM-DD
+    "entryText"            TEXT,
+    "entryTextExt"         TEXT,
+    "currency"             TEXT NOT NULL,
+    "payType"              TEXT NOT NULL,          -- as in the file
+    "paymentDefRef"        INTEGER NOT NULL REFERENCES "PaymentDefDO"("id"),
+    "payTerm"              TEXT,
+    "opAmount"             INTEGER NOT NULL,       -- minor units
+    "sumAmount"            INTEGER NOT NULL,
+    "openAmount"           INTEGER NOT NULL,
+    "dunningLevel"         TEXT,
+    "dunningLevelDefRef"   INTEGER REFERENCES "DunningLevelDefDO"("id"),
+    "lastDunningDate"      TEXT,
+    "contraAccount"        TEXT,
+    "entryRange"           TEXT,
+    "modificationDate"     TEXT,                   -- ModificationDate of the file, YYYY-MM-DD
+    "importFileRef"        INTEGER NOT NULL REFERENCES "ImportFileDO"("id"),
+    "importDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "version"              INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS "OpenPositionDO_debitor" ON "OpenPositionDO" ("debitorRef");
+
+-- Superseded versions of open positions: a later file's position for the same invoice
+-- replaces the current row; the trigger below keeps the old one here.
+CREATE TABLE IF NOT EXISTS "OpenPositionVersionDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "openPositionRef"      INTEGER NOT NULL REFERENCES "OpenPositionDO"("id") ON DELETE CASCADE,
+    "version"              INTEGER NOT NULL,
+    "supersededDate"       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "shopRef"              INTEGER NOT NULL,
+    "financeControllerRef" INTEGER NOT NULL,
+    "invoicingRef"         INTEGER NOT NULL,
+    "merchantId"           TEXT NOT NULL,
+    "transId"              TEXT NOT NULL,
+    "refNr"                TEXT NOT NULL,
+    "debitorRef"           INTEGER NOT NULL,
+    "creationDate"         TEXT NOT NULL,
+    "voucherNo"            TEXT NOT NULL,
+    "voucherDate"          TEXT NOT NULL,
+    "entryText"            TEXT,
+    "entryTextExt"         TEXT,
+    "currency"             TEXT NOT NULL,
+    "payType"              TEXT NOT NULL,
+    "paymentDefRef"        INTEGER NOT NULL,
+    "payTerm"              TEXT,
+    "opAmount"             INTEGER NOT NULL,
+    "sumAmount"            INTEGER NOT NULL,
+    "openAmount"           INTEGER NOT NULL,
+    "dunningLevel"         TEXT,
+    "dunningLevelDefRef"   INTEGER,
+    "lastDunningDate"      TEXT,
+    "contraAccount"        TEXT,
+    "entryRange"           TEXT,
+    "modificationDate"     TEXT,
+    "importFileRef"        INTEGER NOT NULL REFERENCES "ImportFileDO"("id"),
+    "importDate"           TEXT NOT NULL,
+    UNIQUE ("openPositionRef", "version")
+);
+CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_keep_version" BEFORE UPDATE ON "OpenPositionDO"
+BEGIN
+    INSERT INTO "OpenPositionVersionDO" ("openPositionRef", "version", "shopRef", "financeControllerRef",
+        "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "creationDate", "voucherNo",
+        "voucherDate", "entryText", "entryTextExt", "currency", "payType", "paymentDefRef", "payTerm",
+        "opAmount", "sumAmount", "openAmount", "dunningLevel", "dunningLevelDefRef", "lastDunningDate",
+        "contraAccount", "entryRange", "modificationDate", "importFileRef", "importDate")
+    VALUES (OLD."id", OLD."version", OLD."shopRef", OLD."financeControllerRef", OLD."invoicingRef",
+        OLD."merchantId", OLD."transId", OLD."refNr", OLD."debitorRef", OLD."creationDate", OLD."voucherNo",
+        OLD."voucherDate", OLD."entryText", OLD."entryTextExt", OLD."currency", OLD."payType",
+        OLD."paymentDefRef", OLD."payTerm", OLD."opAmount", OLD."sumAmount", OLD."openAmount",
+        OLD."dunningLevel", OLD."dunningLevelDefRef", OLD."lastDunningDate", OLD."contraAccount",
+        OLD."entryRange", OLD."modificationDate", OLD."importFileRef", OLD."importDate");
+END;
+
+-- Payment histories (PaymentHistories files, ImportXmlPaymenthistoriesBean): one row per
+-- booking, keyed by invoice, voucher and position type; a later file's booking with the same
+-- key replaces the row and the old one is kept in "PaymentHistoryVersionDO".
+-- kind: R >= 0 INVOICE, R < 0 CREDIT_NOTE, Z >= 0 PAYMENT, Z < 0 REFUND, RU / ZU REBOOKING.
+CREATE TABLE IF NOT EXISTS "PaymentHistoryDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "shopRef"              INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "financeControllerRef" INTEGER NOT NULL REFERENCES "FinanceControllerDO"("id"),
+    "invoicingRef"         INTEGER NOT NULL REFERENCES "InvoicingDO"("id"),
+    "merchantId"           TEXT NOT NULL,
+    "transId"              TEXT NOT NULL,
+    "refNr"                TEXT NOT NULL,
+    "debitorRef"           INTEGER NOT NULL REFERENCES "DebitorDO"("id"),
+    "entryDate"            TEXT NOT NULL,          -- YYYY-MM-DD (DDMMYYYY in the file)
+    "voucherNo"            TEXT NOT NULL,
+    "voucherDate"          TEXT NOT NULL,          -- YYYY-MM-DD (DDMMYYYY in the file)
+    "contraAccount"        TEXT,
+    "positionType"         TEXT NOT NULL CHECK ("positionType" IN ('R','Z','RU','ZU')),
+    "kind"                 TEXT NOT NULL CHECK ("kind" IN ('INVOICE','CREDIT_NOTE','PAYMENT','REFUND','REBOOKING')),
+    "positionDetails"      TEXT,
+    "positionDetailsExt"   TEXT,
+    "amount"               INTEGER NOT NULL,       -- minor units, signed as in the file
+    "entryRange"           TEXT,
+    "importFileRef"        INTEGER NOT NULL REFERENCES "ImportFileDO"("id"),
+    "importDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "version"              INTEGER NOT NULL DEFAULT 1,
+    UNIQUE ("invoicingRef", "voucherNo", "positionType")
+);
+
+CREATE TABLE IF NOT EXISTS "PaymentHistoryVersionDO" (
+    "id"                 INTEGER PRIMARY KEY,
+    "paymentHistoryRef"  INTEGER NOT NULL REFERENCES "PaymentHistoryDO"("id") ON DELETE CASCADE,
+    "version"            INTEGER NOT NULL,
+    "supersededDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "debitorRef"         INTEGER NOT NULL,
+    "entryDate"          TEXT NOT NULL,
+    "voucherDate"        TEXT NOT NULL,
+    "contraAccount"      TEXT,
+    "kind"               TEXT NOT NULL,
+    "positionDetails"    TEXT,
+    "positionDetailsExt" TEXT,
+    "amount"             INTEGER NOT NULL,
+    "entryRange"         TEXT,
+    "transId"            TEXT NOT NULL,
+    "importFileRef"      INTEGER NOT NULL REFERENCES "ImportFileDO"("id"),
+    "importDate"         TEXT NOT NULL,
+    UNIQUE ("paymentHistoryRef", "version")
+);
+CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_keep_version" BEFORE UPDATE ON "PaymentHistoryDO"
+BEGIN
+    INSERT INTO "PaymentHistoryVersionDO" ("paymentHistoryRef", "version", "debitorRef", "entryDate",
+        "voucherDate", "contraAccount", "kind", "positionDetails", "positionDetailsExt", "amount",
+        "entryRange", "transId", "importFileRef", "importDate")
+    VALUES (OLD."id", OLD."version", OLD."debitorRef", OLD."entryDate", OLD."voucherDate",
+        OLD."contraAccount", OLD."kind", OLD."positionDetails", OLD."positionDetailsExt", OLD."amount",
+        OLD."entryRange", OLD."transId", OLD."importFileRef", OLD."importDate");
+END;
+
+-- Payment status per invoice: from the current open position when there is one (invoiced =
+-- opAmount, open = openAmount), else from the payment histories (invoiced = R bookings or the
+-- invoice's gross amount, paid = Z bookings), else not paid (open = gross amount).
+CREATE VIEW IF NOT EXISTS "InvoicePaymentStatusView" AS
+SELECT i."id" AS "invoicingRef", i."invoiceNo", i."orderRef", i."shopRef", i."currency",
+       i."grossAmount",
+       CASE WHEN op."id" IS NOT NULL THEN 'OPEN_POSITION'
+            WHEN ph."n" IS NOT NULL THEN 'PAYMENT_HISTORY'
+            ELSE 'NONE' END AS "source",
+       CASE WHEN op."id" IS NOT NULL THEN op."opAmount"
+            WHEN ph."n" IS NOT NULL AND ph."invoiced" <> 0 THEN ph."invoiced"
+            ELSE i."grossAmount" END AS "invoicedAmount",
+       CASE WHEN op."id" IS NOT NULL THEN op."openAmount"
+            WHEN ph."n" IS NOT NULL THEN (CASE WHEN ph."invoiced" <> 0 THEN ph."invoiced" ELSE i."grossAmount" END) - ph."paid"
+            ELSE i."grossAmount" END AS "openAmount"
+FROM "InvoicingDO" i
+LEFT JOIN "OpenPositionDO" op ON op."invoicingRef" = i."id"
+LEFT JOIN (SELECT "invoicingRef", count(*) AS "n",
+                  sum(CASE WHEN "positionType" = 'R' THEN "amount" ELSE 0 END) AS "invoiced",
+                  sum(CASE WHEN "positionType" = 'Z' THEN "amount" ELSE 0 END) AS "paid"
+           FROM "PaymentHistoryDO" GROUP BY "invoicingRef") ph ON ph."invoicingRef" = i."id";
+
+-- Payment status per order (the IOM Connector's Paid / Part Paid / Not Paid with the paid
+-- percentage and the open invoiced amount).
+CREATE VIEW IF NOT EXISTS "OrderPaymentStatusView" AS
+SELECT o."id" AS "orderRef", o."shopRef", o."shopOrderNo", o."currency",
+       count(s."invoicingRef") AS "invoices",
+       coalesce(sum(s."invoicedAmount"), 0) AS "invoicedAmount",
+       coalesce(sum(max(s."openAmount", 0)), 0) AS "openAmount",
+       CASE WHEN coalesce(sum(s."invoicedAmount"), 0) > 0 AND coalesce(sum(max(s."openAmount", 0)), 0) = 0 THEN 'Paid'
+            WHEN coalesce(sum(s."invoicedAmount"), 0) > 0 AND coalesce(sum(max(s."openAmount", 0)), 0) < sum(s."invoicedAmount") THEN 'Part Paid'
+            ELSE 'Not Paid' END AS "paymentStatus",
+       CASE WHEN coalesce(sum(s."invoicedAmount"), 0) > 0
+            THEN round(100.0 * max(0, min(sum(s."invoicedAmount"), sum(s."invoicedAmount") - sum(max(s."openAmount", 0)))) / sum(s."invoicedAmount"), 2)
+            ELSE 0 END AS "paidPercent"
+FROM "OrderDO" o
+LEFT JOIN "InvoicePaymentStatusView" s ON s."orderRef" = o."id"
+GROUP BY o."id";
 -- == end import ==
 
 -- == export (owned by src/send) ==
@@ -618,6 +824,11 @@ CREATE TABLE IF NOT EXISTS "OrderPositionDO" (
     "sumTax"             INTEGER,
     "purchaseUnitNet"    INTEGER,
     "purchaseSumNet"     INTEGER,
+    -- unit prices exactly as the storeOrder file gave them (5 decimals; the INTEGER columns are
+    -- rounded half-even to minor units)
+    "unitNetDecimal"         TEXT,
+    "unitGrossDecimal"       TEXT,
+    "purchaseUnitNetDecimal" TEXT,
     UNIQUE ("orderRef", "number")
 );
 

@@ -55,7 +55,8 @@ INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "configId", "cron", "expecte
 INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUES
   (19, 'UnzipBean', 'unzips archives'),
   (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
-  (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files');
+  (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files'),
+  (10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)');
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),

@@ -6,3 +6,4 @@
 //! ([`crate::transfer`]), transmission states ([`crate::send`]).
 //! - schedules ("ScheduleDO" lock, retry, stop): `crate::schedule::state`.
 //! - file ledger states of the file transfer job: [`crate::transfer::state`].
+//! Import file states (`"ImportFileDO"`): [`crate::transform::state`].

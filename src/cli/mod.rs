@@ -3,7 +3,9 @@
 mod check;
 mod demo;
 mod demo_report;
+pub mod import;
 mod init;
+pub mod order;
 mod run;
 mod sql;
 mod status;
@@ -52,6 +54,10 @@ pub enum Command {
     Trigger(trigger::Args),
     /// Run the file transfer job (FTP_JOB) once for a "FileTransferConfigurationDO" id.
     Transfer(transfer::Args),
+    /// Import files now with a transformer group (OpenPositions, PaymentHistories, storeOrder).
+    Import(import::Args),
+    /// Show an order, its invoices and its payment status (Paid / Part Paid / Not Paid).
+    Order(order::Args),
 }
 
 /// What a command says about how it went.
@@ -87,6 +93,8 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Status(a) => status::run(&cli.db, a),
         Command::Trigger(a) => trigger::run(&cli.db, a),
         Command::Transfer(a) => transfer::run(&cli.db, a),
+        Command::Import(a) => import::run(&cli.db, a),
+        Command::Order(a) => order::run(&cli.db, a),
     }
 }
 

@@ -4,7 +4,37 @@
 //! transform directory (`<transfer dir>/in`) with the configuration's
 //! `"TransformerProcessGroupDO"`; files move to the sibling folders `done/`, `error/` and
 //! `obsolete/` of that directory.
-use std::path::Path;
+//!
+//! Pipeline (reference "Debtor Management Import Open Positions", transformer contract):
+//! - the group's `"TransformerProcessDO"` rows run in `"index"` order (then id);
+//! - a process handles the files whose names fully match its file name regex: the
+//!   `SOURCE_FILENAME` parameter (key 4) when set, else `"filenameRegex"`; a file goes to the
+//!   first process that matches it;
+//! - files are imported one at a time, oldest first (mtime, then name), each in ONE transaction:
+//!   all records or none. Success moves the file to `done/`; failure moves it to `error/` with
+//!   `<file>.error.txt` beside it (record, line, field, reason) and an ERROR `"ImportFileDO"` row;
+//! - files no process matches go to `obsolete/` when any process of the group has
+//!   `"moveObsoleteFiles"` set, else they stay where they are;
+//! - names starting with `.` are ignored (files being copied in);
+//! - a `"ImportFileDO"` DONE row is written in the file's transaction, so a crash after the
+//!   commit but before the move is repaired by the next run (the file is moved, not imported
+//!   again: same name, size and mtime).
+pub mod open_positions;
+pub mod payment_histories;
+pub mod state;
+pub mod store_order;
+pub mod values;
+pub mod xml_input;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use rusqlite::{Connection, Transaction};
+
+use crate::db::queries::import as q;
+use xml_input::XmlInput;
 
 /// What a group run did.
 #[derive(Debug, Default, Clone)]
@@ -21,13 +51,471 @@ pub struct GroupReport {
     pub messages: Vec<String>,
 }
 
+impl GroupReport {
+    /// OK / WARN / ERROR as the scheduler records it.
+    pub fn outcome(&self) -> crate::jobs::Outcome {
+        match (self.imported, self.failed) {
+            (_, 0) => crate::jobs::Outcome::Ok,
+            (0, _) => crate::jobs::Outcome::Error,
+            _ => crate::jobs::Outcome::Warn,
+        }
+    }
+}
+
 /// A group that cannot run at all (unknown bean, invalid regex, missing group).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// Why a file could not be imported: where (record, line, field) and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportError {
+    /// The n-th record of the file (1 = first), when the error is inside a record.
+    pub record: Option<u64>,
+    pub line: Option<u64>,
+    /// Element or attribute, e.g. `PayType` or `Debtor/@id`.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+impl ImportError {
+    /// An error about the file as a whole.
+    pub fn file(reason: impl Into<String>) -> Self {
+        ImportError { reason: reason.into(), ..Default::default() }
+    }
+
+    /// An error in a field of a record.
+    pub fn at(record: u64, line: u64, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ImportError { record: Some(record), line: Some(line), field: Some(field.into()), reason: reason.into() }
+    }
+
+    /// Adds the record number when the error lacks one.
+    pub fn in_record(mut self, record: u64) -> Self {
+        if self.record.is_none() {
+            self.record = Some(record);
+        }
+        self
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(r) = self.record {
+            parts.push(format!("record {r}"));
+        }
+        if let Some(l) = self.line {
+            parts.push(format!("line {l}"));
+        }
+        if let Some(fl) = &self.field {
+            parts.push(format!("field {fl}"));
+        }
+        if parts.is_empty() {
+            write!(f, "{}", self.reason)
+        } else {
+            write!(f, "{}: {}", parts.join(", "), self.reason)
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ImportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ImportError::file(format!("database: {e}"))
+    }
+}
+
+/// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    pub process_id: i64,
+    pub values: HashMap<i64, String>,
+}
+
+/// Parameter key 1.
+pub const SHOP_ID: i64 = 1;
+/// Parameter key 4.
+pub const SOURCE_FILENAME: i64 = 4;
+
+impl Params {
+    /// The shop (parameter 1 SHOP_ID), mandatory for the beans that import business data.
+    pub fn shop_id(&self) -> Result<i64, ConfigError> {
+        let v = self.values.get(&SHOP_ID).ok_or_else(|| {
+            ConfigError(format!(
+                "\"TransformerProcessDO\" id {}: parameter SHOP_ID (key 1) is missing: add a \"TransformerProcessParameterDO\" row",
+                self.process_id
+            ))
+        })?;
+        v.trim().parse().map_err(|_| {
+            ConfigError(format!("\"TransformerProcessDO\" id {}: parameter SHOP_ID (key 1) `{v}` is not a shop id", self.process_id))
+        })
+    }
+}
+
+/// What a bean gets for one file: the file's transaction and where it is.
+pub struct Ctx<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub import_file_id: i64,
+    pub file_name: &'a str,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl Ctx<'_> {
+    /// Reports progress: bytes read and records imported so far.
+    pub fn progress(&mut self, bytes: u64, records: u64) {
+        (self.progress)(bytes, records)
+    }
+}
+
+/// A configured bean: imports one file.
+pub trait Transformer {
+    /// Imports `input` inside `ctx.tx`; returns the number of records.
+    fn import(&self, ctx: &mut Ctx<'_>, input: XmlInput) -> Result<u64, ImportError>;
+
+    /// True when the bean itself checks every reference it writes (invoice, debtor, mapped
+    /// ids): SQLite's per-row foreign key checks are then switched off for the file's
+    /// transaction (bulk files import about a third faster).
+    fn checks_references(&self) -> bool {
+        false
+    }
+}
+
+/// Checks a process's parameters and builds its transformer.
+pub type BuildFn = fn(&Connection, &Params) -> Result<Box<dyn Transformer>, ConfigError>;
+
+/// A transformer bean known to impex, by `"TransformerBeanDefDO"` id.
+pub struct BeanDef {
+    pub def_id: i64,
+    pub name: &'static str,
+    /// Checks the process's parameters and the configuration it needs.
+    pub build: BuildFn,
+}
+
+/// Every bean impex knows. Each seeded `"TransformerBeanDefDO"` row except 19 (unzip) has one.
+pub static BEANS: &[BeanDef] = &[
+    BeanDef { def_id: 22, name: "ImportXmlOpenpositionsBean", build: open_positions::build },
+    BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
+    BeanDef { def_id: 10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
+];
+
+/// The bean of a `"TransformerBeanDefDO"` id.
+pub fn bean(def_id: i64) -> Option<&'static BeanDef> {
+    BEANS.iter().find(|b| b.def_id == def_id)
+}
+
+/// Follows a group run file by file (the CLI draws a progress bar with it).
+pub trait Observer {
+    fn file_started(&mut self, _name: &str, _size: u64) {}
+    fn progress(&mut self, _bytes: u64, _records: u64) {}
+    fn file_finished(&mut self, _name: &str, _result: &Result<u64, ImportError>) {}
+}
+
+struct Quiet;
+impl Observer for Quiet {}
+
 /// Runs transformer group `group_id` on the files in `in_dir`.
 pub fn run_group(db_path: &Path, group_id: i64, in_dir: &Path) -> Result<GroupReport, ConfigError> {
-    let _ = (db_path, in_dir);
-    Err(ConfigError(format!("transformer group {group_id}: import is not implemented yet")))
+    run_group_with(db_path, group_id, in_dir, &mut Quiet)
+}
+
+struct Process {
+    id: i64,
+    bean: &'static BeanDef,
+    regex: Regex,
+    move_obsolete: bool,
+    transformer: Box<dyn Transformer>,
+}
+
+/// [`run_group`] with an observer.
+pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dyn Observer) -> Result<GroupReport, ConfigError> {
+    let mut conn = crate::db::open_existing(db_path).map_err(|e| ConfigError(e.to_string()))?;
+    // A bigger page cache (16 MB) keeps index pages of a large file's transaction in memory.
+    let _ = conn.pragma_update(None, "cache_size", -16384);
+    let group_name = q::group_name(&conn, group_id)
+        .map_err(|e| ConfigError(e.to_string()))?
+        .ok_or_else(|| ConfigError(format!("no \"TransformerProcessGroupDO\" with id {group_id}")))?;
+    let processes = build_processes(&conn, group_id)?;
+    let parent = in_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
+    for d in ["done", "error", "obsolete"] {
+        std::fs::create_dir_all(parent.join(d)).map_err(|e| ConfigError(format!("cannot create {}: {e}", parent.join(d).display())))?;
+    }
+    std::fs::create_dir_all(in_dir).map_err(|e| ConfigError(format!("cannot create {}: {e}", in_dir.display())))?;
+    // One run per transform directory at a time.
+    let lock_path = parent.join(".import.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ConfigError(format!("cannot open {}: {e}", lock_path.display())))?;
+    lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
+
+    let files = list_files(in_dir).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
+    let mut by_process: Vec<Vec<PathBuf>> = vec![Vec::new(); processes.len()];
+    let mut unmatched = Vec::new();
+    for f in files {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match processes.iter().position(|p| p.regex.is_match(&name)) {
+            Some(i) => by_process[i].push(f),
+            None => unmatched.push(f),
+        }
+    }
+    let mut report = GroupReport::default();
+    for (p, files) in processes.iter().zip(by_process) {
+        for f in files {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            obs.file_started(&name, size);
+            let res = import_file(&mut conn, group_id, &group_name, p, &f, &parent, obs);
+            obs.file_finished(&name, &res);
+            match res {
+                Ok(n) => {
+                    report.imported += 1;
+                    report.records += n as i64;
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    report.messages.push(format!("{name}: {e}"));
+                }
+            }
+        }
+    }
+    let move_obsolete = processes.iter().any(|p| p.move_obsolete);
+    for f in unmatched {
+        report.obsolete += 1;
+        if move_obsolete {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let target = unique_target(&parent.join("obsolete"), &name);
+            let meta = file_meta(&f);
+            if let Err(e) = std::fs::rename(&f, &target) {
+                tracing::warn!(file = %f.display(), "cannot move to obsolete/: {e}");
+                continue;
+            }
+            let row = q::ErrorRow {
+                file_name: &name,
+                directory: &in_dir.display().to_string(),
+                group_id,
+                process_id: None,
+                bean_id: None,
+                size: meta.0,
+                modified: &meta.1,
+                error: &ImportError::file("no transformer process of the group matches the file name"),
+                moved_to: &target.display().to_string(),
+            };
+            if let Err(e) = state::record_obsolete(&mut conn, &row) {
+                tracing::warn!(file = %name, "cannot record the obsolete file: {e}");
+            }
+        }
+    }
+    drop(lock);
+    Ok(report)
+}
+
+fn build_processes(conn: &Connection, group_id: i64) -> Result<Vec<Process>, ConfigError> {
+    let rows = q::processes(conn, group_id).map_err(|e| ConfigError(e.to_string()))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let bean = bean(r.bean_id).ok_or_else(|| {
+            let known: Vec<String> = BEANS.iter().map(|b| format!("{} {}", b.def_id, b.name)).collect();
+            ConfigError(format!(
+                "\"TransformerProcessDO\" id {}: \"transformerBeanDefRef\" {}: no transformer bean with this id is known to impex (known: {})",
+                r.id,
+                r.bean_id,
+                known.join(", ")
+            ))
+        })?;
+        let params = Params { process_id: r.id, values: q::process_params(conn, r.id).map_err(|e| ConfigError(e.to_string()))? };
+        let (pattern, column) = match params.values.get(&SOURCE_FILENAME) {
+            Some(p) if !p.trim().is_empty() => (p.clone(), "TransformerProcessParameterDO SOURCE_FILENAME (key 4)"),
+            _ => (r.regex.clone(), "filenameRegex"),
+        };
+        let regex = Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| ConfigError(format!("\"TransformerProcessDO\" id {}: {column}: invalid regex `{pattern}`: {e}", r.id)))?;
+        let transformer = (bean.build)(conn, &params)?;
+        out.push(Process { id: r.id, bean, regex, move_obsolete: r.move_obsolete, transformer });
+    }
+    Ok(out)
+}
+
+/// Regular files of `dir` not starting with `.`, oldest first (mtime, then name).
+fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let m = e.metadata()?;
+        if !m.is_file() {
+            continue;
+        }
+        v.push((m.modified().ok(), name, e.path()));
+    }
+    v.sort();
+    Ok(v.into_iter().map(|t| t.2).collect())
+}
+
+/// Size and mtime (impex timestamp) of a file.
+fn file_meta(path: &Path) -> (i64, String) {
+    let m = std::fs::metadata(path).ok();
+    let size = m.as_ref().map(|m| m.len() as i64).unwrap_or(0);
+    let modified = m
+        .and_then(|m| m.modified().ok())
+        .map(|t| crate::time::format(chrono::DateTime::<chrono::Utc>::from(t)))
+        .unwrap_or_default();
+    (size, modified)
+}
+
+/// `dir/name`, or `dir/name.1`, `dir/name.2`, ... when taken.
+fn unique_target(dir: &Path, name: &str) -> PathBuf {
+    let mut t = dir.join(name);
+    let mut n = 1;
+    while t.exists() || dir.join(format!("{}.error.txt", t.file_name().unwrap().to_string_lossy())).exists() {
+        t = dir.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    t
+}
+
+fn import_file(
+    conn: &mut Connection,
+    group_id: i64,
+    group_name: &str,
+    p: &Process,
+    path: &Path,
+    parent: &Path,
+    obs: &mut dyn Observer,
+) -> Result<u64, ImportError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let directory = path.parent().map(|d| d.display().to_string()).unwrap_or_default();
+    let (size, modified) = file_meta(path);
+    // Committed before an interruption but never moved (its done/ copy is missing): move it now
+    // instead of importing it twice. The same file delivered again after a completed run (its
+    // done/ copy exists) is imported again.
+    if let Some((records, moved_to)) = q::done_before(conn, &name, &directory, size, &modified)? {
+        if let Some(target) = moved_to.map(PathBuf::from).filter(|t| !t.exists()) {
+            std::fs::rename(path, &target).map_err(|e| ImportError::file(format!("cannot move to done/: {e}")))?;
+            tracing::info!(file = %name, "imported before an interruption; moved to done/ now");
+            return Ok(records as u64);
+        }
+    }
+    let done_target = unique_target(&parent.join("done"), &name);
+    let fk_off = p.transformer.checks_references();
+    if fk_off {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+    }
+    let result = (|| -> Result<u64, ImportError> {
+        let tx = crate::db::write_tx(conn)?;
+        let id = state::start(&tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
+        let input = XmlInput::open(path)?;
+        let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
+        let mut ctx = Ctx { tx: &tx, import_file_id: id, file_name: &name, progress: &mut progress };
+        let n = p.transformer.import(&mut ctx, input)?;
+        state::finish_done(&tx, id, n, &done_target.display().to_string())?;
+        tx.commit()?;
+        Ok(n)
+    })();
+    if fk_off {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    match result {
+        Ok(n) => {
+            if let Err(e) = std::fs::rename(path, &done_target) {
+                tracing::warn!(file = %name, "imported, but cannot move to done/: {e}");
+            }
+            tracing::info!(file = %name, group = group_name, records = n, "imported");
+            Ok(n)
+        }
+        Err(err) => {
+            let target = unique_target(&parent.join("error"), &name);
+            let row = q::ErrorRow {
+                file_name: &name,
+                directory: &directory,
+                group_id,
+                process_id: Some(p.id),
+                bean_id: Some(p.bean.def_id),
+                size,
+                modified: &modified,
+                error: &err,
+                moved_to: &target.display().to_string(),
+            };
+            if let Err(e) = state::record_error(conn, &row) {
+                tracing::warn!(file = %name, "cannot record the failed import: {e}");
+            }
+            if let Err(e) = std::fs::rename(path, &target) {
+                tracing::warn!(file = %name, "cannot move to error/: {e}");
+            }
+            let txt = error_text(&name, group_id, group_name, p, &err);
+            let txt_path = PathBuf::from(format!("{}.error.txt", target.display()));
+            if let Err(e) = crate::xml::write_atomic(&txt_path, txt.as_bytes()) {
+                tracing::warn!(file = %name, "cannot write {}: {e}", txt_path.display());
+            }
+            tracing::warn!(file = %name, group = group_name, "import failed: {err}");
+            Err(err)
+        }
+    }
+}
+
+fn error_text(name: &str, group_id: i64, group_name: &str, p: &Process, err: &ImportError) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("file:    {name}\n"));
+    s.push_str(&format!("group:   {group_name} (\"TransformerProcessGroupDO\" id {group_id})\n"));
+    s.push_str(&format!("process: \"TransformerProcessDO\" id {}, bean {} ({})\n", p.id, p.bean.name, p.bean.def_id));
+    s.push_str(&format!("time:    {} UTC\n", crate::time::now_text()));
+    if let Some(r) = err.record {
+        s.push_str(&format!("record:  {r}\n"));
+    }
+    if let Some(l) = err.line {
+        s.push_str(&format!("line:    {l}\n"));
+    }
+    if let Some(f) = &err.field {
+        s.push_str(&format!("field:   {f}\n"));
+    }
+    s.push_str(&format!("reason:  {}\n", err.reason));
+    s.push_str("\nNothing of this file was imported. Fix the file (or the configuration) and put it into the\ntransform directory again.\n");
+    s
+}
+
+/// Names of the beans (for `impex check` style messages and tests).
+pub fn bean_names() -> Vec<(i64, &'static str)> {
+    BEANS.iter().map(|b| (b.def_id, b.name)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bean_ids_and_names_unique() {
+        let mut ids: Vec<i64> = BEANS.iter().map(|b| b.def_id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), BEANS.len());
+        let mut names: Vec<&str> = BEANS.iter().map(|b| b.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), BEANS.len());
+    }
+
+    #[test]
+    fn seeded_beans_have_an_implementation() {
+        for line in crate::config::seed::REFERENCE.lines() {
+            if let Some(rest) = line.trim().strip_prefix('(') {
+                if rest.contains("Bean'") && !rest.contains("UnzipBean") {
+                    let id: i64 = rest.split(',').next().unwrap().trim().parse().unwrap();
+                    let name = rest.split('\'').nth(1).unwrap();
+                    if name.starts_with("Import") {
+                        let b = bean(id).unwrap_or_else(|| panic!("no bean for seeded id {id}"));
+                        assert_eq!(b.name, name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn error_display() {
+        let e = ImportError::at(3, 17, "PayType", "unknown");
+        assert_eq!(e.to_string(), "record 3, line 17, field PayType: unknown");
+    }
 }

@@ -4,3 +4,4 @@ pub mod config;
 pub mod housekeeping;
 pub mod schedule;
 pub mod transfer;
+pub mod import;

@@ -1,0 +1,489 @@
+//! Queries of the import pipeline: transformer configuration, `"ImportFileDO"`, the finance
+//! controller mappings and the rows the beans write (`"OpenPositionDO"`, `"PaymentHistoryDO"`,
+//! orders).
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::transform::ImportError;
+
+/// One `"TransformerProcessDO"` row.
+#[derive(Debug, Clone)]
+pub struct ProcessRow {
+    pub id: i64,
+    pub bean_id: i64,
+    pub regex: String,
+    pub move_obsolete: bool,
+}
+
+pub fn group_name(conn: &Connection, group_id: i64) -> rusqlite::Result<Option<String>> {
+    conn.query_row(r#"SELECT "name" FROM "TransformerProcessGroupDO" WHERE "id" = ?1"#, [group_id], |r| r.get(0)).optional()
+}
+
+pub fn group_id_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, [name], |r| r.get(0)).optional()
+}
+
+/// All groups with their processes' file name patterns (parameter 4 when set, else
+/// filenameRegex): (group id, group name, pattern).
+pub fn group_patterns(conn: &Connection) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut st = conn.prepare(
+        r#"SELECT g."id", g."name", coalesce(nullif(trim((SELECT pp."parameterValue" FROM "TransformerProcessParameterDO" pp
+                  WHERE pp."transformerProcessesRef" = p."id" AND pp."transformerProcessesParameterKeyDefRef" = 4
+                  ORDER BY pp."id" LIMIT 1)), ''), p."filenameRegex")
+           FROM "TransformerProcessGroupDO" g JOIN "TransformerProcessDO" p ON p."transformerProcessGroupRef" = g."id"
+           ORDER BY g."id", p."index", p."id""#,
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+/// The processes of a group in `"index"` order.
+pub fn processes(conn: &Connection, group_id: i64) -> rusqlite::Result<Vec<ProcessRow>> {
+    let mut st = conn.prepare(
+        r#"SELECT "id", "transformerBeanDefRef", "filenameRegex", "moveObsoleteFiles" FROM "TransformerProcessDO"
+           WHERE "transformerProcessGroupRef" = ?1 ORDER BY "index", "id""#,
+    )?;
+    let rows = st.query_map([group_id], |r| {
+        Ok(ProcessRow { id: r.get(0)?, bean_id: r.get(1)?, regex: r.get(2)?, move_obsolete: r.get::<_, i64>(3)? != 0 })
+    })?;
+    rows.collect()
+}
+
+/// The parameters of a process by key id (the lowest row id wins on duplicates).
+pub fn process_params(conn: &Connection, process_id: i64) -> rusqlite::Result<HashMap<i64, String>> {
+    let mut st = conn.prepare(
+        r#"SELECT "transformerProcessesParameterKeyDefRef", "parameterValue" FROM "TransformerProcessParameterDO"
+           WHERE "transformerProcessesRef" = ?1 AND "parameterValue" IS NOT NULL ORDER BY "id" DESC"#,
+    )?;
+    let rows = st.query_map([process_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    rows.collect()
+}
+
+pub fn shop_exists(conn: &Connection, shop_id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(r#"SELECT count(*) > 0 FROM "ShopDO" WHERE "id" = ?1"#, [shop_id], |r| r.get(0))
+}
+
+/// The newest DONE import of the same file (name, directory, size, mtime): (records, movedTo).
+pub fn done_before(conn: &Connection, name: &str, directory: &str, size: i64, modified: &str) -> rusqlite::Result<Option<(i64, Option<String>)>> {
+    conn.query_row(
+        r#"SELECT "records", "movedTo" FROM "ImportFileDO" WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3
+           AND "fileModified" = ?4 AND "state" = 'DONE' ORDER BY "id" DESC LIMIT 1"#,
+        params![name, directory, size, modified],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_file(
+    conn: &Connection,
+    name: &str,
+    directory: &str,
+    group_id: i64,
+    process_id: Option<i64>,
+    bean_id: Option<i64>,
+    state: &str,
+    size: i64,
+    modified: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
+               "transformerBeanDefRef", "state", "fileSize", "fileModified", "startDate")
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, now())"#,
+        params![name, directory, group_id, process_id, bean_id, state, size, modified],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A failed or obsolete file.
+pub struct ErrorRow<'a> {
+    pub file_name: &'a str,
+    pub directory: &'a str,
+    pub group_id: i64,
+    pub process_id: Option<i64>,
+    pub bean_id: Option<i64>,
+    pub size: i64,
+    pub modified: &'a str,
+    pub error: &'a ImportError,
+    pub moved_to: &'a str,
+}
+
+pub fn insert_final(conn: &Connection, row: &ErrorRow<'_>, state: &str) -> rusqlite::Result<i64> {
+    conn.execute(
+        r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
+               "transformerBeanDefRef", "state", "fileSize", "fileModified", "records", "errorRecord", "errorLine",
+               "errorField", "errorText", "movedTo", "startDate", "endDate")
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12, ?13, now(), now())"#,
+        params![
+            row.file_name,
+            row.directory,
+            row.group_id,
+            row.process_id,
+            row.bean_id,
+            state,
+            row.size,
+            row.modified,
+            row.error.record.map(|r| r as i64),
+            row.error.line.map(|r| r as i64),
+            row.error.field,
+            row.error.reason,
+            row.moved_to
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+// ---- finance controller mappings -------------------------------------------------------------
+
+/// The finance controller whose `"financeControllerShopName"` for `shop` is `merchant`.
+pub fn finance_controller_for(conn: &Connection, shop: i64, merchant: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        r#"SELECT "financeControllerRef" FROM "Shop2FinanceControllerDO" WHERE "shopRef" = ?1 AND "financeControllerShopName" = ?2"#,
+        params![shop, merchant],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// `financeControllerPaymentImportName` -> `paymentDefRef` of a finance controller.
+pub fn payment_import_names(conn: &Connection, fc: i64) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut st = conn.prepare(
+        r#"SELECT "financeControllerPaymentImportName", "paymentDefRef" FROM "FinanceController2PaymentDefDO"
+           WHERE "financeControllerRef" = ?1 AND "financeControllerPaymentImportName" IS NOT NULL"#,
+    )?;
+    let rows = st.query_map([fc], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// `financeControllerDunningLevel` -> `dunningLevelDefRef` for a shop and finance controller.
+pub fn dunning_levels(conn: &Connection, shop: i64, fc: i64) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut st = conn.prepare(
+        r#"SELECT "financeControllerDunningLevel", "dunningLevelDefRef" FROM "Shop2DunningLevelDO"
+           WHERE "shopRef" = ?1 AND "financeControllerRef" = ?2"#,
+    )?;
+    let rows = st.query_map([shop, fc], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Prepared lookups of the accounting beans, held for one file.
+pub struct Lookups<'c> {
+    invoice: rusqlite::Statement<'c>,
+    debitor: rusqlite::Statement<'c>,
+}
+
+impl<'c> Lookups<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Lookups {
+            invoice: conn.prepare(r#"SELECT "id", "shopRef", "debitorRef" FROM "InvoicingDO" WHERE "invoiceNo" = ?1"#)?,
+            debitor: conn.prepare(r#"SELECT "shopRef" FROM "DebitorDO" WHERE "id" = ?1"#)?,
+        })
+    }
+
+    /// An invoice by number: (id, shopRef, debitorRef).
+    pub fn invoice_by_no(&mut self, invoice_no: &str) -> rusqlite::Result<Option<(i64, i64, Option<i64>)>> {
+        self.invoice.query_row([invoice_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+    }
+
+    /// The shop of a debtor.
+    pub fn debitor_shop(&mut self, id: i64) -> rusqlite::Result<Option<i64>> {
+        self.debitor.query_row([id], |r| r.get(0)).optional()
+    }
+}
+
+// ---- open positions ----------------------------------------------------------------------------
+
+/// One open position as imported.
+#[derive(Debug, Default, Clone)]
+pub struct OpenPositionRow {
+    pub shop: i64,
+    pub finance_controller: i64,
+    pub invoicing: i64,
+    pub merchant_id: String,
+    pub trans_id: String,
+    pub ref_nr: String,
+    pub debitor: i64,
+    pub creation_date: String,
+    pub voucher_no: String,
+    pub voucher_date: String,
+    pub entry_text: Option<String>,
+    pub entry_text_ext: Option<String>,
+    pub currency: String,
+    pub pay_type: String,
+    pub payment_def: i64,
+    pub pay_term: Option<String>,
+    pub op_amount: i64,
+    pub sum_amount: i64,
+    pub open_amount: i64,
+    pub dunning_level: Option<String>,
+    pub dunning_level_def: Option<i64>,
+    pub last_dunning_date: Option<String>,
+    pub contra_account: Option<String>,
+    pub entry_range: Option<String>,
+    pub modification_date: Option<String>,
+    pub import_file: i64,
+}
+
+const OP_COLUMNS: &[&str] = &[
+    "shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "creationDate",
+    "voucherNo", "voucherDate", "entryText", "entryTextExt", "currency", "payType", "paymentDefRef", "payTerm", "opAmount",
+    "sumAmount", "openAmount", "dunningLevel", "dunningLevelDefRef", "lastDunningDate", "contraAccount", "entryRange",
+    "modificationDate", "importFileRef", "importDate",
+];
+
+/// `INSERT` of `cols` as ?1.. and `UPDATE ... SET col = ?n, version = version + 1 WHERE <key>`.
+fn insert_and_update(table: &str, cols: &[&str], key: &str) -> (String, String) {
+    let names: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let insert = format!(r#"INSERT INTO "{table}" ({}, "version") VALUES ({}, 1)"#, names.join(", "), marks.join(", "));
+    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect();
+    let update = format!(r#"UPDATE "{table}" SET {}, "version" = "version" + 1 WHERE {key}"#, sets.join(", "));
+    (insert, update)
+}
+
+/// Writes open positions of one file: replaces the current position of an invoice (the trigger
+/// keeps the old version in `"OpenPositionVersionDO"`) or inserts it.
+pub struct OpenPositionWriter<'c> {
+    exists: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    insert: rusqlite::Statement<'c>,
+}
+
+impl<'c> OpenPositionWriter<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let (insert, update) = insert_and_update("OpenPositionDO", OP_COLUMNS, r#""invoicingRef" = ?3"#);
+        Ok(OpenPositionWriter {
+            exists: conn.prepare(r#"SELECT 1 FROM "OpenPositionDO" WHERE "invoicingRef" = ?1"#)?,
+            update: conn.prepare(&update)?,
+            insert: conn.prepare(&insert)?,
+        })
+    }
+
+    pub fn write(&mut self, p: &OpenPositionRow, now: &str) -> rusqlite::Result<()> {
+        let params = params![
+            p.shop,
+            p.finance_controller,
+            p.invoicing,
+            p.merchant_id,
+            p.trans_id,
+            p.ref_nr,
+            p.debitor,
+            p.creation_date,
+            p.voucher_no,
+            p.voucher_date,
+            p.entry_text,
+            p.entry_text_ext,
+            p.currency,
+            p.pay_type,
+            p.payment_def,
+            p.pay_term,
+            p.op_amount,
+            p.sum_amount,
+            p.open_amount,
+            p.dunning_level,
+            p.dunning_level_def,
+            p.last_dunning_date,
+            p.contra_account,
+            p.entry_range,
+            p.modification_date,
+            p.import_file,
+            now
+        ];
+        if self.exists.exists([p.invoicing])? {
+            self.update.execute(params)?;
+        } else {
+            self.insert.execute(params)?;
+        }
+        Ok(())
+    }
+}
+
+// ---- payment histories -------------------------------------------------------------------------
+
+#[derive(Debug, Default, Clone)]
+pub struct PaymentHistoryRow {
+    pub shop: i64,
+    pub finance_controller: i64,
+    pub invoicing: i64,
+    pub merchant_id: String,
+    pub trans_id: String,
+    pub ref_nr: String,
+    pub debitor: i64,
+    pub entry_date: String,
+    pub voucher_no: String,
+    pub voucher_date: String,
+    pub contra_account: Option<String>,
+    pub position_type: String,
+    pub kind: &'static str,
+    pub position_details: Option<String>,
+    pub position_details_ext: Option<String>,
+    pub amount: i64,
+    pub entry_range: Option<String>,
+    pub import_file: i64,
+}
+
+const PH_COLUMNS: &[&str] = &[
+    "shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "entryDate",
+    "voucherNo", "voucherDate", "contraAccount", "positionType", "kind", "positionDetails", "positionDetailsExt", "amount",
+    "entryRange", "importFileRef", "importDate",
+];
+
+/// Writes payment histories of one file: replaces the booking with the same invoice, voucher
+/// and position type (the trigger keeps the old version) or inserts it.
+pub struct PaymentHistoryWriter<'c> {
+    exists: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    insert: rusqlite::Statement<'c>,
+}
+
+impl<'c> PaymentHistoryWriter<'c> {
+    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let (insert, update) =
+            insert_and_update("PaymentHistoryDO", PH_COLUMNS, r#""invoicingRef" = ?3 AND "voucherNo" = ?9 AND "positionType" = ?12"#);
+        Ok(PaymentHistoryWriter {
+            exists: conn.prepare(
+                r#"SELECT 1 FROM "PaymentHistoryDO" WHERE "invoicingRef" = ?1 AND "voucherNo" = ?2 AND "positionType" = ?3"#,
+            )?,
+            update: conn.prepare(&update)?,
+            insert: conn.prepare(&insert)?,
+        })
+    }
+
+    pub fn write(&mut self, p: &PaymentHistoryRow, now: &str) -> rusqlite::Result<()> {
+        let params = params![
+            p.shop,
+            p.finance_controller,
+            p.invoicing,
+            p.merchant_id,
+            p.trans_id,
+            p.ref_nr,
+            p.debitor,
+            p.entry_date,
+            p.voucher_no,
+            p.voucher_date,
+            p.contra_account,
+            p.position_type,
+            p.kind,
+            p.position_details,
+            p.position_details_ext,
+            p.amount,
+            p.entry_range,
+            p.import_file,
+            now
+        ];
+        if self.exists.exists(params![p.invoicing, p.voucher_no, p.position_type])? {
+            self.update.execute(params)?;
+        } else {
+            self.insert.execute(params)?;
+        }
+        Ok(())
+    }
+}
+
+// ---- orders --------------------------------------------------------------------------------------
+
+/// An existing order of a shop: (id, creationDate).
+pub fn order_by_shop_no(conn: &Connection, shop: i64, shop_order_no: &str) -> rusqlite::Result<Option<(i64, String)>> {
+    conn.query_row(
+        r#"SELECT "id", "creationDate" FROM "OrderDO" WHERE "shopRef" = ?1 AND "shopOrderNo" = ?2"#,
+        params![shop, shop_order_no],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+pub fn customer_by_no(conn: &Connection, shop: i64, no: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1 AND "shopCustomerNo" = ?2"#, params![shop, no], |r| r.get(0))
+        .optional()
+}
+
+/// A `"PaymentDefDO"` id by name (case-insensitive), e.g. `PAYPAL`.
+pub fn payment_def_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(r#"SELECT "id" FROM "PaymentDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()
+}
+
+/// A `"TaxTypeDefDO"` id by name (case-insensitive), e.g. `FullTax`.
+pub fn tax_type_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(r#"SELECT "id" FROM "TaxTypeDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()
+}
+
+/// Inserts a row given as column/value pairs into `table` (the order intake writes many
+/// optional columns); returns the new id.
+pub fn insert_row(conn: &Connection, table: &str, cols: &[(&str, rusqlite::types::Value)]) -> rusqlite::Result<i64> {
+    let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(r#"INSERT INTO "{table}" ({}) VALUES ({})"#, names.join(", "), marks.join(", "));
+    let mut st = conn.prepare_cached(&sql)?;
+    st.execute(rusqlite::params_from_iter(cols.iter().map(|(_, v)| v)))?;
+    Ok(conn.last_insert_rowid())
+}
+
+// ---- payment status ------------------------------------------------------------------------------
+
+/// `"OrderPaymentStatusView"` of one order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrderPaymentStatus {
+    pub order_id: i64,
+    pub shop_id: i64,
+    pub shop_order_no: String,
+    pub currency: String,
+    pub invoices: i64,
+    pub invoiced_amount: i64,
+    pub open_amount: i64,
+    pub payment_status: String,
+    pub paid_percent: f64,
+}
+
+/// The orders with this shop order number (one per shop), optionally of one shop.
+pub fn order_payment_status(conn: &Connection, shop_order_no: &str, shop: Option<i64>) -> rusqlite::Result<Vec<OrderPaymentStatus>> {
+    let mut st = conn.prepare(
+        r#"SELECT "orderRef", "shopRef", "shopOrderNo", "currency", "invoices", "invoicedAmount", "openAmount",
+                  "paymentStatus", "paidPercent"
+           FROM "OrderPaymentStatusView" WHERE "shopOrderNo" = ?1 AND (?2 IS NULL OR "shopRef" = ?2) ORDER BY "shopRef""#,
+    )?;
+    let rows = st.query_map(params![shop_order_no, shop], |r| {
+        Ok(OrderPaymentStatus {
+            order_id: r.get(0)?,
+            shop_id: r.get(1)?,
+            shop_order_no: r.get(2)?,
+            currency: r.get(3)?,
+            invoices: r.get(4)?,
+            invoiced_amount: r.get(5)?,
+            open_amount: r.get(6)?,
+            payment_status: r.get(7)?,
+            paid_percent: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// One invoice of an order with its payment state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InvoiceStatus {
+    pub invoice_no: String,
+    pub gross_amount: i64,
+    pub invoiced_amount: i64,
+    pub open_amount: i64,
+    pub source: String,
+}
+
+pub fn invoice_statuses(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<InvoiceStatus>> {
+    let mut st = conn.prepare(
+        r#"SELECT "invoiceNo", "grossAmount", "invoicedAmount", "openAmount", "source" FROM "InvoicePaymentStatusView"
+           WHERE "orderRef" = ?1 ORDER BY "invoiceNo""#,
+    )?;
+    let rows = st.query_map([order_id], |r| {
+        Ok(InvoiceStatus { invoice_no: r.get(0)?, gross_amount: r.get(1)?, invoiced_amount: r.get(2)?, open_amount: r.get(3)?, source: r.get(4)? })
+    })?;
+    rows.collect()
+}
+
+/// Header facts of an order for `impex order`: (creation date, customer name, total gross, state, payment method).
+pub fn order_summary(conn: &Connection, order_id: i64) -> rusqlite::Result<(String, String, Option<i64>, Option<String>)> {
+    conn.query_row(
+        r#"SELECT "orderCreationDate", trim(coalesce("customerCompanyName" || ' ', '') || coalesce("customerFirstName" || ' ', '') || coalesce("customerLastName", '')),
+                  "totalGross", "paymentMethod" FROM "OrderDO" WHERE "id" = ?1"#,
+        [order_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+}

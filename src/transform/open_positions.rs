@@ -1,0 +1,431 @@
+//! ImportXmlOpenpositionsBean (`"TransformerBeanDefDO"` 22): OpenPositions files of an
+//! external accounting system (reference: "Debtor Management Import Open Positions").
+//!
+//! - `MerchantId` (or `MerchantID`) must be a `"Shop2FinanceControllerDO"."financeControllerShopName"`
+//!   of the process's shop (parameter SHOP_ID); that row names the finance controller whose
+//!   mappings apply.
+//! - `PayType` maps through `"FinanceController2PaymentDefDO"."financeControllerPaymentImportName"`
+//!   (mandatory, no fallback); `DunningLevel`, when given, through `"Shop2DunningLevelDO"`.
+//! - `RefNr` must be an invoice (`"InvoicingDO"."invoiceNo"`) of the shop and `Debtor/@id` a
+//!   `"DebitorDO"` of the shop (the invoice's debtor when the invoice names one).
+//! - Dates YYYY-MM-DD; amounts integers in minor units (may be negative); mandatory fields and
+//!   sizes of the reference's field table.
+//! - The current position per invoice is in `"OpenPositionDO"`; a later position for the same
+//!   invoice replaces it and the old one is kept in `"OpenPositionVersionDO"`.
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::values::{read_flat, FieldSpec, Rec, Slot};
+use super::xml_input::XmlInput;
+use super::{ConfigError, Ctx, ImportError, Params, Transformer};
+use crate::db::queries::import::{self as q, OpenPositionRow};
+
+const SPECS: &[FieldSpec] = &[
+    FieldSpec { name: "RefNr", attr: None },
+    FieldSpec { name: "Debtor", attr: Some("id") },
+    FieldSpec { name: "CreationDate", attr: None },
+    FieldSpec { name: "VoucherNo", attr: None },
+    FieldSpec { name: "VoucherDate", attr: None },
+    FieldSpec { name: "EntryText", attr: None },
+    FieldSpec { name: "EntryTextExt", attr: None },
+    FieldSpec { name: "Currency", attr: None },
+    FieldSpec { name: "PayType", attr: None },
+    FieldSpec { name: "PayTerm", attr: None },
+    FieldSpec { name: "OPAmount", attr: None },
+    FieldSpec { name: "SumAmount", attr: None },
+    FieldSpec { name: "OpenAmount", attr: None },
+    FieldSpec { name: "DunningLevel", attr: None },
+    FieldSpec { name: "LastDunningDate", attr: None },
+    FieldSpec { name: "ContraAccount", attr: None },
+    FieldSpec { name: "EntryRange", attr: None },
+    FieldSpec { name: "ModificationDate", attr: None },
+];
+
+const REF_NR: usize = 0;
+const DEBTOR: usize = 1;
+const CREATION_DATE: usize = 2;
+const VOUCHER_NO: usize = 3;
+const VOUCHER_DATE: usize = 4;
+const ENTRY_TEXT: usize = 5;
+const ENTRY_TEXT_EXT: usize = 6;
+const CURRENCY: usize = 7;
+const PAY_TYPE: usize = 8;
+const PAY_TERM: usize = 9;
+const OP_AMOUNT: usize = 10;
+const SUM_AMOUNT: usize = 11;
+const OPEN_AMOUNT: usize = 12;
+const DUNNING_LEVEL: usize = 13;
+const LAST_DUNNING_DATE: usize = 14;
+const CONTRA_ACCOUNT: usize = 15;
+const ENTRY_RANGE: usize = 16;
+const MODIFICATION_DATE: usize = 17;
+
+pub fn build(conn: &Connection, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
+    Ok(Box::new(OpenPositions { shop: checked_shop(conn, params)? }))
+}
+
+/// Parameter SHOP_ID, checked to name a shop.
+pub(crate) fn checked_shop(conn: &Connection, params: &Params) -> Result<i64, ConfigError> {
+    let shop = params.shop_id()?;
+    if !q::shop_exists(conn, shop).map_err(|e| ConfigError(e.to_string()))? {
+        return Err(ConfigError(format!(
+            "\"TransformerProcessDO\" id {}: parameter SHOP_ID (key 1) is {shop}, but there is no \"ShopDO\" with that id",
+            params.process_id
+        )));
+    }
+    Ok(shop)
+}
+
+struct OpenPositions {
+    shop: i64,
+}
+
+/// The header of an accounting file (MerchantId, TransId) resolved to a finance controller.
+pub(crate) struct Accounting {
+    pub fc: i64,
+    pub merchant: String,
+    pub trans_id: String,
+}
+
+/// Reads the header elements of OpenPositions / PaymentHistories (before the first record).
+#[derive(Default)]
+pub(crate) struct HeaderReader {
+    merchant: Slot,
+    trans: Slot,
+}
+
+impl HeaderReader {
+    /// Consumes `el` if it is a header element; returns false otherwise.
+    pub fn offer(&mut self, x: &mut XmlInput, el: &super::xml_input::Element, resolved: bool) -> Result<bool, ImportError> {
+        let slot = if el.name.eq_ignore_ascii_case("MerchantId") {
+            &mut self.merchant
+        } else if el.name.eq_ignore_ascii_case("TransId") {
+            &mut self.trans
+        } else {
+            return Ok(false);
+        };
+        if resolved {
+            return Err(ImportError { line: Some(el.line), field: Some(el.name.clone()), ..ImportError::file(format!("<{}> must come before the first record", el.name)) });
+        }
+        if slot.is_some() {
+            return Err(ImportError { line: Some(el.line), field: Some(el.name.clone()), ..ImportError::file(format!("<{}> is given twice", el.name)) });
+        }
+        let v = x.text(el)?;
+        *slot = Some((v, el.line));
+        Ok(true)
+    }
+
+    /// Checks the header and finds the finance controller.
+    pub fn resolve(&self, conn: &Connection, shop: i64, line: u64) -> Result<Accounting, ImportError> {
+        let field = |name: &str, slot: &Slot| -> Result<String, ImportError> {
+            let l = slot.as_ref().map(|s| s.1).unwrap_or(line);
+            let err = |r: String| ImportError { line: Some(l), field: Some(name.to_string()), ..ImportError::file(r) };
+            match slot {
+                None => Err(err(format!("mandatory header field <{name}> is missing (it must come before the first record)"))),
+                Some((v, _)) if v.trim().is_empty() => Err(err("mandatory header field is empty".into())),
+                Some((v, _)) if v.trim().chars().count() > 20 => Err(err(format!("`{}` is longer than 20 characters", v.trim()))),
+                Some((v, _)) => Ok(v.trim().to_string()),
+            }
+        };
+        let merchant = field("MerchantId", &self.merchant)?;
+        let trans_id = field("TransId", &self.trans)?;
+        let mline = self.merchant.as_ref().map(|s| s.1).unwrap_or(line);
+        let fc = q::finance_controller_for(conn, shop, &merchant)?.ok_or_else(|| ImportError {
+            line: Some(mline),
+            field: Some("MerchantId".into()),
+            ..ImportError::file(format!(
+                "MerchantId `{merchant}` is not a finance controller shop name of shop {shop}: add a \"Shop2FinanceControllerDO\" row (shopRef {shop}, financeControllerShopName '{merchant}', financeControllerRef <your finance controller>)"
+            ))
+        })?;
+        Ok(Accounting { fc, merchant, trans_id })
+    }
+}
+
+/// Where RefNr and Debtor/@id were in the file (for messages of the reference checks).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefLines {
+    pub record: u64,
+    pub ref_line: u64,
+    pub debtor_line: u64,
+}
+
+/// The invoice `RefNr` of `shop` and the checked debtor: (invoice id, debtor id).
+pub(crate) fn invoice_and_debtor(
+    look: &mut q::Lookups<'_>,
+    rec: &Rec<'_>,
+    slots: &[Slot],
+    ref_i: usize,
+    debtor_i: usize,
+    shop: i64,
+    debtors: &mut HashMap<i64, Option<i64>>,
+) -> Result<(String, i64, i64), ImportError> {
+    let ref_nr = rec.mandatory(slots, ref_i, 20)?;
+    let debtor = rec.long(slots, debtor_i)?;
+    let at = RefLines {
+        record: rec.record,
+        ref_line: slots[ref_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
+        debtor_line: slots[debtor_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
+    };
+    let invoice = check_references(look, at, &ref_nr, debtor, shop, debtors)?;
+    Ok((ref_nr, invoice, debtor))
+}
+
+/// Checks that `ref_nr` is an invoice of `shop` and `debtor` a debtor of `shop` (and of the
+/// invoice); returns the invoice id.
+pub(crate) fn check_references(
+    look: &mut q::Lookups<'_>,
+    at: RefLines,
+    ref_nr: &str,
+    debtor: i64,
+    shop: i64,
+    debtors: &mut HashMap<i64, Option<i64>>,
+) -> Result<i64, ImportError> {
+    let ref_err = |r: String| ImportError::at(at.record, at.ref_line, "RefNr", r);
+    let debtor_err = |r: String| ImportError::at(at.record, at.debtor_line, "Debtor/@id", r);
+    let (invoice, inv_shop, inv_debtor) = look
+        .invoice_by_no(ref_nr)?
+        .ok_or_else(|| ref_err(format!("no invoice with number `{ref_nr}` (\"InvoicingDO\".\"invoiceNo\")")))?;
+    if inv_shop != shop {
+        return Err(ref_err(format!("invoice `{ref_nr}` belongs to shop {inv_shop}, not to shop {shop} of this process")));
+    }
+    let dshop = match debtors.get(&debtor) {
+        Some(s) => *s,
+        None => {
+            let s = look.debitor_shop(debtor)?;
+            debtors.insert(debtor, s);
+            s
+        }
+    };
+    match dshop {
+        None => return Err(debtor_err(format!("no debtor with id {debtor} (\"DebitorDO\")"))),
+        Some(s) if s != shop => return Err(debtor_err(format!("debtor {debtor} belongs to shop {s}, not to shop {shop} of this process"))),
+        _ => {}
+    }
+    if let Some(d) = inv_debtor {
+        if d != debtor {
+            return Err(debtor_err(format!("invoice `{ref_nr}` is of debtor {d}, not of debtor {debtor}")));
+        }
+    }
+    Ok(invoice)
+}
+
+/// A record parsed and checked for format and mappings; the references are checked by the
+/// writer.
+struct Parsed {
+    row: OpenPositionRow,
+    at: RefLines,
+}
+
+/// Records per message from the parser thread to the writer.
+const BATCH: usize = 512;
+
+/// What the parser thread sends: records (or the error that ended parsing) and bytes read.
+type Batch = (Vec<Result<Parsed, ImportError>>, u64);
+
+impl Transformer for OpenPositions {
+    fn checks_references(&self) -> bool {
+        true
+    }
+
+    /// Two threads: this one checks references and writes in the file's transaction while a
+    /// parser thread reads and checks the XML (records flow in order through a bounded channel,
+    /// so the first failing record is the one reported).
+    fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
+        let root = x.root()?;
+        if root.name != "OpenPositions" {
+            return Err(ImportError {
+                line: Some(root.line),
+                ..ImportError::file(format!("wrong root element <{}>: ImportXmlOpenpositionsBean expects <OpenPositions>", root.name))
+            });
+        }
+        // header (before the first record), then the finance controller and its mappings
+        let mut header = HeaderReader::default();
+        let first = loop {
+            match x.next_child()? {
+                None => {
+                    header.resolve(ctx.tx, self.shop, x.line())?;
+                    return Err(x.error_here("the file has no <OpenPosition> (at least one is required)"));
+                }
+                Some(el) => {
+                    if header.offer(&mut x, &el, false)? {
+                        continue;
+                    }
+                    break el;
+                }
+            }
+        };
+        let acc = header.resolve(ctx.tx, self.shop, first.line)?;
+        let pay = q::payment_import_names(ctx.tx, acc.fc)?;
+        let dunning = q::dunning_levels(ctx.tx, self.shop, acc.fc)?;
+        let now = crate::time::now_text();
+        let mut look = q::Lookups::new(ctx.tx)?;
+        let mut writer = q::OpenPositionWriter::new(ctx.tx)?;
+        let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
+        let shop = self.shop;
+        let import_file = ctx.import_file_id;
+        std::thread::scope(|scope| -> Result<u64, ImportError> {
+            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            let (acc, pay, dunning) = (&acc, &pay, &dunning);
+            std::thread::Builder::new()
+                .name("impex-parse".into())
+                .spawn_scoped(scope, move || parse_records(x, first, shop, import_file, acc, pay, dunning, tx_ch))
+                .map_err(|e| ImportError::file(format!("cannot start the parser thread: {e}")))?;
+            let mut n: u64 = 0;
+            let mut next_progress = 1024;
+            for (batch, bytes) in rx.iter() {
+                for item in batch {
+                    let mut p = item?;
+                    n += 1;
+                    p.row.invoicing = check_references(&mut look, p.at, &p.row.ref_nr, p.row.debitor, shop, &mut debtors)?;
+                    writer
+                        .write(&p.row, &now)
+                        .map_err(|e| ImportError::at(p.at.record, p.at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                }
+                if n >= next_progress {
+                    ctx.progress(bytes, n);
+                    next_progress = n + 1024;
+                }
+            }
+            Ok(n)
+        })
+    }
+}
+
+/// The parser thread: reads the records from `first` on, checks them, and sends them in
+/// batches; stops at the first error (sent as the last item).
+#[allow(clippy::too_many_arguments)]
+fn parse_records(
+    mut x: XmlInput,
+    first: super::xml_input::Element,
+    shop: i64,
+    import_file: i64,
+    acc: &Accounting,
+    pay: &HashMap<String, i64>,
+    dunning: &HashMap<String, i64>,
+    out: std::sync::mpsc::SyncSender<Batch>,
+) {
+    let mut slots: Vec<Slot> = vec![None; SPECS.len()];
+    let mut scratch = super::values::Scratch::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut n: u64 = 0;
+    let mut el = Some(first);
+    let result = (|| -> Result<(), ImportError> {
+        while let Some(e) = el.take() {
+            if e.name.eq_ignore_ascii_case("MerchantId") || e.name.eq_ignore_ascii_case("TransId") {
+                return Err(ImportError { line: Some(e.line), field: Some(e.name.clone()), ..ImportError::file(format!("<{}> must come before the first record", e.name)) });
+            }
+            if !e.name.eq_ignore_ascii_case("OpenPosition") {
+                return Err(ImportError {
+                    line: Some(e.line),
+                    field: Some(e.name.clone()),
+                    ..ImportError::file(format!("unknown element <{}> in <OpenPositions> (known: MerchantId, TransId, OpenPosition)", e.name))
+                });
+            }
+            n += 1;
+            read_flat(&mut x, &e, SPECS, &mut slots, &mut scratch, n)?;
+            let rec = Rec { record: n, line: e.line, specs: SPECS };
+            let parsed = parse_row(shop, import_file, acc, &rec, &slots, pay, dunning)?;
+            batch.push(Ok(parsed));
+            if batch.len() == BATCH && out.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), x.position())).is_err() {
+                return Ok(()); // the writer stopped
+            }
+            el = x.next_child()?;
+        }
+        x.finish()
+    })();
+    if let Err(e) = result {
+        batch.push(Err(e));
+    }
+    let _ = out.send((batch, x.position()));
+}
+
+/// Checks the fields of one record (formats, sizes, mappings); references are checked later.
+fn parse_row(
+    shop: i64,
+    import_file: i64,
+    a: &Accounting,
+    rec: &Rec<'_>,
+    s: &[Slot],
+    pay: &HashMap<String, i64>,
+    dunning: &HashMap<String, i64>,
+) -> Result<Parsed, ImportError> {
+    let ref_nr = rec.mandatory(s, REF_NR, 20)?;
+    let debitor = rec.long(s, DEBTOR)?;
+    let at = RefLines {
+        record: rec.record,
+        ref_line: s[REF_NR].as_ref().map(|v| v.1).unwrap_or(rec.line),
+        debtor_line: s[DEBTOR].as_ref().map(|v| v.1).unwrap_or(rec.line),
+    };
+    let creation_date = rec.iso_date(s, CREATION_DATE, true)?.unwrap_or_default();
+    let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
+    let voucher_date = rec.iso_date(s, VOUCHER_DATE, true)?.unwrap_or_default();
+    let entry_text = rec.optional(s, ENTRY_TEXT, 255)?;
+    let entry_text_ext = rec.optional(s, ENTRY_TEXT_EXT, 255)?;
+    let currency = rec.mandatory(s, CURRENCY, 3)?;
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(rec.err(CURRENCY, &s[CURRENCY], format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
+    }
+    let pay_type = rec.mandatory(s, PAY_TYPE, 3)?;
+    let payment_def = *pay.get(&pay_type).ok_or_else(|| {
+        rec.err(
+            PAY_TYPE,
+            &s[PAY_TYPE],
+            format!(
+                "PayType `{pay_type}` has no mapping for finance controller {}: add a \"FinanceController2PaymentDefDO\" row (financeControllerRef {}, financeControllerPaymentImportName '{pay_type}', paymentDefRef <PaymentDefDO id>)",
+                a.fc, a.fc
+            ),
+        )
+    })?;
+    let pay_term = rec.optional(s, PAY_TERM, 255)?;
+    let op_amount = rec.amount(s, OP_AMOUNT)?;
+    let sum_amount = rec.amount(s, SUM_AMOUNT)?;
+    let open_amount = rec.amount(s, OPEN_AMOUNT)?;
+    let dunning_level = rec.optional(s, DUNNING_LEVEL, 20)?;
+    let dunning_level_def = match &dunning_level {
+        None => None,
+        Some(d) => Some(*dunning.get(d).ok_or_else(|| {
+            rec.err(
+                DUNNING_LEVEL,
+                &s[DUNNING_LEVEL],
+                format!(
+                    "DunningLevel `{d}` has no mapping: add a \"Shop2DunningLevelDO\" row (shopRef {shop}, financeControllerRef {}, financeControllerDunningLevel '{d}', dunningLevelDefRef <DunningLevelDefDO id>)",
+                    a.fc
+                ),
+            )
+        })?),
+    };
+    let last_dunning_date = rec.iso_date(s, LAST_DUNNING_DATE, false)?;
+    let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
+    let entry_range = rec.optional(s, ENTRY_RANGE, 10)?;
+    let modification_date = rec.iso_date(s, MODIFICATION_DATE, false)?;
+    let row = OpenPositionRow {
+        shop,
+        finance_controller: a.fc,
+        invoicing: 0,
+        merchant_id: a.merchant.clone(),
+        trans_id: a.trans_id.clone(),
+        ref_nr,
+        debitor,
+        creation_date,
+        voucher_no,
+        voucher_date,
+        entry_text,
+        entry_text_ext,
+        currency,
+        pay_type,
+        payment_def,
+        pay_term,
+        op_amount,
+        sum_amount,
+        open_amount,
+        dunning_level,
+        dunning_level_def,
+        last_dunning_date,
+        contra_account,
+        entry_range,
+        modification_date,
+        import_file,
+    };
+    Ok(Parsed { row, at })
+}

@@ -1,0 +1,278 @@
+//! Field values of the import formats: mandatory fields and sizes, dates, amounts, and a reader
+//! for flat records (`<OpenPosition>`, `<PaymentHistory>`: one level of text elements).
+use super::xml_input::{Element, XmlInput};
+use super::ImportError;
+
+/// One field of a flat record: its element name(s) (matched ASCII case-insensitively) and, for
+/// fields given as an attribute (`<Debtor id="..."/>`), the attribute.
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub attr: Option<&'static str>,
+}
+
+/// A value read from a record: text and line.
+pub type Slot = Option<(String, u64)>;
+
+/// Buffers [`read_flat`] reuses from record to record.
+#[derive(Default)]
+pub struct Scratch {
+    pool: Vec<String>,
+    el: Element,
+}
+
+
+/// Reads the children of the record element `record_el` into `out` (one slot per spec).
+/// Unknown elements and repeated fields are errors. The strings of the previous record are
+/// recycled (`out` and `pool` are kept by the caller across records).
+pub fn read_flat(
+    x: &mut XmlInput,
+    record_el: &Element,
+    specs: &[FieldSpec],
+    out: &mut [Slot],
+    scratch: &mut Scratch,
+    record: u64,
+) -> Result<(), ImportError> {
+    let Scratch { pool, el } = scratch;
+    for s in out.iter_mut() {
+        if let Some((v, _)) = s.take() {
+            pool.push(v);
+        }
+    }
+    while x.next_child_into(el).map_err(|e| e.in_record(record))? {
+        let el = &*el;
+        let Some(i) = specs.iter().position(|s| s.name.eq_ignore_ascii_case(&el.name)) else {
+            let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
+            return Err(ImportError::at(
+                record,
+                el.line,
+                el.name.clone(),
+                format!("unknown element <{}> in <{}> (known: {})", el.name, record_el.name, known.join(", ")),
+            ));
+        };
+        if out[i].is_some() {
+            return Err(ImportError::at(record, el.line, specs[i].name, format!("<{}> is given twice in one <{}>", el.name, record_el.name)));
+        }
+        let value = match specs[i].attr {
+            Some(a) => {
+                let v = el.attr(a).map(str::to_string);
+                x.skip().map_err(|e| e.in_record(record))?;
+                match v {
+                    Some(v) => v,
+                    None => {
+                        return Err(ImportError::at(record, el.line, format!("{}/@{a}", specs[i].name), format!("attribute {a} of <{}> is missing", el.name)))
+                    }
+                }
+            }
+            None => {
+                let mut v = pool.pop().unwrap_or_default();
+                x.text_into(el, &mut v).map_err(|e| e.in_record(record))?;
+                v
+            }
+        };
+        out[i] = Some((value, el.line));
+    }
+    Ok(())
+}
+
+/// Context for field checks of one record.
+pub struct Rec<'a> {
+    pub record: u64,
+    /// Line of the record element (for missing fields).
+    pub line: u64,
+    pub specs: &'a [FieldSpec],
+}
+
+impl Rec<'_> {
+    fn field_name(&self, i: usize) -> String {
+        match self.specs[i].attr {
+            Some(a) => format!("{}/@{a}", self.specs[i].name),
+            None => self.specs[i].name.to_string(),
+        }
+    }
+
+    pub fn err(&self, i: usize, slot: &Slot, reason: impl Into<String>) -> ImportError {
+        let line = slot.as_ref().map(|s| s.1).unwrap_or(self.line);
+        ImportError::at(self.record, line, self.field_name(i), reason)
+    }
+
+    /// A mandatory text of at most `max` characters (whitespace trimmed).
+    pub fn mandatory(&self, slots: &[Slot], i: usize, max: usize) -> Result<String, ImportError> {
+        match self.optional(slots, i, max)? {
+            Some(v) => Ok(v),
+            None if slots[i].is_none() => Err(self.err(i, &slots[i], format!("mandatory field <{}> is missing", self.specs[i].name))),
+            None => Err(self.err(i, &slots[i], "mandatory field is empty")),
+        }
+    }
+
+    /// An optional text of at most `max` characters; empty = absent.
+    pub fn optional(&self, slots: &[Slot], i: usize, max: usize) -> Result<Option<String>, ImportError> {
+        let Some((v, _)) = &slots[i] else { return Ok(None) };
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let n = v.chars().count();
+        if n > max {
+            return Err(self.err(i, &slots[i], format!("`{}` has {n} characters, at most {max} are allowed", shorten(v))));
+        }
+        Ok(Some(v.to_string()))
+    }
+
+    /// A mandatory integer (minor units, may be negative, at most 20 characters).
+    pub fn amount(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
+        let v = self.mandatory(slots, i, 20)?;
+        parse_minor(&v).map_err(|r| self.err(i, &slots[i], r))
+    }
+
+    /// A mandatory xs:long.
+    pub fn long(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
+        let v = self.mandatory(slots, i, 20)?;
+        v.parse::<i64>().map_err(|_| self.err(i, &slots[i], format!("`{}` is not an integer id (xs:long)", shorten(&v))))
+    }
+
+    /// A date in format YYYY-MM-DD (returned as given).
+    pub fn iso_date(&self, slots: &[Slot], i: usize, mandatory: bool) -> Result<Option<String>, ImportError> {
+        let v = if mandatory { Some(self.mandatory(slots, i, 10)?) } else { self.optional(slots, i, 10)? };
+        match v {
+            None => Ok(None),
+            Some(v) => parse_iso_date(&v).map(Some).map_err(|r| self.err(i, &slots[i], r)),
+        }
+    }
+
+    /// A date in format DDMMYYYY, returned as YYYY-MM-DD.
+    pub fn ddmmyyyy(&self, slots: &[Slot], i: usize) -> Result<String, ImportError> {
+        let v = self.mandatory(slots, i, 8)?;
+        parse_ddmmyyyy(&v).map_err(|r| self.err(i, &slots[i], r))
+    }
+}
+
+fn shorten(v: &str) -> String {
+    if v.chars().count() > 40 {
+        format!("{}...", v.chars().take(40).collect::<String>())
+    } else {
+        v.to_string()
+    }
+}
+
+/// An integer amount in minor units: optional sign, digits only.
+pub fn parse_minor(v: &str) -> Result<i64, String> {
+    let digits = v.strip_prefix('-').or_else(|| v.strip_prefix('+')).unwrap_or(v);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{}` is not an amount in minor units (an integer like 12345 or -500; no decimal point)", shorten(v)));
+    }
+    v.parse::<i64>().map_err(|_| format!("`{v}` is out of range"))
+}
+
+/// `YYYY-MM-DD`, checked to be a real date.
+pub fn parse_iso_date(v: &str) -> Result<String, String> {
+    let b = v.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
+            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
+                return Ok(v.to_string());
+            }
+        }
+    }
+    Err(format!("`{}` is not a date in format YYYY-MM-DD (e.g. 2015-01-18)", shorten(v)))
+}
+
+/// `DDMMYYYY` -> `YYYY-MM-DD`.
+pub fn parse_ddmmyyyy(v: &str) -> Result<String, String> {
+    let b = v.as_bytes();
+    if b.len() == 8 {
+        if let (Some(d), Some(m), Some(y)) = (digits(&b[0..2]), digits(&b[2..4]), digits(&b[4..8])) {
+            if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
+                return Ok(format!("{}-{}-{}", &v[4..8], &v[2..4], &v[0..2]));
+            }
+        }
+    }
+    Err(format!("`{}` is not a date in format DDMMYYYY (e.g. 23022015)", shorten(v)))
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, c| if c.is_ascii_digit() { Some(acc * 10 + (c - b'0') as u32) } else { None })
+}
+
+/// How [`decimal_to_minor`] treats digits beyond the second decimal place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Only amounts that are whole minor units (`57.12000`) are accepted.
+    Exact,
+    /// Rounded half to even (`0.03808` -> 4).
+    HalfEven,
+}
+
+/// A decimal amount (`48.00000`, up to 5 decimal places) in minor units (cents).
+pub fn decimal_to_minor(v: &str, rounding: Rounding) -> Result<i64, String> {
+    let t = v.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || int.len() > 15
+        || frac.len() > 5
+    {
+        return Err(format!("`{}` is not a decimal amount with at most 5 decimal places (e.g. 57.12000)", shorten(v)));
+    }
+    let int: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("`{v}` is out of range"))? };
+    let mut f = frac.to_string();
+    while f.len() < 5 {
+        f.push('0');
+    }
+    let f: i64 = f.parse().unwrap_or(0); // 0..=99999, units of 1e-5
+    let cents = f / 1000;
+    let rest = f % 1000; // units of 1e-5 below the cent
+    let mut minor = int * 100 + cents;
+    if rest != 0 {
+        match rounding {
+            Rounding::Exact => {
+                return Err(format!(
+                    "`{}` has more than 2 significant decimal places; amounts must be whole minor units (cents)",
+                    shorten(v)
+                ))
+            }
+            Rounding::HalfEven => {
+                if rest > 500 || (rest == 500 && minor % 2 == 1) {
+                    minor += 1;
+                }
+            }
+        }
+    }
+    Ok(if neg { -minor } else { minor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        assert_eq!(decimal_to_minor("48.00000", Rounding::Exact), Ok(4800));
+        assert_eq!(decimal_to_minor("57.12000", Rounding::Exact), Ok(5712));
+        assert_eq!(decimal_to_minor("-5", Rounding::Exact), Ok(-500));
+        assert!(decimal_to_minor("0.03808", Rounding::Exact).is_err());
+        assert_eq!(decimal_to_minor("0.03808", Rounding::HalfEven), Ok(4));
+        assert_eq!(decimal_to_minor("0.02500", Rounding::HalfEven), Ok(2));
+        assert_eq!(decimal_to_minor("0.03500", Rounding::HalfEven), Ok(4));
+        assert_eq!(decimal_to_minor("0.03200", Rounding::HalfEven), Ok(3));
+        assert!(decimal_to_minor("1,5", Rounding::Exact).is_err());
+        assert!(decimal_to_minor("1.000001", Rounding::HalfEven).is_err());
+        assert!(decimal_to_minor("", Rounding::Exact).is_err());
+    }
+
+    #[test]
+    fn dates_and_amounts() {
+        assert_eq!(parse_iso_date("2015-01-18").unwrap(), "2015-01-18");
+        assert!(parse_iso_date("2015-02-30").is_err());
+        assert!(parse_iso_date("18.01.2015").is_err());
+        assert_eq!(parse_ddmmyyyy("23022015").unwrap(), "2015-02-23");
+        assert!(parse_ddmmyyyy("2015-02-23").is_err());
+        assert_eq!(parse_minor("-12345"), Ok(-12345));
+        assert!(parse_minor("12.34").is_err());
+        assert!(parse_minor("").is_err());
+    }
+}

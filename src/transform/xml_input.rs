@@ -1,0 +1,609 @@
+//! Streaming XML input shared by the import beans (quick-xml on a `BufReader`, constant memory).
+//!
+//! - Encoding: a UTF-8 BOM is skipped; UTF-16 (by BOM or `<\0?\0`) and any encoding named in the
+//!   XML declaration that `encoding_rs` knows (ISO-8859-1, windows-1252, ...) are transcoded to
+//!   UTF-8 while streaming; an unknown encoding name is an error.
+//! - Names are matched by local name: a default namespace
+//!   (`http://types.theberlinbakery.com/v1_0`) or prefixes make no difference.
+//! - A `<!DOCTYPE>` (and with it every DTD, internal or external entity) is refused; of the
+//!   entity references only the five predefined ones and character references are allowed.
+//! - Every error carries the line (counted while streaming).
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::ImportError;
+
+/// Buffer size of the file reader.
+const BUF: usize = 256 * 1024;
+
+/// An element start: local name, attributes (local names, unescaped) and line.
+#[derive(Debug, Clone, Default)]
+pub struct Element {
+    pub name: String,
+    pub attrs: Vec<(String, String)>,
+    pub line: u64,
+    /// `<x/>`: no content follows.
+    pub empty: bool,
+}
+
+impl Element {
+    /// The value of attribute `name` (ASCII case-insensitive: `firstName` and `firstname`).
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An element with its content (see [`XmlInput::tree`]).
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub el: Element,
+    pub children: Vec<Node>,
+    /// Text directly inside the element (untrimmed).
+    pub text: String,
+}
+
+impl Node {
+    pub fn name(&self) -> &str {
+        &self.el.name
+    }
+    pub fn line(&self) -> u64 {
+        self.el.line
+    }
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.el.attr(name)
+    }
+    /// The first child named `name` (ASCII case-insensitive).
+    pub fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.el.name.eq_ignore_ascii_case(name))
+    }
+    /// All children named `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.children.iter().filter(move |c| c.el.name.eq_ignore_ascii_case(name))
+    }
+    /// Trimmed text; None when empty.
+    pub fn value(&self) -> Option<String> {
+        let t = self.text.trim();
+        if t.is_empty() { None } else { Some(t.to_string()) }
+    }
+}
+
+/// A BufRead that counts the newlines its reader consumed (the current line).
+pub struct Counting<R> {
+    inner: R,
+    lines: u64,
+    consumed: u64,
+}
+
+impl<R: BufRead> Read for Counting<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let k = n.min(buf.len());
+            self.lines += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        self.consumed += n as u64;
+        self.inner.consume(n)
+    }
+}
+
+/// Transcodes a byte stream of some encoding to UTF-8 while reading.
+pub struct Transcode<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    out: Box<[u8]>,
+    pos: usize,
+    len: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Transcode<R> {
+    fn new(inner: R, enc: &'static encoding_rs::Encoding) -> Self {
+        Transcode {
+            inner,
+            decoder: enc.new_decoder_without_bom_handling(),
+            out: vec![0u8; 64 * 1024].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for Transcode<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Transcode<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos >= self.len && !self.done {
+            let src = self.inner.fill_buf()?;
+            let last = src.is_empty();
+            let (res, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
+            self.inner.consume(read);
+            self.pos = 0;
+            self.len = written;
+            if let encoding_rs::DecoderResult::Malformed(_, _) = res {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("bytes that are not valid {}", self.decoder.encoding().name()),
+                ));
+            }
+            if last && matches!(res, encoding_rs::DecoderResult::InputEmpty) {
+                self.done = true;
+            }
+        }
+        Ok(&self.out[self.pos..self.len])
+    }
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.len);
+    }
+}
+
+type Source = Counting<Box<dyn BufRead + Send>>;
+
+/// The names and lines of the open elements; reuses its strings (no allocation per element).
+#[derive(Default)]
+struct Stack {
+    names: Vec<(String, u64)>,
+    depth: usize,
+}
+
+impl Stack {
+    fn push(&mut self, name: &str, line: u64) {
+        if self.depth < self.names.len() {
+            let slot = &mut self.names[self.depth];
+            slot.0.clear();
+            slot.0.push_str(name);
+            slot.1 = line;
+        } else {
+            self.names.push((name.to_string(), line));
+        }
+        self.depth += 1;
+    }
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+    fn last(&self) -> Option<(&str, u64)> {
+        self.depth.checked_sub(1).map(|i| (self.names[i].0.as_str(), self.names[i].1))
+    }
+}
+
+/// A pull reader over one XML file with element-level helpers.
+pub struct XmlInput {
+    reader: Reader<Source>,
+    buf: Vec<u8>,
+    /// The last element returned by [`XmlInput::next_child`] was empty (`<x/>`).
+    pending_empty: bool,
+    /// Names of the open elements (for messages about truncated files).
+    open: Stack,
+    /// Name of the encoding the file declared or used.
+    pub encoding: &'static str,
+    size: u64,
+}
+
+impl XmlInput {
+    /// Opens `path`, detects the encoding and prepares the reader.
+    pub fn open(path: &Path) -> Result<XmlInput, ImportError> {
+        let file = File::open(path).map_err(|e| ImportError::file(format!("cannot open: {e}")))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut br = BufReader::with_capacity(BUF, file);
+        let head = br.fill_buf().map_err(|e| ImportError::file(format!("cannot read: {e}")))?.to_vec();
+        if head.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(ImportError::file("the file is empty (no XML content)"));
+        }
+        let (skip, enc): (usize, &'static encoding_rs::Encoding) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            (3, declared(&head[3..])?.unwrap_or(encoding_rs::UTF_8))
+        } else if head.starts_with(&[0xFF, 0xFE]) {
+            (2, encoding_rs::UTF_16LE)
+        } else if head.starts_with(&[0xFE, 0xFF]) {
+            (2, encoding_rs::UTF_16BE)
+        } else if head.starts_with(&[b'<', 0, b'?', 0]) {
+            (0, encoding_rs::UTF_16LE)
+        } else if head.starts_with(&[0, b'<', 0, b'?']) {
+            (0, encoding_rs::UTF_16BE)
+        } else {
+            (0, declared(&head)?.unwrap_or(encoding_rs::UTF_8))
+        };
+        br.consume(skip);
+        let inner: Box<dyn BufRead + Send> = if enc == encoding_rs::UTF_8 { Box::new(br) } else { Box::new(Transcode::new(br, enc)) };
+        let mut reader = Reader::from_reader(Counting { inner, lines: 0, consumed: 0 });
+        let cfg = reader.config_mut();
+        cfg.check_end_names = true;
+        cfg.check_comments = true;
+        cfg.expand_empty_elements = false;
+        Ok(XmlInput { reader, buf: Vec::with_capacity(1024), pending_empty: false, open: Stack::default(), encoding: enc.name(), size })
+    }
+
+    /// Size of the file in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Bytes consumed so far (of the decoded stream; equal to the file for UTF-8).
+    pub fn position(&self) -> u64 {
+        self.reader.get_ref().consumed
+    }
+
+    /// The current line (1-based).
+    pub fn line(&self) -> u64 {
+        self.reader.get_ref().lines + 1
+    }
+
+    fn err(&self, reason: impl Into<String>) -> ImportError {
+        ImportError { line: Some(self.line()), ..ImportError::file(reason) }
+    }
+
+    fn xml_err(&self, e: quick_xml::Error) -> ImportError {
+        let reason = match &e {
+            quick_xml::Error::Io(io) => format!("cannot read the file: {io}"),
+            quick_xml::Error::Syntax(s) => format!("malformed XML: {s}"),
+            quick_xml::Error::IllFormed(s) => format!("malformed XML: {s}"),
+            other => format!("malformed XML: {other}"),
+        };
+        self.err(reason)
+    }
+
+    /// The root element. Refuses a DOCTYPE, skips the declaration, comments and PIs.
+    pub fn root(&mut self) -> Result<Element, ImportError> {
+        loop {
+            self.buf.clear();
+            let ev = self.reader.read_event_into(&mut self.buf);
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.bytes().all(|c| c.is_ascii_whitespace()) => {}
+                Event::DocType(_) => {
+                    return Err(self.err("a DOCTYPE / DTD is not allowed in import files (refused: entities could read other files)"))
+                }
+                Event::Start(s) => {
+                    let el = start_el(self.reader.get_ref().lines + 1, &s, false)?;
+                    self.open.push(&el.name, el.line);
+                    return Ok(el);
+                }
+                Event::Empty(s) => {
+                    let el = start_el(self.reader.get_ref().lines + 1, &s, true)?;
+                    self.pending_empty = true;
+                    return Ok(el);
+                }
+                Event::Eof => return Err(self.err("the file has no root element")),
+                _ => return Err(self.err("text before the root element")),
+            }
+        }
+    }
+
+    /// The next child element of the current element, or `None` at its end tag. Whitespace,
+    /// comments and PIs are skipped; other text is an error.
+    pub fn next_child(&mut self) -> Result<Option<Element>, ImportError> {
+        let mut el = Element::default();
+        Ok(if self.next_child_into(&mut el)? { Some(el) } else { None })
+    }
+
+    /// [`XmlInput::next_child`] into a reused element; false at the end tag.
+    pub fn next_child_into(&mut self, el: &mut Element) -> Result<bool, ImportError> {
+        if self.pending_empty {
+            self.pending_empty = false;
+            return Ok(false);
+        }
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Start(s) => {
+                    fill_el(self.reader.get_ref().lines + 1, &s, false, el)?;
+                    self.open.push(&el.name, el.line);
+                    return Ok(true);
+                }
+                Event::Empty(s) => {
+                    fill_el(self.reader.get_ref().lines + 1, &s, true, el)?;
+                    self.pending_empty = true;
+                    return Ok(true);
+                }
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(false);
+                }
+                Event::Text(t) => {
+                    if !t.bytes().all(|c| c.is_ascii_whitespace()) {
+                        let parent = self.open.last().map(|o| o.0.to_string()).unwrap_or_default();
+                        let snippet: String = t.trim().chars().take(40).collect();
+                        return Err(self.err(format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")));
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::CData(c) => {
+                    if !c.bytes().all(|c| c.is_ascii_whitespace()) {
+                        return Err(self.err("unexpected CDATA text where only elements are allowed"));
+                    }
+                }
+                Event::GeneralRef(_) => return Err(self.err("unexpected entity reference where only elements are allowed")),
+                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files")),
+                Event::Decl(_) => return Err(self.err("misplaced XML declaration")),
+                Event::Eof => return Err(self.truncated()),
+            }
+        }
+    }
+
+    fn truncated(&self) -> ImportError {
+        match self.open.last() {
+            Some((name, line)) => self.err(format!("unexpected end of file: <{name}> (line {line}) is not closed; the file is truncated")),
+            None => self.err("unexpected end of file"),
+        }
+    }
+
+    /// The text content of the element just returned by `next_child` (entities, character
+    /// references and CDATA resolved; child elements are an error). Consumes its end tag.
+    pub fn text(&mut self, el: &Element) -> Result<String, ImportError> {
+        let mut out = String::new();
+        self.text_into(el, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`XmlInput::text`] into `out` (cleared first).
+    pub fn text_into(&mut self, el: &Element, out: &mut String) -> Result<(), ImportError> {
+        out.clear();
+        if self.pending_empty {
+            self.pending_empty = false;
+            return Ok(());
+        }
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Text(t) => out.push_str(&t.xml10_content()),
+                Event::CData(c) => out.push_str(&c.xml10_content()),
+                Event::GeneralRef(r) => {
+                    if let Ok(Some(ch)) = r.resolve_char_ref() {
+                        out.push(ch);
+                    } else {
+                        match predefined(&r) {
+                            Some(s) => out.push_str(s),
+                            None => {
+                                let name: Cow<str> = Cow::Owned(r.to_string());
+                                return Err(self.err(format!("unknown entity &{name}; in <{}>", el.name)));
+                            }
+                        }
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(());
+                }
+                Event::Start(s) | Event::Empty(s) => {
+                    let child = s.local_name().into_inner().to_string();
+                    return Err(self.err(format!("unknown element <{child}> inside <{}> (a text field)", el.name)));
+                }
+                Event::Eof => return Err(self.truncated()),
+                Event::DocType(_) | Event::Decl(_) => return Err(self.err("malformed XML: misplaced declaration")),
+            }
+        }
+    }
+
+    /// Skips the rest of the element just returned by `next_child`.
+    pub fn skip(&mut self) -> Result<(), ImportError> {
+        if self.pending_empty {
+            self.pending_empty = false;
+            return Ok(());
+        }
+        let mut depth = 1usize;
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.open.pop();
+                        return Ok(());
+                    }
+                }
+                Event::GeneralRef(r) if r.resolve_char_ref().ok().flatten().is_none() && predefined(&r).is_none() => {
+                    return Err(err_at(self.reader.get_ref().lines + 1, format!("unknown entity &{};", &*r)));
+                }
+                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files")),
+                Event::Eof => return Err(self.truncated()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the element just returned by `next_child` (or `root`) with everything inside it
+    /// into a small tree (for formats with one small document per file, like storeOrder).
+    /// At most `max_nodes` elements.
+    pub fn tree(&mut self, el: Element, max_nodes: usize) -> Result<Node, ImportError> {
+        let mut count = 0usize;
+        self.tree_inner(el, max_nodes, &mut count)
+    }
+
+    fn tree_inner(&mut self, el: Element, max_nodes: usize, count: &mut usize) -> Result<Node, ImportError> {
+        *count += 1;
+        if *count > max_nodes {
+            return Err(self.err(format!("more than {max_nodes} elements: the file is too large for this format")));
+        }
+        let mut node = Node { el, children: Vec::new(), text: String::new() };
+        if self.pending_empty {
+            self.pending_empty = false;
+            return Ok(node);
+        }
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Text(t) => node.text.push_str(&t.xml10_content()),
+                Event::CData(c) => node.text.push_str(&c.xml10_content()),
+                Event::GeneralRef(r) => {
+                    if let Ok(Some(ch)) = r.resolve_char_ref() {
+                        node.text.push(ch);
+                    } else {
+                        match predefined(&r) {
+                            Some(s) => node.text.push_str(s),
+                            None => return Err(err_at(self.reader.get_ref().lines + 1, format!("unknown entity &{}; in <{}>", &*r, node.el.name))),
+                        }
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Start(s) => {
+                    let child = start_el(self.reader.get_ref().lines + 1, &s, false)?;
+                    self.open.push(&child.name, child.line);
+                    let c = self.tree_inner(child, max_nodes, count)?;
+                    node.children.push(c);
+                }
+                Event::Empty(s) => {
+                    let child = start_el(self.reader.get_ref().lines + 1, &s, true)?;
+                    self.pending_empty = true;
+                    let c = self.tree_inner(child, max_nodes, count)?;
+                    node.children.push(c);
+                }
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(node);
+                }
+                Event::Eof => return Err(self.truncated()),
+                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files")),
+                Event::Decl(_) => return Err(self.err("misplaced XML declaration")),
+            }
+        }
+    }
+
+    /// After the root's end tag: only whitespace, comments and PIs may follow.
+    pub fn finish(&mut self) -> Result<(), ImportError> {
+        loop {
+            self.buf.clear();
+            let ev = match self.reader.read_event_into(&mut self.buf) {
+                Ok(ev) => ev,
+                Err(e) => return Err(self.xml_err(e)),
+            };
+            match ev {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.bytes().all(|c| c.is_ascii_whitespace()) => {}
+                _ => return Err(self.err("content after the end of the root element")),
+            }
+        }
+    }
+
+    /// An error at the current line.
+    pub fn error_here(&self, reason: impl Into<String>) -> ImportError {
+        self.err(reason)
+    }
+}
+
+fn start_el(line: u64, e: &BytesStart<'_>, empty: bool) -> Result<Element, ImportError> {
+    let mut el = Element::default();
+    fill_el(line, e, empty, &mut el)?;
+    Ok(el)
+}
+
+/// Fills `el` from a start tag, reusing its strings.
+fn fill_el(line: u64, e: &BytesStart<'_>, empty: bool, el: &mut Element) -> Result<(), ImportError> {
+    el.name.clear();
+    el.name.push_str(e.local_name().into_inner());
+    el.line = line;
+    el.empty = empty;
+    el.attrs.clear();
+    let name = &el.name;
+    let attrs = &mut el.attrs;
+    for a in e.attributes() {
+        let a = a.map_err(|er| err_at(line, format!("malformed attribute in <{name}>: {er}")))?;
+        let key = a.key.0;
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            continue;
+        }
+        let local = key.rsplit(':').next().unwrap_or(key).to_string();
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+            .map_err(|er| err_at(line, format!("attribute {local} of <{name}>: {er}")))?;
+        attrs.push((local, v.into_owned()));
+    }
+    Ok(())
+}
+
+
+fn err_at(line: u64, reason: impl Into<String>) -> ImportError {
+    ImportError { line: Some(line), ..ImportError::file(reason) }
+}
+
+fn predefined(name: &str) -> Option<&'static str> {
+    match name {
+        "amp" => Some("&"),
+        "lt" => Some("<"),
+        "gt" => Some(">"),
+        "quot" => Some("\""),
+        "apos" => Some("'"),
+        _ => None,
+    }
+}
+
+/// The encoding named in the XML declaration at the start of `head`, if any.
+fn declared(head: &[u8]) -> Result<Option<&'static encoding_rs::Encoding>, ImportError> {
+    if !head.starts_with(b"<?xml") {
+        return Ok(None);
+    }
+    let end = match head.windows(2).position(|w| w == b"?>") {
+        Some(e) => e,
+        None => return Ok(None),
+    };
+    let decl = String::from_utf8_lossy(&head[..end]);
+    let Some(i) = decl.find("encoding") else { return Ok(None) };
+    let rest = decl[i + "encoding".len()..].trim_start();
+    let Some(rest) = rest.strip_prefix('=') else { return Ok(None) };
+    let rest = rest.trim_start();
+    let quote = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => q,
+        _ => return Ok(None),
+    };
+    let label: String = rest[1..].chars().take_while(|c| *c != quote).collect();
+    match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+        Some(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
+            // The bytes read so far were ASCII: a UTF-16 declaration here is wrong.
+            Err(ImportError::file(format!("the XML declaration says encoding \"{label}\" but the file is not UTF-16")))
+        }
+        Some(e) => Ok(Some(e)),
+        None => Err(ImportError::file(format!("unsupported encoding \"{label}\" in the XML declaration"))),
+    }
+}
