@@ -32,12 +32,14 @@ pub const JOB_SCRIPTS: &[(&str, &str)] = &[
     ("jobs/08_export_storeorder.sql", include_str!("../../jobs/08_export_storeorder.sql")),
     ("jobs/09_export_customers.sql", include_str!("../../jobs/09_export_customers.sql")),
     ("jobs/10_export_return_announcements.sql", include_str!("../../jobs/10_export_return_announcements.sql")),
+    ("jobs/11_import_orders.sql", include_str!("../../jobs/11_import_orders.sql")),
 ];
 
 /// Sample files dropped into the partners' directories: (schedule key, file name, content).
 const SAMPLES: &[(&str, &str, &str)] = &[
     ("import_openpositions", "OpenPositionsImport_1.xml", include_str!("../../seed/demo/OpenPositionsImport_1.xml")),
     ("import_paymenthistories", "PaymentHistories_1.xml", include_str!("../../seed/demo/PaymentHistories_1.xml")),
+    ("import_orders", "storeOrder_000000300.xml", include_str!("../../seed/demo/storeOrder_000000300.xml")),
 ];
 
 const BUSINESS: &str = include_str!("../../seed/demo/business.sql");
@@ -65,9 +67,17 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     // the partners' "servers" are local directories; run every schedule now and then
     let mut setup = String::new();
     for (key, file, content) in SAMPLES {
-        let remote = partners.join("accounting").join(key);
+        let partner = if *key == "import_orders" { "webshop" } else { "accounting" };
+        let remote = partners.join(partner).join(key);
         std::fs::create_dir_all(&remote)?;
-        std::fs::write(remote.join(file), content)?;
+        let path = remote.join(file);
+        std::fs::write(&path, content)?;
+        // the partner finished writing it a minute ago (the FTP job leaves files younger than
+        // minFileAge for the next run)
+        std::fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))?;
         setup.push_str(&format!(
             r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{remote}'
                WHERE "executionBeanKeyDefRef" = 1331 AND "communicationPartnerRef" IN (

@@ -20,7 +20,30 @@ pub fn print(conn: &Connection, db_path: &Path, base: &Path) -> anyhow::Result<(
     if !any {
         println!("  (none)");
     }
-    let _ = conn;
+    println!("\npayment status of the orders (\"OrderPaymentStatusView\", from the imported open positions and payment histories):");
+    let mut st = conn.prepare(
+        r#"SELECT "shopOrderNo", "invoices", "invoicedAmount", "openAmount", "paymentStatus", "paidPercent", "currency"
+           FROM "OrderPaymentStatusView" ORDER BY "orderRef""#,
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<f64>>(5)?.unwrap_or(0.0),
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    for row in rows {
+        let (no, invoices, invoiced, open, status, pct, cur) = row?;
+        println!(
+            "  order {no:<12} {invoices} invoice(s), invoiced {:>9} {cur}, open {:>9} {cur}: {status} ({pct:.0} % paid)",
+            money(invoiced),
+            money(open)
+        );
+    }
     println!("\nexport files written:");
     let mut any = false;
     for dir in [paths::outbox(base), paths::customer_export_dir(base)] {
@@ -37,9 +60,17 @@ pub fn print(conn: &Connection, db_path: &Path, base: &Path) -> anyhow::Result<(
     let db = db_path.display();
     println!("\nlook further:");
     println!("  sqlite3 {db} '.tables'");
+    println!("  sqlite3 -header -column {db} 'SELECT * FROM \"OrderPaymentStatusView\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT * FROM \"JobRunDO\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT * FROM \"TransferFileDO\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ImportFileDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ScheduleDO\"'");
     println!("  impex --db {db} check");
     Ok(())
+}
+
+fn money(minor: i64) -> String {
+    format!("{}{}.{:02}", if minor < 0 { "-" } else { "" }, minor.abs() / 100, minor.abs() % 100)
 }
 
 /// Every file under `dir`, sorted.
