@@ -93,3 +93,12 @@ INSERT OR IGNORE INTO "CommunicationDO" ("id", "key", "documentFormatDefRef", "e
   (100020, 'ANY###FTP_JOB###EXT_TRANSFER_FILE', 10, 202, 1900, 'file transfer of any file'),
   (100021, 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE', 10, 202, 1040, 'file transfer of article files'),
   (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files');
+
+-- == export (owned by src/send) ==
+INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
+  (10001, 'SEND_TRANSMISSIONS', 'file senders: writes due transmissions into <base>/communication/messages/out (impex)'),
+  (10002, 'CUSTOMER_EXPORT', 'customer export v1.1 per "CustomerExportConfigDO" into <base>/importarticle/export (impex)');
+INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key") VALUES
+  (1, 1, '0/10 * * * * ?', 10001, 'send_transmissions'),
+  (2, 1, '0 * * * * ?', 10002, 'customer_export');
+-- == end export ==

@@ -4,3 +4,4 @@
 //!
 //! Submodules: schedule states ([`crate::schedule`] calls them), file ledger states
 //! ([`crate::transfer`]), transmission states ([`crate::send`]).
+//! Transmission states: [`crate::send::state`].

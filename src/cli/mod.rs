@@ -3,6 +3,7 @@
 mod check;
 mod init;
 mod sql;
+mod transmissions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,14 @@ pub enum Command {
     Sql(sql::Args),
     /// Validate the configuration; exit 1 when a problem is found.
     Check(check::Args),
+    /// List transmissions (exports) and business events with no partner configured.
+    Transmissions(transmissions::ListArgs),
+    /// Send a transmission again: back to INITIAL with a new file name.
+    Resend(transmissions::IdArgs),
+    /// Cancel a transmission that is not yet PUSHED.
+    Cancel(transmissions::IdArgs),
+    /// Run the sending job (JobDefDO 10001) once now: write due transmissions into the outbox.
+    Send(transmissions::SendArgs),
 }
 
 /// What a command says about how it went.
@@ -64,6 +73,10 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
         Command::Check(a) => check::run(&cli.db, a),
+        Command::Transmissions(a) => transmissions::list(&cli.db, a),
+        Command::Resend(a) => transmissions::resend(&cli.db, a),
+        Command::Cancel(a) => transmissions::cancel(&cli.db, a),
+        Command::Send(a) => transmissions::send(&cli.db, a),
     }
 }
 

@@ -100,7 +100,7 @@ pub trait Job: Sync {
 }
 
 /// Every job impex knows, by `"JobDefDO"` id. Each seeded `"JobDefDO"` row has one.
-pub static REGISTRY: &[&dyn Job] = &[];
+pub static REGISTRY: &[&dyn Job] = &[&crate::send::job::SendTransmissionsJob, &crate::send::customers::CustomerExportJob];
 
 /// The job for a `"JobDefDO"` id.
 pub fn lookup(def_id: i64) -> Option<&'static dyn Job> {

@@ -1,3 +1,4 @@
 //! Named queries, one module per table or group of tables. SQL lives here (and in
 //! `schema.sql`), not in the jobs.
 pub mod config;
+pub mod export;
