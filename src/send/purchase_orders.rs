@@ -35,7 +35,9 @@ pub fn render(conn: &Connection, ctx: &Ctx, rec: &Rec, is_return: bool) -> SendR
     x.elem("EventToken", "OC");
     x.elem("PayType", &pay_type);
     x.empty("Creditor", &[("id", a(creditor.as_str()))]);
-    if let Some(c) = rec.s("shopCustomerNo") {
+    // Customer is optional and its id has at most 20 characters: longer shop customer numbers
+    // (e.g. UUIDs) are left out rather than cut.
+    if let Some(c) = rec.s("shopCustomerNo").filter(|c| c.chars().count() <= 20) {
         x.empty("Customer", &[("id", a(c))]);
     }
     x.opt_elem("CompanyCode", rec.s("companyCode"));

@@ -42,7 +42,9 @@ pub fn render(conn: &Connection, ctx: &Ctx, inv: &Rec) -> SendResult<Vec<u8>> {
     x.elem("EventToken", "OC");
     x.elem("PayType", &pay_type);
     x.empty("Debtor", &[("id", a(inv.t("debitorRef"))), ("type", a(inv.s("debitorType").unwrap_or("2")))]);
-    if let Some(c) = inv.s("shopCustomerNo") {
+    // Customer is optional and its id has at most 20 characters: longer shop customer numbers
+    // (e.g. UUIDs) are left out rather than cut.
+    if let Some(c) = inv.s("shopCustomerNo").filter(|c| c.chars().count() <= 20) {
         x.empty("Customer", &[("id", a(c))]);
     }
     x.opt_elem("CompanyCode", inv.s("companyCode"));

@@ -76,9 +76,9 @@ impl Xml {
     /// `<name attrs>text</name>` (also when `text` is empty: `<Currency></Currency>`).
     pub fn elem_attrs(&mut self, name: &str, attrs: Attrs<'_>, text: &str) {
         self.w.write_event(Event::Start(Self::tag(name, attrs))).expect("write to Vec");
-        if !text.is_empty() {
-            self.w.write_event(Event::Text(BytesText::new(&clean(text)))).expect("write to Vec");
-        }
+        // Always a text event, also when empty: it keeps the indentation from putting a line
+        // break between start and end tag (`<Currency></Currency>`).
+        self.w.write_event(Event::Text(BytesText::new(&clean(text)))).expect("write to Vec");
         self.w.write_event(Event::End(BytesEnd::new(name))).expect("write to Vec");
     }
 
@@ -147,6 +147,11 @@ mod tests {
         assert!(s.contains(r#"<R a="x&quot;&lt;&amp;&gt;&apos;ü">"#), "{s}");
         assert!(s.contains("<T>Löten &lt;2.&gt; &amp; &quot;co&quot;</T>"), "{s}");
         assert!(s.contains(r#"<E k="v"/>"#), "{s}");
+        let mut x = Xml::new();
+        x.start("R", &[]);
+        x.elem("Currency", "");
+        x.end("R");
+        assert!(String::from_utf8(x.finish()).unwrap().contains("    <Currency></Currency>\n</R>"));
     }
 
     #[test]
