@@ -4,10 +4,12 @@
 //! batches, oldest first, and for each batch:
 //! 1. claims: in one write transaction, chooses each new transmission's file name and stores it
 //!    in "fileName" (so the name never changes afterwards);
-//! 2. renders the documents (one read transaction) and writes each with
-//!    [`crate::xml::write_atomic`] into the staging directory
-//!    `<base>/communication/messages/.staging/`, then renames it into the outbox
-//!    `<base>/communication/messages/out/` and syncs the outbox directory;
+//! 2. renders the documents (one read transaction), writes them into the staging directory
+//!    `<base>/communication/messages/.staging/`, makes them durable with one file system sync
+//!    for the whole batch (what [`crate::xml::write_atomic`] does per file: temporary name,
+//!    sync, rename; one `fsync` per file limits a disk to a few hundred files per second), then
+//!    renames them into the outbox `<base>/communication/messages/out/` and syncs the outbox
+//!    directory;
 //! 3. records the outcomes in one write transaction: PUSHED, CANCELED (nothing to send), or a
 //!    failure: DO_PUSH with "retryCount" + 1 and "nextRetryDate" = now + the partner's
 //!    "retryDelay", or DO_MANUAL_CHECK once "maxNoOfRetries" retries are used up.
@@ -155,8 +157,39 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
     Ok(report)
 }
 
+fn item_name(it: &Item) -> String {
+    match &it.outcome {
+        Some(Outcome::Write { name, .. }) => name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Makes the data of the given files in `dir` durable: one `syncfs` of the file system on Linux
+/// (one flush for the whole batch instead of one per file), `fsync` of each file elsewhere.
+fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = names;
+        let d = File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for n in names {
+            File::open(dir.join(n))?.sync_all()?;
+        }
+        File::open(dir)?.sync_all()
+    }
+}
+
 fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i64, report: &mut RunReport) -> Result<i64, JobError> {
     // 1. claim: choose and store file names
+    let t0 = std::time::Instant::now();
     let now = crate::time::now_text();
     let mut items = Vec::new();
     {
@@ -189,6 +222,7 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
     if count == 0 {
         return Ok(0);
     }
+    let t_claim = t0.elapsed();
     // 2. render (one read snapshot), then write
     {
         let tx = conn.unchecked_transaction().map_err(temporary)?;
@@ -207,22 +241,35 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
         tx.finish().map_err(temporary)?;
     }
-    let mut wrote = false;
-    for it in items.iter_mut() {
+    let t_render = t0.elapsed();
+    // Write every document of the batch into staging, make them durable with one file system
+    // sync, then rename them into the outbox and sync the outbox directory once.
+    let mut staged = Vec::new();
+    for (i, it) in items.iter_mut().enumerate() {
         if let Some(Outcome::Write { name, bytes }) = &it.outcome {
-            let staged = staging.join(name);
-            let res = crate::xml::write_atomic(&staged, bytes).and_then(|_| std::fs::rename(&staged, outbox.join(name)));
-            match res {
-                Ok(()) => wrote = true,
-                Err(e) => it.outcome = Some(Outcome::Fail(format!("writing {}: {e}", outbox.join(name).display()))),
+            let path = staging.join(name);
+            match std::fs::write(&path, bytes) {
+                Ok(()) => staged.push(i),
+                Err(e) => it.outcome = Some(Outcome::Fail(format!("writing {}: {e}", path.display()))),
             }
         }
     }
-    if wrote {
+    let t_write = t0.elapsed();
+    if !staged.is_empty() {
+        if let Err(e) = sync_dir_files(staging, &staged.iter().map(|&i| item_name(&items[i])).collect::<Vec<_>>()) {
+            return Err(temporary(format!("syncing {}: {e}", staging.display())));
+        }
+        for &i in &staged {
+            let name = item_name(&items[i]);
+            if let Err(e) = std::fs::rename(staging.join(&name), outbox.join(&name)) {
+                items[i].outcome = Some(Outcome::Fail(format!("moving {name} into {}: {e}", outbox.display())));
+            }
+        }
         if let Ok(d) = File::open(outbox) {
             d.sync_all().map_err(|e| temporary(format!("syncing {}: {e}", outbox.display())))?;
         }
     }
+    let t_sync = t0.elapsed();
     // 3. outcomes
     let now = crate::time::now_text();
     let tx = db::write_tx(conn).map_err(temporary)?;
@@ -251,5 +298,14 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
     }
     tx.commit().map_err(temporary)?;
+    tracing::debug!(
+        batch = count,
+        "sending batch: claim {:?}, render {:?}, write {:?}, sync+rename {:?}, outcomes {:?}",
+        t_claim,
+        t_render - t_claim,
+        t_write - t_render,
+        t_sync - t_write,
+        t0.elapsed() - t_sync
+    );
     Ok(count)
 }
