@@ -33,7 +33,7 @@ use crate::db::{self, queries::export as q};
 use crate::jobs::{Job, JobContext, JobError, Report};
 
 /// Transmissions per batch (one claim and one outcome transaction each).
-pub const BATCH: i64 = 1000;
+pub const BATCH: i64 = 5000;
 
 /// The sending job.
 pub struct SendTransmissionsJob;

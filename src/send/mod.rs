@@ -45,3 +45,24 @@ impl From<rusqlite::Error> for SendError {
 }
 
 pub type SendResult<T> = std::result::Result<T, SendError>;
+
+/// Lines for `impex status`: transmissions per state and events with no partner configured.
+pub fn status_lines(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    use crate::db::queries::export as q;
+    let counts = q::count_by_state(conn)?;
+    let mut lines = Vec::new();
+    if counts.is_empty() {
+        lines.push("transmissions: none".to_string());
+    } else {
+        let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        lines.push(format!("transmissions: {}", parts.join(", ")));
+    }
+    let unrouted = q::unrouted_count(conn)?;
+    if unrouted > 0 {
+        lines.push(format!(
+            "transmissions: no partner configured for {unrouted} business event{} (see `impex transmissions`)",
+            if unrouted == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(lines)
+}
