@@ -286,7 +286,13 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
                 tracing::warn!(transmission_id = id, "transmission failed: {reason}");
                 report.failed += 1;
                 report.messages.push(format!("transmission {id}: {reason}"));
-                state::mark_failed(&tx, id, from, it.due.retry_count, it.due.max_retries, &next, reason, &now).map(|to| {
+                state::mark_failed(
+                    &tx,
+                    id,
+                    from,
+                    &state::Failure { retry_count: it.due.retry_count, max_retries: it.due.max_retries, next_retry: &next, reason },
+                    &now,
+                ).map(|to| {
                     if to == TransmissionState::DoManualCheck {
                         report.manual_check += 1;
                     }

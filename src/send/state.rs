@@ -69,28 +69,31 @@ pub fn mark_pushed(conn: &Connection, id: i64, from: TransmissionState, now: &st
     changed(n, id, from, "PUSHED")
 }
 
+/// A failed try of a transmission.
+#[derive(Debug, Clone)]
+pub struct Failure<'a> {
+    /// "retryCount" before this failure.
+    pub retry_count: i64,
+    /// The partner's "maxNoOfRetries".
+    pub max_retries: i64,
+    /// now + the partner's "retryDelay".
+    pub next_retry: &'a str,
+    pub reason: &'a str,
+}
+
 /// A try failed: DO_PUSH with the next retry date, or DO_MANUAL_CHECK when the transmission
-/// already used its `max_retries` retries. Returns the new state.
-pub fn mark_failed(
-    conn: &Connection,
-    id: i64,
-    from: TransmissionState,
-    retry_count: i64,
-    max_retries: i64,
-    next_retry: &str,
-    reason: &str,
-    now: &str,
-) -> Result<TransmissionState> {
-    let to = if retry_count >= max_retries { TransmissionState::DoManualCheck } else { TransmissionState::DoPush };
+/// already used its "maxNoOfRetries" retries. Returns the new state.
+pub fn mark_failed(conn: &Connection, id: i64, from: TransmissionState, f: &Failure<'_>, now: &str) -> Result<TransmissionState> {
+    let to = if f.retry_count >= f.max_retries { TransmissionState::DoManualCheck } else { TransmissionState::DoPush };
     let (count, next) = match to {
-        TransmissionState::DoPush => (retry_count + 1, Some(next_retry)),
-        _ => (retry_count, None),
+        TransmissionState::DoPush => (f.retry_count + 1, Some(f.next_retry)),
+        _ => (f.retry_count, None),
     };
     let n = conn.execute(
         r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
                "modificationDate" = ?7
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from.as_str(), to.as_str(), count, next, reason, now],
+        params![id, from.as_str(), to.as_str(), count, next, f.reason, now],
     )?;
     changed(n, id, from, to.as_str())?;
     Ok(to)
