@@ -391,7 +391,8 @@ CREATE TABLE IF NOT EXISTS "ExportUnroutedEventDO" (
 CREATE VIEW IF NOT EXISTS "ExportRouteV" AS
 SELECT cp."id" AS "communicationPartnerRef", c."key" AS "key", c."transmissionTypeDefRef" AS "transmissionTypeDefRef",
        s."shopRef" AS "shopRef", cp."sendingPartnerReferrerRef" AS "sendingPartnerReferrerRef",
-       cp."receivingPartnerReferrerRef" AS "receivingPartnerReferrerRef"
+       cp."receivingPartnerReferrerRef" AS "receivingPartnerReferrerRef",
+       cp."decisionBeanDefRef" AS "decisionBeanDefRef"
 FROM "CommunicationPartnerDO" cp
 JOIN "CommunicationDO" c ON c."id" = cp."communicationRef" AND c."active" = 1
 JOIN "PartnerReferrerDO" s ON s."id" = cp."sendingPartnerReferrerRef" AND s."shopRef" IS NOT NULL;
@@ -970,13 +971,31 @@ BEGIN
   LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
        AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
   WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
-    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL);
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+    AND r."decisionBeanDefRef" IS DISTINCT FROM 180;
   INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef")
   SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 'ReturnAnnouncementDO', NEW."id", (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
   WHERE NOT EXISTS (SELECT 1 FROM "ExportRouteV" r
   LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
        AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
   WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
-    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL));
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+);
+END;
+-- Decision bean 180 (returnannouncementAccepted): such partners get the return announcement when
+-- it is ACCEPTED ("stateDefRef" 5000), not when it is stored.
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_export_accepted" AFTER UPDATE OF "stateDefRef" ON "ReturnAnnouncementDO"
+  WHEN NEW."stateDefRef" = 5000 AND OLD."stateDefRef" IS NOT 5000
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "returnAnnouncementRef")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         COALESCE(r."receivingPartnerReferrerRef", pr."id"), NEW."id"
+  FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+    AND r."decisionBeanDefRef" = 180;
 END;
 -- == end export triggers ==

@@ -417,3 +417,23 @@ fn seeded_schedules_and_jobs_run_directly() {
     let out = env.ok(&["check"]);
     assert!(out.contains("configuration ok"), "{out}");
 }
+
+#[test]
+fn decision_bean_180_sends_return_announcements_when_accepted() {
+    let env = setup();
+    env.sql_ok(r#"UPDATE "CommunicationPartnerDO" SET "decisionBeanDefRef" = 180 WHERE "communicationRef" = 100013"#);
+    sup::sqlite3(
+        &env,
+        r#"INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "stateDefRef") VALUES (300, 10002, 'RMA-300', 0);
+           INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason") VALUES (300, 10002, 1, 'RET010');"#,
+    );
+    let count = || env.query_i64(r#"SELECT count(*) FROM "TransmissionDO" WHERE "returnAnnouncementRef" = 300"#);
+    assert_eq!(count(), 0, "not before it is accepted");
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ExportUnroutedEventDO" WHERE "businessRef" = 300"#), 0);
+    sup::sqlite3(&env, r#"UPDATE "ReturnAnnouncementDO" SET "stateDefRef" = 5000 WHERE "id" = 300;"#);
+    assert_eq!(count(), 1);
+    env.ok(&["send"]);
+    let files = sup::names(&sup::outbox(&env));
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(read(&env, &files[0]).contains("<RMANumber>RMA-300</RMANumber>"));
+}
