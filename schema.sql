@@ -602,6 +602,94 @@ GROUP BY o."id";
 -- == end import ==
 
 -- == export (owned by src/send) ==
+-- One transmission per business event and communication partner (IOM: *TransmissionDO). Created
+-- by the triggers at the end of this file; written by the sending job (src/send/job.rs); state
+-- changes only in src/send/state.rs.
+--   INITIAL          created, not yet tried                  -> PUSHED / DO_PUSH / DO_MANUAL_CHECK / CANCELED
+--   DO_PUSH          a try failed; tried again at nextRetryDate -> PUSHED / DO_PUSH / DO_MANUAL_CHECK / CANCELED
+--   PUSHED           its file "fileName" is in the outbox (terminal; `impex resend` -> INITIAL)
+--   DO_MANUAL_CHECK  retries exhausted: waits for a person (`impex resend` / `impex cancel`)
+--   CANCELED         nothing to send (reason in errorText) or canceled by `impex cancel`
+CREATE TABLE IF NOT EXISTS "TransmissionDO" (
+    "id"                          INTEGER PRIMARY KEY,
+    "transmissionTypeDefRef"      INTEGER NOT NULL REFERENCES "TransmissionTypeDefDO"("id"),
+    "communicationPartnerRef"     INTEGER NOT NULL REFERENCES "CommunicationPartnerDO"("id"),
+    "sendingPartnerReferrerRef"   INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
+    "receivingPartnerReferrerRef" INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
+    -- the business object (exactly one is set)
+    "dispatchRef"                 INTEGER REFERENCES "DispatchDO"("id"),
+    "returnRef"                   INTEGER REFERENCES "ReturnDO"("id"),
+    "invoicingRef"                INTEGER REFERENCES "InvoicingDO"("id"),
+    "debitorRef"                  INTEGER REFERENCES "DebitorDO"("id"),
+    "orderRef"                    INTEGER REFERENCES "OrderDO"("id"),
+    "returnAnnouncementRef"       INTEGER REFERENCES "ReturnAnnouncementDO"("id"),
+    "event"                       TEXT CHECK ("event" IS NULL OR "event" IN ('CD','UD','DD')),  -- debtors
+    "state"                       TEXT NOT NULL DEFAULT 'INITIAL'
+                                  CHECK ("state" IN ('INITIAL','DO_PUSH','PUSHED','DO_MANUAL_CHECK','CANCELED')),
+    "retryCount"                  INTEGER NOT NULL DEFAULT 0 CHECK ("retryCount" >= 0),
+    "nextRetryDate"               TEXT,
+    "errorText"                   TEXT,
+    "fileName"                    TEXT,       -- chosen once, before the file is written
+    "creationDate"                TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"            TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "sentDate"                    TEXT,
+    CHECK (("dispatchRef" IS NOT NULL) + ("returnRef" IS NOT NULL) + ("invoicingRef" IS NOT NULL)
+         + ("debitorRef" IS NOT NULL) + ("orderRef" IS NOT NULL) + ("returnAnnouncementRef" IS NOT NULL) = 1)
+);
+CREATE INDEX IF NOT EXISTS "TransmissionDO_due" ON "TransmissionDO" ("state", "nextRetryDate");
+CREATE INDEX IF NOT EXISTS "TransmissionDO_dispatch" ON "TransmissionDO" ("dispatchRef") WHERE "dispatchRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "TransmissionDO_return" ON "TransmissionDO" ("returnRef") WHERE "returnRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "TransmissionDO_invoicing" ON "TransmissionDO" ("invoicingRef") WHERE "invoicingRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "TransmissionDO_debitor" ON "TransmissionDO" ("debitorRef") WHERE "debitorRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "TransmissionDO_order" ON "TransmissionDO" ("orderRef") WHERE "orderRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "TransmissionDO_ra" ON "TransmissionDO" ("returnAnnouncementRef") WHERE "returnAnnouncementRef" IS NOT NULL;
+
+-- Business events for which no communication partner is configured (impex addition): shown by
+-- `impex transmissions` as "no partner configured". Rows are kept as a record; configuring a
+-- partner later does not replay them.
+CREATE TABLE IF NOT EXISTS "ExportUnroutedEventDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "communicationKey" TEXT NOT NULL,     -- the CommunicationDO key that found no partner
+    "businessTable"    TEXT NOT NULL,     -- e.g. DispatchDO
+    "businessRef"      INTEGER NOT NULL,
+    "shopRef"          INTEGER,
+    "event"            TEXT,
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+-- Active file-sender routes by shop: one row per CommunicationPartnerDO whose sending partner is
+-- a shop. "receivingPartnerReferrerRef" NULL = the business object's own partner.
+CREATE VIEW IF NOT EXISTS "ExportRouteV" AS
+SELECT cp."id" AS "communicationPartnerRef", c."key" AS "key", c."transmissionTypeDefRef" AS "transmissionTypeDefRef",
+       s."shopRef" AS "shopRef", cp."sendingPartnerReferrerRef" AS "sendingPartnerReferrerRef",
+       cp."receivingPartnerReferrerRef" AS "receivingPartnerReferrerRef",
+       cp."decisionBeanDefRef" AS "decisionBeanDefRef"
+FROM "CommunicationPartnerDO" cp
+JOIN "CommunicationDO" c ON c."id" = cp."communicationRef" AND c."active" = 1
+JOIN "PartnerReferrerDO" s ON s."id" = cp."sendingPartnerReferrerRef" AND s."shopRef" IS NOT NULL;
+
+-- Routes of accounting documents (PurchaseOrders, Debtors, SalesOrders) resolved to receiving
+-- partners: a NULL receiver means every finance controller of the shop (Shop2FinanceControllerDO).
+CREATE VIEW IF NOT EXISTS "ExportAccountingRouteV" AS
+SELECT r."communicationPartnerRef", r."key", r."transmissionTypeDefRef", r."shopRef",
+       r."sendingPartnerReferrerRef", r."receivingPartnerReferrerRef"
+FROM "ExportRouteV" r WHERE r."receivingPartnerReferrerRef" IS NOT NULL
+UNION ALL
+SELECT r."communicationPartnerRef", r."key", r."transmissionTypeDefRef", r."shopRef",
+       r."sendingPartnerReferrerRef", fc."id"
+FROM "ExportRouteV" r
+JOIN "Shop2FinanceControllerDO" s2f ON s2f."shopRef" = r."shopRef"
+JOIN "PartnerReferrerDO" fc ON fc."financeControllerRef" = s2f."financeControllerRef"
+WHERE r."receivingPartnerReferrerRef" IS NULL;
+
+-- The suppliers of an order: its positions' suppliers (a position without one belongs to the
+-- order's supplier) and the order's supplier.
+CREATE VIEW IF NOT EXISTS "ExportOrderSupplierV" AS
+SELECT p."orderRef" AS "orderRef", COALESCE(p."supplierRef", o."supplierRef") AS "supplierRef"
+FROM "OrderPositionDO" p JOIN "OrderDO" o ON o."id" = p."orderRef"
+WHERE COALESCE(p."supplierRef", o."supplierRef") IS NOT NULL
+UNION
+SELECT o."id", o."supplierRef" FROM "OrderDO" o WHERE o."supplierRef" IS NOT NULL;
 -- == end export ==
 
 -- ===================================================================================
@@ -1029,3 +1117,161 @@ CREATE TABLE IF NOT EXISTS "ReturnAnnouncementPropertyDO" (
     "key"                   TEXT NOT NULL,
     "value"                 TEXT NOT NULL
 );
+
+-- == export triggers (owned by src/send) ==
+-- Business events create transmissions here, in the database, so that rows written by any
+-- client (impex, the sqlite3 shell, an import) are exported. One transmission per matching
+-- active "CommunicationPartnerDO" whose sending partner is the object's shop; the receiver is the
+-- configured one or, when NULL, the object's own partner (the shop's finance controllers for
+-- accounting documents, the order's suppliers for orders and return announcements). An event
+-- with no partner is recorded in "ExportUnroutedEventDO".
+CREATE TRIGGER IF NOT EXISTS "DispatchDO_export" AFTER INSERT ON "DispatchDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "dispatchRef", "event")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         r."receivingPartnerReferrerRef", NEW."id", NULL
+  FROM "ExportAccountingRouteV" r
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef");
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef", "event")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH', 'DispatchDO', NEW."id", (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef"), NULL
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportAccountingRouteV" r
+                    WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef"));
+END;
+
+CREATE TRIGGER IF NOT EXISTS "ReturnDO_export" AFTER INSERT ON "ReturnDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "returnRef", "event")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         r."receivingPartnerReferrerRef", NEW."id", NULL
+  FROM "ExportAccountingRouteV" r
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef");
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef", "event")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN', 'ReturnDO', NEW."id", (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef"), NULL
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportAccountingRouteV" r
+                    WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef"));
+END;
+
+CREATE TRIGGER IF NOT EXISTS "InvoicingDO_export" AFTER INSERT ON "InvoicingDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "invoicingRef", "event")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         r."receivingPartnerReferrerRef", NEW."id", NULL
+  FROM "ExportAccountingRouteV" r
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT' AND r."shopRef" = NEW."shopRef";
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef", "event")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT', 'InvoicingDO', NEW."id", NEW."shopRef", NULL
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportAccountingRouteV" r
+                    WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT' AND r."shopRef" = NEW."shopRef");
+END;
+
+CREATE TRIGGER IF NOT EXISTS "DebitorDO_export_insert" AFTER INSERT ON "DebitorDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "debitorRef", "event")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         r."receivingPartnerReferrerRef", NEW."id", 'CD'
+  FROM "ExportAccountingRouteV" r
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR' AND r."shopRef" = NEW."shopRef";
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef", "event")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR', 'DebitorDO', NEW."id", NEW."shopRef", 'CD'
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportAccountingRouteV" r
+                    WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR' AND r."shopRef" = NEW."shopRef");
+END;
+
+CREATE TRIGGER IF NOT EXISTS "DebitorDO_export_update" AFTER UPDATE ON "DebitorDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "debitorRef", "event")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         r."receivingPartnerReferrerRef", NEW."id", CASE WHEN OLD."active" = 1 AND NEW."active" = 0 THEN 'DD' ELSE 'UD' END
+  FROM "ExportAccountingRouteV" r
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR' AND r."shopRef" = NEW."shopRef";
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef", "event")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR', 'DebitorDO', NEW."id", NEW."shopRef", CASE WHEN OLD."active" = 1 AND NEW."active" = 0 THEN 'DD' ELSE 'UD' END
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportAccountingRouteV" r
+                    WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR' AND r."shopRef" = NEW."shopRef");
+END;
+
+CREATE TRIGGER IF NOT EXISTS "OrderDO_export_insert" AFTER INSERT ON "OrderDO"
+  WHEN NEW."readyForSupplier" IS NOT NULL
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "orderRef")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         COALESCE(r."receivingPartnerReferrerRef", pr."id"), NEW."id"
+  FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."id")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER' AND r."shopRef" = NEW."shopRef"
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL);
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER', 'OrderDO', NEW."id", NEW."shopRef"
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."id")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER' AND r."shopRef" = NEW."shopRef"
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL));
+END;
+
+CREATE TRIGGER IF NOT EXISTS "OrderDO_export_ready" AFTER UPDATE OF "readyForSupplier" ON "OrderDO"
+  WHEN OLD."readyForSupplier" IS NULL AND NEW."readyForSupplier" IS NOT NULL
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "orderRef")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         COALESCE(r."receivingPartnerReferrerRef", pr."id"), NEW."id"
+  FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."id")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER' AND r."shopRef" = NEW."shopRef"
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL);
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER', 'OrderDO', NEW."id", NEW."shopRef"
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."id")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER' AND r."shopRef" = NEW."shopRef"
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL));
+END;
+
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_export" AFTER INSERT ON "ReturnAnnouncementDO"
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "returnAnnouncementRef")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         COALESCE(r."receivingPartnerReferrerRef", pr."id"), NEW."id"
+  FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+    AND r."decisionBeanDefRef" IS DISTINCT FROM 180;
+  INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef")
+  SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 'ReturnAnnouncementDO', NEW."id", (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
+  WHERE NOT EXISTS (SELECT 1 FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+);
+END;
+-- Decision bean 180 (returnannouncementAccepted): such partners get the return announcement when
+-- it is ACCEPTED ("stateDefRef" 5000), not when it is stored.
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_export_accepted" AFTER UPDATE OF "stateDefRef" ON "ReturnAnnouncementDO"
+  WHEN NEW."stateDefRef" = 5000 AND OLD."stateDefRef" IS NOT 5000
+BEGIN
+  INSERT INTO "TransmissionDO" ("transmissionTypeDefRef", "communicationPartnerRef", "sendingPartnerReferrerRef",
+                                "receivingPartnerReferrerRef", "returnAnnouncementRef")
+  SELECT r."transmissionTypeDefRef", r."communicationPartnerRef", r."sendingPartnerReferrerRef",
+         COALESCE(r."receivingPartnerReferrerRef", pr."id"), NEW."id"
+  FROM "ExportRouteV" r
+  LEFT JOIN "PartnerReferrerDO" pr ON r."receivingPartnerReferrerRef" IS NULL
+       AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
+  WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
+    AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
+    AND r."decisionBeanDefRef" = 180;
+END;
+-- == end export triggers ==

@@ -119,3 +119,12 @@ INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "par
   (10012, 202, 'ftpsCaFile', 'PEM file of CA certificates trusted for FTPS, in addition to the system roots'),
   (10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)');
 -- == end transfer ==
+
+-- == export (owned by src/send) ==
+INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
+  (10001, 'SEND_TRANSMISSIONS', 'file senders: writes due transmissions into <base>/communication/messages/out (impex)'),
+  (10002, 'CUSTOMER_EXPORT', 'customer export v1.1 per "CustomerExportConfigDO" into <base>/importarticle/export (impex)');
+INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key") VALUES
+  (1, 1, '0/10 * * * * ?', 10001, 'send_transmissions'),
+  (2, 1, '0 * * * * ?', 10002, 'customer_export');
+-- == end export ==

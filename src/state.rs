@@ -7,3 +7,4 @@
 //! - schedules ("ScheduleDO" lock, retry, stop): `crate::schedule::state`.
 //! - file ledger states of the file transfer job: [`crate::transfer::state`].
 //! Import file states (`"ImportFileDO"`): [`crate::transform::state`].
+//! Transmission states: [`crate::send::state`].

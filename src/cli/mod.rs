@@ -11,6 +11,7 @@ mod sql;
 mod status;
 mod trigger;
 mod transfer;
+mod transmissions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,14 @@ pub enum Command {
     Import(import::Args),
     /// Show an order, its invoices and its payment status (Paid / Part Paid / Not Paid).
     Order(order::Args),
+    /// List transmissions (exports) and business events with no partner configured.
+    Transmissions(transmissions::ListArgs),
+    /// Send a transmission again: back to INITIAL with a new file name.
+    Resend(transmissions::IdArgs),
+    /// Cancel a transmission that is not yet PUSHED.
+    Cancel(transmissions::IdArgs),
+    /// Run the sending job (JobDefDO 10001) once now: write due transmissions into the outbox.
+    Send(transmissions::SendArgs),
 }
 
 /// What a command says about how it went.
@@ -95,6 +104,10 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Transfer(a) => transfer::run(&cli.db, a),
         Command::Import(a) => import::run(&cli.db, a),
         Command::Order(a) => order::run(&cli.db, a),
+        Command::Transmissions(a) => transmissions::list(&cli.db, a),
+        Command::Resend(a) => transmissions::resend(&cli.db, a),
+        Command::Cancel(a) => transmissions::cancel(&cli.db, a),
+        Command::Send(a) => transmissions::send(&cli.db, a),
     }
 }
 

@@ -103,8 +103,10 @@ pub trait Job: Sync {
 
 /// Every job impex knows, by `"JobDefDO"` id. Each seeded `"JobDefDO"` row has one.
 pub static REGISTRY: &[&dyn Job] = &[
-    &housekeeping::Housekeeping,
     &crate::transfer::job::FILE_TRANSFER_JOB,
+    &crate::send::job::SendTransmissionsJob,
+    &crate::send::customers::CustomerExportJob,
+    &housekeeping::Housekeeping,
 ];
 
 /// The job for a `"JobDefDO"` id. The scheduler's test job (10999) is visible only with env
@@ -123,5 +125,19 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), REGISTRY.len());
+    }
+
+    /// Every seeded "JobDefDO" row has a job.
+    #[test]
+    fn every_seeded_job_def_has_a_job() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::db::functions::register(&conn).unwrap();
+        conn.execute_batch(crate::db::migrate::SCHEMA).unwrap();
+        conn.execute_batch(crate::config::seed::REFERENCE).unwrap();
+        let ids: Vec<i64> = conn.prepare(r#"SELECT "id" FROM "JobDefDO""#).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert!(ids.len() >= 4);
+        for id in ids {
+            assert!(lookup(id).is_some(), "JobDefDO {id} has no job");
+        }
     }
 }

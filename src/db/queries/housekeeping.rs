@@ -22,4 +22,6 @@ pub fn prune(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<i64> {
 const PRUNE: &[&str] = &[
     // job history: finished runs
     r#"DELETE FROM "JobRunDO" WHERE "outcome" <> 'RUNNING' AND coalesce("endTime", "startTime") < ?1"#,
+    // finished transmissions; DO_MANUAL_CHECK waits for a person and is never deleted
+    r#"DELETE FROM "TransmissionDO" WHERE "state" IN ('PUSHED', 'CANCELED') AND "modificationDate" < ?1"#,
 ];

@@ -5,3 +5,4 @@ pub mod housekeeping;
 pub mod schedule;
 pub mod transfer;
 pub mod import;
+pub mod export;

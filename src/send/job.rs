@@ -1,0 +1,317 @@
+//! The sending job (`"JobDefDO"` 10001 SEND_TRANSMISSIONS; `impex send` runs it once).
+//!
+//! A run takes due transmissions (INITIAL, and DO_PUSH whose "nextRetryDate" has passed) in
+//! batches, oldest first, and for each batch:
+//! 1. claims: in one write transaction, chooses each new transmission's file name and stores it
+//!    in "fileName" (so the name never changes afterwards);
+//! 2. renders the documents (one read transaction), writes them into the staging directory
+//!    `<base>/communication/messages/.staging/`, makes them durable with one file system sync
+//!    for the whole batch (what [`crate::xml::write_atomic`] does per file: temporary name,
+//!    sync, rename; one `fsync` per file limits a disk to a few hundred files per second), then
+//!    renames them into the outbox `<base>/communication/messages/out/` and syncs the outbox
+//!    directory;
+//! 3. records the outcomes in one write transaction: PUSHED, CANCELED (nothing to send), or a
+//!    failure: DO_PUSH with "retryCount" + 1 and "nextRetryDate" = now + the partner's
+//!    "retryDelay", or DO_MANUAL_CHECK once "maxNoOfRetries" retries are used up.
+//!
+//! Crash safety: the outbox only ever receives complete files (by rename). A transmission is
+//! PUSHED only after its file is in the outbox. When a run dies between the rename and step 3,
+//! the next run finds the transmission due with a stored "fileName" whose file already exists
+//! and marks it PUSHED without writing it again. Leftovers in the staging directory are removed
+//! at the start of each run. One run at a time: a lock file `.send.lock` next to the outbox.
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::Connection;
+
+use super::state::{self, TransmissionState};
+use super::transmission::{self, Prepared};
+use super::Rendered;
+use crate::config::paths;
+use crate::db::{self, queries::export as q};
+use crate::jobs::{Job, JobContext, JobError, Report};
+
+/// Transmissions per batch (one claim and one outcome transaction each).
+pub const BATCH: i64 = 5000;
+
+/// The sending job.
+pub struct SendTransmissionsJob;
+
+impl Job for SendTransmissionsJob {
+    fn def_id(&self) -> i64 {
+        10001
+    }
+    fn name(&self) -> &'static str {
+        "SEND_TRANSMISSIONS"
+    }
+    fn run(&self, ctx: &JobContext) -> Result<Report, JobError> {
+        let r = run_once(&ctx.db_path, &ctx.base, &ctx.cancel)?;
+        Ok(r.to_report())
+    }
+}
+
+/// What a sending run did.
+#[derive(Debug, Default, Clone)]
+pub struct RunReport {
+    /// Files written and transmissions PUSHED.
+    pub pushed: i64,
+    /// PUSHED without writing: the file of an interrupted run was already in the outbox.
+    pub recovered: i64,
+    /// CANCELED: nothing to send for the receiver.
+    pub canceled: i64,
+    /// Failed tries (now DO_PUSH or DO_MANUAL_CHECK).
+    pub failed: i64,
+    /// Of the failed: moved to DO_MANUAL_CHECK.
+    pub manual_check: i64,
+    /// Another run held the lock: nothing done.
+    pub skipped_locked: bool,
+    /// One line per failure: transmission id and reason.
+    pub messages: Vec<String>,
+}
+
+impl RunReport {
+    pub fn summary(&self) -> String {
+        if self.skipped_locked {
+            return "another sending run is active; nothing done".into();
+        }
+        let mut s = format!(
+            "{} written, {} completed from an interrupted run, {} canceled, {} failed ({} to DO_MANUAL_CHECK)",
+            self.pushed, self.recovered, self.canceled, self.failed, self.manual_check
+        );
+        for m in self.messages.iter().take(5) {
+            s.push_str("; ");
+            s.push_str(m);
+        }
+        if self.messages.len() > 5 {
+            s.push_str(&format!("; and {} more", self.messages.len() - 5));
+        }
+        s
+    }
+
+    pub fn to_report(&self) -> Report {
+        Report::from_counts(self.pushed + self.recovered + self.canceled, self.failed, self.summary())
+    }
+}
+
+/// The staging directory of the file senders (complete files are renamed from here into the outbox).
+pub fn staging_dir(base: &Path) -> PathBuf {
+    paths::outbox(base).parent().map(|p| p.join(".staging")).unwrap_or_else(|| base.join(".staging"))
+}
+
+fn temporary(e: impl std::fmt::Display) -> JobError {
+    JobError::Temporary(e.to_string())
+}
+
+enum Outcome {
+    Write { name: String, bytes: Vec<u8> },
+    AlreadyThere,
+    Cancel(String),
+    Fail(String),
+}
+
+struct Item {
+    due: q::Due,
+    prepared: Option<Prepared>,
+    name: Option<String>,
+    fresh: bool,
+    outcome: Option<Outcome>,
+}
+
+/// Runs the sending job once. `cancel` stops it between batches.
+pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunReport, JobError> {
+    let outbox = paths::outbox(base);
+    let staging = staging_dir(base);
+    for d in [&outbox, &staging] {
+        std::fs::create_dir_all(d).map_err(|e| JobError::Permanent(format!("cannot create {}: {e}", d.display())))?;
+    }
+    let lock_path = staging.parent().unwrap_or(base).join(".send.lock");
+    let lock = File::create(&lock_path).map_err(|e| JobError::Permanent(format!("{}: {e}", lock_path.display())))?;
+    let mut report = RunReport::default();
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            report.skipped_locked = true;
+            return Ok(report);
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(temporary(format!("{}: {e}", lock_path.display()))),
+    }
+    // Leftovers of an interrupted run: never complete in the outbox, safe to drop.
+    if let Ok(rd) = std::fs::read_dir(&staging) {
+        for e in rd.flatten() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let mut conn = db::open_existing(db_path).map_err(temporary)?;
+    let mut after = 0i64;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let n = run_batch(&mut conn, &outbox, &staging, &mut after, &mut report)?;
+        if n < BATCH {
+            break;
+        }
+    }
+    drop(lock);
+    Ok(report)
+}
+
+fn item_name(it: &Item) -> String {
+    match &it.outcome {
+        Some(Outcome::Write { name, .. }) => name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Makes the data of the given files in `dir` durable: one `syncfs` of the file system on Linux
+/// (one flush for the whole batch instead of one per file), `fsync` of each file elsewhere.
+fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = names;
+        let d = File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for n in names {
+            File::open(dir.join(n))?.sync_all()?;
+        }
+        File::open(dir)?.sync_all()
+    }
+}
+
+fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i64, report: &mut RunReport) -> Result<i64, JobError> {
+    // 1. claim: choose and store file names
+    let t0 = std::time::Instant::now();
+    let now = crate::time::now_text();
+    let mut items = Vec::new();
+    {
+        let tx = db::write_tx(conn).map_err(temporary)?;
+        let due = q::due(&tx, &now, *after, BATCH).map_err(temporary)?;
+        for d in due {
+            *after = (*after).max(d.id);
+            let mut item = Item { name: d.file_name.clone(), fresh: false, prepared: None, outcome: None, due: d };
+            match transmission::prepare(&tx, &item.due, &now) {
+                Ok(p) => {
+                    if item.name.is_none() {
+                        match transmission::file_name(&tx, &p, &now) {
+                            Ok(name) => {
+                                q::set_file_name(&tx, item.due.id, &name).map_err(temporary)?;
+                                item.name = Some(name);
+                                item.fresh = true;
+                            }
+                            Err(e) => item.outcome = Some(Outcome::Fail(e.0)),
+                        }
+                    }
+                    item.prepared = Some(p);
+                }
+                Err(e) => item.outcome = Some(Outcome::Fail(e.0)),
+            }
+            items.push(item);
+        }
+        tx.commit().map_err(temporary)?;
+    }
+    let count = items.len() as i64;
+    if count == 0 {
+        return Ok(0);
+    }
+    let t_claim = t0.elapsed();
+    // 2. render (one read snapshot), then write
+    {
+        let tx = conn.unchecked_transaction().map_err(temporary)?;
+        for it in items.iter_mut().filter(|it| it.outcome.is_none()) {
+            let name = it.name.clone().unwrap_or_default();
+            if !it.fresh && outbox.join(&name).exists() {
+                it.outcome = Some(Outcome::AlreadyThere);
+                continue;
+            }
+            let p = it.prepared.as_ref().expect("prepared");
+            it.outcome = Some(match transmission::render(&tx, &it.due, p) {
+                Ok(Rendered::Doc(bytes)) => Outcome::Write { name, bytes },
+                Ok(Rendered::Cancel(reason)) => Outcome::Cancel(reason),
+                Err(e) => Outcome::Fail(e.0),
+            });
+        }
+        tx.finish().map_err(temporary)?;
+    }
+    let t_render = t0.elapsed();
+    // Write every document of the batch into staging, make them durable with one file system
+    // sync, then rename them into the outbox and sync the outbox directory once.
+    let mut staged = Vec::new();
+    for (i, it) in items.iter_mut().enumerate() {
+        if let Some(Outcome::Write { name, bytes }) = &it.outcome {
+            let path = staging.join(name);
+            match std::fs::write(&path, bytes) {
+                Ok(()) => staged.push(i),
+                Err(e) => it.outcome = Some(Outcome::Fail(format!("writing {}: {e}", path.display()))),
+            }
+        }
+    }
+    let t_write = t0.elapsed();
+    if !staged.is_empty() {
+        if let Err(e) = sync_dir_files(staging, &staged.iter().map(|&i| item_name(&items[i])).collect::<Vec<_>>()) {
+            return Err(temporary(format!("syncing {}: {e}", staging.display())));
+        }
+        for &i in &staged {
+            let name = item_name(&items[i]);
+            if let Err(e) = std::fs::rename(staging.join(&name), outbox.join(&name)) {
+                items[i].outcome = Some(Outcome::Fail(format!("moving {name} into {}: {e}", outbox.display())));
+            }
+        }
+        if let Ok(d) = File::open(outbox) {
+            d.sync_all().map_err(|e| temporary(format!("syncing {}: {e}", outbox.display())))?;
+        }
+    }
+    let t_sync = t0.elapsed();
+    // 3. outcomes
+    let now = crate::time::now_text();
+    let tx = db::write_tx(conn).map_err(temporary)?;
+    for it in &items {
+        let id = it.due.id;
+        let from = TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);
+        let res = match it.outcome.as_ref().expect("outcome") {
+            Outcome::Write { .. } => state::mark_pushed(&tx, id, from, &now).map(|_| report.pushed += 1),
+            Outcome::AlreadyThere => state::mark_pushed(&tx, id, from, &now).map(|_| report.recovered += 1),
+            Outcome::Cancel(reason) => state::cancel(&tx, id, from, reason, &now).map(|_| report.canceled += 1),
+            Outcome::Fail(reason) => {
+                let delay = crate::time::parse_delay(&it.due.retry_delay).unwrap_or(std::time::Duration::from_secs(1800));
+                let next = crate::time::format(chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default());
+                tracing::warn!(transmission_id = id, "transmission failed: {reason}");
+                report.failed += 1;
+                report.messages.push(format!("transmission {id}: {reason}"));
+                state::mark_failed(
+                    &tx,
+                    id,
+                    from,
+                    &state::Failure { retry_count: it.due.retry_count, max_retries: it.due.max_retries, next_retry: &next, reason },
+                    &now,
+                ).map(|to| {
+                    if to == TransmissionState::DoManualCheck {
+                        report.manual_check += 1;
+                    }
+                })
+            }
+        };
+        if let Err(e) = res {
+            tracing::warn!(transmission_id = id, "{e}");
+        }
+    }
+    tx.commit().map_err(temporary)?;
+    tracing::debug!(
+        batch = count,
+        "sending batch: claim {:?}, render {:?}, write {:?}, sync+rename {:?}, outcomes {:?}",
+        t_claim,
+        t_render - t_claim,
+        t_write - t_render,
+        t_sync - t_write,
+        t0.elapsed() - t_sync
+    );
+    Ok(count)
+}

@@ -1,0 +1,136 @@
+//! Transmission states (`"TransmissionDO"."state"`): THE place where they change.
+//!
+//! ```text
+//! INITIAL ──write ok──▶ PUSHED
+//!    │  └─nothing to send─▶ CANCELED            (e.g. no position for the receiving supplier)
+//!    └─failure─▶ DO_PUSH (retryCount+1, nextRetryDate = now + retryDelay)
+//!                   └─failure when retryCount = maxNoOfRetries─▶ DO_MANUAL_CHECK
+//! DO_MANUAL_CHECK / DO_PUSH / CANCELED / PUSHED ──`impex resend`──▶ INITIAL
+//! INITIAL / DO_PUSH / DO_MANUAL_CHECK ──`impex cancel`──▶ CANCELED
+//! ```
+//! Every transition is `UPDATE .. WHERE "id" = ? AND "state" = <expected>` and fails when no
+//! row changed (someone else moved the transmission).
+use rusqlite::{params, Connection};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum TransmissionState {
+    /// Created by a trigger; the sending job picks it up.
+    Initial,
+    /// A try failed; the sending job tries again when "nextRetryDate" has passed.
+    DoPush,
+    /// The file is in the outbox ("fileName").
+    Pushed,
+    /// Retries exhausted; waits for a person (`impex resend` or `impex cancel`).
+    DoManualCheck,
+    /// Nothing to send, or canceled by a person; the reason is in "errorText".
+    Canceled,
+}
+
+impl TransmissionState {
+    pub const ALL: [TransmissionState; 5] = [Self::Initial, Self::DoPush, Self::Pushed, Self::DoManualCheck, Self::Canceled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initial => "INITIAL",
+            Self::DoPush => "DO_PUSH",
+            Self::Pushed => "PUSHED",
+            Self::DoManualCheck => "DO_MANUAL_CHECK",
+            Self::Canceled => "CANCELED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "transmission {id}: cannot move from {} to {to}: it is no longer in state {} (changed by someone else?)",
+            from.as_str(),
+            from.as_str()
+        )))
+    }
+}
+
+/// The file is in the outbox: -> PUSHED.
+pub fn mark_pushed(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
+    let n = conn.execute(
+        r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
+               "errorText" = NULL, "nextRetryDate" = NULL
+           WHERE "id" = ?1 AND "state" = ?2"#,
+        params![id, from.as_str(), now],
+    )?;
+    changed(n, id, from, "PUSHED")
+}
+
+/// A failed try of a transmission.
+#[derive(Debug, Clone)]
+pub struct Failure<'a> {
+    /// "retryCount" before this failure.
+    pub retry_count: i64,
+    /// The partner's "maxNoOfRetries".
+    pub max_retries: i64,
+    /// now + the partner's "retryDelay".
+    pub next_retry: &'a str,
+    pub reason: &'a str,
+}
+
+/// A try failed: DO_PUSH with the next retry date, or DO_MANUAL_CHECK when the transmission
+/// already used its "maxNoOfRetries" retries. Returns the new state.
+pub fn mark_failed(conn: &Connection, id: i64, from: TransmissionState, f: &Failure<'_>, now: &str) -> Result<TransmissionState> {
+    let to = if f.retry_count >= f.max_retries { TransmissionState::DoManualCheck } else { TransmissionState::DoPush };
+    let (count, next) = match to {
+        TransmissionState::DoPush => (f.retry_count + 1, Some(f.next_retry)),
+        _ => (f.retry_count, None),
+    };
+    let n = conn.execute(
+        r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
+               "modificationDate" = ?7
+           WHERE "id" = ?1 AND "state" = ?2"#,
+        params![id, from.as_str(), to.as_str(), count, next, f.reason, now],
+    )?;
+    changed(n, id, from, to.as_str())?;
+    Ok(to)
+}
+
+/// Nothing to send (or a person canceled it): -> CANCELED with the reason.
+pub fn cancel(conn: &Connection, id: i64, from: TransmissionState, reason: &str, now: &str) -> Result<()> {
+    let n = conn.execute(
+        r#"UPDATE "TransmissionDO" SET "state" = 'CANCELED', "errorText" = ?3, "nextRetryDate" = NULL,
+               "modificationDate" = ?4
+           WHERE "id" = ?1 AND "state" = ?2"#,
+        params![id, from.as_str(), reason, now],
+    )?;
+    changed(n, id, from, "CANCELED")
+}
+
+/// `impex resend`: -> INITIAL with a fresh retry count and a new file name.
+pub fn resend(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
+    let n = conn.execute(
+        r#"UPDATE "TransmissionDO" SET "state" = 'INITIAL', "retryCount" = 0, "nextRetryDate" = NULL,
+               "errorText" = NULL, "fileName" = NULL, "sentDate" = NULL, "modificationDate" = ?3
+           WHERE "id" = ?1 AND "state" = ?2"#,
+        params![id, from.as_str(), now],
+    )?;
+    changed(n, id, from, "INITIAL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_schema_check_list() {
+        let schema = crate::db::migrate::SCHEMA;
+        for st in TransmissionState::ALL {
+            assert!(schema.contains(&format!("'{}'", st.as_str())), "{}", st.as_str());
+            assert_eq!(TransmissionState::parse(st.as_str()), Some(st));
+        }
+    }
+}

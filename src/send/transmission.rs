@@ -1,0 +1,219 @@
+//! Routing a due transmission: its document format (by the `"CommunicationDO"` key), its file
+//! name, and the context the file senders need (shop, receiving supplier or finance controller).
+//!
+//! File names (all contain the transmission id, so each transmission has exactly one file):
+//!
+//! | key (`XML###MESSAGE_FILE_SENDER_BEAN###…`) | file name |
+//! |---|---|
+//! | SEND_PURCHASE_ORDER_DISPATCH | `PurchaseOrders_DISPATCH_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
+//! | SEND_PURCHASE_ORDER_RETURN | `PurchaseOrders_RETURN_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
+//! | SEND_DEBITOR | `SEND_DEBTOR_<ShopID>_<ShopName>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
+//! | SEND_OPEN_AMOUNT | `SalesOrders_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
+//! | SEND_ORDER | `sendOrder_<ShopID>_<SupplierID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
+//! | SEND_RETURN_ANNOUNCEMENT | `SEND_RETURN_ANNOUNCEMENT-SHOP__<ShopID>-SUPPLIER__<SupplierID>-<TransmissionID>.xml` |
+use rusqlite::Connection;
+
+use super::{Rendered, SendError, SendResult};
+use crate::db::queries::export::{self as q, Due};
+
+/// The document formats of the file senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    PurchaseOrderDispatch,
+    PurchaseOrderReturn,
+    Debitor,
+    OpenAmount,
+    Order,
+    ReturnAnnouncement,
+}
+
+impl Kind {
+    /// The kind named by a `"CommunicationDO"` key `XML###MESSAGE_FILE_SENDER_BEAN###<TYPE>`.
+    pub fn from_key(key: &str) -> Option<Kind> {
+        let ty = key.strip_prefix("XML###MESSAGE_FILE_SENDER_BEAN###")?;
+        Some(match ty {
+            "SEND_PURCHASE_ORDER_DISPATCH" => Kind::PurchaseOrderDispatch,
+            "SEND_PURCHASE_ORDER_RETURN" => Kind::PurchaseOrderReturn,
+            "SEND_DEBITOR" => Kind::Debitor,
+            "SEND_OPEN_AMOUNT" => Kind::OpenAmount,
+            "SEND_ORDER" => Kind::Order,
+            "SEND_RETURN_ANNOUNCEMENT" => Kind::ReturnAnnouncement,
+            _ => return None,
+        })
+    }
+}
+
+/// Everything a file sender needs besides its business rows.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub transmission_id: i64,
+    pub shop_ref: i64,
+    /// The receiving supplier (orders, return announcements).
+    pub supplier_ref: Option<i64>,
+    /// The finance controller of accounting documents: the receiving one, or the shop's first.
+    pub finance_controller: Option<i64>,
+    /// The debtor event CD / UD / DD.
+    pub event: Option<String>,
+    /// When the transmission is written (xs:dateTime fields of the export).
+    pub now: String,
+}
+
+impl Ctx {
+    /// The finance controller, or an error saying how to configure one.
+    pub fn fc(&self) -> SendResult<i64> {
+        self.finance_controller.ok_or_else(|| {
+            SendError(format!(
+                "shop {} has no finance controller: add a \"Shop2FinanceControllerDO\" row (shopRef {}) or configure a finance controller as receiving partner",
+                self.shop_ref, self.shop_ref
+            ))
+        })
+    }
+
+    /// The MerchantID: `"Shop2FinanceControllerDO"."financeControllerShopName"`.
+    pub fn merchant_id(&self, conn: &Connection) -> SendResult<String> {
+        let fc = self.fc()?;
+        q::merchant_id(conn, self.shop_ref, fc)?.ok_or_else(|| {
+            SendError(format!(
+                "no MerchantID for shop {} at finance controller {fc}: add \"Shop2FinanceControllerDO\" (financeControllerRef {fc}, shopRef {}) with financeControllerShopName",
+                self.shop_ref, self.shop_ref
+            ))
+        })
+    }
+
+    /// The PayType: `"FinanceController2PaymentDefDO"."financeControllerPaymentExportName"`.
+    pub fn pay_type(&self, conn: &Connection, payment_def: Option<i64>, what: &str) -> SendResult<String> {
+        let fc = self.fc()?;
+        let pd = payment_def.ok_or_else(|| SendError(format!("{what} has no payment method (paymentDefRef is NULL)")))?;
+        q::payment_export_name(conn, fc, pd)?.ok_or_else(|| {
+            SendError(format!(
+                "payment method {pd} of {what} has no export name: add \"FinanceController2PaymentDefDO\" (financeControllerRef {fc}, paymentDefRef {pd}) with financeControllerPaymentExportName"
+            ))
+        })
+    }
+
+    /// The Tax code: `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"`.
+    pub fn tax_code(&self, conn: &Connection, tax_type: i64, what: &str) -> SendResult<String> {
+        let fc = self.fc()?;
+        q::tax_export_name(conn, fc, tax_type)?.ok_or_else(|| {
+            SendError(format!(
+                "tax type {tax_type} of {what} has no export name: add \"FinanceController2TaxTypeDefDO\" (financeControllerRef {fc}, taxTypeDefRef {tax_type}) with financeControllerTaxTypeExportName"
+            ))
+        })
+    }
+}
+
+/// A prepared transmission: its kind and context.
+pub struct Prepared {
+    pub kind: Kind,
+    pub ctx: Ctx,
+}
+
+/// Resolves the kind and context of a due transmission.
+pub fn prepare(conn: &Connection, due: &Due, now: &str) -> SendResult<Prepared> {
+    let kind = Kind::from_key(&due.key).ok_or_else(|| {
+        SendError(format!("communication key `{}` has no file sender in this impex", due.key))
+    })?;
+    let shop_ref = due.shop_ref.ok_or_else(|| {
+        SendError("the sending partner is not a shop (\"PartnerReferrerDO\".\"shopRef\" is NULL)".into())
+    })?;
+    let finance_controller = match kind {
+        Kind::PurchaseOrderDispatch | Kind::PurchaseOrderReturn | Kind::Debitor | Kind::OpenAmount => match due.receiving_finance_controller {
+            Some(fc) => Some(fc),
+            None => q::shop_finance_controllers(conn, shop_ref)?.first().copied(),
+        },
+        _ => None,
+    };
+    let supplier_ref = due.receiving_supplier;
+    if matches!(kind, Kind::Order | Kind::ReturnAnnouncement) && supplier_ref.is_none() {
+        return Err(SendError(format!(
+            "the receiving partner (\"PartnerReferrerDO\" {}) is not a supplier",
+            due.receiving_partner_ref
+        )));
+    }
+    Ok(Prepared {
+        kind,
+        ctx: Ctx {
+            transmission_id: due.id,
+            shop_ref,
+            supplier_ref,
+            finance_controller,
+            event: due.event.clone(),
+            now: now.to_string(),
+        },
+    })
+}
+
+/// `yyyyMMddHHmmss` of an impex timestamp.
+fn stamp(now: &str) -> String {
+    now.chars().filter(|c| c.is_ascii_digit()).take(14).collect()
+}
+
+/// A shop name usable in a file name: path separators and control characters replaced by `-`.
+fn name_part(s: &str) -> String {
+    s.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c }).collect()
+}
+
+/// The file name of a transmission (see the module documentation).
+pub fn file_name(conn: &Connection, p: &Prepared, now: &str) -> SendResult<String> {
+    let (t, shop, ts) = (p.ctx.transmission_id, p.ctx.shop_ref, stamp(now));
+    let supplier = p.ctx.supplier_ref.unwrap_or(0);
+    Ok(match p.kind {
+        Kind::PurchaseOrderDispatch => format!("PurchaseOrders_DISPATCH_{shop}_{ts}_{t}.xml"),
+        Kind::PurchaseOrderReturn => format!("PurchaseOrders_RETURN_{shop}_{ts}_{t}.xml"),
+        Kind::OpenAmount => format!("SalesOrders_{shop}_{ts}_{t}.xml"),
+        Kind::Debitor => {
+            let name = q::shop(conn, shop)?.and_then(|r| r.o("name")).unwrap_or_default();
+            format!("SEND_DEBTOR_{shop}_{}_{ts}_{t}.xml", name_part(&name))
+        }
+        Kind::Order => format!("sendOrder_{shop}_{supplier}_{ts}_{t}.xml"),
+        Kind::ReturnAnnouncement => format!("SEND_RETURN_ANNOUNCEMENT-SHOP__{shop}-SUPPLIER__{supplier}-{t}.xml"),
+    })
+}
+
+/// Renders the document of a transmission.
+pub fn render(conn: &Connection, due: &Due, p: &Prepared) -> SendResult<Rendered> {
+    let missing = |what: &str, id: Option<i64>| SendError(format!("{what} {} no longer exists", id.unwrap_or(0)));
+    match p.kind {
+        Kind::PurchaseOrderDispatch => {
+            let id = due.dispatch_ref.ok_or_else(|| missing("DispatchDO", None))?;
+            let rec = q::dispatch(conn, id)?.ok_or_else(|| missing("DispatchDO", Some(id)))?;
+            super::purchase_orders::render(conn, &p.ctx, &rec, false).map(Rendered::Doc)
+        }
+        Kind::PurchaseOrderReturn => {
+            let id = due.return_ref.ok_or_else(|| missing("ReturnDO", None))?;
+            let rec = q::return_row(conn, id)?.ok_or_else(|| missing("ReturnDO", Some(id)))?;
+            super::purchase_orders::render(conn, &p.ctx, &rec, true).map(Rendered::Doc)
+        }
+        Kind::Debitor => {
+            let id = due.debitor_ref.ok_or_else(|| missing("DebitorDO", None))?;
+            let rec = q::debitor(conn, id)?.ok_or_else(|| missing("DebitorDO", Some(id)))?;
+            super::debtors::render(conn, &p.ctx, &rec).map(Rendered::Doc)
+        }
+        Kind::OpenAmount => {
+            let id = due.invoicing_ref.ok_or_else(|| missing("InvoicingDO", None))?;
+            let rec = q::invoicing(conn, id)?.ok_or_else(|| missing("InvoicingDO", Some(id)))?;
+            super::sales_orders::render(conn, &p.ctx, &rec).map(Rendered::Doc)
+        }
+        Kind::Order => {
+            let id = due.order_ref.ok_or_else(|| missing("OrderDO", None))?;
+            super::store_order::render(conn, &p.ctx, id)
+        }
+        Kind::ReturnAnnouncement => {
+            let id = due.return_announcement_ref.ok_or_else(|| missing("ReturnAnnouncementDO", None))?;
+            super::return_announcement::render(conn, &p.ctx, id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_stamps() {
+        assert_eq!(Kind::from_key("XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER"), Some(Kind::Order));
+        assert_eq!(Kind::from_key("ANY###FTP_JOB###EXT_TRANSFER_FILE"), None);
+        assert_eq!(stamp("2016-06-08 15:09:55.123"), "20160608150955");
+        assert_eq!(name_part("PCompanyUK - Demo/Shop"), "PCompanyUK - Demo-Shop");
+    }
+}
