@@ -218,7 +218,7 @@ fn errors_are_explained() {
             r#"INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef") VALUES (1, 2, (select id from "PartnerReferrerDO" where "financeControllerRef" = (SELECT "id" FROM "FinanceControllerDO" WHERE "name" = 'Nobody')));"#,
             &[r#"(SELECT "id" FROM "FinanceControllerDO" WHERE "name" = 'Nobody')"#, "sendingPartnerReferrerRef"],
         ),
-        (r#"INSERT INTO "ScheduleDO" ("id", "cron", "jobDefRef", "key") VALUES (1, '* * * * * ?', 4242, 'k');"#, &["jobDefRef", "4242", "JobDefDO"]),
+        (r#"INSERT INTO "ScheduleDO" ("id", "cron", "jobDefRef", "key") VALUES (100, '* * * * * ?', 4242, 'k');"#, &["jobDefRef", "4242", "JobDefDO"]),
         (r#"INSERT INTO "ShopDO" ("id", "name") VALUES (10000, 'dup');"#, &["already exists", "ShopDO.id"]),
         (r#"INSERT INTO "Shop2DunningLevelDO" (id, description, "dunningLevelDefRef", "financeControllerDunningLevel", "financeControllerRef", "shopRef") VALUES (10000, "No dunning level", 1, "INITIAL", 1, 10000);"#, &["single quotes"]),
         ("INSERT INTO \"ShopDO\" (\"id\", \"name\") VALUES (1, 'unterminated);", &["never closed"]),
@@ -319,7 +319,7 @@ fn check_finds_each_kind_of_problem() {
         INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex") VALUES (1, 1, 22, 1, 'Open[0-9');
         INSERT INTO "TransformerProcessParameterDO" ("id", "parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef") VALUES (1, '(unclosed', 4, 1);
         INSERT INTO "TransformerProcessParameterDO" ("id", "parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef") VALUES (2, '10000', 1, 999);
-        INSERT INTO "ScheduleDO" ("id", "cron", "jobDefRef", "key", "retryDelay", "configId") VALUES (1, '0 61 * * * ?', 3, 'bad_cron', '5 minutes', 4711);
+        INSERT INTO "ScheduleDO" ("id", "cron", "jobDefRef", "key", "retryDelay", "configId") VALUES (100, '0 61 * * * ?', 3, 'bad_cron', '5 minutes', 4711);
         INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "retryDelay") VALUES (1, 100020, 10010, 'soon');
         INSERT INTO "ExecutionBeanValueDO" ("id", "executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES (1, 1333, '*.xml', 1);
         INSERT INTO "Shop2FinanceControllerDO" ("id", "financeControllerRef", "shopRef", "financeControllerShopName") VALUES (1, 1, 10000, 'XYZ');
@@ -331,9 +331,9 @@ fn check_finds_each_kind_of_problem() {
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
     for needle in [
-        r#""ScheduleDO" id 1 "cron""#,
-        r#""ScheduleDO" id 1 "retryDelay""#,
-        r#""ScheduleDO" id 1 "configId": no "FileTransferConfigurationDO" with id 4711"#,
+        r#""ScheduleDO" id 100 "cron""#,
+        r#""ScheduleDO" id 100 "retryDelay""#,
+        r#""ScheduleDO" id 100 "configId": no "FileTransferConfigurationDO" with id 4711"#,
         r#""TransformerProcessDO" id 1 "filenameRegex": invalid regex"#,
         r#""TransformerProcessParameterDO" id 1 "parameterValue": invalid regex"#,
         r#""ExecutionBeanValueDO" id 1 "parameterValue": invalid regex"#,
