@@ -36,3 +36,8 @@ ROWS=$(sqlite3 "$W/impex.db" 'SELECT count(*) FROM "OpenPositionDO"')
 echo "impex import: $ROWS rows in $(printf %.3f "$SECS") s = $RATE positions/s"
 echo "ratio to bare scan: $(echo "100 * $RATE / $SCAN_RATE" | bc) %"
 echo "peak memory (max RSS): $((RSS_KB / 1024)) MB"
+# On a busy machine wall time mostly measures the wait for a core: also show the CPU time.
+USER_S=$(grep "User time" "$W/time.txt" | awk '{print $NF}')
+SYS_S=$(grep "System time" "$W/time.txt" | awk '{print $NF}')
+CPU_PCT=$(grep "Percent of CPU" "$W/time.txt" | awk '{print $NF}')
+echo "cpu: user $USER_S s + sys $SYS_S s ($CPU_PCT of one core); load average: $(cut -d' ' -f1-3 /proc/loadavg)"

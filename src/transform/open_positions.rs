@@ -212,8 +212,8 @@ pub(crate) fn check_references(
 
 /// A record parsed and checked for format and mappings; the references are checked by the
 /// writer.
-struct Parsed {
-    row: OpenPositionRow,
+struct Parsed<'h> {
+    row: OpenPositionRow<'h>,
     at: RefLines,
 }
 
@@ -221,7 +221,7 @@ struct Parsed {
 const BATCH: usize = 512;
 
 /// What the parser thread sends: records (or the error that ended parsing) and bytes read.
-type Batch = (Vec<Result<Parsed, ImportError>>, u64);
+type Batch<'h> = (Vec<Result<Parsed<'h>, ImportError>>, u64);
 
 impl Transformer for OpenPositions {
     fn checks_references(&self) -> bool {
@@ -265,7 +265,7 @@ impl Transformer for OpenPositions {
         let shop = self.shop;
         let import_file = ctx.import_file_id;
         std::thread::scope(|scope| -> Result<u64, ImportError> {
-            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(8);
             let (acc, pay, dunning) = (&acc, &pay, &dunning);
             std::thread::Builder::new()
                 .name("impex-parse".into())
@@ -295,15 +295,15 @@ impl Transformer for OpenPositions {
 /// The parser thread: reads the records from `first` on, checks them, and sends them in
 /// batches; stops at the first error (sent as the last item).
 #[allow(clippy::too_many_arguments)]
-fn parse_records(
+fn parse_records<'h>(
     mut x: XmlInput,
     first: super::xml_input::Element,
     shop: i64,
     import_file: i64,
-    acc: &Accounting,
+    acc: &'h Accounting,
     pay: &HashMap<String, i64>,
     dunning: &HashMap<String, i64>,
-    out: std::sync::mpsc::SyncSender<Batch>,
+    out: std::sync::mpsc::SyncSender<Batch<'h>>,
 ) {
     let mut slots: Vec<Slot> = vec![None; SPECS.len()];
     let mut scratch = super::values::Scratch::default();
@@ -341,15 +341,15 @@ fn parse_records(
 }
 
 /// Checks the fields of one record (formats, sizes, mappings); references are checked later.
-fn parse_row(
+fn parse_row<'h>(
     shop: i64,
     import_file: i64,
-    a: &Accounting,
+    a: &'h Accounting,
     rec: &Rec<'_>,
     s: &[Slot],
     pay: &HashMap<String, i64>,
     dunning: &HashMap<String, i64>,
-) -> Result<Parsed, ImportError> {
+) -> Result<Parsed<'h>, ImportError> {
     let ref_nr = rec.mandatory(s, REF_NR, 20)?;
     let debitor = rec.long(s, DEBTOR)?;
     let at = RefLines {
@@ -403,8 +403,8 @@ fn parse_row(
         shop,
         finance_controller: a.fc,
         invoicing: 0,
-        merchant_id: a.merchant.clone(),
-        trans_id: a.trans_id.clone(),
+        merchant_id: &a.merchant,
+        trans_id: &a.trans_id,
         ref_nr,
         debitor,
         creation_date,

@@ -38,9 +38,15 @@ pub fn read_flat(
             pool.push(v);
         }
     }
+    let mut next = 0usize;
     while x.next_child_into(el).map_err(|e| e.in_record(record))? {
         let el = &*el;
-        let Some(i) = specs.iter().position(|s| s.name.eq_ignore_ascii_case(&el.name)) else {
+        // fields usually come in the documented order: try the next one first
+        let found = match specs.get(next) {
+            Some(s) if s.name.eq_ignore_ascii_case(&el.name) => Some(next),
+            _ => specs.iter().position(|s| s.name.eq_ignore_ascii_case(&el.name)),
+        };
+        let Some(i) = found else {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             return Err(ImportError::at(
                 record,
@@ -70,6 +76,7 @@ pub fn read_flat(
             }
         };
         out[i] = Some((value, el.line));
+        next = i + 1;
     }
     Ok(())
 }
@@ -135,7 +142,10 @@ impl Rec<'_> {
         let v = if mandatory { Some(self.mandatory(slots, i, 10)?) } else { self.optional(slots, i, 10)? };
         match v {
             None => Ok(None),
-            Some(v) => parse_iso_date(&v).map(Some).map_err(|r| self.err(i, &slots[i], r)),
+            Some(v) => match parse_iso_date(&v) {
+                Ok(_) => Ok(Some(v)),
+                Err(r) => Err(self.err(i, &slots[i], r)),
+            },
         }
     }
 
@@ -164,12 +174,12 @@ pub fn parse_minor(v: &str) -> Result<i64, String> {
 }
 
 /// `YYYY-MM-DD`, checked to be a real date.
-pub fn parse_iso_date(v: &str) -> Result<String, String> {
+pub fn parse_iso_date(v: &str) -> Result<&str, String> {
     let b = v.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
             if chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some() {
-                return Ok(v.to_string());
+                return Ok(v);
             }
         }
     }

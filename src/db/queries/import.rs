@@ -193,14 +193,14 @@ impl<'c> Lookups<'c> {
 
 // ---- open positions ----------------------------------------------------------------------------
 
-/// One open position as imported.
+/// One open position as imported (the header fields borrowed from the file's header).
 #[derive(Debug, Default, Clone)]
-pub struct OpenPositionRow {
+pub struct OpenPositionRow<'h> {
     pub shop: i64,
     pub finance_controller: i64,
     pub invoicing: i64,
-    pub merchant_id: String,
-    pub trans_id: String,
+    pub merchant_id: &'h str,
+    pub trans_id: &'h str,
     pub ref_nr: String,
     pub debitor: i64,
     pub creation_date: String,
@@ -259,7 +259,7 @@ impl<'c> OpenPositionWriter<'c> {
         })
     }
 
-    pub fn write(&mut self, p: &OpenPositionRow, now: &str) -> rusqlite::Result<()> {
+    pub fn write(&mut self, p: &OpenPositionRow<'_>, now: &str) -> rusqlite::Result<()> {
         let params = params![
             p.shop,
             p.finance_controller,
