@@ -62,10 +62,13 @@ pub fn print(conn: &Connection, db_path: &Path, base: &Path) -> anyhow::Result<(
     println!("  sqlite3 {db} '.tables'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"OrderPaymentStatusView\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"JobRunDO\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT \"id\", \"state\", \"fileName\" FROM \"TransmissionDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"TransferFileDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ImportFileDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ScheduleDO\"'");
-    println!("  impex --db {db} check");
+    println!("  impex --db {db} status");
+    println!("  impex --db {db} transmissions");
+    println!("  impex --db {db} order 0083");
     Ok(())
 }
 
