@@ -56,3 +56,36 @@ fn housekeeping_deletes_old_finished_files_only() {
     // seeded and visible in "ScheduleDO"
     assert_eq!(env.query_string(r#"SELECT "key" FROM "ScheduleDO" WHERE "jobDefRef" = 10003"#), "clean_shared_fs");
 }
+
+fn jobs_script(name: &str) -> String {
+    format!("{}/jobs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `impex status` is a health check: exit 1 (also with --json) when a transmission waits for a
+/// person; events without a partner are visible.
+#[test]
+fn status_reports_transmissions_needing_a_person() {
+    let env = TestEnv::new(true);
+    env.ok(&["sql", &jobs_script("01_finance_controller.sql"), &jobs_script("04_export_purchaseorders_dispatch.sql")]);
+    env.sql_ok(
+        r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (1, 10001, 5000, 100);
+           INSERT INTO "ReturnDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (1, 10002, 5000, 100);"#,
+    );
+    let out = env.run(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("transmissions: INITIAL 1"), "{text}");
+    assert!(text.contains("no communication partner configured"), "the return has no partner: {text}");
+    // a transmission whose retries are exhausted waits for a person
+    env.conn().execute(r#"UPDATE "TransmissionDO" SET "state" = 'DO_MANUAL_CHECK'"#, []).unwrap();
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DO_MANUAL_CHECK"));
+    let out = env.run(&["status", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["transmissions"]["manualCheck"], 1);
+    assert!(v["transmissions"]["noPartner"].as_i64().unwrap() >= 1);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ExportUnroutedEventDO" WHERE "businessTable" = 'ReturnDO' AND "businessRef" = 1"#), 1);
+    assert!(v["schedules"].as_array().unwrap().iter().any(|s| s["key"] == "send_transmissions"));
+}

@@ -228,7 +228,7 @@ fn temporary_failure_is_retried_after_retry_delay_and_stops_at_max() {
     let out = test_cmd(&env, &["status", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let flaky = v.as_array().unwrap().iter().find(|s| s["key"] == "flaky").expect("flaky in status --json");
+    let flaky = v["schedules"].as_array().unwrap().iter().find(|s| s["key"] == "flaky").expect("flaky in status --json");
     assert_eq!(flaky["state"], "stopped");
     assert_eq!(flaky["countRetry"], 3);
 

@@ -113,15 +113,26 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     let now = Utc::now();
     let lines: Vec<Line> = q::all(&conn)?.into_iter().map(|s| line(s, tz, now, args.json)).collect();
     let stopped = lines.iter().filter(|l| l.active && l.stopped_since.is_some()).count();
+    let tx = crate::db::queries::status::transmissions(&conn)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&lines)?);
+        let out = serde_json::json!({ "schedules": lines, "transmissions": tx });
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_table(&lines, tz);
         if stopped > 0 {
             println!("{stopped} active schedule{} stopped", if stopped == 1 { " is" } else { "s are" });
         }
+        let states: Vec<String> = tx.by_state.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        println!("transmissions: {}", if states.is_empty() { "none".to_string() } else { states.join(", ") });
+        if tx.manual_check > 0 {
+            println!("{} transmission(s) wait in DO_MANUAL_CHECK: see `impex transmissions --state DO_MANUAL_CHECK`", tx.manual_check);
+        }
+        if tx.no_partner > 0 {
+            println!("{} business event(s) found no communication partner configured: see `impex transmissions`", tx.no_partner);
+        }
     }
-    Ok(if stopped > 0 { Status::Problems } else { Status::Ok })
+    // a health check: a stopped schedule or a transmission waiting for a person
+    Ok(if stopped > 0 || tx.manual_check > 0 { Status::Problems } else { Status::Ok })
 }
 
 fn print_table(lines: &[Line], tz: Tz) {

@@ -6,3 +6,4 @@ pub mod schedule;
 pub mod transfer;
 pub mod import;
 pub mod export;
+pub mod status;

@@ -1,0 +1,22 @@
+//! Queries behind `impex status` beyond the schedules: the state of the transmissions.
+use rusqlite::Connection;
+
+/// Transmissions by state, and events that found no partner.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransmissionSummary {
+    /// (state, count), every state that has rows.
+    pub by_state: Vec<(String, i64)>,
+    /// Transmissions waiting for a person (DO_MANUAL_CHECK).
+    pub manual_check: i64,
+    /// Business events with no communication partner configured (`"ExportUnroutedEventDO"`).
+    pub no_partner: i64,
+}
+
+pub fn transmissions(conn: &Connection) -> rusqlite::Result<TransmissionSummary> {
+    let mut st = conn.prepare(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#)?;
+    let by_state: Vec<(String, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let manual_check = by_state.iter().find(|(s, _)| s == "DO_MANUAL_CHECK").map(|(_, n)| *n).unwrap_or(0);
+    let no_partner = conn.query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, [], |r| r.get(0))?;
+    Ok(TransmissionSummary { by_state, manual_check, no_partner })
+}
