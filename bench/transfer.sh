@@ -125,6 +125,7 @@ SQL
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$env/time" "$IMPEX" --db "$env/impex.db" transfer 10000 >"$env/out" 2>"$env/err" || { cat "$env/out" "$env/err" >&2; exit 1; }
   t1=$(date +%s.%N)
+  [ "$(ls "$env/base/share/bench/in" | wc -l)" = "$(ls "$W/data/$ds" | wc -l)" ] || { echo "impex $proto $ds: files missing" >&2; cat "$env/out" >&2; exit 1; }
   echo "$(secs "$t0" "$t1") $(( $(tail -1 "$env/time") / 1024 ))"
 }
 
@@ -141,10 +142,12 @@ run_client() {  # run_client PROTO DATASET -> seconds
     : > "$W/curl.cfg"
     for f in "$remote"/*; do
       n=$(basename "$f")
-      printf 'url = "ftp://127.0.0.1:%s%s/%s"\noutput = "%s/%s"\n' "$FTP_PORT" "$remote" "$n" "$out" "$n" >> "$W/curl.cfg"
+      # %2F: an absolute path (FTP URL paths are relative to the login directory).
+      printf 'url = "ftp://127.0.0.1:%s/%%2F%s/%s"\noutput = "%s/%s"\n' "$FTP_PORT" "${remote#/}" "$n" "$out" "$n" >> "$W/curl.cfg"
     done
-    curl -s -S --user "$USER_NAME:$PASS" -K "$W/curl.cfg"
+    curl -s -S --ftp-method nocwd --user "$USER_NAME:$PASS" -K "$W/curl.cfg"
   fi
+  [ "$(ls "$out" | wc -l)" = "$(ls "$W/data/$ds" | wc -l)" ] || { echo "client $proto $ds: files missing" >&2; exit 1; }
   sync
   t1=$(date +%s.%N)
   secs "$t0" "$t1"

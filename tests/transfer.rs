@@ -613,3 +613,33 @@ fn remote_archive_directory() {
     assert_eq!(names(&area.remote()), Vec::<String>::new());
     assert_eq!(names(&in_dir(&env, "archive")), vec!["OpenPositionsImport_1.xml"]);
 }
+
+/// A server that accepts the connection and then says nothing: the I/O timeout ends the run as
+/// temporary, for FTP and SFTP alike.
+#[test]
+fn silent_server_times_out() {
+    let Some(_srv) = servers(Proto::Local) else { return };
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let env = TestEnv::new(false);
+    for (i, acc) in [format!("ftp://u:p@127.0.0.1:{port}"), format!("sftp://u:p@127.0.0.1:{port}")].iter().enumerate() {
+        let id = 10000 + i as i64;
+        ts::configure(&env.conn(), id, &format!("t{id}"), 10, &[
+            ("pullFtpAccount", acc.clone()),
+            ("pullDirectory", "/tmp".into()),
+            ("ioTimeout", "1".into()),
+        ]);
+        let start = std::time::Instant::now();
+        match run(&env, id, &format!("t{id}")) {
+            Err(JobError::Temporary(m)) => assert!(m.contains("timed out") || m.contains("Timeout") || m.contains("timeout"), "{acc}: {m}"),
+            other => panic!("{acc}: expected a temporary error, got {other:?}"),
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{acc}: took {:?}", start.elapsed());
+    }
+}

@@ -128,6 +128,7 @@ fn builder(connect: Duration, io: Duration) -> impl Fn(std::net::SocketAddr) -> 
 pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Transport>> {
     let desc = account.to_string();
     let sock = super::tcp_connect(&account.host, account.port, opts.connect_timeout)?;
+    let _ = sock.set_nodelay(true);
     sock.set_read_timeout(Some(opts.io_timeout)).map_err(|e| super::net_error(&desc, &e))?;
     sock.set_write_timeout(Some(opts.io_timeout)).map_err(|e| super::net_error(&desc, &e))?;
     let password = account.password.as_ref().map(|p| p.expose()).unwrap_or("");
@@ -230,7 +231,7 @@ impl Transport for Ftp {
         Ok(Some(RemoteFile { name, size, mtime, is_file: true }))
     }
 
-    fn get(&mut self, path: &str, out: &mut dyn Write) -> TResult<u64> {
+    fn get(&mut self, path: &str, _size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
         let desc = self.desc.clone();
         let mut stream = self
             .data(|me| with!(me, s => s.retr_as_stream(path).map(|t| Box::new(TransferWrap::from(t)) as Box<dyn FinishRead>)))

@@ -93,20 +93,69 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Writes to a file while hashing.
-struct HashingWriter {
-    file: std::fs::File,
-    hash: Sha256,
+/// Writes to a file and hashes on a second thread, so that the network transfer, the hashing
+/// and the disk writes overlap. At most [`PIPE_DEPTH`] buffers are in flight (constant memory).
+struct PipeWriter {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Buffers the worker has finished with, for reuse.
+    pool: std::sync::mpsc::Receiver<Vec<u8>>,
+    worker: Option<std::thread::JoinHandle<std::io::Result<(std::fs::File, Sha256)>>>,
 }
 
-impl Write for HashingWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
+const PIPE_DEPTH: usize = 4;
+
+impl PipeWriter {
+    fn new(file: std::fs::File) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
+        let (ptx, prx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let worker = std::thread::spawn(move || {
+            let mut file = file;
+            let mut hash = Sha256::new();
+            for buf in rx {
+                hash.update(&buf);
+                file.write_all(&buf)?;
+                let _ = ptx.send(buf);
+            }
+            Ok((file, hash))
+        });
+        PipeWriter { tx: Some(tx), pool: prx, worker: Some(worker) }
+    }
+
+    fn join(&mut self) -> std::io::Result<(std::fs::File, Sha256)> {
+        drop(self.tx.take());
+        match self.worker.take() {
+            Some(w) => w.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread panicked"))),
+            None => Err(std::io::Error::other("the writer thread already ended")),
+        }
+    }
+
+    /// Waits for every buffer to be written; returns the file and the hex SHA-256.
+    fn finish(mut self) -> std::io::Result<(std::fs::File, String)> {
+        let (f, h) = self.join()?;
+        Ok((f, hex::encode(h.finalize())))
+    }
+}
+
+impl Write for PipeWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut buf = self.pool.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        let sent = self.tx.as_ref().map(|tx| tx.send(buf).is_ok()).unwrap_or(false);
+        if !sent {
+            // The worker stopped: report its error.
+            return Err(self.join().err().unwrap_or_else(|| std::io::Error::other("the writer thread ended")));
+        }
+        Ok(data.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
+        Ok(())
+    }
+}
+
+impl Drop for PipeWriter {
+    fn drop(&mut self) {
+        let _ = self.join();
     }
 }
 
@@ -134,7 +183,12 @@ fn recover_pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, c: &m
         let _ = std::fs::remove_file(partial_path(spec, r.id));
         state::download_failed(conn, r.id, "interrupted (the previous run stopped during the download); retried").map_err(db)?;
     }
-    for r in q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)? {
+    let downloaded = q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)?;
+    if !downloaded.is_empty() {
+        // Renames of the stopped run may not be durable yet.
+        sync_dir(&spec.local_dir);
+    }
+    for r in downloaded {
         finish_downloaded(conn, t, spec, &r, c)?;
     }
     Ok(())
@@ -192,6 +246,8 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
         }
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    // Pulled files whose remote copy is removed in batches, after one fsync of the target dir.
+    let mut pending: Vec<i64> = Vec::new();
     for e in entries {
         if cancel() {
             c.messages.push("stopped: shutting down".into());
@@ -228,13 +284,20 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
         if !full_match(&spec.regex, &e.name) {
             continue;
         }
-        match pull_one(conn, t, spec, &path, &e.name, now, &mut c) {
-            Ok(()) => {}
+        match pull_one(conn, t, spec, &path, &e, now, &mut c) {
+            Ok(Some(id)) => {
+                pending.push(id);
+                if pending.len() >= CLEANUP_BATCH {
+                    cleanup_batch(conn, t, spec, &mut pending, &mut c)?;
+                }
+            }
+            Ok(None) => {}
             Err(err) if err.kind == ErrorKind::File => {
                 c.failed += 1;
                 c.messages.push(format!("{path}: {}", err.message));
             }
             Err(err) => {
+                // The pulled files stay DOWNLOADED; the next run removes their remote copies.
                 return Err(err.context(format!(
                     "after {} of the files of {} ({} pulled)",
                     c.transferred + c.failed + c.skipped + c.duplicates,
@@ -244,34 +307,60 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
             }
         }
     }
+    cleanup_batch(conn, t, spec, &mut pending, &mut c)?;
     Ok(c)
 }
 
-fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, name: &str, now: i64, c: &mut Counts) -> TResult<()> {
+/// How many pulled files share one directory fsync before their remote copies are removed.
+const CLEANUP_BATCH: usize = 64;
+
+/// Makes the renames into the target directory durable (one fsync), then removes the remote
+/// copies of the pending DOWNLOADED rows.
+fn cleanup_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, pending: &mut Vec<i64>, c: &mut Counts) -> TResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    sync_dir(&spec.local_dir);
+    for id in pending.drain(..) {
+        if let Some(row) = q::get(conn, id).map_err(db)? {
+            finish_downloaded(conn, t, spec, &row, c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Pulls one file up to DOWNLOADED (renamed into the target directory); returns its ledger id
+/// when the remote copy is still to be removed.
+fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<i64>> {
+    let name = entry.name.as_str();
     let dir = Direction::Pull.as_str();
     let existing = q::active(conn, spec.config_id, dir, path).map_err(db)?;
     if let Some(r) = &existing {
         if r.state == FileState::Downloaded.as_str() {
             // Remote removal failed earlier and again in recovery: nothing to pull.
             c.skipped += 1;
-            return Ok(());
+            return Ok(None);
         }
     }
     let target = spec.local_dir.join(name);
     if target.exists() {
         c.skipped += 1;
         c.messages.push(format!("{path}: skipped: {} exists (not imported yet); pulled next run", target.display()));
-        return Ok(());
+        return Ok(None);
     }
-    let before = match t.stat(path)? {
-        Some(s) => s,
-        None => return Ok(()),
+    let before = if t.listing_is_exact() {
+        entry.clone()
+    } else {
+        match t.stat(path)? {
+            Some(s) => s,
+            None => return Ok(None),
+        }
     };
     if let Some(m) = before.mtime {
         if m + spec.min_age.as_secs() as i64 > now {
             c.skipped += 1;
             c.messages.push(format!("{path}: skipped: modified {}s ago, less than minFileAge {}s (still being written?)", (now - m).max(0), spec.min_age.as_secs()));
-            return Ok(());
+            return Ok(None);
         }
     }
     let mtime = mtime_text(before.mtime);
@@ -296,9 +385,10 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
-        let mut w = HashingWriter { file, hash: Sha256::new() };
-        let n = t.get(path, &mut w)?;
-        w.file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
+        let mut w = PipeWriter::new(file);
+        let n = t.get(path, Some(before.size), &mut w)?;
+        let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;
+        file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
         let after = t.stat(path)?;
         let changed = match &after {
             None => Some("the remote file disappeared during the transfer".to_string()),
@@ -311,7 +401,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
         if let Some(m) = changed {
             return Err(TransferError { kind: ErrorKind::Temporary, message: format!("CHANGED:{m}") });
         }
-        Ok((n, hex::encode(w.hash.finalize())))
+        Ok((n, hash))
     })();
     let (n, hash) = match result {
         Ok(v) => v,
@@ -321,7 +411,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
                 state::download_failed(conn, id, m).map_err(db)?;
                 c.skipped += 1;
                 c.messages.push(format!("{path}: skipped: {m}"));
-                return Ok(());
+                return Ok(None);
             }
             let _ = state::download_failed(conn, id, &e.message);
             return Err(e);
@@ -342,16 +432,15 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
             }
             c.messages.push(format!("{path}: the duplicate could not be removed remotely: {}", e.message));
         }
-        return Ok(());
+        return Ok(None);
     }
     let target_text = target.to_string_lossy().into_owned();
     state::downloaded(&tx, id, &hash, &target_text).map_err(db)?;
     tx.commit().map_err(db)?;
     c.transferred += 1;
     c.bytes += n;
-    let row = q::get(conn, id).map_err(db)?.expect("row just updated");
-    finish_downloaded(conn, t, spec, &row, c)?;
-    Ok(())
+    std::fs::rename(&part, &target).map_err(|e| io(format!("renaming {} to {}", part.display(), target.display()), e))?;
+    Ok(Some(id))
 }
 
 /// Finishes UPLOADED rows and resolves UPLOADING rows of an interrupted run.
