@@ -467,7 +467,7 @@ fn killed_mid_pull_each_file_exactly_once() {
 
 /// Peak memory of the `impex transfer` process (kB), via wait4.
 fn run_measured(env: &TestEnv, args: &[&str]) -> (i32, i64) {
-    let child = env.cmd(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = env.cmd(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     let pid = child.id() as i32;
     let mut status = 0;
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };

@@ -231,6 +231,16 @@ impl Transport for Ftp {
         Ok(Some(RemoteFile { name, size, mtime, is_file: true }))
     }
 
+    fn mtime(&mut self, path: &str) -> TResult<Option<Option<i64>>> {
+        let desc = self.desc.clone();
+        match with!(self, s => s.mdtm(path)) {
+            Ok(t) => Ok(Some(Some(mdtm_secs(t)))),
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() == 550 => Ok(None),
+            Err(FtpError::UnexpectedResponse(_)) => Ok(Some(None)),
+            Err(e) => Err(map(e, &format!("{desc}: MDTM {path}"), super::ErrorKind::File)),
+        }
+    }
+
     fn get(&mut self, path: &str, _size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
         let desc = self.desc.clone();
         let mut stream = self

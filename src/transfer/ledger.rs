@@ -93,6 +93,26 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// Writes to a file while hashing (small files: no thread).
+struct HashingWriter {
+    file: std::fs::File,
+    hash: Sha256,
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// From this size on, hashing and writing run on a second thread.
+const PIPE_MIN_SIZE: u64 = 1024 * 1024;
+
 /// Writes to a file and hashes on a second thread, so that the network transfer, the hashing
 /// and the disk writes overlap. At most [`PIPE_DEPTH`] buffers are in flight (constant memory).
 struct PipeWriter {
@@ -351,8 +371,9 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     let before = if t.listing_is_exact() {
         entry.clone()
     } else {
-        match t.stat(path)? {
-            Some(s) => s,
+        // FTP: LIST has the size, MDTM the exact time.
+        match t.mtime(path)? {
+            Some(m) => super::RemoteFile { mtime: m, ..entry.clone() },
             None => return Ok(None),
         }
     };
@@ -385,11 +406,25 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
-        let mut w = PipeWriter::new(file);
-        let n = t.get(path, Some(before.size), &mut w)?;
-        let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;
+        let (n, file, hash) = if before.size >= PIPE_MIN_SIZE {
+            let mut w = PipeWriter::new(file);
+            let n = t.get(path, Some(before.size), &mut w)?;
+            let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;
+            (n, file, hash)
+        } else {
+            let mut w = HashingWriter { file, hash: Sha256::new() };
+            let n = t.get(path, Some(before.size), &mut w)?;
+            (n, w.file, hex::encode(w.hash.finalize()))
+        };
         file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
-        let after = t.stat(path)?;
+        // A file modified recently is asked again after the transfer: if size or mtime moved,
+        // it was still being written. An older file is only checked against the bytes read.
+        let young = before.mtime.is_none_or(|m| m + (spec.min_age.as_secs() as i64).max(60) * 2 > now);
+        let after = if young {
+            t.stat(path)?
+        } else {
+            Some(before.clone())
+        };
         let changed = match &after {
             None => Some("the remote file disappeared during the transfer".to_string()),
             Some(a) if a.size != before.size || a.mtime != before.mtime || n != a.size => Some(format!(

@@ -124,6 +124,10 @@ pub trait Transport {
     fn list(&mut self, dir: &str) -> TResult<Vec<RemoteFile>>;
     /// Size and modification time of one file; `None` when it does not exist.
     fn stat(&mut self, path: &str) -> TResult<Option<RemoteFile>>;
+    /// The modification time of one file (outer `None`: the file does not exist).
+    fn mtime(&mut self, path: &str) -> TResult<Option<Option<i64>>> {
+        Ok(self.stat(path)?.map(|s| s.mtime))
+    }
     /// Streams the file into `out`; returns the number of bytes. `size_hint` (the listed size)
     /// lets a transport size its read-ahead.
     fn get(&mut self, path: &str, size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64>;
