@@ -266,8 +266,9 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
         }
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    // Pulled files whose remote copy is removed in batches, after one fsync of the target dir.
-    let mut pending: Vec<i64> = Vec::new();
+    // Fetched files, committed in batches (see commit_batch).
+    let mut fetched: Vec<Fetched> = Vec::new();
+    let mut batch_bytes = 0u64;
     for e in entries {
         if cancel() {
             c.messages.push("stopped: shutting down".into());
@@ -305,10 +306,12 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
             continue;
         }
         match pull_one(conn, t, spec, &path, &e, now, &mut c) {
-            Ok(Some(id)) => {
-                pending.push(id);
-                if pending.len() >= CLEANUP_BATCH {
-                    cleanup_batch(conn, t, spec, &mut pending, &mut c)?;
+            Ok(Some(f)) => {
+                batch_bytes += f.size;
+                fetched.push(f);
+                if fetched.len() >= CLEANUP_BATCH || batch_bytes >= BATCH_BYTES {
+                    commit_batch(conn, t, spec, &mut fetched, &mut c)?;
+                    batch_bytes = 0;
                 }
             }
             Ok(None) => {}
@@ -317,7 +320,8 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
                 c.messages.push(format!("{path}: {}", err.message));
             }
             Err(err) => {
-                // The pulled files stay DOWNLOADED; the next run removes their remote copies.
+                // Files fetched but not committed stay DOWNLOADING: the next run fetches them
+                // again. Committed ones stay DOWNLOADED: the next run removes the remote copies.
                 return Err(err.context(format!(
                     "after {} of the files of {} ({} pulled)",
                     c.transferred + c.failed + c.skipped + c.duplicates,
@@ -327,12 +331,83 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
             }
         }
     }
-    cleanup_batch(conn, t, spec, &mut pending, &mut c)?;
+    commit_batch(conn, t, spec, &mut fetched, &mut c)?;
     Ok(c)
 }
 
-/// How many pulled files share one directory fsync before their remote copies are removed.
+/// How many fetched files share one `syncfs` and one directory fsync.
 const CLEANUP_BATCH: usize = 64;
+/// A batch is committed at the latest after this many bytes.
+const BATCH_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file downloaded to `.partial/` (not yet durable), its row DOWNLOADING.
+struct Fetched {
+    id: i64,
+    path: String,
+    name: String,
+    part: PathBuf,
+    target: PathBuf,
+    hash: String,
+    size: u64,
+}
+
+/// Makes the fetched files durable with one `syncfs`, then per file: DUPLICATE, or DOWNLOADED
+/// and renamed into the target directory; then one fsync of that directory and the removal of
+/// the remote copies.
+fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetched: &mut Vec<Fetched>, c: &mut Counts) -> TResult<()> {
+    if fetched.is_empty() {
+        return Ok(());
+    }
+    sync_files(&spec.aux_dir, fetched.iter().map(|f| f.part.as_path()))?;
+    let mut pending = Vec::new();
+    for f in fetched.drain(..) {
+        let tx = crate::db::write_tx(conn).map_err(db)?;
+        if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &f.hash, f.id).map_err(db)? {
+            let m = format!(
+                "same content (sha256 {}) as {} pulled before (\"TransferFileDO\" id {}); not imported again",
+                f.hash, prev.remote_path, prev.id
+            );
+            state::duplicate(&tx, f.id, &f.hash, &m).map_err(db)?;
+            tx.commit().map_err(db)?;
+            let _ = std::fs::remove_file(&f.part);
+            c.duplicates += 1;
+            c.messages.push(format!("{}: duplicate: {m}", f.path));
+            if let Err(e) = remote_cleanup(t, spec, &f.path, &f.name) {
+                if e.kind != ErrorKind::File {
+                    return Err(e);
+                }
+                c.messages.push(format!("{}: the duplicate could not be removed remotely: {}", f.path, e.message));
+            }
+            continue;
+        }
+        state::downloaded(&tx, f.id, &f.hash, &f.target.to_string_lossy()).map_err(db)?;
+        tx.commit().map_err(db)?;
+        c.transferred += 1;
+        c.bytes += f.size;
+        std::fs::rename(&f.part, &f.target)
+            .map_err(|e| io(format!("renaming {} to {}", f.part.display(), f.target.display()), e))?;
+        pending.push(f.id);
+    }
+    cleanup_batch(conn, t, spec, &mut pending, c)
+}
+
+/// Makes the data and directory entries of `files` in `dir` durable: one `syncfs` of the file
+/// system, or an fsync per file and of `dir` where `syncfs` fails.
+fn sync_files<'a>(dir: &Path, files: impl Iterator<Item = &'a Path>) -> TResult<()> {
+    let d = std::fs::File::open(dir).map_err(|e| io(format!("opening {}", dir.display()), e))?;
+    {
+        use std::os::fd::AsRawFd;
+        if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
+            return Ok(());
+        }
+    }
+    for f in files {
+        std::fs::File::open(f)
+            .and_then(|h| h.sync_all())
+            .map_err(|e| io(format!("syncing {}", f.display()), e))?;
+    }
+    d.sync_all().map_err(|e| io(format!("syncing {}", dir.display()), e))
+}
 
 /// Makes the renames into the target directory durable (one fsync), then removes the remote
 /// copies of the pending DOWNLOADED rows.
@@ -349,9 +424,8 @@ fn cleanup_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, pend
     Ok(())
 }
 
-/// Pulls one file up to DOWNLOADED (renamed into the target directory); returns its ledger id
-/// when the remote copy is still to be removed.
-fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<i64>> {
+/// Fetches one file into `.partial/` (row DOWNLOADING); [`commit_batch`] does the rest.
+fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<Fetched>> {
     let name = entry.name.as_str();
     let dir = Direction::Pull.as_str();
     let existing = q::active(conn, spec.config_id, dir, path).map_err(db)?;
@@ -416,7 +490,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
             let n = t.get(path, Some(before.size), &mut w)?;
             (n, w.file, hex::encode(w.hash.finalize()))
         };
-        file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
+        drop(file);
         // A file modified recently is asked again after the transfer: if size or mtime moved,
         // it was still being written. An older file is only checked against the bytes read.
         let young = before.mtime.is_none_or(|m| m + (spec.min_age.as_secs() as i64).max(60) * 2 > now);
@@ -452,30 +526,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
             return Err(e);
         }
     };
-    // Decide DUPLICATE or DOWNLOADED in one transaction.
-    let tx = crate::db::write_tx(conn).map_err(db)?;
-    if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &hash, id).map_err(db)? {
-        let m = format!("same content (sha256 {hash}) as {} pulled before (\"TransferFileDO\" id {}); not imported again", prev.remote_path, prev.id);
-        state::duplicate(&tx, id, &hash, &m).map_err(db)?;
-        tx.commit().map_err(db)?;
-        let _ = std::fs::remove_file(&part);
-        c.duplicates += 1;
-        c.messages.push(format!("{path}: duplicate: {m}"));
-        if let Err(e) = remote_cleanup(t, spec, path, name) {
-            if e.kind != ErrorKind::File {
-                return Err(e);
-            }
-            c.messages.push(format!("{path}: the duplicate could not be removed remotely: {}", e.message));
-        }
-        return Ok(None);
-    }
-    let target_text = target.to_string_lossy().into_owned();
-    state::downloaded(&tx, id, &hash, &target_text).map_err(db)?;
-    tx.commit().map_err(db)?;
-    c.transferred += 1;
-    c.bytes += n;
-    std::fs::rename(&part, &target).map_err(|e| io(format!("renaming {} to {}", part.display(), target.display()), e))?;
-    Ok(Some(id))
+    Ok(Some(Fetched { id, path: path.to_string(), name: name.to_string(), part, target, hash, size: n }))
 }
 
 /// Finishes UPLOADED rows and resolves UPLOADING rows of an interrupted run.
