@@ -358,7 +358,7 @@ fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetch
     if fetched.is_empty() {
         return Ok(());
     }
-    sync_files(&spec.aux_dir, fetched.iter().map(|f| f.part.as_path()))?;
+    sync_files(&spec.aux_dir, fetched.len() > 4, fetched.iter().map(|f| f.part.as_path()))?;
     let mut pending = Vec::new();
     for f in fetched.drain(..) {
         let tx = crate::db::write_tx(conn).map_err(db)?;
@@ -391,11 +391,12 @@ fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetch
     cleanup_batch(conn, t, spec, &mut pending, c)
 }
 
-/// Makes the data and directory entries of `files` in `dir` durable: one `syncfs` of the file
-/// system, or an fsync per file and of `dir` where `syncfs` fails.
-fn sync_files<'a>(dir: &Path, files: impl Iterator<Item = &'a Path>) -> TResult<()> {
+/// Makes the data and directory entries of `files` in `dir` durable: for many files one
+/// `syncfs` of the file system (`many`), else (or where `syncfs` fails) an fsync per file and
+/// one of `dir` (cheaper when other processes have much unwritten data).
+fn sync_files<'a>(dir: &Path, many: bool, files: impl Iterator<Item = &'a Path>) -> TResult<()> {
     let d = std::fs::File::open(dir).map_err(|e| io(format!("opening {}", dir.display()), e))?;
-    {
+    if many {
         use std::os::fd::AsRawFd;
         if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
             return Ok(());
