@@ -643,3 +643,24 @@ fn silent_server_times_out() {
         assert!(start.elapsed() < Duration::from_secs(10), "{acc}: took {:?}", start.elapsed());
     }
 }
+
+/// FTPS with a certificate nobody vouches for (no ftpsCaFile): permanent, says TLS.
+#[test]
+fn ftps_untrusted_certificate_is_permanent() {
+    let Some(srv) = servers(Proto::Ftps) else { return };
+    let env = TestEnv::new(false);
+    let area = ts::Area::new();
+    area.put("OpenPositionsImport_1.xml", b"<x/>");
+    let account = srv.values.iter().find(|(k, _)| *k == "pullFtpAccount").unwrap().1.clone();
+    ts::configure(&env.conn(), 10000, "untrusted", 10, &[
+        ("pullFtpAccount", account),
+        ("pullDirectory", area.remote().display().to_string()),
+    ]);
+    match run(&env, 10000, "untrusted") {
+        Err(JobError::Permanent(m)) => {
+            assert!(m.contains("TLS") && !m.contains(ts::PASSWORD), "{m}");
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+    assert_eq!(names(&area.remote()).len(), 1);
+}

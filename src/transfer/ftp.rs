@@ -48,8 +48,11 @@ pub struct Ftp {
 /// The system CA bundle read for FTPS.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
+/// One TLS configuration per CA file, shared by every connection (TLS session resumption).
+type ConfigCache = Mutex<Vec<(Option<PathBuf>, Arc<rustls::ClientConfig>)>>;
+
 fn tls_config(ca_file: Option<&Path>) -> TResult<Arc<rustls::ClientConfig>> {
-    static CONFIGS: OnceLock<Mutex<Vec<(Option<PathBuf>, Arc<rustls::ClientConfig>)>>> = OnceLock::new();
+    static CONFIGS: OnceLock<ConfigCache> = OnceLock::new();
     let cache = CONFIGS.get_or_init(|| Mutex::new(Vec::new()));
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
     let key = ca_file.map(Path::to_path_buf);
@@ -94,6 +97,10 @@ fn read_certs(path: &Path) -> TResult<Vec<rustls::pki_types::CertificateDer<'sta
 /// Maps a suppaftp error; `file_kind` is the kind of a 55x reply (file or permanent).
 fn map(e: FtpError, what: &str, file_kind: super::ErrorKind) -> TransferError {
     match e {
+        // rustls reports certificate and protocol failures as InvalidData I/O errors.
+        FtpError::ConnectionError(io) if io.get_ref().is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some()) => {
+            TransferError::permanent(format!("{what}: TLS: {io}"))
+        }
         FtpError::ConnectionError(io) => super::net_error(what, &io),
         FtpError::SecureError(s) => TransferError::permanent(format!("{what}: TLS: {s}")),
         FtpError::UnexpectedResponse(r) => {
