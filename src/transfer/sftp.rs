@@ -38,7 +38,6 @@ const LIBSSH2_ERROR_AUTHENTICATION_FAILED: i32 = -18;
 const LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const LIBSSH2_ERROR_SOCKET_RECV: i32 = -43;
 const LIBSSH2_ERROR_FILE: i32 = -16;
-const LIBSSH2_ERROR_SFTP_PROTOCOL: i32 = -31;
 // SFTP status codes.
 const FX_NO_SUCH_FILE: i32 = 2;
 const FX_PERMISSION_DENIED: i32 = 3;
@@ -330,9 +329,6 @@ impl Transport for Sftp {
         }
     }
 }
-
-#[allow(dead_code)]
-const _: i32 = LIBSSH2_ERROR_SFTP_PROTOCOL;
 
 #[cfg(test)]
 mod tests {
