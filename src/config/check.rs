@@ -30,6 +30,7 @@ pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Problem>> {
     let mut out = Vec::new();
     schedules(conn, &mut out)?;
     regexes(conn, &mut out)?;
+    beans(conn, &mut out)?;
     retry_delays(conn, &mut out)?;
     foreign_keys(conn, &mut out)?;
     payment_mappings(conn, &mut out)?;
@@ -107,6 +108,19 @@ fn regexes(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
         "parameterValue",
         r#"SELECT "id", "parameterValue" FROM "TransformerProcessParameterDO" WHERE "transformerProcessesParameterKeyDefRef" = 4"#,
     )?;
+    Ok(())
+}
+
+/// Every transformer process names a bean this impex implements.
+fn beans(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
+    let mut st = conn.prepare(r#"SELECT "id", "transformerBeanDefRef" FROM "TransformerProcessDO" ORDER BY "id""#)?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (id, bean) = row?;
+        if crate::transform::bean(bean).is_none() {
+            out.push(problem("TransformerProcessDO", Some(id), "transformerBeanDefRef", format!("no transformer bean with TransformerBeanDefDO id {bean} is implemented by this impex")));
+        }
+    }
     Ok(())
 }
 

@@ -48,8 +48,11 @@ pub struct Ftp {
 /// The system CA bundle read for FTPS.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
+/// One TLS configuration per CA file, shared by every connection (TLS session resumption).
+type ConfigCache = Mutex<Vec<(Option<PathBuf>, Arc<rustls::ClientConfig>)>>;
+
 fn tls_config(ca_file: Option<&Path>) -> TResult<Arc<rustls::ClientConfig>> {
-    static CONFIGS: OnceLock<Mutex<Vec<(Option<PathBuf>, Arc<rustls::ClientConfig>)>>> = OnceLock::new();
+    static CONFIGS: OnceLock<ConfigCache> = OnceLock::new();
     let cache = CONFIGS.get_or_init(|| Mutex::new(Vec::new()));
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
     let key = ca_file.map(Path::to_path_buf);
@@ -94,6 +97,10 @@ fn read_certs(path: &Path) -> TResult<Vec<rustls::pki_types::CertificateDer<'sta
 /// Maps a suppaftp error; `file_kind` is the kind of a 55x reply (file or permanent).
 fn map(e: FtpError, what: &str, file_kind: super::ErrorKind) -> TransferError {
     match e {
+        // rustls reports certificate and protocol failures as InvalidData I/O errors.
+        FtpError::ConnectionError(io) if io.get_ref().is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some()) => {
+            TransferError::permanent(format!("{what}: TLS: {io}"))
+        }
         FtpError::ConnectionError(io) => super::net_error(what, &io),
         FtpError::SecureError(s) => TransferError::permanent(format!("{what}: TLS: {s}")),
         FtpError::UnexpectedResponse(r) => {
@@ -128,6 +135,7 @@ fn builder(connect: Duration, io: Duration) -> impl Fn(std::net::SocketAddr) -> 
 pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Transport>> {
     let desc = account.to_string();
     let sock = super::tcp_connect(&account.host, account.port, opts.connect_timeout)?;
+    let _ = sock.set_nodelay(true);
     sock.set_read_timeout(Some(opts.io_timeout)).map_err(|e| super::net_error(&desc, &e))?;
     sock.set_write_timeout(Some(opts.io_timeout)).map_err(|e| super::net_error(&desc, &e))?;
     let password = account.password.as_ref().map(|p| p.expose()).unwrap_or("");
@@ -230,7 +238,17 @@ impl Transport for Ftp {
         Ok(Some(RemoteFile { name, size, mtime, is_file: true }))
     }
 
-    fn get(&mut self, path: &str, out: &mut dyn Write) -> TResult<u64> {
+    fn mtime(&mut self, path: &str) -> TResult<Option<Option<i64>>> {
+        let desc = self.desc.clone();
+        match with!(self, s => s.mdtm(path)) {
+            Ok(t) => Ok(Some(Some(mdtm_secs(t)))),
+            Err(FtpError::UnexpectedResponse(r)) if r.status.code() == 550 => Ok(None),
+            Err(FtpError::UnexpectedResponse(_)) => Ok(Some(None)),
+            Err(e) => Err(map(e, &format!("{desc}: MDTM {path}"), super::ErrorKind::File)),
+        }
+    }
+
+    fn get(&mut self, path: &str, _size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
         let desc = self.desc.clone();
         let mut stream = self
             .data(|me| with!(me, s => s.retr_as_stream(path).map(|t| Box::new(TransferWrap::from(t)) as Box<dyn FinishRead>)))

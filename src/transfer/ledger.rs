@@ -93,7 +93,7 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Writes to a file while hashing.
+/// Writes to a file while hashing (small files: no thread).
 struct HashingWriter {
     file: std::fs::File,
     hash: Sha256,
@@ -107,6 +107,75 @@ impl Write for HashingWriter {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         self.file.flush()
+    }
+}
+
+/// From this size on, hashing and writing run on a second thread.
+const PIPE_MIN_SIZE: u64 = 1024 * 1024;
+
+/// Writes to a file and hashes on a second thread, so that the network transfer, the hashing
+/// and the disk writes overlap. At most [`PIPE_DEPTH`] buffers are in flight (constant memory).
+struct PipeWriter {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    /// Buffers the worker has finished with, for reuse.
+    pool: std::sync::mpsc::Receiver<Vec<u8>>,
+    worker: Option<std::thread::JoinHandle<std::io::Result<(std::fs::File, Sha256)>>>,
+}
+
+const PIPE_DEPTH: usize = 4;
+
+impl PipeWriter {
+    fn new(file: std::fs::File) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
+        let (ptx, prx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let worker = std::thread::spawn(move || {
+            let mut file = file;
+            let mut hash = Sha256::new();
+            for buf in rx {
+                hash.update(&buf);
+                file.write_all(&buf)?;
+                let _ = ptx.send(buf);
+            }
+            Ok((file, hash))
+        });
+        PipeWriter { tx: Some(tx), pool: prx, worker: Some(worker) }
+    }
+
+    fn join(&mut self) -> std::io::Result<(std::fs::File, Sha256)> {
+        drop(self.tx.take());
+        match self.worker.take() {
+            Some(w) => w.join().unwrap_or_else(|_| Err(std::io::Error::other("the writer thread panicked"))),
+            None => Err(std::io::Error::other("the writer thread already ended")),
+        }
+    }
+
+    /// Waits for every buffer to be written; returns the file and the hex SHA-256.
+    fn finish(mut self) -> std::io::Result<(std::fs::File, String)> {
+        let (f, h) = self.join()?;
+        Ok((f, hex::encode(h.finalize())))
+    }
+}
+
+impl Write for PipeWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut buf = self.pool.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        let sent = self.tx.as_ref().map(|tx| tx.send(buf).is_ok()).unwrap_or(false);
+        if !sent {
+            // The worker stopped: report its error.
+            return Err(self.join().err().unwrap_or_else(|| std::io::Error::other("the writer thread ended")));
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PipeWriter {
+    fn drop(&mut self) {
+        let _ = self.join();
     }
 }
 
@@ -134,7 +203,12 @@ fn recover_pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, c: &m
         let _ = std::fs::remove_file(partial_path(spec, r.id));
         state::download_failed(conn, r.id, "interrupted (the previous run stopped during the download); retried").map_err(db)?;
     }
-    for r in q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)? {
+    let downloaded = q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)?;
+    if !downloaded.is_empty() {
+        // Renames of the stopped run may not be durable yet.
+        sync_dir(&spec.local_dir);
+    }
+    for r in downloaded {
         finish_downloaded(conn, t, spec, &r, c)?;
     }
     Ok(())
@@ -192,6 +266,9 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
         }
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    // Fetched files, committed in batches (see commit_batch).
+    let mut fetched: Vec<Fetched> = Vec::new();
+    let mut batch_bytes = 0u64;
     for e in entries {
         if cancel() {
             c.messages.push("stopped: shutting down".into());
@@ -228,13 +305,23 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
         if !full_match(&spec.regex, &e.name) {
             continue;
         }
-        match pull_one(conn, t, spec, &path, &e.name, now, &mut c) {
-            Ok(()) => {}
+        match pull_one(conn, t, spec, &path, &e, now, &mut c) {
+            Ok(Some(f)) => {
+                batch_bytes += f.size;
+                fetched.push(f);
+                if fetched.len() >= CLEANUP_BATCH || batch_bytes >= BATCH_BYTES {
+                    commit_batch(conn, t, spec, &mut fetched, &mut c)?;
+                    batch_bytes = 0;
+                }
+            }
+            Ok(None) => {}
             Err(err) if err.kind == ErrorKind::File => {
                 c.failed += 1;
                 c.messages.push(format!("{path}: {}", err.message));
             }
             Err(err) => {
+                // Files fetched but not committed stay DOWNLOADING: the next run fetches them
+                // again. Committed ones stay DOWNLOADED: the next run removes the remote copies.
                 return Err(err.context(format!(
                     "after {} of the files of {} ({} pulled)",
                     c.transferred + c.failed + c.skipped + c.duplicates,
@@ -244,34 +331,132 @@ pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &
             }
         }
     }
+    commit_batch(conn, t, spec, &mut fetched, &mut c)?;
     Ok(c)
 }
 
-fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, name: &str, now: i64, c: &mut Counts) -> TResult<()> {
+/// How many fetched files share one `syncfs` and one directory fsync.
+const CLEANUP_BATCH: usize = 64;
+/// A batch is committed at the latest after this many bytes.
+const BATCH_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file downloaded to `.partial/` (not yet durable), its row DOWNLOADING.
+struct Fetched {
+    id: i64,
+    path: String,
+    name: String,
+    part: PathBuf,
+    target: PathBuf,
+    hash: String,
+    size: u64,
+}
+
+/// Makes the fetched files durable with one `syncfs`, then per file: DUPLICATE, or DOWNLOADED
+/// and renamed into the target directory; then one fsync of that directory and the removal of
+/// the remote copies.
+fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetched: &mut Vec<Fetched>, c: &mut Counts) -> TResult<()> {
+    if fetched.is_empty() {
+        return Ok(());
+    }
+    sync_files(&spec.aux_dir, fetched.len() > 4, fetched.iter().map(|f| f.part.as_path()))?;
+    let mut pending = Vec::new();
+    for f in fetched.drain(..) {
+        let tx = crate::db::write_tx(conn).map_err(db)?;
+        if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &f.hash, f.id).map_err(db)? {
+            let m = format!(
+                "same content (sha256 {}) as {} pulled before (\"TransferFileDO\" id {}); not imported again",
+                f.hash, prev.remote_path, prev.id
+            );
+            state::duplicate(&tx, f.id, &f.hash, &m).map_err(db)?;
+            tx.commit().map_err(db)?;
+            let _ = std::fs::remove_file(&f.part);
+            c.duplicates += 1;
+            c.messages.push(format!("{}: duplicate: {m}", f.path));
+            if let Err(e) = remote_cleanup(t, spec, &f.path, &f.name) {
+                if e.kind != ErrorKind::File {
+                    return Err(e);
+                }
+                c.messages.push(format!("{}: the duplicate could not be removed remotely: {}", f.path, e.message));
+            }
+            continue;
+        }
+        state::downloaded(&tx, f.id, &f.hash, &f.target.to_string_lossy()).map_err(db)?;
+        tx.commit().map_err(db)?;
+        c.transferred += 1;
+        c.bytes += f.size;
+        std::fs::rename(&f.part, &f.target)
+            .map_err(|e| io(format!("renaming {} to {}", f.part.display(), f.target.display()), e))?;
+        pending.push(f.id);
+    }
+    cleanup_batch(conn, t, spec, &mut pending, c)
+}
+
+/// Makes the data and directory entries of `files` in `dir` durable: for many files one
+/// `syncfs` of the file system (`many`), else (or where `syncfs` fails) an fsync per file and
+/// one of `dir` (cheaper when other processes have much unwritten data).
+fn sync_files<'a>(dir: &Path, many: bool, files: impl Iterator<Item = &'a Path>) -> TResult<()> {
+    let d = std::fs::File::open(dir).map_err(|e| io(format!("opening {}", dir.display()), e))?;
+    if many {
+        use std::os::fd::AsRawFd;
+        if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
+            return Ok(());
+        }
+    }
+    for f in files {
+        std::fs::File::open(f)
+            .and_then(|h| h.sync_all())
+            .map_err(|e| io(format!("syncing {}", f.display()), e))?;
+    }
+    d.sync_all().map_err(|e| io(format!("syncing {}", dir.display()), e))
+}
+
+/// Makes the renames into the target directory durable (one fsync), then removes the remote
+/// copies of the pending DOWNLOADED rows.
+fn cleanup_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, pending: &mut Vec<i64>, c: &mut Counts) -> TResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    sync_dir(&spec.local_dir);
+    for id in pending.drain(..) {
+        if let Some(row) = q::get(conn, id).map_err(db)? {
+            finish_downloaded(conn, t, spec, &row, c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fetches one file into `.partial/` (row DOWNLOADING); [`commit_batch`] does the rest.
+fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<Fetched>> {
+    let name = entry.name.as_str();
     let dir = Direction::Pull.as_str();
     let existing = q::active(conn, spec.config_id, dir, path).map_err(db)?;
     if let Some(r) = &existing {
         if r.state == FileState::Downloaded.as_str() {
             // Remote removal failed earlier and again in recovery: nothing to pull.
             c.skipped += 1;
-            return Ok(());
+            return Ok(None);
         }
     }
     let target = spec.local_dir.join(name);
     if target.exists() {
         c.skipped += 1;
         c.messages.push(format!("{path}: skipped: {} exists (not imported yet); pulled next run", target.display()));
-        return Ok(());
+        return Ok(None);
     }
-    let before = match t.stat(path)? {
-        Some(s) => s,
-        None => return Ok(()),
+    let before = if t.listing_is_exact() {
+        entry.clone()
+    } else {
+        // FTP: LIST has the size, MDTM the exact time.
+        match t.mtime(path)? {
+            Some(m) => super::RemoteFile { mtime: m, ..entry.clone() },
+            None => return Ok(None),
+        }
     };
     if let Some(m) = before.mtime {
         if m + spec.min_age.as_secs() as i64 > now {
             c.skipped += 1;
             c.messages.push(format!("{path}: skipped: modified {}s ago, less than minFileAge {}s (still being written?)", (now - m).max(0), spec.min_age.as_secs()));
-            return Ok(());
+            return Ok(None);
         }
     }
     let mtime = mtime_text(before.mtime);
@@ -296,10 +481,25 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
-        let mut w = HashingWriter { file, hash: Sha256::new() };
-        let n = t.get(path, &mut w)?;
-        w.file.sync_all().map_err(|e| io(format!("syncing {}", part.display()), e))?;
-        let after = t.stat(path)?;
+        let (n, file, hash) = if before.size >= PIPE_MIN_SIZE {
+            let mut w = PipeWriter::new(file);
+            let n = t.get(path, Some(before.size), &mut w)?;
+            let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;
+            (n, file, hash)
+        } else {
+            let mut w = HashingWriter { file, hash: Sha256::new() };
+            let n = t.get(path, Some(before.size), &mut w)?;
+            (n, w.file, hex::encode(w.hash.finalize()))
+        };
+        drop(file);
+        // A file modified recently is asked again after the transfer: if size or mtime moved,
+        // it was still being written. An older file is only checked against the bytes read.
+        let young = before.mtime.is_none_or(|m| m + (spec.min_age.as_secs() as i64).max(60) * 2 > now);
+        let after = if young {
+            t.stat(path)?
+        } else {
+            Some(before.clone())
+        };
         let changed = match &after {
             None => Some("the remote file disappeared during the transfer".to_string()),
             Some(a) if a.size != before.size || a.mtime != before.mtime || n != a.size => Some(format!(
@@ -311,7 +511,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
         if let Some(m) = changed {
             return Err(TransferError { kind: ErrorKind::Temporary, message: format!("CHANGED:{m}") });
         }
-        Ok((n, hex::encode(w.hash.finalize())))
+        Ok((n, hash))
     })();
     let (n, hash) = match result {
         Ok(v) => v,
@@ -321,37 +521,13 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
                 state::download_failed(conn, id, m).map_err(db)?;
                 c.skipped += 1;
                 c.messages.push(format!("{path}: skipped: {m}"));
-                return Ok(());
+                return Ok(None);
             }
             let _ = state::download_failed(conn, id, &e.message);
             return Err(e);
         }
     };
-    // Decide DUPLICATE or DOWNLOADED in one transaction.
-    let tx = crate::db::write_tx(conn).map_err(db)?;
-    if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &hash, id).map_err(db)? {
-        let m = format!("same content (sha256 {hash}) as {} pulled before (\"TransferFileDO\" id {}); not imported again", prev.remote_path, prev.id);
-        state::duplicate(&tx, id, &hash, &m).map_err(db)?;
-        tx.commit().map_err(db)?;
-        let _ = std::fs::remove_file(&part);
-        c.duplicates += 1;
-        c.messages.push(format!("{path}: duplicate: {m}"));
-        if let Err(e) = remote_cleanup(t, spec, path, name) {
-            if e.kind != ErrorKind::File {
-                return Err(e);
-            }
-            c.messages.push(format!("{path}: the duplicate could not be removed remotely: {}", e.message));
-        }
-        return Ok(());
-    }
-    let target_text = target.to_string_lossy().into_owned();
-    state::downloaded(&tx, id, &hash, &target_text).map_err(db)?;
-    tx.commit().map_err(db)?;
-    c.transferred += 1;
-    c.bytes += n;
-    let row = q::get(conn, id).map_err(db)?.expect("row just updated");
-    finish_downloaded(conn, t, spec, &row, c)?;
-    Ok(())
+    Ok(Some(Fetched { id, path: path.to_string(), name: name.to_string(), part, target, hash, size: n }))
 }
 
 /// Finishes UPLOADED rows and resolves UPLOADING rows of an interrupted run.

@@ -29,6 +29,10 @@ impl Transport for Local {
         "local directory".into()
     }
 
+    fn listing_is_exact(&self) -> bool {
+        true
+    }
+
     fn check_dir(&mut self, dir: &str) -> TResult<()> {
         match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => Ok(()),
@@ -66,7 +70,7 @@ impl Transport for Local {
         }
     }
 
-    fn get(&mut self, path: &str, out: &mut dyn Write) -> TResult<u64> {
+    fn get(&mut self, path: &str, _size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
         let mut f = std::fs::File::open(path).map_err(|e| io_err("opening", path, e))?;
         copy(&mut f, out).map_err(|e| io_err("reading", path, e))
     }

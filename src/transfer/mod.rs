@@ -124,8 +124,18 @@ pub trait Transport {
     fn list(&mut self, dir: &str) -> TResult<Vec<RemoteFile>>;
     /// Size and modification time of one file; `None` when it does not exist.
     fn stat(&mut self, path: &str) -> TResult<Option<RemoteFile>>;
-    /// Streams the file into `out`; returns the number of bytes.
-    fn get(&mut self, path: &str, out: &mut dyn Write) -> TResult<u64>;
+    /// The modification time of one file (outer `None`: the file does not exist).
+    fn mtime(&mut self, path: &str) -> TResult<Option<Option<i64>>> {
+        Ok(self.stat(path)?.map(|s| s.mtime))
+    }
+    /// Streams the file into `out`; returns the number of bytes. `size_hint` (the listed size)
+    /// lets a transport size its read-ahead.
+    fn get(&mut self, path: &str, size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64>;
+    /// Whether [`Transport::list`] reports size and mtime as exactly as [`Transport::stat`]
+    /// (FTP's LIST has minutes at best, so FTP asks SIZE and MDTM).
+    fn listing_is_exact(&self) -> bool {
+        false
+    }
     /// Stores `input` as `path` (overwriting); returns the number of bytes.
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64>;
     /// Renames `from` to `to`, replacing `to` if it exists.

@@ -139,25 +139,22 @@ pub struct NewFile<'a> {
 /// Inserts a row; returns its id. `OR IGNORE`: a second REJECTED row for the same file is not
 /// inserted (then 0 is returned).
 pub fn insert(conn: &Connection, f: &NewFile) -> rusqlite::Result<i64> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"INSERT OR IGNORE INTO "TransferFileDO" ("configRef", "scheduleRef", "partnerRef", "direction", "remotePath",
                "fileName", "size", "mtime", "localPath", "state", "error", "creationDate", "modificationDate")
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, now(), now())"#,
-        params![f.config_ref, f.schedule_ref, f.partner_ref, f.direction, f.remote_path, f.file_name, f.size, f.mtime, f.local_path, f.state, f.error],
-    )?;
+    )?
+    .execute(params![f.config_ref, f.schedule_ref, f.partner_ref, f.direction, f.remote_path, f.file_name, f.size, f.mtime, f.local_path, f.state, f.error])?;
     Ok(if n == 0 { 0 } else { conn.last_insert_rowid() })
 }
 
 /// The unfinished row of a file, if any.
 pub fn active(conn: &Connection, config_ref: i64, direction: &str, remote_path: &str) -> rusqlite::Result<Option<FileRow>> {
-    conn.query_row(
-        &format!(
-            r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "remotePath" = ?3
-               AND "state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED')"#
-        ),
-        params![config_ref, direction, remote_path],
-        row,
-    )
+    conn.prepare_cached(&format!(
+        r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "remotePath" = ?3
+           AND "state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED')"#
+    ))?
+    .query_row(params![config_ref, direction, remote_path], row)
     .optional()
 }
 
@@ -172,19 +169,16 @@ pub fn in_state(conn: &Connection, config_ref: i64, direction: &str, state: &str
 
 /// A row already holding this content (pulled: DOWNLOADED or DONE), other than `except`.
 pub fn pulled_with_hash(conn: &Connection, config_ref: i64, hash: &str, except: i64) -> rusqlite::Result<Option<FileRow>> {
-    conn.query_row(
-        &format!(
-            r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = 'PULL' AND "contentHash" = ?2
-               AND "state" IN ('DOWNLOADED','DONE') AND "id" <> ?3 ORDER BY "id" LIMIT 1"#
-        ),
-        params![config_ref, hash, except],
-        row,
-    )
+    conn.prepare_cached(&format!(
+        r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = 'PULL' AND "contentHash" = ?2
+           AND "state" IN ('DOWNLOADED','DONE') AND "id" <> ?3 ORDER BY "id" LIMIT 1"#
+    ))?
+    .query_row(params![config_ref, hash, except], row)
     .optional()
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<FileRow>> {
-    conn.query_row(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#), [id], row).optional()
+    conn.prepare_cached(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#))?.query_row([id], row).optional()
 }
 
 /// Every row of a configuration, newest first (for `impex transfer --ledger`).
@@ -211,7 +205,7 @@ pub struct Changes<'a> {
 
 /// `UPDATE ... SET state = to WHERE id = ? AND state = from`; an error when no row changed.
 pub fn transition(conn: &Connection, id: i64, from: &str, to: &str, c: &Changes) -> rusqlite::Result<()> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"UPDATE "TransferFileDO" SET "state" = ?3,
                "size" = coalesce(?4, "size"), "mtime" = coalesce(?5, "mtime"), "contentHash" = coalesce(?6, "contentHash"),
                "localPath" = coalesce(?7, "localPath"),
@@ -220,8 +214,8 @@ pub fn transition(conn: &Connection, id: i64, from: &str, to: &str, c: &Changes)
                "doneDate" = CASE WHEN ?11 THEN now() ELSE "doneDate" END,
                "modificationDate" = now()
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from, to, c.size, c.mtime, c.hash, c.local_path, c.error, c.clear_error, c.attempt as i64, c.done],
-    )?;
+    )?
+    .execute(params![id, from, to, c.size, c.mtime, c.hash, c.local_path, c.error, c.clear_error, c.attempt as i64, c.done])?;
     if n == 0 {
         let now: Option<String> = conn
             .query_row(r#"SELECT "state" FROM "TransferFileDO" WHERE "id" = ?1"#, [id], |r| r.get(0))
