@@ -14,6 +14,8 @@
 //!    failure: DO_PUSH with "retryCount" + 1 and "nextRetryDate" = now + the partner's
 //!    "retryDelay", or DO_MANUAL_CHECK once "maxNoOfRetries" retries are used up.
 //!
+//! Steps 1-2a of batch k + 1 (this thread) overlap with the writing of batch k (a writer thread).
+//!
 //! Crash safety: the outbox only ever receives complete files (by rename). A transmission is
 //! PUSHED only after its file is in the outbox. When a run dies between the rename and step 3,
 //! the next run finds the transmission due with a stored "fileName" whose file already exists
@@ -144,15 +146,29 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
     }
     let mut conn = db::open_existing(db_path).map_err(temporary)?;
     let mut after = 0i64;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            break;
+    // A pipeline of two: while a writer thread writes batch k, this thread claims and renders
+    // batch k + 1; the outcomes of batch k are recorded once its files are in the outbox.
+    std::thread::scope(|scope| -> Result<(), JobError> {
+        let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<Vec<Item>, JobError>>> = None;
+        loop {
+            let items = if cancel.load(Ordering::Relaxed) { Vec::new() } else { claim_and_render(&mut conn, &outbox, &mut after)? };
+            if let Some(w) = writing.take() {
+                let done = w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+                record(&mut conn, &done, &mut report)?;
+            }
+            if items.is_empty() {
+                return Ok(());
+            }
+            let last = (items.len() as i64) < BATCH;
+            let (o, st) = (&outbox, &staging);
+            writing = Some(scope.spawn(move || write_batch(items, o, st)));
+            if last {
+                let done = writing.take().expect("writer").join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+                record(&mut conn, &done, &mut report)?;
+                return Ok(());
+            }
         }
-        let n = run_batch(&mut conn, &outbox, &staging, &mut after, &mut report)?;
-        if n < BATCH {
-            break;
-        }
-    }
+    })?;
     drop(lock);
     Ok(report)
 }
@@ -187,7 +203,8 @@ fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
     }
 }
 
-fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i64, report: &mut RunReport) -> Result<i64, JobError> {
+/// Phases 1 and 2a: claims a batch (stores file names) and renders its documents.
+fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
     // 1. claim: choose and store file names
     let t0 = std::time::Instant::now();
     let now = crate::time::now_text();
@@ -218,9 +235,8 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
         tx.commit().map_err(temporary)?;
     }
-    let count = items.len() as i64;
-    if count == 0 {
-        return Ok(0);
+    if items.is_empty() {
+        return Ok(items);
     }
     let t_claim = t0.elapsed();
     // 2. render (one read snapshot), then write
@@ -241,7 +257,13 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
         tx.finish().map_err(temporary)?;
     }
-    let t_render = t0.elapsed();
+    tracing::debug!(batch = items.len(), "sending batch: claim {:?}, render {:?}", t_claim, t0.elapsed() - t_claim);
+    Ok(items)
+}
+
+/// Phase 2b: writes a batch into staging, syncs, renames the files into the outbox, syncs it.
+fn write_batch(mut items: Vec<Item>, outbox: &Path, staging: &Path) -> Result<Vec<Item>, JobError> {
+    let t0 = std::time::Instant::now();
     // Write every document of the batch into staging, make them durable with one file system
     // sync, then rename them into the outbox and sync the outbox directory once.
     let mut staged = Vec::new();
@@ -254,7 +276,6 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
             }
         }
     }
-    let t_write = t0.elapsed();
     if !staged.is_empty() {
         if let Err(e) = sync_dir_files(staging, &staged.iter().map(|&i| item_name(&items[i])).collect::<Vec<_>>()) {
             return Err(temporary(format!("syncing {}: {e}", staging.display())));
@@ -269,11 +290,16 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
             d.sync_all().map_err(|e| temporary(format!("syncing {}: {e}", outbox.display())))?;
         }
     }
-    let t_sync = t0.elapsed();
+    tracing::debug!(batch = items.len(), "sending batch: write+sync+rename {:?}", t0.elapsed());
+    Ok(items)
+}
+
+/// Phase 3: records the outcomes of a written batch.
+fn record(conn: &mut Connection, items: &[Item], report: &mut RunReport) -> Result<(), JobError> {
     // 3. outcomes
     let now = crate::time::now_text();
     let tx = db::write_tx(conn).map_err(temporary)?;
-    for it in &items {
+    for it in items {
         let id = it.due.id;
         let from = TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);
         let res = match it.outcome.as_ref().expect("outcome") {
@@ -304,14 +330,5 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
     }
     tx.commit().map_err(temporary)?;
-    tracing::debug!(
-        batch = count,
-        "sending batch: claim {:?}, render {:?}, write {:?}, sync+rename {:?}, outcomes {:?}",
-        t_claim,
-        t_render - t_claim,
-        t_write - t_render,
-        t_sync - t_write,
-        t0.elapsed() - t_sync
-    );
-    Ok(count)
+    Ok(())
 }
