@@ -207,6 +207,7 @@ fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
 fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
     // 1. claim: choose and store file names
     let t0 = std::time::Instant::now();
+    transmission::clear_lookups();
     let now = crate::time::now_text();
     let mut items = Vec::new();
     {

@@ -43,6 +43,31 @@ impl Kind {
     }
 }
 
+thread_local! {
+    /// Mapping lookups of the current batch: (kind, a, b) -> value. Cleared per batch.
+    static LOOKUPS: std::cell::RefCell<std::collections::HashMap<(u8, i64, i64), Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the cached mapping lookups (the sending job calls it at the start of each batch).
+pub fn clear_lookups() {
+    LOOKUPS.with(|l| l.borrow_mut().clear());
+}
+
+fn cached(
+    kind: u8,
+    a: i64,
+    b: i64,
+    f: impl FnOnce() -> rusqlite::Result<Option<String>>,
+) -> rusqlite::Result<Option<String>> {
+    if let Some(v) = LOOKUPS.with(|l| l.borrow().get(&(kind, a, b)).cloned()) {
+        return Ok(v);
+    }
+    let v = f()?;
+    LOOKUPS.with(|l| l.borrow_mut().insert((kind, a, b), v.clone()));
+    Ok(v)
+}
+
 /// Everything a file sender needs besides its business rows.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -72,7 +97,7 @@ impl Ctx {
     /// The MerchantID: `"Shop2FinanceControllerDO"."financeControllerShopName"`.
     pub fn merchant_id(&self, conn: &Connection) -> SendResult<String> {
         let fc = self.fc()?;
-        q::merchant_id(conn, self.shop_ref, fc)?.ok_or_else(|| {
+        cached(1, self.shop_ref, fc, || q::merchant_id(conn, self.shop_ref, fc))?.ok_or_else(|| {
             SendError(format!(
                 "no MerchantID for shop {} at finance controller {fc}: add \"Shop2FinanceControllerDO\" (financeControllerRef {fc}, shopRef {}) with financeControllerShopName",
                 self.shop_ref, self.shop_ref
@@ -84,7 +109,7 @@ impl Ctx {
     pub fn pay_type(&self, conn: &Connection, payment_def: Option<i64>, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
         let pd = payment_def.ok_or_else(|| SendError(format!("{what} has no payment method (paymentDefRef is NULL)")))?;
-        q::payment_export_name(conn, fc, pd)?.ok_or_else(|| {
+        cached(2, fc, pd, || q::payment_export_name(conn, fc, pd))?.ok_or_else(|| {
             SendError(format!(
                 "payment method {pd} of {what} has no export name: add \"FinanceController2PaymentDefDO\" (financeControllerRef {fc}, paymentDefRef {pd}) with financeControllerPaymentExportName"
             ))
@@ -94,7 +119,7 @@ impl Ctx {
     /// The Tax code: `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"`.
     pub fn tax_code(&self, conn: &Connection, tax_type: i64, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
-        q::tax_export_name(conn, fc, tax_type)?.ok_or_else(|| {
+        cached(3, fc, tax_type, || q::tax_export_name(conn, fc, tax_type))?.ok_or_else(|| {
             SendError(format!(
                 "tax type {tax_type} of {what} has no export name: add \"FinanceController2TaxTypeDefDO\" (financeControllerRef {fc}, taxTypeDefRef {tax_type}) with financeControllerTaxTypeExportName"
             ))
