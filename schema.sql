@@ -347,7 +347,7 @@ CREATE TABLE IF NOT EXISTS "TransmissionDO" (
     "receivingPartnerReferrerRef" INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
     -- the business object (exactly one is set). No foreign keys on purpose: a transmission must
     -- never block deleting or replacing (INSERT OR REPLACE by an import) its business row; a
-    -- transmission whose object is gone fails with "... no longer exists".
+    -- transmission whose object is gone is CANCELED ("... no longer exists").
     "dispatchRef"                 INTEGER,   -- "DispatchDO"
     "returnRef"                   INTEGER,   -- "ReturnDO"
     "invoicingRef"                INTEGER,   -- "InvoicingDO"

@@ -437,3 +437,15 @@ fn decision_bean_180_sends_return_announcements_when_accepted() {
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(read(&env, &files[0]).contains("<RMANumber>RMA-300</RMANumber>"));
 }
+
+#[test]
+fn a_deleted_business_object_cancels_its_transmission() {
+    let env = setup();
+    env.sql_ok(r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (60001, 10002, 5000, 1)"#);
+    let id = tid(&env, r#""dispatchRef" = 60001"#);
+    env.sql_ok(r#"DELETE FROM "DispatchDO" WHERE "id" = 60001"#);
+    env.ok(&["send"]);
+    let s = env.query_string(&format!(r#"SELECT "state" || '|' || "errorText" FROM "TransmissionDO" WHERE "id" = {id}"#));
+    assert_eq!(s, "CANCELED|DispatchDO 60001 no longer exists: nothing to send");
+    assert!(sup::names(&sup::outbox(&env)).is_empty());
+}
