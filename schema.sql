@@ -616,13 +616,15 @@ CREATE TABLE IF NOT EXISTS "TransmissionDO" (
     "communicationPartnerRef"     INTEGER NOT NULL REFERENCES "CommunicationPartnerDO"("id"),
     "sendingPartnerReferrerRef"   INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
     "receivingPartnerReferrerRef" INTEGER NOT NULL REFERENCES "PartnerReferrerDO"("id"),
-    -- the business object (exactly one is set)
-    "dispatchRef"                 INTEGER REFERENCES "DispatchDO"("id"),
-    "returnRef"                   INTEGER REFERENCES "ReturnDO"("id"),
-    "invoicingRef"                INTEGER REFERENCES "InvoicingDO"("id"),
-    "debitorRef"                  INTEGER REFERENCES "DebitorDO"("id"),
-    "orderRef"                    INTEGER REFERENCES "OrderDO"("id"),
-    "returnAnnouncementRef"       INTEGER REFERENCES "ReturnAnnouncementDO"("id"),
+    -- the business object (exactly one is set). No foreign keys on purpose: a transmission must
+    -- never block deleting or replacing (INSERT OR REPLACE by an import) its business row; a
+    -- transmission whose object is gone is CANCELED ("... no longer exists").
+    "dispatchRef"                 INTEGER,   -- "DispatchDO"
+    "returnRef"                   INTEGER,   -- "ReturnDO"
+    "invoicingRef"                INTEGER,   -- "InvoicingDO"
+    "debitorRef"                  INTEGER,   -- "DebitorDO"
+    "orderRef"                    INTEGER,   -- "OrderDO"
+    "returnAnnouncementRef"       INTEGER,   -- "ReturnAnnouncementDO"
     "event"                       TEXT CHECK ("event" IS NULL OR "event" IN ('CD','UD','DD')),  -- debtors
     "state"                       TEXT NOT NULL DEFAULT 'INITIAL'
                                   CHECK ("state" IN ('INITIAL','DO_PUSH','PUSHED','DO_MANUAL_CHECK','CANCELED')),

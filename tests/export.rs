@@ -282,7 +282,7 @@ fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
     let ids: BTreeSet<String> =
         sup::names(&outbox).iter().map(|f| f.rsplit('_').next().unwrap().trim_end_matches(".xml").to_string()).collect();
     assert_eq!(ids.len() as i64, N);
-    assert!(sup::names(&env.base().join("communication/messages/.staging")).is_empty());
+    assert!(common::files_under(&env.base().join("communication/messages/.staging")).is_empty());
 }
 
 #[test]
@@ -367,7 +367,7 @@ fn a_file_written_before_a_crash_is_not_written_again() {
     assert_eq!(sup::names(&sup::outbox(&env)), vec![name.clone()]);
     assert!(read(&env, &name).contains("written before the crash"));
     assert_eq!(env.query_string(&format!(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = {id}"#)), "PUSHED");
-    assert!(sup::names(&staging).is_empty());
+    assert!(common::files_under(&staging).is_empty(), "{:?}", common::files_under(&staging));
     // a stored name whose file is missing (died before the rename): written now, under that name
     env.sql_ok(r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo") VALUES (40002, 10002, 5000, 6, 'Y')"#);
     let id2 = tid(&env, r#""dispatchRef" = 40002"#);
@@ -436,4 +436,16 @@ fn decision_bean_180_sends_return_announcements_when_accepted() {
     let files = sup::names(&sup::outbox(&env));
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(read(&env, &files[0]).contains("<RMANumber>RMA-300</RMANumber>"));
+}
+
+#[test]
+fn a_deleted_business_object_cancels_its_transmission() {
+    let env = setup();
+    env.sql_ok(r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (60001, 10002, 5000, 1)"#);
+    let id = tid(&env, r#""dispatchRef" = 60001"#);
+    env.sql_ok(r#"DELETE FROM "DispatchDO" WHERE "id" = 60001"#);
+    env.ok(&["send"]);
+    let s = env.query_string(&format!(r#"SELECT "state" || '|' || "errorText" FROM "TransmissionDO" WHERE "id" = {id}"#));
+    assert_eq!(s, "CANCELED|DispatchDO 60001 no longer exists: nothing to send");
+    assert!(sup::names(&sup::outbox(&env)).is_empty());
 }

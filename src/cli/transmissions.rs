@@ -16,9 +16,12 @@ pub struct ListArgs {
     /// Only transmissions in this state (INITIAL, DO_PUSH, PUSHED, DO_MANUAL_CHECK, CANCELED).
     #[arg(long)]
     pub state: Option<String>,
-    /// Print JSON: {"transmissions": [...], "noPartnerConfigured": [...]}.
+    /// Print JSON: {"transmissions": [...], "total": N, "noPartnerConfigured": [...], "noPartnerConfiguredTotal": N}.
     #[arg(long)]
     pub json: bool,
+    /// Show at most the newest N transmissions.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: i64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,11 +43,12 @@ pub fn list(db_path: &Path, args: ListArgs) -> anyhow::Result<Status> {
         ),
         None => None,
     };
-    let rows = queries::export::list(&conn, state)?;
+    let rows = queries::export::list(&conn, state, args.limit)?;
+    let total = queries::export::count(&conn, state)?;
     let unrouted = queries::export::unrouted(&conn, 100)?;
     let unrouted_total = queries::export::unrouted_count(&conn)?;
     if args.json {
-        let v = serde_json::json!({ "transmissions": rows, "noPartnerConfigured": unrouted, "noPartnerConfiguredTotal": unrouted_total });
+        let v = serde_json::json!({ "transmissions": rows, "total": total, "noPartnerConfigured": unrouted, "noPartnerConfiguredTotal": unrouted_total });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(Status::Ok);
     }
@@ -61,7 +65,11 @@ pub fn list(db_path: &Path, args: ListArgs) -> anyhow::Result<Status> {
         };
         println!("{:>8}  {:<15}  {:<28}  {:<26}  {:>5}  {detail}", r.id, r.state, r.type_name, object, r.retry_count);
     }
-    println!("{} transmission{}", rows.len(), if rows.len() == 1 { "" } else { "s" });
+    if total > rows.len() as i64 {
+        println!("{} of {total} transmissions shown (the newest; --limit)", rows.len());
+    } else {
+        println!("{total} transmission{}", if total == 1 { "" } else { "s" });
+    }
     if unrouted_total > 0 {
         println!("no partner configured for {unrouted_total} event{} (newest shown):", if unrouted_total == 1 { "" } else { "s" });
         for u in &unrouted {

@@ -14,6 +14,9 @@
 //!    failure: DO_PUSH with "retryCount" + 1 and "nextRetryDate" = now + the partner's
 //!    "retryDelay", or DO_MANUAL_CHECK once "maxNoOfRetries" retries are used up.
 //!
+//! Steps 1-2a of batch k + 1 (this thread) overlap with the writing of batch k (a writer thread,
+//! which splits the files over [`WRITERS`] threads, each with its own staging subdirectory).
+//!
 //! Crash safety: the outbox only ever receives complete files (by rename). A transmission is
 //! PUSHED only after its file is in the outbox. When a run dies between the rename and step 3,
 //! the next run finds the transmission due with a stored "fileName" whose file already exists
@@ -116,6 +119,8 @@ struct Item {
     name: Option<String>,
     fresh: bool,
     outcome: Option<Outcome>,
+    /// Where the writer put the file before moving it into the outbox.
+    staged: Option<PathBuf>,
 }
 
 /// Runs the sending job once. `cancel` stops it between batches.
@@ -137,40 +142,47 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
         Err(std::fs::TryLockError::Error(e)) => return Err(temporary(format!("{}: {e}", lock_path.display()))),
     }
     // Leftovers of an interrupted run: never complete in the outbox, safe to drop.
-    if let Ok(rd) = std::fs::read_dir(&staging) {
-        for e in rd.flatten() {
-            let _ = std::fs::remove_file(e.path());
-        }
+    let _ = std::fs::remove_dir_all(&staging);
+    for k in 0..WRITERS {
+        let d = staging.join(k.to_string());
+        std::fs::create_dir_all(&d).map_err(|e| JobError::Permanent(format!("cannot create {}: {e}", d.display())))?;
     }
     let mut conn = db::open_existing(db_path).map_err(temporary)?;
     let mut after = 0i64;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            break;
+    // A pipeline of two: while a writer thread writes batch k, this thread claims and renders
+    // batch k + 1; the outcomes of batch k are recorded once its files are in the outbox.
+    std::thread::scope(|scope| -> Result<(), JobError> {
+        let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<Vec<Item>, JobError>>> = None;
+        loop {
+            let items = if cancel.load(Ordering::Relaxed) { Vec::new() } else { claim_and_render(&mut conn, &outbox, &mut after)? };
+            if let Some(w) = writing.take() {
+                let done = w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+                record(&mut conn, &done, &mut report)?;
+            }
+            if items.is_empty() {
+                return Ok(());
+            }
+            let last = (items.len() as i64) < BATCH;
+            let (o, st) = (&outbox, &staging);
+            writing = Some(scope.spawn(move || write_batch(items, o, st)));
+            if last {
+                let done = writing.take().expect("writer").join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+                record(&mut conn, &done, &mut report)?;
+                return Ok(());
+            }
         }
-        let n = run_batch(&mut conn, &outbox, &staging, &mut after, &mut report)?;
-        if n < BATCH {
-            break;
-        }
-    }
+    })?;
     drop(lock);
     Ok(report)
 }
 
-fn item_name(it: &Item) -> String {
-    match &it.outcome {
-        Some(Outcome::Write { name, .. }) => name.clone(),
-        _ => String::new(),
-    }
-}
-
-/// Makes the data of the given files in `dir` durable: one `syncfs` of the file system on Linux
-/// (one flush for the whole batch instead of one per file), `fsync` of each file elsewhere.
-fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
+/// Makes the data of the given files durable: one `syncfs` of the file system on Linux (one
+/// flush for the whole batch instead of one per file), `fsync` of each file elsewhere.
+fn sync_files(dir: &Path, files: &[&Path]) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        let _ = names;
+        let _ = files;
         let d = File::open(dir)?;
         // SAFETY: syncfs only reads the descriptor, which `d` keeps open.
         if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
@@ -180,16 +192,19 @@ fn sync_dir_files(dir: &Path, names: &[String]) -> std::io::Result<()> {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        for n in names {
-            File::open(dir.join(n))?.sync_all()?;
+        let _ = dir;
+        for f in files {
+            File::open(f)?.sync_all()?;
         }
-        File::open(dir)?.sync_all()
+        Ok(())
     }
 }
 
-fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i64, report: &mut RunReport) -> Result<i64, JobError> {
+/// Phases 1 and 2a: claims a batch (stores file names) and renders its documents.
+fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
     // 1. claim: choose and store file names
     let t0 = std::time::Instant::now();
+    transmission::clear_lookups();
     let now = crate::time::now_text();
     let mut items = Vec::new();
     {
@@ -197,7 +212,7 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         let due = q::due(&tx, &now, *after, BATCH).map_err(temporary)?;
         for d in due {
             *after = (*after).max(d.id);
-            let mut item = Item { name: d.file_name.clone(), fresh: false, prepared: None, outcome: None, due: d };
+            let mut item = Item { name: d.file_name.clone(), fresh: false, prepared: None, outcome: None, staged: None, due: d };
             match transmission::prepare(&tx, &item.due, &now) {
                 Ok(p) => {
                     if item.name.is_none() {
@@ -218,9 +233,8 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
         tx.commit().map_err(temporary)?;
     }
-    let count = items.len() as i64;
-    if count == 0 {
-        return Ok(0);
+    if items.is_empty() {
+        return Ok(items);
     }
     let t_claim = t0.elapsed();
     // 2. render (one read snapshot), then write
@@ -241,39 +255,78 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
         tx.finish().map_err(temporary)?;
     }
-    let t_render = t0.elapsed();
+    tracing::debug!(batch = items.len(), "sending batch: claim {:?}, render {:?}", t_claim, t0.elapsed() - t_claim);
+    Ok(items)
+}
+
+/// Writer threads per batch, each with its own staging subdirectory (file creation in one
+/// directory is serialized by the file system).
+const WRITERS: usize = 2;
+
+/// Phase 2b: writes a batch into staging, syncs, renames the files into the outbox, syncs it.
+fn write_batch(mut items: Vec<Item>, outbox: &Path, staging: &Path) -> Result<Vec<Item>, JobError> {
+    let t0 = std::time::Instant::now();
     // Write every document of the batch into staging, make them durable with one file system
     // sync, then rename them into the outbox and sync the outbox directory once.
-    let mut staged = Vec::new();
-    for (i, it) in items.iter_mut().enumerate() {
-        if let Some(Outcome::Write { name, bytes }) = &it.outcome {
-            let path = staging.join(name);
-            match std::fs::write(&path, bytes) {
-                Ok(()) => staged.push(i),
-                Err(e) => it.outcome = Some(Outcome::Fail(format!("writing {}: {e}", path.display()))),
-            }
-        }
+    let chunk = items.len().div_ceil(WRITERS).max(1);
+    let staged: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(k, part)| {
+                let dir = staging.join(k.to_string());
+                scope.spawn(move || {
+                    let mut staged = 0;
+                    for it in part.iter_mut() {
+                        if let Some(Outcome::Write { name, bytes }) = &it.outcome {
+                            let path = dir.join(name);
+                            match std::fs::write(&path, bytes) {
+                                Ok(()) => {
+                                    it.staged = Some(path);
+                                    staged += 1;
+                                }
+                                Err(e) => it.outcome = Some(Outcome::Fail(format!("writing {}: {e}", path.display()))),
+                            }
+                        }
+                    }
+                    staged
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).sum()
+    });
+    if staged == 0 {
+        return Ok(items);
     }
-    let t_write = t0.elapsed();
-    if !staged.is_empty() {
-        if let Err(e) = sync_dir_files(staging, &staged.iter().map(|&i| item_name(&items[i])).collect::<Vec<_>>()) {
-            return Err(temporary(format!("syncing {}: {e}", staging.display())));
+    let files: Vec<&Path> = items.iter().filter_map(|it| it.staged.as_deref()).collect();
+    sync_files(staging, &files).map_err(|e| temporary(format!("syncing {}: {e}", staging.display())))?;
+    std::thread::scope(|scope| {
+        for part in items.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for it in part.iter_mut() {
+                    let (Some(Outcome::Write { name, .. }), Some(from)) = (&it.outcome, &it.staged) else { continue };
+                    if let Err(e) = std::fs::rename(from, outbox.join(name)) {
+                        let reason = format!("moving {name} into {}: {e}", outbox.display());
+                        it.outcome = Some(Outcome::Fail(reason));
+                    }
+                }
+            });
         }
-        for &i in &staged {
-            let name = item_name(&items[i]);
-            if let Err(e) = std::fs::rename(staging.join(&name), outbox.join(&name)) {
-                items[i].outcome = Some(Outcome::Fail(format!("moving {name} into {}: {e}", outbox.display())));
-            }
-        }
-        if let Ok(d) = File::open(outbox) {
-            d.sync_all().map_err(|e| temporary(format!("syncing {}: {e}", outbox.display())))?;
-        }
-    }
-    let t_sync = t0.elapsed();
+    });
+    File::open(outbox)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| temporary(format!("syncing {}: {e}", outbox.display())))?;
+    tracing::debug!(batch = items.len(), "sending batch: write+sync+rename {:?}", t0.elapsed());
+    Ok(items)
+}
+
+
+/// Phase 3: records the outcomes of a written batch.
+fn record(conn: &mut Connection, items: &[Item], report: &mut RunReport) -> Result<(), JobError> {
     // 3. outcomes
     let now = crate::time::now_text();
     let tx = db::write_tx(conn).map_err(temporary)?;
-    for it in &items {
+    for it in items {
         let id = it.due.id;
         let from = TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);
         let res = match it.outcome.as_ref().expect("outcome") {
@@ -304,14 +357,5 @@ fn run_batch(conn: &mut Connection, outbox: &Path, staging: &Path, after: &mut i
         }
     }
     tx.commit().map_err(temporary)?;
-    tracing::debug!(
-        batch = count,
-        "sending batch: claim {:?}, render {:?}, write {:?}, sync+rename {:?}, outcomes {:?}",
-        t_claim,
-        t_render - t_claim,
-        t_write - t_render,
-        t_sync - t_write,
-        t0.elapsed() - t_sync
-    );
-    Ok(count)
+    Ok(())
 }

@@ -43,6 +43,31 @@ impl Kind {
     }
 }
 
+thread_local! {
+    /// Mapping lookups of the current batch: (kind, a, b) -> value. Cleared per batch.
+    static LOOKUPS: std::cell::RefCell<std::collections::HashMap<(u8, i64, i64), Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the cached mapping lookups (the sending job calls it at the start of each batch).
+pub fn clear_lookups() {
+    LOOKUPS.with(|l| l.borrow_mut().clear());
+}
+
+fn cached(
+    kind: u8,
+    a: i64,
+    b: i64,
+    f: impl FnOnce() -> rusqlite::Result<Option<String>>,
+) -> rusqlite::Result<Option<String>> {
+    if let Some(v) = LOOKUPS.with(|l| l.borrow().get(&(kind, a, b)).cloned()) {
+        return Ok(v);
+    }
+    let v = f()?;
+    LOOKUPS.with(|l| l.borrow_mut().insert((kind, a, b), v.clone()));
+    Ok(v)
+}
+
 /// Everything a file sender needs besides its business rows.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -72,7 +97,7 @@ impl Ctx {
     /// The MerchantID: `"Shop2FinanceControllerDO"."financeControllerShopName"`.
     pub fn merchant_id(&self, conn: &Connection) -> SendResult<String> {
         let fc = self.fc()?;
-        q::merchant_id(conn, self.shop_ref, fc)?.ok_or_else(|| {
+        cached(1, self.shop_ref, fc, || q::merchant_id(conn, self.shop_ref, fc))?.ok_or_else(|| {
             SendError(format!(
                 "no MerchantID for shop {} at finance controller {fc}: add \"Shop2FinanceControllerDO\" (financeControllerRef {fc}, shopRef {}) with financeControllerShopName",
                 self.shop_ref, self.shop_ref
@@ -84,7 +109,7 @@ impl Ctx {
     pub fn pay_type(&self, conn: &Connection, payment_def: Option<i64>, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
         let pd = payment_def.ok_or_else(|| SendError(format!("{what} has no payment method (paymentDefRef is NULL)")))?;
-        q::payment_export_name(conn, fc, pd)?.ok_or_else(|| {
+        cached(2, fc, pd, || q::payment_export_name(conn, fc, pd))?.ok_or_else(|| {
             SendError(format!(
                 "payment method {pd} of {what} has no export name: add \"FinanceController2PaymentDefDO\" (financeControllerRef {fc}, paymentDefRef {pd}) with financeControllerPaymentExportName"
             ))
@@ -94,7 +119,7 @@ impl Ctx {
     /// The Tax code: `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"`.
     pub fn tax_code(&self, conn: &Connection, tax_type: i64, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
-        q::tax_export_name(conn, fc, tax_type)?.ok_or_else(|| {
+        cached(3, fc, tax_type, || q::tax_export_name(conn, fc, tax_type))?.ok_or_else(|| {
             SendError(format!(
                 "tax type {tax_type} of {what} has no export name: add \"FinanceController2TaxTypeDefDO\" (financeControllerRef {fc}, taxTypeDefRef {tax_type}) with financeControllerTaxTypeExportName"
             ))
@@ -170,38 +195,36 @@ pub fn file_name(conn: &Connection, p: &Prepared, now: &str) -> SendResult<Strin
     })
 }
 
-/// Renders the document of a transmission.
+/// Renders the document of a transmission. A business object that no longer exists cancels it.
 pub fn render(conn: &Connection, due: &Due, p: &Prepared) -> SendResult<Rendered> {
-    let missing = |what: &str, id: Option<i64>| SendError(format!("{what} {} no longer exists", id.unwrap_or(0)));
+    let gone = |what: &str, id: Option<i64>| {
+        Ok(Rendered::Cancel(format!("{what} {} no longer exists: nothing to send", id.map(|i| i.to_string()).unwrap_or_default())))
+    };
     match p.kind {
-        Kind::PurchaseOrderDispatch => {
-            let id = due.dispatch_ref.ok_or_else(|| missing("DispatchDO", None))?;
-            let rec = q::dispatch(conn, id)?.ok_or_else(|| missing("DispatchDO", Some(id)))?;
-            super::purchase_orders::render(conn, &p.ctx, &rec, false).map(Rendered::Doc)
-        }
-        Kind::PurchaseOrderReturn => {
-            let id = due.return_ref.ok_or_else(|| missing("ReturnDO", None))?;
-            let rec = q::return_row(conn, id)?.ok_or_else(|| missing("ReturnDO", Some(id)))?;
-            super::purchase_orders::render(conn, &p.ctx, &rec, true).map(Rendered::Doc)
-        }
-        Kind::Debitor => {
-            let id = due.debitor_ref.ok_or_else(|| missing("DebitorDO", None))?;
-            let rec = q::debitor(conn, id)?.ok_or_else(|| missing("DebitorDO", Some(id)))?;
-            super::debtors::render(conn, &p.ctx, &rec).map(Rendered::Doc)
-        }
-        Kind::OpenAmount => {
-            let id = due.invoicing_ref.ok_or_else(|| missing("InvoicingDO", None))?;
-            let rec = q::invoicing(conn, id)?.ok_or_else(|| missing("InvoicingDO", Some(id)))?;
-            super::sales_orders::render(conn, &p.ctx, &rec).map(Rendered::Doc)
-        }
-        Kind::Order => {
-            let id = due.order_ref.ok_or_else(|| missing("OrderDO", None))?;
-            super::store_order::render(conn, &p.ctx, id)
-        }
-        Kind::ReturnAnnouncement => {
-            let id = due.return_announcement_ref.ok_or_else(|| missing("ReturnAnnouncementDO", None))?;
-            super::return_announcement::render(conn, &p.ctx, id)
-        }
+        Kind::PurchaseOrderDispatch => match due.dispatch_ref.map(|id| q::dispatch(conn, id)).transpose()?.flatten() {
+            Some(rec) => super::purchase_orders::render(conn, &p.ctx, &rec, false).map(Rendered::Doc),
+            None => gone("DispatchDO", due.dispatch_ref),
+        },
+        Kind::PurchaseOrderReturn => match due.return_ref.map(|id| q::return_row(conn, id)).transpose()?.flatten() {
+            Some(rec) => super::purchase_orders::render(conn, &p.ctx, &rec, true).map(Rendered::Doc),
+            None => gone("ReturnDO", due.return_ref),
+        },
+        Kind::Debitor => match due.debitor_ref.map(|id| q::debitor(conn, id)).transpose()?.flatten() {
+            Some(rec) => super::debtors::render(conn, &p.ctx, &rec).map(Rendered::Doc),
+            None => gone("DebitorDO", due.debitor_ref),
+        },
+        Kind::OpenAmount => match due.invoicing_ref.map(|id| q::invoicing(conn, id)).transpose()?.flatten() {
+            Some(rec) => super::sales_orders::render(conn, &p.ctx, &rec).map(Rendered::Doc),
+            None => gone("InvoicingDO", due.invoicing_ref),
+        },
+        Kind::Order => match due.order_ref {
+            Some(id) if q::order(conn, id)?.is_some() => super::store_order::render(conn, &p.ctx, id),
+            other => gone("OrderDO", other),
+        },
+        Kind::ReturnAnnouncement => match due.return_announcement_ref {
+            Some(id) if q::return_announcement(conn, id)?.is_some() => super::return_announcement::render(conn, &p.ctx, id),
+            other => gone("ReturnAnnouncementDO", other),
+        },
     }
 }
 

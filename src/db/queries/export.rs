@@ -180,8 +180,8 @@ pub struct Listed {
     pub sent_date: Option<String>,
 }
 
-/// Transmissions, newest last, optionally of one state.
-pub fn list(conn: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<Listed>> {
+/// The newest `limit` transmissions (newest last), optionally of one state.
+pub fn list(conn: &Connection, state: Option<&str>, limit: i64) -> rusqlite::Result<Vec<Listed>> {
     let mut st = conn.prepare(
         r#"SELECT t."id", t."state", COALESCE(tt."name", t."transmissionTypeDefRef"),
                   CASE WHEN t."dispatchRef" IS NOT NULL THEN 'DispatchDO ' || t."dispatchRef"
@@ -193,10 +193,10 @@ pub fn list(conn: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<List
                   t."event", t."communicationPartnerRef", t."receivingPartnerReferrerRef", t."retryCount",
                   t."nextRetryDate", t."fileName", t."errorText", t."creationDate", t."sentDate"
            FROM "TransmissionDO" t LEFT JOIN "TransmissionTypeDefDO" tt ON tt."id" = t."transmissionTypeDefRef"
-           WHERE ?1 IS NULL OR t."state" = ?1
+           WHERE t."id" IN (SELECT "id" FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1 ORDER BY "id" DESC LIMIT ?2)
            ORDER BY t."id""#,
     )?;
-    let rows = st.query_map([state], |r| {
+    let rows = st.query_map(params![state, limit], |r| {
         Ok(Listed {
             id: r.get(0)?,
             state: r.get(1)?,
@@ -218,6 +218,11 @@ pub fn list(conn: &Connection, state: Option<&str>) -> rusqlite::Result<Vec<List
         })
     })?;
     rows.collect()
+}
+
+/// Number of transmissions, optionally of one state.
+pub fn count(conn: &Connection, state: Option<&str>) -> rusqlite::Result<i64> {
+    conn.query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1"#, [state], |r| r.get(0))
 }
 
 /// Number of transmissions per state.
