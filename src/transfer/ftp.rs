@@ -275,17 +275,9 @@ impl Transport for Ftp {
             .data(|me| with!(me, s => s.put_with_stream(path).map(|t| Box::new(TransferWrap::from(t)) as Box<dyn FinishWrite>)))
             .map_err(|e| map(e, &format!("{desc}: STOR {path}"), super::ErrorKind::File))?;
         let mut buf = vec![0u8; BUF_SIZE];
-        let mut n = 0u64;
-        loop {
-            let k = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(k) => k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(TransferError::temporary(format!("reading the local file for {path}: {e}"))),
-            };
-            stream.write_all(&buf[..k]).map_err(|e| super::net_error(format!("{desc}: STOR {path}: after {n} bytes"), &e))?;
-            n += k as u64;
-        }
+        let n = super::copy_chunks(path, input, &mut buf, |chunk, n| {
+            stream.write_all(chunk).map_err(|e| super::net_error(format!("{desc}: STOR {path}: after {n} bytes"), &e))
+        })?;
         stream.finish_w().map_err(|e| map(e, &format!("{desc}: STOR {path}: completion"), super::ErrorKind::Temporary))?;
         Ok(n)
     }

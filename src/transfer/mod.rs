@@ -82,6 +82,27 @@ impl TransferError {
 
 pub type TResult<T> = Result<T, TransferError>;
 
+/// Streams a local file (`input`) to a remote one in chunks of `buf`: `write(chunk, written so
+/// far)` sends each chunk. A local read error is temporary. Returns the bytes copied.
+pub(crate) fn copy_chunks(
+    path: &str,
+    input: &mut dyn std::io::Read,
+    buf: &mut [u8],
+    mut write: impl FnMut(&[u8], u64) -> TResult<()>,
+) -> TResult<u64> {
+    let mut n = 0u64;
+    loop {
+        let k = match input.read(buf) {
+            Ok(0) => return Ok(n),
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(TransferError::temporary(format!("reading the local file for {path}: {e}"))),
+        };
+        write(&buf[..k], n)?;
+        n += k as u64;
+    }
+}
+
 /// Connection options from the `"ExecutionBeanValueDO"` rows (see README "File transfer").
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {

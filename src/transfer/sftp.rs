@@ -297,17 +297,9 @@ impl Transport for Sftp {
         let what = format!("{}: writing {path}", self.desc);
         let mut f = self.sftp.create(Path::new(path)).map_err(|e| map(&e, &what))?;
         let mut buf = vec![0u8; SFTP_BUF];
-        let mut n = 0u64;
-        loop {
-            let k = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(k) => k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(TransferError::temporary(format!("reading the local file for {path}: {e}"))),
-            };
-            f.write_all(&buf[..k]).map_err(|e| io_map(&e, &format!("{what}: after {n} bytes")))?;
-            n += k as u64;
-        }
+        let n = super::copy_chunks(path, input, &mut buf, |chunk, n| {
+            f.write_all(chunk).map_err(|e| io_map(&e, &format!("{what}: after {n} bytes")))
+        })?;
         f.flush().map_err(|e| io_map(&e, &what))?;
         f.close().map_err(|e| map(&e, &what))?;
         Ok(n)

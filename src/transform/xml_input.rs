@@ -72,6 +72,18 @@ impl Node {
     }
 }
 
+/// `Read::read` of a reader whose real work is its `BufRead` implementation.
+fn read_through_buf(r: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let n = {
+        let buf = r.fill_buf()?;
+        let n = buf.len().min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        n
+    };
+    r.consume(n);
+    Ok(n)
+}
+
 /// A BufRead that counts the newlines its reader consumed (the current line).
 pub struct Counting<R> {
     inner: R,
@@ -81,14 +93,7 @@ pub struct Counting<R> {
 
 impl<R: BufRead> Read for Counting<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let buf = self.fill_buf()?;
-            let n = buf.len().min(out.len());
-            out[..n].copy_from_slice(&buf[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_through_buf(self, out)
     }
 }
 
@@ -131,14 +136,7 @@ impl<R: BufRead> Transcode<R> {
 
 impl<R: BufRead> Read for Transcode<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let buf = self.fill_buf()?;
-            let n = buf.len().min(out.len());
-            out[..n].copy_from_slice(&buf[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_through_buf(self, out)
     }
 }
 
