@@ -89,3 +89,36 @@ fn status_reports_transmissions_needing_a_person() {
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ExportUnroutedEventDO" WHERE "businessTable" = 'ReturnDO' AND "businessRef" = 1"#), 1);
     assert!(v["schedules"].as_array().unwrap().iter().any(|s| s["key"] == "send_transmissions"));
 }
+
+/// Housekeeping deletes old job history and finished transmissions, never a transmission that
+/// waits for a person or one still to be sent.
+#[test]
+fn housekeeping_prunes_finished_rows_only() {
+    let env = TestEnv::new(true);
+    env.ok(&["sql", &jobs_script("01_finance_controller.sql"), &jobs_script("04_export_purchaseorders_dispatch.sql")]);
+    env.sql_ok(
+        r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (1, 10001, 5000, 100), (2, 10001, 5000, 200), (3, 10001, 5000, 300), (4, 10001, 5000, 400);
+           INSERT INTO "JobRunDO" ("scheduleKey", "jobDefRef", "startTime", "endTime", "outcome", "runBy") VALUES
+               ('old', 3, '2020-01-01 00:00:00.000', '2020-01-01 00:00:01.000', 'OK', 'h:1:1'),
+               ('new', 3, now(), now(), 'OK', 'h:1:1');"#,
+    );
+    let conn = env.conn();
+    conn.execute_batch(
+        r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "modificationDate" = '2020-01-01 00:00:00.000' WHERE "dispatchRef" = 1;
+           UPDATE "TransmissionDO" SET "state" = 'DO_MANUAL_CHECK', "modificationDate" = '2020-01-01 00:00:00.000' WHERE "dispatchRef" = 2;
+           UPDATE "TransmissionDO" SET "modificationDate" = '2020-01-01 00:00:00.000' WHERE "dispatchRef" = 3;
+           UPDATE "TransmissionDO" SET "state" = 'PUSHED' WHERE "dispatchRef" = 4;"#,
+    )
+    .unwrap();
+    let report = jobs::lookup(10003).unwrap().run(&ctx(&env)).unwrap();
+    assert!(report.message.contains("2 rows"), "{}", report.message);
+    let left: Vec<i64> = conn
+        .prepare(r#"SELECT "dispatchRef" FROM "TransmissionDO" ORDER BY 1"#)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(left, vec![2, 3, 4], "old PUSHED deleted; DO_MANUAL_CHECK, pending and recent kept");
+    assert_eq!(env.query_string(r#"SELECT group_concat("scheduleKey") FROM "JobRunDO""#), "new");
+}
