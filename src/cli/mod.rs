@@ -49,7 +49,7 @@ pub enum Command {
     Demo(demo::Args),
     /// Run the scheduler: jobs of active "ScheduleDO" rows by their Quartz cron, until SIGTERM.
     Run(run::Args),
-    /// Show every schedule: next fire time, last run, retries, stops, locks; exit 1 if one is stopped.
+    /// Show every schedule (next fire time, last run, retries, stops, locks) and the transmissions; exit 1 if a schedule is stopped or a transmission waits for manual check.
     Status(status::Args),
     /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
     Trigger(trigger::Args),
