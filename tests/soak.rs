@@ -62,6 +62,14 @@ struct Stats {
     bad_files: u64,
     dispatches: u64,
     unexpected_exits: u64,
+    /// Kills while a job run was in progress / while a pulled file was between LISTED and DONE.
+    kills_mid_run: u64,
+    kills_mid_file: u64,
+    /// Kills while a file waited in `in/` (import pending or in progress).
+    kills_mid_import: u64,
+    /// Kills while transmissions had a file name but were not PUSHED (a sending run in progress).
+    kills_mid_send: u64,
+    sigterms: u64,
 }
 
 /// The `impex run` under test, restarted after each kill.
@@ -161,7 +169,8 @@ fn make_source(rng: &mut Rng, key: &'static str, n: u64, good: bool) -> Source {
     let op = key == OP_KEY;
     let name = if op { format!("OpenPositionsImport_{n}.xml") } else { format!("PaymentHistories_{n}.xml") };
     let trans_id = format!("SOAK-{}-{n}", if op { "OP" } else { "PH" });
-    let records = rng.range(1, 60) as usize;
+    // mostly small files, sometimes a big one (a kill then often lands in its transfer or import)
+    let records = if rng.chance(5) { rng.range(500, 3000) } else { rng.range(1, 60) } as usize;
     let xml = |r: Option<&str>| if op { op_xml(&trans_id, n, records, r) } else { ph_xml(&trans_id, n, records, r) };
     let content = if good {
         xml(None)
@@ -360,35 +369,93 @@ fn soak_with_faults() {
     let mut sources: Vec<Source> = Vec::new();
     let mut dispatch_ids: Vec<i64> = Vec::new();
     let mut violations: Vec<String> = Vec::new();
-    let mut runner = Runner { child: None, log: env.path("impex-run.log") };
+    // Two `impex run` processes share the database (as the README allows), each killed at its
+    // own random moments.
+    let mut runners = [Runner { child: None, log: env.path("impex-run.log") }, Runner { child: None, log: env.path("impex-run.log") }];
     let mut biz = env.conn();
     let mut servers = servers;
     let ms = |m: u64| Duration::from_millis(m);
     let t0 = Instant::now();
     let end = t0 + Duration::from_secs(secs);
-    let mut next_kill = t0 + ms(rng.range(500, 2500));
+    let mut next_kill = [t0 + ms(rng.range(500, 2000)), t0 + ms(rng.range(500, 2000))];
     let mut next_cut = t0 + ms(rng.range(1000, 4000));
     let mut next_restart = t0 + ms(rng.range(3000, 9000));
     let mut next_file = t0;
     let mut next_dispatch = t0 + ms(rng.range(200, 800));
     let mut file_no = 0u64;
-    runner.start(&env, &mut stats);
-    while Instant::now() < end {
+    for r in runners.iter_mut() {
+        r.start(&env, &mut stats);
+    }
+    // The default run goes on (at most 30 s longer) until it has killed 20 times.
+    let short = secs >= DEFAULT_SECS && secs < 2 * DEFAULT_SECS;
+    while Instant::now() < end || (short && stats.kills < 20 && Instant::now() < end + Duration::from_secs(30)) {
         let now = Instant::now();
-        if let Some(st) = runner.exited() {
-            stats.unexpected_exits += 1;
-            violations.push(format!("impex run exited by itself ({st}) at {:.1} s", t0.elapsed().as_secs_f64()));
-            runner.child = None;
-            runner.start(&env, &mut stats);
+        for runner in runners.iter_mut() {
+            if let Some(st) = runner.exited() {
+                stats.unexpected_exits += 1;
+                violations.push(format!("impex run exited by itself ({st}) at {:.1} s", t0.elapsed().as_secs_f64()));
+                runner.child = None;
+                runner.start(&env, &mut stats);
+            }
         }
-        if now >= next_kill {
-            runner.kill9(&mut stats);
+        let due = (0..2).find(|&i| now >= next_kill[i]);
+        if let Some(i) = due {
+            let runner = &mut runners[i];
+            let in_flight = |biz: &rusqlite::Connection| -> (i64, i64, bool, i64) {
+                let (runs, files, sending): (i64, i64, i64) = biz
+                    .query_row(
+                        r#"SELECT (SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'),
+                                  (SELECT count(*) FROM "TransferFileDO" WHERE "state" IN ('DOWNLOADING', 'DOWNLOADED')),
+                                  (SELECT count(*) FROM "TransmissionDO" WHERE "state" IN ('INITIAL', 'DO_PUSH') AND "fileName" IS NOT NULL)"#,
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .unwrap_or((0, 0, 0));
+                let importing = [OP_KEY, PH_KEY].iter().any(|k| !files_in(&env.base().join("share").join(k).join("in")).is_empty());
+                (runs, files, importing, sending)
+            };
+            // Most kills wait (up to 1 s) for work in flight: a transfer, an import or a sending
+            // run, so that they land in the middle of it rather than in an idle process.
+            if rng.chance(70) {
+                let wait_start = Instant::now();
+                while wait_start.elapsed() < ms(1000) {
+                    let (_, files, importing, sending) = in_flight(&biz);
+                    if files > 0 || importing || sending > 0 {
+                        std::thread::sleep(ms(rng.range(0, 30)));
+                        break;
+                    }
+                    std::thread::sleep(ms(3));
+                }
+            }
+            let (runs, files, importing, sending) = in_flight(&biz);
+            stats.kills_mid_run += (runs > 0) as u64;
+            stats.kills_mid_file += (files > 0) as u64;
+            stats.kills_mid_import += importing as u64;
+            stats.kills_mid_send += (sending > 0) as u64;
+            if rng.chance(10) {
+                // now and then a graceful stop instead: SIGTERM, exit 0, locks released
+                let mut c = runner.child.take().unwrap();
+                unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+                let mut st = None;
+                wait_until(Duration::from_secs(30), || {
+                    st = c.try_wait().unwrap();
+                    st.is_some()
+                });
+                if st.and_then(|s| s.code()) != Some(0) {
+                    violations.push(format!("impex run after SIGTERM: {st:?}"));
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                stats.sigterms += 1;
+            } else {
+                runner.kill9(&mut stats);
+            }
             // sometimes stay down a little, like a supervisor's restart delay
             if rng.chance(30) {
                 std::thread::sleep(ms(rng.range(50, 700)));
             }
             runner.start(&env, &mut stats);
-            next_kill = Instant::now() + ms(rng.range(500, 2500));
+            next_kill[i] = Instant::now() + ms(rng.range(200, 3000));
         }
         if now >= next_cut {
             if let Some(s) = &servers {
@@ -444,7 +511,7 @@ fn soak_with_faults() {
             stats.dispatches += 1;
             next_dispatch = Instant::now() + ms(rng.range(200, 800));
         }
-        let next = [next_kill, next_cut, next_restart, next_file, next_dispatch, end].into_iter().min().unwrap();
+        let next = [next_kill[0], next_kill[1], next_cut, next_restart, next_file, next_dispatch, end].into_iter().min().unwrap();
         let now = Instant::now();
         if next > now {
             std::thread::sleep((next - now).min(ms(100)));
@@ -452,7 +519,10 @@ fn soak_with_faults() {
     }
 
     // ---- faults stop; a last run drains everything ----
-    runner.kill9(&mut stats);
+    for r in runners.iter_mut() {
+        r.kill9(&mut stats);
+    }
+    let [mut runner, _] = runners;
     runner.start(&env, &mut stats);
     let base = env.base();
     let work = |key: &str| base.join("share").join(key);
@@ -662,14 +732,19 @@ fn soak_with_faults() {
         .map(|r| r.unwrap())
         .collect();
     eprintln!(
-        "soak: {secs} s, seed {seed}: files {} ({} good, {} bad), dispatches {} ({pushed} pushed), kills {}, starts {}, \
-         server restarts {}, connection-cut rounds {} ({cuts} connections cut), unexpected exits {}, drained in {drain_secs:.1} s, violations {}",
+        "soak: {secs} s, seed {seed}: files {} ({} good, {} bad), dispatches {} ({pushed} pushed), kills {}, SIGTERM stops {}, starts {}, \
+         kills during a job run {}, kills with a pulled file in flight {}, kills with a file in in/ {}, kills in a sending run {}, server restarts {}, connection-cut rounds {} ({cuts} connections cut), unexpected exits {}, drained in {drain_secs:.1} s, violations {}",
         sources.len(),
         stats.good_files,
         stats.bad_files,
         stats.dispatches,
         stats.kills,
+        stats.sigterms,
         stats.starts,
+        stats.kills_mid_run,
+        stats.kills_mid_file,
+        stats.kills_mid_import,
+        stats.kills_mid_send,
         stats.server_restarts,
         stats.cut_rounds,
         stats.unexpected_exits,
@@ -677,6 +752,22 @@ fn soak_with_faults() {
     );
     eprintln!("soak: job runs: {}", outcomes.join(", "));
     eprintln!("soak: file ledger: {}", ledger.join(", "));
+    let errors: Vec<String> = c
+        .prepare(
+            r#"SELECT count(*) || ' x ' || m FROM (
+                   SELECT CASE WHEN "message" LIKE 'abandoned:%' THEN 'abandoned: lock holder gone (kill -9)'
+                               ELSE substr(coalesce("message", ''), 1, 90) END AS m
+                   FROM "JobRunDO" WHERE "outcome" IN ('ERROR', 'RETRY', 'WARN'))
+               GROUP BY m ORDER BY count(*) DESC"#,
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for e in errors.iter().take(15) {
+        eprintln!("soak: run message: {e}");
+    }
     for v in violations.iter().take(50) {
         eprintln!("VIOLATION: {v}");
     }
