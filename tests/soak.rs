@@ -80,8 +80,18 @@ struct Runner {
 
 impl Runner {
     fn start(&mut self, env: &TestEnv, stats: &mut Stats) {
-        let log = std::fs::File::options().append(true).create(true).open(&self.log).unwrap();
-        let child = env.cmd(&["run"]).env("IMPEX_TZ", "UTC").stdout(Stdio::null()).stderr(log).spawn().expect("spawn impex run");
+        let log = std::fs::File::options()
+            .append(true)
+            .create(true)
+            .open(&self.log)
+            .unwrap();
+        let child = env
+            .cmd(&["run"])
+            .env("IMPEX_TZ", "UTC")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn impex run");
         self.child = Some(child);
         stats.starts += 1;
     }
@@ -110,10 +120,20 @@ impl Drop for Runner {
 }
 
 fn settings() -> (u64, u64) {
-    let secs = std::env::var("IMPEX_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SECS);
-    let seed = std::env::var("IMPEX_SOAK_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 % 1_000_000_007
-    });
+    let secs = std::env::var("IMPEX_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SECS);
+    let seed = std::env::var("IMPEX_SOAK_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                % 1_000_000_007
+        });
     (secs, seed)
 }
 
@@ -167,11 +187,25 @@ fn ph_xml(trans_id: &str, n: u64, records: usize, ref_override: Option<&str>) ->
 /// A new file for `key`: good (unique TransId and voucher numbers) or one of three kinds of bad.
 fn make_source(rng: &mut Rng, key: &'static str, n: u64, good: bool) -> Source {
     let op = key == OP_KEY;
-    let name = if op { format!("OpenPositionsImport_{n}.xml") } else { format!("PaymentHistories_{n}.xml") };
+    let name = if op {
+        format!("OpenPositionsImport_{n}.xml")
+    } else {
+        format!("PaymentHistories_{n}.xml")
+    };
     let trans_id = format!("SOAK-{}-{n}", if op { "OP" } else { "PH" });
     // mostly small files, sometimes a big one (a kill then often lands in its transfer or import)
-    let records = if rng.chance(5) { rng.range(500, 3000) } else { rng.range(1, 60) } as usize;
-    let xml = |r: Option<&str>| if op { op_xml(&trans_id, n, records, r) } else { ph_xml(&trans_id, n, records, r) };
+    let records = if rng.chance(5) {
+        rng.range(500, 3000)
+    } else {
+        rng.range(1, 60)
+    } as usize;
+    let xml = |r: Option<&str>| {
+        if op {
+            op_xml(&trans_id, n, records, r)
+        } else {
+            ph_xml(&trans_id, n, records, r)
+        }
+    };
     let content = if good {
         xml(None)
     } else {
@@ -182,12 +216,21 @@ fn make_source(rng: &mut Rng, key: &'static str, n: u64, good: bool) -> Source {
                 full[..full.len() / 2].to_string()
             }
             // wrong root element
-            1 => format!("<?xml version=\"1.0\"?>\n<Invoices><TransId>{trans_id}</TransId></Invoices>\n"),
+            1 => format!(
+                "<?xml version=\"1.0\"?>\n<Invoices><TransId>{trans_id}</TransId></Invoices>\n"
+            ),
             // well-formed, but an unknown invoice
             _ => xml(Some("NO-SUCH-INVOICE")),
         }
     };
-    Source { name, key, content: content.into_bytes(), good, records, trans_id }
+    Source {
+        name,
+        key,
+        content: content.into_bytes(),
+        good,
+        records,
+        trans_id,
+    }
 }
 
 /// Well-formed XML with the root element `root` and a `TransID` element `trans_id`?
@@ -222,7 +265,9 @@ fn check_xml(bytes: &[u8], root: &str, trans_id: &str) -> Result<(), String> {
                     closed_root = true;
                 }
             }
-            Ok(Event::Text(t)) if in_trans => trans = Some(AsRef::<str>::as_ref(&t).trim().to_string()),
+            Ok(Event::Text(t)) if in_trans => {
+                trans = Some(AsRef::<str>::as_ref(&t).trim().to_string())
+            }
             Ok(_) => {}
         }
         buf.clear();
@@ -242,7 +287,12 @@ fn check_xml(bytes: &[u8], root: &str, trans_id: &str) -> Result<(), String> {
 /// Files (not directories) directly in `dir`, by name.
 fn files_in(dir: &Path) -> BTreeMap<String, PathBuf> {
     std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().filter(|e| e.path().is_file()).map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())).collect())
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_file())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -253,8 +303,14 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .filter(|f| {
             let p = Path::new(f);
             let name = p.file_name().unwrap().to_string_lossy();
-            let parent_hidden_work = p.components().any(|c| matches!(c.as_os_str().to_str(), Some(".partial" | ".staging")));
-            name.ends_with(".tmp") || name.ends_with(".part") || name.ends_with(".impex-part") || name.ends_with(".partial") || parent_hidden_work
+            let parent_hidden_work = p
+                .components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some(".partial" | ".staging")));
+            name.ends_with(".tmp")
+                || name.ends_with(".part")
+                || name.ends_with(".impex-part")
+                || name.ends_with(".partial")
+                || parent_hidden_work
         })
         .collect()
 }
@@ -280,23 +336,39 @@ fn soak_with_faults() {
             let ftp = ts::Vsftpd::start(false);
             let sftp_proxy = FaultProxy::start(sshd.port);
             let ftp_proxy = FaultProxy::start(ftp.port);
-            Some(Servers { sshd, ftp, sftp_proxy, ftp_proxy })
+            Some(Servers {
+                sshd,
+                ftp,
+                sftp_proxy,
+                ftp_proxy,
+            })
         }
         Some(why) => {
-            ts::skip(&format!("{why}; soak test falls back to local-directory pulls (kills only)"));
+            ts::skip(&format!(
+                "{why}; soak test falls back to local-directory pulls (kills only)"
+            ));
             None
         }
     };
     eprintln!(
         "soak: {secs} s of faults, seed {seed} (IMPEX_SOAK_SEED={seed} to repeat), {}",
-        if servers.is_some() { "SFTP + FTP servers" } else { "local directories" }
+        if servers.is_some() {
+            "SFTP + FTP servers"
+        } else {
+            "local directories"
+        }
     );
     let mut rng = Rng::new(seed);
 
     let env = TestEnv::new(true);
     let jobs: Vec<String> = {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs");
-        let mut v: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path().display().to_string()).filter(|p| p.ends_with(".sql")).collect();
+        let mut v: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().display().to_string())
+            .filter(|p| p.ends_with(".sql"))
+            .collect();
         v.sort();
         v
     };
@@ -339,19 +411,41 @@ fn soak_with_faults() {
         ];
         if let Some(s) = &servers {
             if key == OP_KEY {
-                values.push(("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, s.sftp_proxy.port)));
+                values.push((
+                    "pullFtpAccount",
+                    format!(
+                        "sftp://{}:{}@127.0.0.1:{}",
+                        ts::USER,
+                        ts::PASSWORD,
+                        s.sftp_proxy.port
+                    ),
+                ));
                 let kh = env.path("known_hosts");
-                std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", s.sftp_proxy.port, s.sshd.host_pub)).unwrap();
+                std::fs::write(
+                    &kh,
+                    format!("[127.0.0.1]:{} {}\n", s.sftp_proxy.port, s.sshd.host_pub),
+                )
+                .unwrap();
                 values.push(("knownHostsFile", kh.display().to_string()));
             } else {
-                values.push(("pullFtpAccount", format!("ftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, s.ftp_proxy.port)));
+                values.push((
+                    "pullFtpAccount",
+                    format!(
+                        "ftp://{}:{}@127.0.0.1:{}",
+                        ts::USER,
+                        ts::PASSWORD,
+                        s.ftp_proxy.port
+                    ),
+                ));
             }
         }
         let partner = format!(
             r#"(SELECT f."communicationPartnerRef" FROM "FileTransferConfigurationDO" f JOIN "ScheduleDO" s ON s."configId" = f."id" AND s."jobDefRef" = 3 WHERE s."key" = '{key}')"#
         );
         for (k, v) in values {
-            let kd = format!(r#"(SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = '{k}')"#);
+            let kd = format!(
+                r#"(SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = '{k}')"#
+            );
             setup.push_str(&format!(
                 r#"DELETE FROM "ExecutionBeanValueDO" WHERE "executionBeanKeyDefRef" = {kd} AND "communicationPartnerRef" = {partner};
                    INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES ({kd}, '{}', {partner});
@@ -362,47 +456,113 @@ fn soak_with_faults() {
     }
     env.sql_ok(&setup);
     let check = env.run(&["check"]);
-    assert!(check.status.success(), "impex check:\n{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "impex check:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
 
     // ---- the run with faults ----
     let mut stats = Stats::default();
     let mut sources: Vec<Source> = Vec::new();
     let mut dispatch_ids: Vec<i64> = Vec::new();
+    let ms = |m: u64| Duration::from_millis(m);
     let mut violations: Vec<String> = Vec::new();
     // Two `impex run` processes share the database (as the README allows), each killed at its
     // own random moments.
-    let mut runners = [Runner { child: None, log: env.path("impex-run.log") }, Runner { child: None, log: env.path("impex-run.log") }];
-    let mut biz = env.conn();
+    let mut runners = [
+        Runner {
+            child: None,
+            log: env.path("impex-run.log"),
+        },
+        Runner {
+            child: None,
+            log: env.path("impex-run.log"),
+        },
+    ];
+    let biz = env.conn();
     let mut servers = servers;
-    let ms = |m: u64| Duration::from_millis(m);
-    let t0 = Instant::now();
-    let end = t0 + Duration::from_secs(secs);
-    let mut next_kill = [t0 + ms(rng.range(500, 2000)), t0 + ms(rng.range(500, 2000))];
-    let mut next_cut = t0 + ms(rng.range(1000, 4000));
-    let mut next_restart = t0 + ms(rng.range(3000, 9000));
-    let mut next_file = t0;
-    let mut next_dispatch = t0 + ms(rng.range(200, 800));
-    let mut file_no = 0u64;
-    for r in runners.iter_mut() {
-        r.start(&env, &mut stats);
-    }
-    // The default run goes on (at most 30 s longer) until it has killed 20 times.
-    let short = secs >= DEFAULT_SECS && secs < 2 * DEFAULT_SECS;
-    while Instant::now() < end || (short && stats.kills < 20 && Instant::now() < end + Duration::from_secs(30)) {
-        let now = Instant::now();
-        for runner in runners.iter_mut() {
-            if let Some(st) = runner.exited() {
-                stats.unexpected_exits += 1;
-                violations.push(format!("impex run exited by itself ({st}) at {:.1} s", t0.elapsed().as_secs_f64()));
-                runner.child = None;
-                runner.start(&env, &mut stats);
+    // The partners and the business: a thread keeps writing files into the remote inboxes and
+    // inserting dispatches while the main thread injects faults.
+    let stop_producing = std::sync::atomic::AtomicBool::new(false);
+    let mut producer_rng = Rng::new(seed ^ 0x5eed);
+    let db_path = env.db();
+    let remote_ref = &remote;
+    let stop_ref = &stop_producing;
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+        let rng = &mut producer_rng;
+        let mut biz = impex::db::open(&db_path).unwrap();
+        let (mut sources, mut dispatch_ids, mut good_files, mut bad_files) = (Vec::new(), Vec::new(), 0u64, 0u64);
+        let mut next_file = Instant::now();
+        let mut next_dispatch = Instant::now() + ms(rng.range(200, 800));
+        while !stop_ref.load(std::sync::atomic::Ordering::SeqCst) {
+            let now = Instant::now();
+            if now >= next_file {
+                let key = if rng.chance(50) { OP_KEY } else { PH_KEY };
+                let good = !rng.chance(20);
+                let src = make_source(rng, key, sources.len() as u64 + 1, good);
+                put(&remote_ref(key), owner, &src.name, &src.content);
+                if good {
+                    good_files += 1;
+                } else {
+                    bad_files += 1;
+                }
+                sources.push(src);
+                next_file = Instant::now() + ms(rng.range(100, 500));
+            }
+            if now >= next_dispatch {
+                let n = dispatch_ids.len() + 1;
+                let tx = impex::db::write_tx(&mut biz).unwrap();
+                tx.execute(
+                    r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "carrierRef", "supplierOrderNo", "deliveryNoteNo", "invoiceNo", "creditorId", "companyCode", "netAmount", "currency")
+                       VALUES (10001, 5000, 5100, ?1, ?2, '2014000001', 'CRED-5000', '001', ?3, 'EUR')"#,
+                    rusqlite::params![format!("SOAK-PO-{n}"), format!("SOAK-DN-{n}"), 1000 + n as i64],
+                )
+                .unwrap();
+                dispatch_ids.push(tx.last_insert_rowid());
+                tx.commit().unwrap();
+                next_dispatch = Instant::now() + ms(rng.range(200, 800));
+            }
+            let next = next_file.min(next_dispatch);
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
             }
         }
-        let due = (0..2).find(|&i| now >= next_kill[i]);
-        if let Some(i) = due {
-            let runner = &mut runners[i];
-            let in_flight = |biz: &rusqlite::Connection| -> (i64, i64, bool, i64) {
-                let (runs, files, sending): (i64, i64, i64) = biz
+        (sources, dispatch_ids, good_files, bad_files)
+    });
+        let t0 = Instant::now();
+        let end = t0 + Duration::from_secs(secs);
+        let mut next_kill = [t0 + ms(rng.range(500, 2000)), t0 + ms(rng.range(500, 2000))];
+        let mut next_cut = t0 + ms(rng.range(1000, 4000));
+        let mut next_restart = t0 + ms(rng.range(3000, 9000));
+        for r in runners.iter_mut() {
+            r.start(&env, &mut stats);
+        }
+        // The default run goes on (at most 30 s longer) until it has killed 20 times.
+        let short = secs >= DEFAULT_SECS && secs < 2 * DEFAULT_SECS;
+        while Instant::now() < end
+            || (short && stats.kills < 20 && Instant::now() < end + Duration::from_secs(30))
+        {
+            let now = Instant::now();
+            for runner in runners.iter_mut() {
+                if let Some(st) = runner.exited() {
+                    stats.unexpected_exits += 1;
+                    violations.push(format!(
+                        "impex run exited by itself ({st}) at {:.1} s",
+                        t0.elapsed().as_secs_f64()
+                    ));
+                    runner.child = None;
+                    runner.start(&env, &mut stats);
+                }
+            }
+            let due = (0..2).find(|&i| now >= next_kill[i]);
+            if let Some(i) = due {
+                let runner = &mut runners[i];
+                let in_flight = |biz: &rusqlite::Connection| -> (i64, i64, bool, i64) {
+                    let (runs, files, sending): (i64, i64, i64) = biz
                     .query_row(
                         r#"SELECT (SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'),
                                   (SELECT count(*) FROM "TransferFileDO" WHERE "state" IN ('DOWNLOADING', 'DOWNLOADED')),
@@ -411,112 +571,95 @@ fn soak_with_faults() {
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                     )
                     .unwrap_or((0, 0, 0));
-                let importing = [OP_KEY, PH_KEY].iter().any(|k| !files_in(&env.base().join("share").join(k).join("in")).is_empty());
-                (runs, files, importing, sending)
-            };
-            // Most kills wait (up to 1 s) for work in flight: a transfer, an import or a sending
-            // run, so that they land in the middle of it rather than in an idle process.
-            if rng.chance(70) {
-                let wait_start = Instant::now();
-                while wait_start.elapsed() < ms(1000) {
-                    let (_, files, importing, sending) = in_flight(&biz);
-                    if files > 0 || importing || sending > 0 {
-                        std::thread::sleep(ms(rng.range(0, 30)));
-                        break;
+                    let importing = [OP_KEY, PH_KEY].iter().any(|k| {
+                        !files_in(&env.base().join("share").join(k).join("in")).is_empty()
+                    });
+                    (runs, files, importing, sending)
+                };
+                // Most kills wait (up to 1 s) for work in flight: a transfer, an import or a sending
+                // run, so that they land in the middle of it rather than in an idle process.
+                if rng.chance(70) {
+                    let wait_start = Instant::now();
+                    while wait_start.elapsed() < ms(1000) {
+                        let (_, files, importing, sending) = in_flight(&biz);
+                        if files > 0 || importing || sending > 0 {
+                            std::thread::sleep(ms(rng.range(0, 30)));
+                            break;
+                        }
+                        std::thread::sleep(ms(3));
                     }
-                    std::thread::sleep(ms(3));
                 }
-            }
-            let (runs, files, importing, sending) = in_flight(&biz);
-            stats.kills_mid_run += (runs > 0) as u64;
-            stats.kills_mid_file += (files > 0) as u64;
-            stats.kills_mid_import += importing as u64;
-            stats.kills_mid_send += (sending > 0) as u64;
-            if rng.chance(10) {
-                // now and then a graceful stop instead: SIGTERM, exit 0, locks released
-                let mut c = runner.child.take().unwrap();
-                unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
-                let mut st = None;
-                wait_until(Duration::from_secs(30), || {
-                    st = c.try_wait().unwrap();
-                    st.is_some()
-                });
-                if st.and_then(|s| s.code()) != Some(0) {
-                    violations.push(format!("impex run after SIGTERM: {st:?}"));
-                    let _ = c.kill();
-                    let _ = c.wait();
-                }
-                stats.sigterms += 1;
-            } else {
-                runner.kill9(&mut stats);
-            }
-            // sometimes stay down a little, like a supervisor's restart delay
-            if rng.chance(30) {
-                std::thread::sleep(ms(rng.range(50, 700)));
-            }
-            runner.start(&env, &mut stats);
-            next_kill[i] = Instant::now() + ms(rng.range(200, 3000));
-        }
-        if now >= next_cut {
-            if let Some(s) = &servers {
-                s.sftp_proxy.cut_all();
-                s.ftp_proxy.cut_all();
-                stats.cut_rounds += 1;
-            }
-            next_cut = Instant::now() + ms(rng.range(1000, 4000));
-        }
-        if now >= next_restart {
-            if let Some(s) = &mut servers {
-                let down = ms(rng.range(100, 1500));
-                if rng.chance(50) {
-                    s.sshd.stop();
-                    s.sftp_proxy.cut_all();
-                    std::thread::sleep(down);
-                    s.sshd.start_again();
+                let (runs, files, importing, sending) = in_flight(&biz);
+                stats.kills_mid_run += (runs > 0) as u64;
+                stats.kills_mid_file += (files > 0) as u64;
+                stats.kills_mid_import += importing as u64;
+                stats.kills_mid_send += (sending > 0) as u64;
+                if rng.chance(10) {
+                    // now and then a graceful stop instead: SIGTERM, exit 0, locks released
+                    let mut c = runner.child.take().unwrap();
+                    unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+                    let mut st = None;
+                    wait_until(Duration::from_secs(30), || {
+                        st = c.try_wait().unwrap();
+                        st.is_some()
+                    });
+                    if st.and_then(|s| s.code()) != Some(0) {
+                        violations.push(format!("impex run after SIGTERM: {st:?}"));
+                        let _ = c.kill();
+                        let _ = c.wait();
+                    }
+                    stats.sigterms += 1;
                 } else {
-                    s.ftp.stop();
-                    s.ftp_proxy.cut_all();
-                    std::thread::sleep(down);
-                    s.ftp.start_again();
+                    runner.kill9(&mut stats);
                 }
-                stats.server_restarts += 1;
+                // sometimes stay down a little, like a supervisor's restart delay
+                if rng.chance(30) {
+                    std::thread::sleep(ms(rng.range(50, 700)));
+                }
+                runner.start(&env, &mut stats);
+                next_kill[i] = Instant::now() + ms(rng.range(200, 3000));
             }
-            next_restart = Instant::now() + ms(rng.range(3000, 9000));
-        }
-        if now >= next_file {
-            file_no += 1;
-            let key = if rng.chance(50) { OP_KEY } else { PH_KEY };
-            let good = !rng.chance(20);
-            let src = make_source(&mut rng, key, file_no, good);
-            put(&remote(key), owner, &src.name, &src.content);
-            if good {
-                stats.good_files += 1;
-            } else {
-                stats.bad_files += 1;
+            if now >= next_cut {
+                if let Some(s) = &servers {
+                    s.sftp_proxy.cut_all();
+                    s.ftp_proxy.cut_all();
+                    stats.cut_rounds += 1;
+                }
+                next_cut = Instant::now() + ms(rng.range(1000, 4000));
             }
-            sources.push(src);
-            next_file = Instant::now() + ms(rng.range(100, 500));
+            if now >= next_restart {
+                if let Some(s) = &mut servers {
+                    let down = ms(rng.range(100, 1500));
+                    if rng.chance(50) {
+                        s.sshd.stop();
+                        s.sftp_proxy.cut_all();
+                        std::thread::sleep(down);
+                        s.sshd.start_again();
+                    } else {
+                        s.ftp.stop();
+                        s.ftp_proxy.cut_all();
+                        std::thread::sleep(down);
+                        s.ftp.start_again();
+                    }
+                    stats.server_restarts += 1;
+                }
+                next_restart = Instant::now() + ms(rng.range(3000, 9000));
+            }
+            let next = [next_kill[0], next_kill[1], next_cut, next_restart, end]
+                .into_iter()
+                .min()
+                .unwrap();
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep((next - now).min(ms(100)));
+            }
         }
-        if now >= next_dispatch {
-            let n = stats.dispatches + 1;
-            let tx = impex::db::write_tx(&mut biz).unwrap();
-            tx.execute(
-                r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "carrierRef", "supplierOrderNo", "deliveryNoteNo", "invoiceNo", "creditorId", "companyCode", "netAmount", "currency")
-                   VALUES (10001, 5000, 5100, ?1, ?2, '2014000001', 'CRED-5000', '001', ?3, 'EUR')"#,
-                rusqlite::params![format!("SOAK-PO-{n}"), format!("SOAK-DN-{n}"), 1000 + n as i64],
-            )
-            .unwrap();
-            dispatch_ids.push(tx.last_insert_rowid());
-            tx.commit().unwrap();
-            stats.dispatches += 1;
-            next_dispatch = Instant::now() + ms(rng.range(200, 800));
-        }
-        let next = [next_kill[0], next_kill[1], next_cut, next_restart, next_file, next_dispatch, end].into_iter().min().unwrap();
-        let now = Instant::now();
-        if next > now {
-            std::thread::sleep((next - now).min(ms(100)));
-        }
-    }
+
+        stop_producing.store(true, std::sync::atomic::Ordering::SeqCst);
+        let (s, d, g, b) = producer.join().unwrap();
+        (sources, dispatch_ids, stats.good_files, stats.bad_files) = (s, d, g, b);
+        stats.dispatches = dispatch_ids.len() as u64;
+    });
 
     // ---- faults stop; a last run drains everything ----
     for r in runners.iter_mut() {
@@ -530,13 +673,22 @@ fn soak_with_faults() {
     let drain_start = Instant::now();
     let drained = wait_until(drain_limit, || {
         let c = env.conn();
-        let remote_empty = [OP_KEY, PH_KEY].iter().all(|k| files_in(&remote(k)).keys().all(|n| n.starts_with('.')));
-        let in_empty = [OP_KEY, PH_KEY].iter().all(|k| files_in(&work(k).join("in")).is_empty());
+        let remote_empty = [OP_KEY, PH_KEY]
+            .iter()
+            .all(|k| files_in(&remote(k)).keys().all(|n| n.starts_with('.')));
+        let in_empty = [OP_KEY, PH_KEY]
+            .iter()
+            .all(|k| files_in(&work(k).join("in")).is_empty());
         let handled: i64 = c
             .query_row(r#"SELECT count(DISTINCT "fileName") FROM "ImportFileDO" WHERE "state" IN ('DONE', 'ERROR')"#, [], |r| r.get(0))
             .unwrap();
-        let pending: i64 =
-            c.query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" IN ('INITIAL', 'DO_PUSH')"#, [], |r| r.get(0)).unwrap();
+        let pending: i64 = c
+            .query_row(
+                r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" IN ('INITIAL', 'DO_PUSH')"#,
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         remote_empty && in_empty && handled as usize >= sources.len() && pending == 0
     });
     let drain_secs = drain_start.elapsed().as_secs_f64();
@@ -553,17 +705,25 @@ fn soak_with_faults() {
     match status {
         Some(st) if st.code() == Some(0) => {}
         other => {
-            violations.push(format!("the last impex run did not exit 0 after SIGTERM: {other:?}"));
+            violations.push(format!(
+                "the last impex run did not exit 0 after SIGTERM: {other:?}"
+            ));
             let _ = last.kill();
             let _ = last.wait();
         }
     }
-    let cuts = servers.as_ref().map_or(0, |s| s.sftp_proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) + s.ftp_proxy.cuts.load(std::sync::atomic::Ordering::SeqCst));
+    let cuts = servers.as_ref().map_or(0, |s| {
+        s.sftp_proxy.cuts.load(std::sync::atomic::Ordering::SeqCst)
+            + s.ftp_proxy.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    });
     drop(servers);
 
     // ---- invariants ----
     let c = env.conn();
-    let i64q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> i64 { c.query_row(sql, p, |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}")) };
+    let i64q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> i64 {
+        c.query_row(sql, p, |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
 
     // imports: every file handled once, good ones with all their records
     for s in &sources {
@@ -579,45 +739,85 @@ fn soak_with_faults() {
             match rows.as_slice() {
                 [(id, state, records, _)] if state == "DONE" => {
                     if *records as usize != s.records {
-                        violations.push(format!("{}: {records} records imported, the file has {}", s.name, s.records));
+                        violations.push(format!(
+                            "{}: {records} records imported, the file has {}",
+                            s.name, s.records
+                        ));
                     }
                     let (table, versions) = if s.key == OP_KEY {
                         ("OpenPositionDO", Some("OpenPositionVersionDO"))
                     } else {
                         ("PaymentHistoryDO", None)
                     };
-                    let mut n = i64q(&format!(r#"SELECT count(*) FROM "{table}" WHERE "transId" = ?1 AND "importFileRef" = ?2"#), &[&s.trans_id, id]);
+                    let mut n = i64q(
+                        &format!(
+                            r#"SELECT count(*) FROM "{table}" WHERE "transId" = ?1 AND "importFileRef" = ?2"#
+                        ),
+                        &[&s.trans_id, id],
+                    );
                     if let Some(v) = versions {
-                        n += i64q(&format!(r#"SELECT count(*) FROM "{v}" WHERE "transId" = ?1 AND "importFileRef" = ?2"#), &[&s.trans_id, id]);
+                        n += i64q(
+                            &format!(
+                                r#"SELECT count(*) FROM "{v}" WHERE "transId" = ?1 AND "importFileRef" = ?2"#
+                            ),
+                            &[&s.trans_id, id],
+                        );
                     }
-                    let all = i64q(&format!(r#"SELECT count(*) FROM "{table}" WHERE "transId" = ?1"#), &[&s.trans_id]);
+                    let all = i64q(
+                        &format!(r#"SELECT count(*) FROM "{table}" WHERE "transId" = ?1"#),
+                        &[&s.trans_id],
+                    );
                     if n as usize != s.records || all > n {
                         violations.push(format!("{}: {n} rows in {table} from its import (of {all} with its TransId), expected {}", s.name, s.records));
                     }
-                    if std::fs::read(dir.join("done").join(&s.name)).ok().as_deref() != Some(&s.content[..]) {
+                    if std::fs::read(dir.join("done").join(&s.name))
+                        .ok()
+                        .as_deref()
+                        != Some(&s.content[..])
+                    {
                         violations.push(format!("{}: not in done/ with its content", s.name));
                     }
                 }
-                other => violations.push(format!("{} (good): ImportFileDO rows {other:?}, expected one DONE", s.name)),
+                other => violations.push(format!(
+                    "{} (good): ImportFileDO rows {other:?}, expected one DONE",
+                    s.name
+                )),
             }
         } else {
             match rows.as_slice() {
                 [(_, state, _, Some(reason))] if state == "ERROR" && !reason.is_empty() => {
-                    if std::fs::read(dir.join("error").join(&s.name)).ok().as_deref() != Some(&s.content[..]) {
+                    if std::fs::read(dir.join("error").join(&s.name))
+                        .ok()
+                        .as_deref()
+                        != Some(&s.content[..])
+                    {
                         violations.push(format!("{}: not in error/ with its content", s.name));
                     }
-                    let txt = std::fs::read_to_string(dir.join("error").join(format!("{}.error.txt", s.name))).unwrap_or_default();
+                    let txt = std::fs::read_to_string(
+                        dir.join("error").join(format!("{}.error.txt", s.name)),
+                    )
+                    .unwrap_or_default();
                     if txt.trim().is_empty() {
-                        violations.push(format!("{}: no error/{}.error.txt with the reason", s.name, s.name));
+                        violations.push(format!(
+                            "{}: no error/{}.error.txt with the reason",
+                            s.name, s.name
+                        ));
                     }
                 }
-                other => violations.push(format!("{} (bad): ImportFileDO rows {other:?}, expected one ERROR with a reason", s.name)),
+                other => violations.push(format!(
+                    "{} (bad): ImportFileDO rows {other:?}, expected one ERROR with a reason",
+                    s.name
+                )),
             }
         }
     }
     // nothing else, nothing twice in the folders
     for key in [OP_KEY, PH_KEY] {
-        let expect_done: BTreeSet<String> = sources.iter().filter(|s| s.key == key && s.good).map(|s| s.name.clone()).collect();
+        let expect_done: BTreeSet<String> = sources
+            .iter()
+            .filter(|s| s.key == key && s.good)
+            .map(|s| s.name.clone())
+            .collect();
         let mut expect_error: BTreeSet<String> = BTreeSet::new();
         for s in sources.iter().filter(|s| s.key == key && !s.good) {
             expect_error.insert(s.name.clone());
@@ -650,9 +850,14 @@ fn soak_with_faults() {
         .filter(|n| !names.contains(n.split(' ').next().unwrap()))
         .collect();
     for f in foreign {
-        violations.push(format!("ImportFileDO row for a file the test did not write: {f}"));
+        violations.push(format!(
+            "ImportFileDO row for a file the test did not write: {f}"
+        ));
     }
-    let unfinished = i64q(r#"SELECT count(*) FROM "TransferFileDO" WHERE "state" NOT IN ('DONE', 'DUPLICATE')"#, &[]);
+    let unfinished = i64q(
+        r#"SELECT count(*) FROM "TransferFileDO" WHERE "state" NOT IN ('DONE', 'DUPLICATE')"#,
+        &[],
+    );
     if unfinished > 0 {
         violations.push(format!("{unfinished} TransferFileDO rows not finished"));
     }
@@ -662,10 +867,16 @@ fn soak_with_faults() {
     let out_files = files_in(&out);
     let mut files_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for name in out_files.keys() {
-        let id = name.trim_end_matches(".xml").rsplit('_').next().and_then(|s| s.parse::<i64>().ok());
+        let id = name
+            .trim_end_matches(".xml")
+            .rsplit('_')
+            .next()
+            .and_then(|s| s.parse::<i64>().ok());
         match id {
             Some(id) => files_of.entry(id).or_default().push(name.clone()),
-            None => violations.push(format!("outbox file {name}: no transmission id in the name")),
+            None => violations.push(format!(
+                "outbox file {name}: no transmission id in the name"
+            )),
         }
     }
     let mut pushed = 0;
@@ -678,7 +889,10 @@ fn soak_with_faults() {
             .collect::<Result<_, _>>()
             .unwrap();
         let [(id, state, file)] = rows.as_slice() else {
-            violations.push(format!("dispatch {d}: {} transmissions, expected 1", rows.len()));
+            violations.push(format!(
+                "dispatch {d}: {} transmissions, expected 1",
+                rows.len()
+            ));
             continue;
         };
         if state != "PUSHED" {
@@ -688,31 +902,51 @@ fn soak_with_faults() {
         pushed += 1;
         let files = files_of.remove(id).unwrap_or_default();
         if files.len() != 1 || Some(&files[0]) != file.as_ref() {
-            violations.push(format!("transmission {id}: outbox files {files:?}, expected exactly {file:?}"));
+            violations.push(format!(
+                "transmission {id}: outbox files {files:?}, expected exactly {file:?}"
+            ));
             continue;
         }
-        if let Err(e) = check_xml(&std::fs::read(&out_files[&files[0]]).unwrap(), "PurchaseOrders", &id.to_string()) {
+        if let Err(e) = check_xml(
+            &std::fs::read(&out_files[&files[0]]).unwrap(),
+            "PurchaseOrders",
+            &id.to_string(),
+        ) {
             violations.push(format!("{}: {e}", files[0]));
         }
     }
     for (id, files) in files_of {
-        violations.push(format!("outbox files {files:?} of transmission {id}, which is not a dispatch of this test"));
+        violations.push(format!(
+            "outbox files {files:?} of transmission {id}, which is not a dispatch of this test"
+        ));
     }
 
     // no lock, no running job, no stop, no temporary file
-    let locked = i64q(r#"SELECT count(*) FROM "ScheduleDO" WHERE "lockedSince" IS NOT NULL OR "lockedBy" IS NOT NULL"#, &[]);
+    let locked = i64q(
+        r#"SELECT count(*) FROM "ScheduleDO" WHERE "lockedSince" IS NOT NULL OR "lockedBy" IS NOT NULL"#,
+        &[],
+    );
     if locked > 0 {
         violations.push(format!("{locked} schedules still locked after SIGTERM"));
     }
-    let running = i64q(r#"SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'"#, &[]);
+    let running = i64q(
+        r#"SELECT count(*) FROM "JobRunDO" WHERE "outcome" = 'RUNNING'"#,
+        &[],
+    );
     if running > 0 {
         violations.push(format!("{running} JobRunDO rows still RUNNING"));
     }
-    let stopped = i64q(r#"SELECT count(*) FROM "ScheduleDO" WHERE "stoppedSince" IS NOT NULL AND "active" = 1"#, &[]);
+    let stopped = i64q(
+        r#"SELECT count(*) FROM "ScheduleDO" WHERE "stoppedSince" IS NOT NULL AND "active" = 1"#,
+        &[],
+    );
     if stopped > 0 {
         violations.push(format!("{stopped} active schedules stopped"));
     }
-    for t in temporaries(&base).into_iter().chain(temporaries(&remote_root)) {
+    for t in temporaries(&base)
+        .into_iter()
+        .chain(temporaries(&remote_root))
+    {
         violations.push(format!("temporary file left: {t}"));
     }
 
@@ -774,9 +1008,17 @@ fn soak_with_faults() {
     if !violations.is_empty() {
         let TestEnv { dir } = env;
         let kept = dir.keep();
-        eprintln!("soak: kept {} (impex-run.log, impex.db) for inspection", kept.display());
+        eprintln!(
+            "soak: kept {} (impex-run.log, impex.db) for inspection",
+            kept.display()
+        );
     }
-    assert_eq!(violations.len(), 0, "{} violations (seed {seed}), see above", violations.len());
+    assert_eq!(
+        violations.len(),
+        0,
+        "{} violations (seed {seed}), see above",
+        violations.len()
+    );
     if secs >= DEFAULT_SECS {
         assert!(stats.kills >= 20, "only {} kills", stats.kills);
     }

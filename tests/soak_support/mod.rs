@@ -60,7 +60,9 @@ impl FaultProxy {
                 }
                 let Ok(client) = conn else { continue };
                 // The server may be down (restarting): then the client sees the connection close.
-                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
                 let done = Arc::new(AtomicBool::new(false));
                 let (c_r, s_w) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let (s_r, c_w) = (server.try_clone().unwrap(), client.try_clone().unwrap());
@@ -70,10 +72,19 @@ impl FaultProxy {
                 std::thread::spawn(move || pump(s_r, c_w, d2));
                 let mut all = c2.lock().unwrap();
                 all.retain(|c| !c.done.load(Ordering::SeqCst));
-                all.push(Conn { client, server, done });
+                all.push(Conn {
+                    client,
+                    server,
+                    done,
+                });
             }
         });
-        FaultProxy { port, conns, stop, cuts: Arc::new(AtomicU64::new(0)) }
+        FaultProxy {
+            port,
+            conns,
+            stop,
+            cuts: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// Cuts every open connection; returns how many were open.
