@@ -819,6 +819,24 @@ fn soak_with_faults() {
             }
         }
     }
+    // the ledger: each file pulled exactly once, with the content the partner wrote
+    for s in &sources {
+        let hash = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&s.content))
+        };
+        let done = i64q(
+            r#"SELECT count(*) FROM "TransferFileDO" WHERE "direction" = 'PULL' AND "fileName" = ?1 AND "state" = 'DONE'"#,
+            &[&s.name],
+        );
+        let same = i64q(
+            r#"SELECT count(*) FROM "TransferFileDO" WHERE "fileName" = ?1 AND "state" = 'DONE' AND "contentHash" = ?2"#,
+            &[&s.name, &hash],
+        );
+        if done != 1 || same != 1 {
+            violations.push(format!("{}: {done} DONE pulls ({same} with its SHA-256), expected 1", s.name));
+        }
+    }
     // nothing else, nothing twice in the folders
     for key in [OP_KEY, PH_KEY] {
         let expect_done: BTreeSet<String> = sources
