@@ -187,13 +187,7 @@ fn check_key_file(path: &Path) -> TResult<()> {
 
 pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Transport>> {
     let desc = account.to_string();
-    let tcp: TcpStream = super::tcp_connect(&account.host, account.port, opts.connect_timeout)?;
-    // SFTP is request/response: without TCP_NODELAY, Nagle and delayed ACKs stall small requests.
-    let _ = tcp.set_nodelay(true);
-    let mut sess = Session::new().map_err(|e| map(&e, &desc))?;
-    sess.set_tcp_stream(tcp);
-    sess.set_timeout(opts.io_timeout.as_millis().min(u32::MAX as u128) as u32);
-    sess.handshake().map_err(|e| map(&e, &format!("{desc}: SSH handshake")))?;
+    let sess = handshake(account, opts, &desc)?;
     verify_host_key(&sess, account, opts)?;
     match (&account.password, &opts.private_key) {
         (Some(p), _) => sess.userauth_password(&account.user, p.expose()).map_err(|e| auth_error(&e, &desc, &account.user, "password"))?,
@@ -214,6 +208,36 @@ pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Tran
     }
     let sftp = sess.sftp().map_err(|e| map(&e, &format!("{desc}: starting the SFTP subsystem")))?;
     Ok(Box::new(Sftp { sftp, _session: sess, desc }))
+}
+
+/// A TCP connection and the SSH handshake on it.
+///
+/// libssh2 reports LIBSSH2_ERROR_KEX_FAILURE not only when the server offers no algorithm it
+/// accepts, but also when the connection breaks during the key exchange (sending our KEXINIT or
+/// waiting for the server's; `_libssh2_kex_exchange` returns KEX_FAILURE for both). Found by the
+/// soak test: a server restart in the middle of a handshake stopped the schedule as if the
+/// configuration were wrong. An algorithm mismatch fails again on a fresh connection, a broken
+/// connection hardly ever does twice in a row: so after a KEX failure the handshake is tried
+/// once more, and only a second KEX failure is permanent (any other error of the second try
+/// counts as it is, e.g. temporary when the server is unreachable).
+fn handshake(account: &Account, opts: &ConnectOptions, desc: &str) -> TResult<Session> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let tcp: TcpStream = super::tcp_connect(&account.host, account.port, opts.connect_timeout)?;
+        // SFTP is request/response: without TCP_NODELAY, Nagle and delayed ACKs stall small requests.
+        let _ = tcp.set_nodelay(true);
+        let mut sess = Session::new().map_err(|e| map(&e, desc))?;
+        sess.set_tcp_stream(tcp);
+        sess.set_timeout(opts.io_timeout.as_millis().min(u32::MAX as u128) as u32);
+        match sess.handshake() {
+            Ok(()) => return Ok(sess),
+            Err(e) if tries == 1 && e.code() == ErrorCode::Session(LIBSSH2_ERROR_KEX_FAILURE) => {
+                tracing::debug!("{desc}: SSH key exchange failed ({}); trying once more on a new connection", e.message());
+            }
+            Err(e) => return Err(map(&e, &format!("{desc}: SSH handshake"))),
+        }
+    }
 }
 
 fn auth_error(e: &ssh2::Error, desc: &str, user: &str, how: &str) -> TransferError {
@@ -334,6 +358,52 @@ mod tests {
         assert_eq!(base64(b"foo", true), "Zm9v");
         assert_eq!(base64(b"foobar", false), "Zm9vYmFy");
         assert_eq!(base64(b"fooba", false), "Zm9vYmE");
+    }
+
+    /// A fake SSH server: answers the banner, waits for the client's first packet (its KEXINIT)
+    /// and closes the connection, as a server restart in the middle of the handshake does.
+    /// `drops` connections are treated so; later ones are closed before the banner (server down).
+    fn dropping_server(drops: usize) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let s2 = seen.clone();
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let Ok(mut c) = c else { continue };
+                let n = s2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n < drops {
+                    let _ = c.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+                    let mut buf = [0u8; 4096];
+                    let _ = c.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                    let _ = c.read(&mut buf); // the client's banner (and maybe its KEXINIT)
+                }
+                drop(c);
+            }
+        });
+        (port, seen)
+    }
+
+    fn account(port: u16) -> Account {
+        Account::parse(Some(&format!("sftp://u:p@127.0.0.1:{port}"))).unwrap()
+    }
+
+    /// Regression (soak test, issue 7): a connection broken during the key exchange is temporary,
+    /// not "the server offers no algorithm libssh2 accepts" (which stopped the schedule).
+    #[test]
+    fn key_exchange_broken_by_the_network_is_temporary() {
+        let (port, seen) = dropping_server(1);
+        let opts = ConnectOptions::default();
+        let e = connect(&account(port), &opts).err().expect("no SSH server there");
+        assert_eq!(e.kind, super::super::ErrorKind::Temporary, "{}", e.message);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2, "tried once more");
+        // the same failure twice in a row still counts as an algorithm mismatch (permanent)
+        let (port, seen) = dropping_server(usize::MAX);
+        let e = connect(&account(port), &opts).err().expect("no SSH server there");
+        assert_eq!(e.kind, super::super::ErrorKind::Permanent, "{}", e.message);
+        assert!(e.message.contains("key exchange"), "{}", e.message);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[test]

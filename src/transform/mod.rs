@@ -399,6 +399,22 @@ fn import_file(
             return Ok(records as u64);
         }
     }
+    // Failed, its ERROR row committed, but interrupted before the file reached error/ (its error/
+    // copy is missing): finish the move (and the .error.txt) instead of failing it a second time,
+    // so that a failed file has exactly one ERROR row and one error/ copy with its reason.
+    if let Some((record, line, field, reason, moved_to)) = q::failed_before(conn, &name, &directory, size, &modified)? {
+        if let Some(target) = moved_to.map(PathBuf::from).filter(|t| !t.exists()) {
+            let err = ImportError {
+                record: record.map(|r| r as u64),
+                line: line.map(|l| l as u64),
+                field,
+                reason: reason.unwrap_or_default(),
+            };
+            tracing::info!(file = %name, "failed before an interruption; moved to error/ now");
+            move_to_error(&name, group_id, group_name, p, &err, path, &target);
+            return Err(err);
+        }
+    }
     let done_target = unique_target(&parent.join("done"), &name);
     let fk_off = p.transformer.checks_references();
     if fk_off {
@@ -442,17 +458,24 @@ fn import_file(
             if let Err(e) = state::record_error(conn, &row) {
                 tracing::warn!(file = %name, "cannot record the failed import: {e}");
             }
-            if let Err(e) = std::fs::rename(path, &target) {
-                tracing::warn!(file = %name, "cannot move to error/: {e}");
-            }
-            let txt = error_text(&name, group_id, group_name, p, &err);
-            let txt_path = PathBuf::from(format!("{}.error.txt", target.display()));
-            if let Err(e) = crate::xml::write_atomic(&txt_path, txt.as_bytes()) {
-                tracing::warn!(file = %name, "cannot write {}: {e}", txt_path.display());
-            }
+            move_to_error(&name, group_id, group_name, p, &err, path, &target);
             tracing::warn!(file = %name, group = group_name, "import failed: {err}");
             Err(err)
         }
+    }
+}
+
+/// Writes `<target>.error.txt`, then moves the failed file to `target` in error/. The reason is
+/// written first so that a file in error/ always has its reason beside it, even when impex is
+/// killed in between (the ERROR row, committed before, lets the next run finish the move).
+fn move_to_error(name: &str, group_id: i64, group_name: &str, p: &Process, err: &ImportError, path: &Path, target: &Path) {
+    let txt = error_text(name, group_id, group_name, p, err);
+    let txt_path = PathBuf::from(format!("{}.error.txt", target.display()));
+    if let Err(e) = crate::xml::write_atomic(&txt_path, txt.as_bytes()) {
+        tracing::warn!(file = %name, "cannot write {}: {e}", txt_path.display());
+    }
+    if let Err(e) = std::fs::rename(path, target) {
+        tracing::warn!(file = %name, "cannot move to error/: {e}");
     }
 }
 
@@ -511,6 +534,73 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Regression (soak test, issue 7): impex killed after a failed file's ERROR row was committed
+    /// but before the file reached error/ used to fail the file again on the next run (a second
+    /// ERROR row), and a kill between the move and writing `.error.txt` left a file in error/
+    /// without its reason. Now the next run finishes the move with the recorded reason.
+    #[test]
+    fn failed_file_interrupted_before_its_move_is_finished_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("impex.db");
+        let mut conn = crate::db::open(&db_path).unwrap();
+        crate::db::migrate::init(&mut conn).unwrap();
+        let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
+        let sources = vec![
+            src("reference", crate::config::seed::REFERENCE),
+            src("demo", crate::config::seed::DEMO),
+            src("01", include_str!("../../jobs/01_finance_controller.sql")),
+            src("02", include_str!("../../jobs/02_import_openpositions.sql")),
+        ];
+        crate::db::script::run(&mut conn, &sources).unwrap();
+        let group: i64 = conn
+            .query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = 'import_openpositions'"#, [], |r| r.get(0))
+            .unwrap();
+        let work = dir.path().join("work");
+        let in_dir = work.join("in");
+        std::fs::create_dir_all(&in_dir).unwrap();
+        for (n, txt_written) in [(1, false), (2, true)] {
+            let name = format!("OpenPositionsImport_{n}.xml");
+            let file = in_dir.join(&name);
+            std::fs::write(&file, "<Invoices/>").unwrap();
+            // the state a kill leaves: ERROR row committed (target error/<name>), file still in in/,
+            // and (second file) the reason already written
+            let target = work.join("error").join(&name);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            if txt_written {
+                std::fs::write(format!("{}.error.txt", target.display()), "reason: wrong root\n").unwrap();
+            }
+            let (size, modified) = file_meta(&file);
+            let row = q::ErrorRow {
+                file_name: &name,
+                directory: &in_dir.display().to_string(),
+                group_id: group,
+                process_id: None,
+                bean_id: None,
+                size,
+                modified: &modified,
+                error: &ImportError::at(1, 2, "OpenPositions", "wrong root element"),
+                moved_to: &target.display().to_string(),
+            };
+            state::record_error(&mut conn, &row).unwrap();
+        }
+        let report = run_group(&db_path, group, &in_dir).unwrap();
+        assert_eq!(report.failed, 2, "{:?}", report.messages);
+        for n in [1, 2] {
+            let name = format!("OpenPositionsImport_{n}.xml");
+            let rows: i64 = conn
+                .query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [&name], |r| r.get(0))
+                .unwrap();
+            assert_eq!(rows, 1, "{name}: one ERROR row, not a second failure");
+            assert_eq!(std::fs::read_to_string(work.join("error").join(&name)).unwrap(), "<Invoices/>");
+            let txt = std::fs::read_to_string(work.join("error").join(format!("{name}.error.txt"))).unwrap();
+            assert!(txt.contains("wrong root element") || txt.contains("wrong root"), "{txt}");
+        }
+        let mut left: Vec<_> = std::fs::read_dir(work.join("error")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        left.sort();
+        assert_eq!(left.len(), 4, "no name.1 copies: {left:?}");
+        assert_eq!(std::fs::read_dir(&in_dir).unwrap().count(), 0);
     }
 
     #[test]

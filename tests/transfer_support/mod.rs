@@ -209,6 +209,29 @@ impl Vsftpd {
     }
 }
 
+impl Vsftpd {
+    /// Stops the server (SIGKILL; sessions already open keep their processes) so that new
+    /// connections are refused until `start_again`.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the stopped server again on the same port with the same configuration.
+    pub fn start_again(&mut self) {
+        self.stop();
+        let stderr = self.dir.path().join("stderr");
+        self.child = Command::new("/usr/sbin/vsftpd")
+            .arg(self.dir.path().join("vsftpd.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::options().append(true).create(true).open(&stderr).unwrap())
+            .spawn()
+            .expect("start vsftpd");
+        wait_port(self.port, &mut self.child, "vsftpd", &stderr);
+    }
+}
+
 impl Drop for Vsftpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -299,6 +322,30 @@ impl Sshd {
     }
     pub fn key(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+}
+
+impl Sshd {
+    /// Stops the listening server (SIGKILL; open sessions keep their processes) so that new
+    /// connections are refused until `start_again`.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the stopped server again on the same port with the same host key and configuration.
+    pub fn start_again(&mut self) {
+        self.stop();
+        let log = self.dir.path().join("sshd.log");
+        self.child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(self.dir.path().join("sshd_config"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::options().append(true).create(true).open(&log).unwrap())
+            .spawn()
+            .expect("start sshd");
+        wait_port(self.port, &mut self.child, "sshd", &log);
     }
 }
 
