@@ -230,6 +230,9 @@ pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dy
     let mut conn = crate::db::open_existing(db_path).map_err(|e| ConfigError(e.to_string()))?;
     // A bigger page cache (16 MB) keeps index pages of a large file's transaction in memory.
     let _ = conn.pragma_update(None, "cache_size", -16384);
+    // A file moves to done/ after its commit: the commit must be durable first (with NORMAL,
+    // a power loss could take back a commit whose file is already in done/).
+    conn.pragma_update(None, "synchronous", "FULL").map_err(|e| ConfigError(e.to_string()))?;
     let group_name = q::group_name(&conn, group_id)
         .map_err(|e| ConfigError(e.to_string()))?
         .ok_or_else(|| ConfigError(format!("no \"TransformerProcessGroupDO\" with id {group_id}")))?;

@@ -167,8 +167,8 @@ pub(crate) fn invoice_and_debtor(
         ref_line: slots[ref_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
         debtor_line: slots[debtor_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
     };
-    let invoice = check_references(look, at, &ref_nr, debtor, shop, debtors)?;
-    Ok((ref_nr, invoice, debtor))
+    let invoice = check_references(look, at, ref_nr, debtor, shop, debtors)?;
+    Ok((ref_nr.to_string(), invoice, debtor))
 }
 
 /// Checks that `ref_nr` is an invoice of `shop` and `debtor` a debtor of `shop` (and of the
@@ -210,18 +210,103 @@ pub(crate) fn check_references(
     Ok(invoice)
 }
 
-/// A record parsed and checked for format and mappings; the references are checked by the
-/// writer.
-struct Parsed<'h> {
-    row: OpenPositionRow<'h>,
-    at: RefLines,
+/// A text field of a record: a range of its batch's text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
 }
 
-/// Records per message from the parser thread to the writer.
-const BATCH: usize = 512;
+/// Records parsed and checked for format and mappings, on their way from the parser thread to
+/// the writer; their texts in one buffer (no allocation per field). The references (invoice,
+/// debtor) are checked by the writer.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    records: Vec<Parsed>,
+    /// The error that ended parsing (after the records before it).
+    error: Option<ImportError>,
+    /// Bytes of the file read so far.
+    bytes: u64,
+}
 
-/// What the parser thread sends: records (or the error that ended parsing) and bytes read.
-type Batch<'h> = (Vec<Result<Parsed<'h>, ImportError>>, u64);
+impl Batch {
+    fn with_capacity(records: usize) -> Batch {
+        Batch { text: String::with_capacity(records * 160), records: Vec::with_capacity(records), ..Batch::default() }
+    }
+
+    fn span(&mut self, v: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(v);
+        Span { start, end: self.text.len() as u32 }
+    }
+
+    fn opt(&mut self, v: Option<&str>) -> Option<Span> {
+        v.map(|v| self.span(v))
+    }
+
+    fn get(&self, s: Span) -> &str {
+        &self.text[s.start as usize..s.end as usize]
+    }
+
+    fn get_opt(&self, s: Option<Span>) -> Option<&str> {
+        s.map(|s| self.get(s))
+    }
+
+    /// The record as a row for the database layer (borrowing the batch's text).
+    fn row(&self, p: &Parsed) -> OpenPositionRow<'_> {
+        OpenPositionRow {
+            ref_nr: self.get(p.ref_nr),
+            debitor: p.debitor,
+            creation_date: self.get(p.creation_date),
+            voucher_no: self.get(p.voucher_no),
+            voucher_date: self.get(p.voucher_date),
+            entry_text: self.get_opt(p.entry_text),
+            entry_text_ext: self.get_opt(p.entry_text_ext),
+            currency: self.get(p.currency),
+            pay_type: self.get(p.pay_type),
+            payment_def: p.payment_def,
+            pay_term: self.get_opt(p.pay_term),
+            op_amount: p.op_amount,
+            sum_amount: p.sum_amount,
+            open_amount: p.open_amount,
+            dunning_level: self.get_opt(p.dunning_level),
+            dunning_level_def: p.dunning_level_def,
+            last_dunning_date: self.get_opt(p.last_dunning_date),
+            contra_account: self.get_opt(p.contra_account),
+            entry_range: self.get_opt(p.entry_range),
+            modification_date: self.get_opt(p.modification_date),
+        }
+    }
+}
+
+/// One record of a [`Batch`].
+struct Parsed {
+    at: RefLines,
+    ref_nr: Span,
+    debitor: i64,
+    creation_date: Span,
+    voucher_no: Span,
+    voucher_date: Span,
+    entry_text: Option<Span>,
+    entry_text_ext: Option<Span>,
+    currency: Span,
+    pay_type: Span,
+    payment_def: i64,
+    pay_term: Option<Span>,
+    op_amount: i64,
+    sum_amount: i64,
+    open_amount: i64,
+    dunning_level: Option<Span>,
+    dunning_level_def: Option<i64>,
+    last_dunning_date: Option<Span>,
+    contra_account: Option<Span>,
+    entry_range: Option<Span>,
+    modification_date: Option<Span>,
+}
+
+/// Records per batch from the parser thread to the writer.
+const BATCH: usize = 512;
 
 impl Transformer for OpenPositions {
     fn checks_references(&self) -> bool {
@@ -259,33 +344,55 @@ impl Transformer for OpenPositions {
         let pay = q::payment_import_names(ctx.tx, acc.fc)?;
         let dunning = q::dunning_levels(ctx.tx, self.shop, acc.fc)?;
         let now = crate::time::now_text();
-        let mut look = q::Lookups::new(ctx.tx)?;
-        let mut writer = q::OpenPositionWriter::new(ctx.tx)?;
-        let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
         let shop = self.shop;
-        let import_file = ctx.import_file_id;
+        let file = q::OpenPositionFile {
+            shop,
+            finance_controller: acc.fc,
+            merchant_id: &acc.merchant,
+            trans_id: &acc.trans_id,
+            import_file: ctx.import_file_id,
+            import_date: &now,
+        };
+        let mut look = q::Lookups::new(ctx.tx)?;
+        let mut writer = q::OpenPositionWriter::new(ctx.tx, &file)?;
+        // debtor id -> its shop (None: no such debtor)
+        let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
         std::thread::scope(|scope| -> Result<u64, ImportError> {
-            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch<'_>>(8);
+            let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
+            // emptied batches go back to the parser to be filled again
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
             let (acc, pay, dunning) = (&acc, &pay, &dunning);
             std::thread::Builder::new()
                 .name("impex-parse".into())
-                .spawn_scoped(scope, move || parse_records(x, first, shop, import_file, acc, pay, dunning, tx_ch))
+                .spawn_scoped(scope, move || parse_records(x, first, shop, acc, pay, dunning, tx_ch, back_rx))
                 .map_err(|e| ImportError::file(format!("cannot start the parser thread: {e}")))?;
             let mut n: u64 = 0;
             let mut next_progress = 1024;
-            for (batch, bytes) in rx.iter() {
-                for item in batch {
-                    let mut p = item?;
+            for mut batch in rx.iter() {
+                for p in &batch.records {
                     n += 1;
-                    p.row.invoicing = check_references(&mut look, p.at, &p.row.ref_nr, p.row.debitor, shop, &mut debtors)?;
-                    writer
-                        .write(&p.row, &now)
-                        .map_err(|e| ImportError::at(p.at.record, p.at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                    let row = batch.row(p);
+                    let debtor_ok = *debtors.entry(row.debitor).or_insert_with(|| look.debitor_shop(row.debitor).ok().flatten()) == Some(shop);
+                    let written = debtor_ok
+                        && writer
+                            .write(&row)
+                            .map_err(|e| ImportError::at(p.at.record, p.at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                    if !written {
+                        // which reference is wrong (invoice, its shop, the debtor or its shop)
+                        check_references(&mut look, p.at, row.ref_nr, row.debitor, shop, &mut debtors)?;
+                        return Err(ImportError::at(p.at.record, p.at.ref_line, "RefNr", "the position could not be written (no matching invoice)"));
+                    }
+                }
+                if let Some(e) = batch.error.take() {
+                    return Err(e);
                 }
                 if n >= next_progress {
-                    ctx.progress(bytes, n);
+                    ctx.progress(batch.bytes, n);
                     next_progress = n + 1024;
                 }
+                batch.text.clear();
+                batch.records.clear();
+                let _ = back_tx.send(batch);
             }
             Ok(n)
         })
@@ -293,21 +400,21 @@ impl Transformer for OpenPositions {
 }
 
 /// The parser thread: reads the records from `first` on, checks them, and sends them in
-/// batches; stops at the first error (sent as the last item).
+/// batches; stops at the first error (sent in the last batch).
 #[allow(clippy::too_many_arguments)]
-fn parse_records<'h>(
+fn parse_records(
     mut x: XmlInput,
     first: super::xml_input::Element,
     shop: i64,
-    import_file: i64,
-    acc: &'h Accounting,
+    acc: &Accounting,
     pay: &HashMap<String, i64>,
     dunning: &HashMap<String, i64>,
-    out: std::sync::mpsc::SyncSender<Batch<'h>>,
+    out: std::sync::mpsc::SyncSender<Batch>,
+    back: std::sync::mpsc::Receiver<Batch>,
 ) {
     let mut slots: Vec<Slot> = vec![None; SPECS.len()];
     let mut scratch = super::values::Scratch::default();
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Batch::with_capacity(BATCH);
     let mut n: u64 = 0;
     let mut el = Some(first);
     let result = (|| -> Result<(), ImportError> {
@@ -325,31 +432,36 @@ fn parse_records<'h>(
             n += 1;
             read_flat(&mut x, &e, SPECS, &mut slots, &mut scratch, n)?;
             let rec = Rec { record: n, line: e.line, specs: SPECS };
-            let parsed = parse_row(shop, import_file, acc, &rec, &slots, pay, dunning)?;
-            batch.push(Ok(parsed));
-            if batch.len() == BATCH && out.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), x.position())).is_err() {
-                return Ok(()); // the writer stopped
+            let parsed = parse_row(&mut batch, shop, acc, &rec, &slots, pay, dunning)?;
+            batch.records.push(parsed);
+            if batch.records.len() == BATCH {
+                let next = back.try_recv().unwrap_or_else(|_| Batch::with_capacity(BATCH));
+                let mut full = std::mem::replace(&mut batch, next);
+                full.bytes = x.position();
+                if out.send(full).is_err() {
+                    return Ok(()); // the writer stopped
+                }
             }
             el = x.next_child()?;
         }
         x.finish()
     })();
-    if let Err(e) = result {
-        batch.push(Err(e));
-    }
-    let _ = out.send((batch, x.position()));
+    batch.error = result.err();
+    batch.bytes = x.position();
+    let _ = out.send(batch);
 }
 
-/// Checks the fields of one record (formats, sizes, mappings); references are checked later.
-fn parse_row<'h>(
+/// Checks the fields of one record (formats, sizes, mappings) and adds its texts to `b`;
+/// references are checked later.
+fn parse_row(
+    b: &mut Batch,
     shop: i64,
-    import_file: i64,
-    a: &'h Accounting,
+    a: &Accounting,
     rec: &Rec<'_>,
     s: &[Slot],
     pay: &HashMap<String, i64>,
     dunning: &HashMap<String, i64>,
-) -> Result<Parsed<'h>, ImportError> {
+) -> Result<Parsed, ImportError> {
     let ref_nr = rec.mandatory(s, REF_NR, 20)?;
     let debitor = rec.long(s, DEBTOR)?;
     let at = RefLines {
@@ -367,7 +479,7 @@ fn parse_row<'h>(
         return Err(rec.err(CURRENCY, &s[CURRENCY], format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
     }
     let pay_type = rec.mandatory(s, PAY_TYPE, 3)?;
-    let payment_def = *pay.get(&pay_type).ok_or_else(|| {
+    let payment_def = *pay.get(pay_type).ok_or_else(|| {
         rec.err(
             PAY_TYPE,
             &s[PAY_TYPE],
@@ -382,7 +494,7 @@ fn parse_row<'h>(
     let sum_amount = rec.amount(s, SUM_AMOUNT)?;
     let open_amount = rec.amount(s, OPEN_AMOUNT)?;
     let dunning_level = rec.optional(s, DUNNING_LEVEL, 20)?;
-    let dunning_level_def = match &dunning_level {
+    let dunning_level_def = match dunning_level {
         None => None,
         Some(d) => Some(*dunning.get(d).ok_or_else(|| {
             rec.err(
@@ -399,33 +511,27 @@ fn parse_row<'h>(
     let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
     let entry_range = rec.optional(s, ENTRY_RANGE, 10)?;
     let modification_date = rec.iso_date(s, MODIFICATION_DATE, false)?;
-    let row = OpenPositionRow {
-        shop,
-        finance_controller: a.fc,
-        invoicing: 0,
-        merchant_id: &a.merchant,
-        trans_id: &a.trans_id,
-        ref_nr,
+    Ok(Parsed {
+        at,
+        ref_nr: b.span(ref_nr),
         debitor,
-        creation_date,
-        voucher_no,
-        voucher_date,
-        entry_text,
-        entry_text_ext,
-        currency,
-        pay_type,
+        creation_date: b.span(creation_date),
+        voucher_no: b.span(voucher_no),
+        voucher_date: b.span(voucher_date),
+        entry_text: b.opt(entry_text),
+        entry_text_ext: b.opt(entry_text_ext),
+        currency: b.span(currency),
+        pay_type: b.span(pay_type),
         payment_def,
-        pay_term,
+        pay_term: b.opt(pay_term),
         op_amount,
         sum_amount,
         open_amount,
-        dunning_level,
+        dunning_level: b.opt(dunning_level),
         dunning_level_def,
-        last_dunning_date,
-        contra_account,
-        entry_range,
-        modification_date,
-        import_file,
-    };
-    Ok(Parsed { row, at })
+        last_dunning_date: b.opt(last_dunning_date),
+        contra_account: b.opt(contra_account),
+        entry_range: b.opt(entry_range),
+        modification_date: b.opt(modification_date),
+    })
 }

@@ -109,9 +109,9 @@ impl Transformer for PaymentHistories {
             let s = &slots;
             let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, s, REF_NR, DEBTOR, self.shop, &mut debtors)?;
             let entry_date = rec.ddmmyyyy(s, ENTRY_DATE)?;
-            let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
+            let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?.to_string();
             let voucher_date = rec.ddmmyyyy(s, VOUCHER_DATE)?;
-            let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
+            let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?.map(str::to_string);
             let position_type = rec.mandatory(s, POSITION_TYPE, 255)?.to_ascii_uppercase();
             let amount = rec.amount(s, AMOUNT)?;
             let kind = kind(&position_type, amount).ok_or_else(|| {
@@ -131,10 +131,10 @@ impl Transformer for PaymentHistories {
                 contra_account,
                 position_type,
                 kind,
-                position_details: rec.optional(s, POSITION_DETAILS, 255)?,
-                position_details_ext: rec.optional(s, POSITION_DETAILS_EXT, 255)?,
+                position_details: rec.optional(s, POSITION_DETAILS, 255)?.map(str::to_string),
+                position_details_ext: rec.optional(s, POSITION_DETAILS_EXT, 255)?.map(str::to_string),
                 amount,
-                entry_range: rec.optional(s, ENTRY_RANGE, 10)?,
+                entry_range: rec.optional(s, ENTRY_RANGE, 10)?.map(str::to_string),
                 import_file: ctx.import_file_id,
             };
             writer.write(&row, &now).map_err(|e| ImportError::at(n, el.line, "PaymentHistory", format!("database: {e}")))?;

@@ -103,7 +103,7 @@ impl Rec<'_> {
     }
 
     /// A mandatory text of at most `max` characters (whitespace trimmed).
-    pub fn mandatory(&self, slots: &[Slot], i: usize, max: usize) -> Result<String, ImportError> {
+    pub fn mandatory<'s>(&self, slots: &'s [Slot], i: usize, max: usize) -> Result<&'s str, ImportError> {
         match self.optional(slots, i, max)? {
             Some(v) => Ok(v),
             None if slots[i].is_none() => Err(self.err(i, &slots[i], format!("mandatory field <{}> is missing", self.specs[i].name))),
@@ -112,37 +112,40 @@ impl Rec<'_> {
     }
 
     /// An optional text of at most `max` characters; empty = absent.
-    pub fn optional(&self, slots: &[Slot], i: usize, max: usize) -> Result<Option<String>, ImportError> {
+    pub fn optional<'s>(&self, slots: &'s [Slot], i: usize, max: usize) -> Result<Option<&'s str>, ImportError> {
         let Some((v, _)) = &slots[i] else { return Ok(None) };
         let v = v.trim();
         if v.is_empty() {
             return Ok(None);
         }
-        let n = v.chars().count();
-        if n > max {
-            return Err(self.err(i, &slots[i], format!("`{}` has {n} characters, at most {max} are allowed", shorten(v))));
+        // at most one character per byte: count the characters only when the bytes are too many
+        if v.len() > max {
+            let n = v.chars().count();
+            if n > max {
+                return Err(self.err(i, &slots[i], format!("`{}` has {n} characters, at most {max} are allowed", shorten(v))));
+            }
         }
-        Ok(Some(v.to_string()))
+        Ok(Some(v))
     }
 
     /// A mandatory integer (minor units, may be negative, at most 20 characters).
     pub fn amount(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
         let v = self.mandatory(slots, i, 20)?;
-        parse_minor(&v).map_err(|r| self.err(i, &slots[i], r))
+        parse_minor(v).map_err(|r| self.err(i, &slots[i], r))
     }
 
     /// A mandatory xs:long.
     pub fn long(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
         let v = self.mandatory(slots, i, 20)?;
-        v.parse::<i64>().map_err(|_| self.err(i, &slots[i], format!("`{}` is not an integer id (xs:long)", shorten(&v))))
+        v.parse::<i64>().map_err(|_| self.err(i, &slots[i], format!("`{}` is not an integer id (xs:long)", shorten(v))))
     }
 
     /// A date in format YYYY-MM-DD (returned as given).
-    pub fn iso_date(&self, slots: &[Slot], i: usize, mandatory: bool) -> Result<Option<String>, ImportError> {
+    pub fn iso_date<'s>(&self, slots: &'s [Slot], i: usize, mandatory: bool) -> Result<Option<&'s str>, ImportError> {
         let v = if mandatory { Some(self.mandatory(slots, i, 10)?) } else { self.optional(slots, i, 10)? };
         match v {
             None => Ok(None),
-            Some(v) => match parse_iso_date(&v) {
+            Some(v) => match parse_iso_date(v) {
                 Ok(_) => Ok(Some(v)),
                 Err(r) => Err(self.err(i, &slots[i], r)),
             },
@@ -152,7 +155,7 @@ impl Rec<'_> {
     /// A date in format DDMMYYYY, returned as YYYY-MM-DD.
     pub fn ddmmyyyy(&self, slots: &[Slot], i: usize) -> Result<String, ImportError> {
         let v = self.mandatory(slots, i, 8)?;
-        parse_ddmmyyyy(&v).map_err(|r| self.err(i, &slots[i], r))
+        parse_ddmmyyyy(v).map_err(|r| self.err(i, &slots[i], r))
     }
 }
 

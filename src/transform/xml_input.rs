@@ -91,23 +91,36 @@ pub struct Counting<R> {
     consumed: u64,
 }
 
-impl<R: BufRead> Read for Counting<R> {
+impl<R: Buffered> Read for Counting<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         read_through_buf(self, out)
     }
 }
 
-impl<R: BufRead> BufRead for Counting<R> {
+impl<R: Buffered> BufRead for Counting<R> {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.inner.fill_buf()
     }
+    #[inline]
     fn consume(&mut self, n: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let k = n.min(buf.len());
-            self.lines += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
+        let buf = self.inner.buffered();
+        let k = n.min(buf.len());
+        self.lines += buf[..k].iter().filter(|&&b| b == b'\n').count() as u64;
         self.consumed += n as u64;
         self.inner.consume(n)
+    }
+}
+
+/// A BufRead whose filled buffer can be looked at without reading (for [`Counting`]).
+pub trait Buffered: BufRead {
+    fn buffered(&self) -> &[u8];
+}
+
+impl<R: Read> Buffered for BufReader<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        self.buffer()
     }
 }
 
@@ -140,6 +153,12 @@ impl<R: BufRead> Read for Transcode<R> {
     }
 }
 
+impl<R: BufRead> Buffered for Transcode<R> {
+    fn buffered(&self) -> &[u8] {
+        &self.out[self.pos..self.len]
+    }
+}
+
 impl<R: BufRead> BufRead for Transcode<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos >= self.len && !self.done {
@@ -166,7 +185,47 @@ impl<R: BufRead> BufRead for Transcode<R> {
     }
 }
 
-type Source = Counting<Box<dyn BufRead + Send>>;
+/// The file as UTF-8: read as it is, or transcoded (statically dispatched: quick-xml calls
+/// `fill_buf`/`consume` several times per event).
+enum Decoded {
+    Utf8(BufReader<File>),
+    Transcoded(Transcode<BufReader<File>>),
+}
+
+impl Read for Decoded {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        read_through_buf(self, out)
+    }
+}
+
+impl BufRead for Decoded {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Decoded::Utf8(r) => r.fill_buf(),
+            Decoded::Transcoded(r) => r.fill_buf(),
+        }
+    }
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        match self {
+            Decoded::Utf8(r) => r.consume(n),
+            Decoded::Transcoded(r) => r.consume(n),
+        }
+    }
+}
+
+impl Buffered for Decoded {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        match self {
+            Decoded::Utf8(r) => r.buffered(),
+            Decoded::Transcoded(r) => r.buffered(),
+        }
+    }
+}
+
+type Source = Counting<Decoded>;
 
 /// The names and lines of the open elements; reuses its strings (no allocation per element).
 #[derive(Default)]
@@ -232,7 +291,7 @@ impl XmlInput {
             (0, declared(&head)?.unwrap_or(encoding_rs::UTF_8))
         };
         br.consume(skip);
-        let inner: Box<dyn BufRead + Send> = if enc == encoding_rs::UTF_8 { Box::new(br) } else { Box::new(Transcode::new(br, enc)) };
+        let inner = if enc == encoding_rs::UTF_8 { Decoded::Utf8(br) } else { Decoded::Transcoded(Transcode::new(br, enc)) };
         let mut reader = Reader::from_reader(Counting { inner, lines: 0, consumed: 0 });
         let cfg = reader.config_mut();
         cfg.check_end_names = true;

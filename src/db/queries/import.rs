@@ -213,35 +213,40 @@ impl<'c> Lookups<'c> {
 
 // ---- open positions ----------------------------------------------------------------------------
 
-/// One open position as imported (the header fields borrowed from the file's header).
-#[derive(Debug, Default, Clone)]
-pub struct OpenPositionRow<'h> {
+/// The values every open position of one file shares (bound once per file).
+#[derive(Debug, Clone, Copy)]
+pub struct OpenPositionFile<'h> {
     pub shop: i64,
     pub finance_controller: i64,
-    pub invoicing: i64,
     pub merchant_id: &'h str,
     pub trans_id: &'h str,
-    pub ref_nr: String,
+    pub import_file: i64,
+    pub import_date: &'h str,
+}
+
+/// One open position as imported; the text fields are borrowed from the parser's batch.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OpenPositionRow<'a> {
+    pub ref_nr: &'a str,
     pub debitor: i64,
-    pub creation_date: String,
-    pub voucher_no: String,
-    pub voucher_date: String,
-    pub entry_text: Option<String>,
-    pub entry_text_ext: Option<String>,
-    pub currency: String,
-    pub pay_type: String,
+    pub creation_date: &'a str,
+    pub voucher_no: &'a str,
+    pub voucher_date: &'a str,
+    pub entry_text: Option<&'a str>,
+    pub entry_text_ext: Option<&'a str>,
+    pub currency: &'a str,
+    pub pay_type: &'a str,
     pub payment_def: i64,
-    pub pay_term: Option<String>,
+    pub pay_term: Option<&'a str>,
     pub op_amount: i64,
     pub sum_amount: i64,
     pub open_amount: i64,
-    pub dunning_level: Option<String>,
+    pub dunning_level: Option<&'a str>,
     pub dunning_level_def: Option<i64>,
-    pub last_dunning_date: Option<String>,
-    pub contra_account: Option<String>,
-    pub entry_range: Option<String>,
-    pub modification_date: Option<String>,
-    pub import_file: i64,
+    pub last_dunning_date: Option<&'a str>,
+    pub contra_account: Option<&'a str>,
+    pub entry_range: Option<&'a str>,
+    pub modification_date: Option<&'a str>,
 }
 
 const OP_COLUMNS: &[&str] = &[
@@ -261,60 +266,72 @@ fn insert_and_update(table: &str, cols: &[&str], key: &str) -> (String, String) 
     (insert, update)
 }
 
-/// Writes open positions of one file: replaces the current position of an invoice (the trigger
-/// keeps the old version in `"OpenPositionVersionDO"`) or inserts it.
+/// Writes open positions of one file: per position, one read finds the invoice `RefNr` and
+/// its current position; then the position is inserted, or replaces the current one (the
+/// trigger keeps the old version in `"OpenPositionVersionDO"`). Single-row statements need no
+/// statement journal. The file's shared values are bound once.
 pub struct OpenPositionWriter<'c> {
-    exists: rusqlite::Statement<'c>,
-    update: rusqlite::Statement<'c>,
+    lookup: rusqlite::Statement<'c>,
     insert: rusqlite::Statement<'c>,
+    update: rusqlite::Statement<'c>,
+    shop: i64,
 }
 
 impl<'c> OpenPositionWriter<'c> {
-    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+    pub fn new(conn: &'c Connection, f: &OpenPositionFile<'_>) -> rusqlite::Result<Self> {
         let (insert, update) = insert_and_update("OpenPositionDO", OP_COLUMNS, r#""invoicingRef" = ?3"#);
-        Ok(OpenPositionWriter {
-            exists: conn.prepare(r#"SELECT 1 FROM "OpenPositionDO" WHERE "invoicingRef" = ?1"#)?,
-            update: conn.prepare(&update)?,
+        let mut w = OpenPositionWriter {
+            lookup: conn.prepare(
+                r#"SELECT i."id", i."shopRef", i."debitorRef", op."id" FROM "InvoicingDO" i
+                   LEFT JOIN "OpenPositionDO" op ON op."invoicingRef" = i."id" WHERE i."invoiceNo" = ?1"#,
+            )?,
             insert: conn.prepare(&insert)?,
-        })
+            update: conn.prepare(&update)?,
+            shop: f.shop,
+        };
+        for s in [&mut w.insert, &mut w.update] {
+            s.raw_bind_parameter(1, f.shop)?;
+            s.raw_bind_parameter(2, f.finance_controller)?;
+            s.raw_bind_parameter(4, f.merchant_id)?;
+            s.raw_bind_parameter(5, f.trans_id)?;
+            s.raw_bind_parameter(26, f.import_file)?;
+            s.raw_bind_parameter(27, f.import_date)?;
+        }
+        Ok(w)
     }
 
-    pub fn write(&mut self, p: &OpenPositionRow<'_>, now: &str) -> rusqlite::Result<()> {
-        let params = params![
-            p.shop,
-            p.finance_controller,
-            p.invoicing,
-            p.merchant_id,
-            p.trans_id,
-            p.ref_nr,
-            p.debitor,
-            p.creation_date,
-            p.voucher_no,
-            p.voucher_date,
-            p.entry_text,
-            p.entry_text_ext,
-            p.currency,
-            p.pay_type,
-            p.payment_def,
-            p.pay_term,
-            p.op_amount,
-            p.sum_amount,
-            p.open_amount,
-            p.dunning_level,
-            p.dunning_level_def,
-            p.last_dunning_date,
-            p.contra_account,
-            p.entry_range,
-            p.modification_date,
-            p.import_file,
-            now
-        ];
-        if self.exists.exists([p.invoicing])? {
-            self.update.execute(params)?;
-        } else {
-            self.insert.execute(params)?;
-        }
-        Ok(())
+    /// Writes `p`; false when `RefNr` is no invoice of the shop and of the debtor (nothing
+    /// written: the caller finds out which reference is wrong).
+    pub fn write(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
+        let found: Option<(i64, i64, Option<i64>, Option<i64>)> =
+            self.lookup.query_row([p.ref_nr], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
+        let (invoice, current) = match found {
+            Some((invoice, shop, debtor, current)) if shop == self.shop && debtor.is_none_or(|d| d == p.debitor) => (invoice, current),
+            _ => return Ok(false),
+        };
+        let s = if current.is_some() { &mut self.update } else { &mut self.insert };
+        s.raw_bind_parameter(3, invoice)?;
+        s.raw_bind_parameter(6, p.ref_nr)?;
+        s.raw_bind_parameter(7, p.debitor)?;
+        s.raw_bind_parameter(8, p.creation_date)?;
+        s.raw_bind_parameter(9, p.voucher_no)?;
+        s.raw_bind_parameter(10, p.voucher_date)?;
+        s.raw_bind_parameter(11, p.entry_text)?;
+        s.raw_bind_parameter(12, p.entry_text_ext)?;
+        s.raw_bind_parameter(13, p.currency)?;
+        s.raw_bind_parameter(14, p.pay_type)?;
+        s.raw_bind_parameter(15, p.payment_def)?;
+        s.raw_bind_parameter(16, p.pay_term)?;
+        s.raw_bind_parameter(17, p.op_amount)?;
+        s.raw_bind_parameter(18, p.sum_amount)?;
+        s.raw_bind_parameter(19, p.open_amount)?;
+        s.raw_bind_parameter(20, p.dunning_level)?;
+        s.raw_bind_parameter(21, p.dunning_level_def)?;
+        s.raw_bind_parameter(22, p.last_dunning_date)?;
+        s.raw_bind_parameter(23, p.contra_account)?;
+        s.raw_bind_parameter(24, p.entry_range)?;
+        s.raw_bind_parameter(25, p.modification_date)?;
+        Ok(s.raw_execute()? == 1)
     }
 }
 
