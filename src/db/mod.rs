@@ -53,6 +53,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // "double quotes" name identifiers only, as in PostgreSQL (no string-literal fallback)
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+    // Plans that do not depend on bound values. Without it, SQLite marks statements with a
+    // `col = ?` term for re-preparation when their parameters are cleared, which rusqlite's
+    // statement cache does on every return: each cached statement was compiled again per use.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     functions::register(conn)?;
     Ok(())
 }
@@ -93,4 +97,26 @@ pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
 /// Where the database is: `--db`, env `IMPEX_DB`, default `./impex.db`.
 pub fn default_path() -> PathBuf {
     PathBuf::from("impex.db")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cached statement is compiled once, however often it runs with other values. (Without
+    /// QPSG, SQLite expired a statement like this one each time rusqlite's cache cleared its
+    /// bindings, and the sending job compiled its queries again for every transmission.)
+    #[test]
+    fn cached_statements_are_not_recompiled_per_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        migrate::init(&mut conn).unwrap();
+        let sql = r#"SELECT d.*, o."shopRef" FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = ?1"#;
+        for id in 0..5i64 {
+            let mut st = conn.prepare_cached(sql).unwrap();
+            let _ = st.query_row([id], |_| Ok(())).ok();
+        }
+        let st = conn.prepare_cached(sql).unwrap();
+        assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0, "the cached statement was compiled again");
+    }
 }

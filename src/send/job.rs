@@ -15,7 +15,8 @@
 //!    "retryDelay", or DO_MANUAL_CHECK once "maxNoOfRetries" retries are used up.
 //!
 //! Steps 1-2a of batch k + 1 (this thread) overlap with the writing of batch k (a writer thread,
-//! which splits the files over [`WRITERS`] threads, each with its own staging subdirectory).
+//! which splits the files over [`WRITERS`] threads, each with its own staging subdirectory), and
+//! step 3 of batch k overlaps with the writing of batch k + 1.
 //!
 //! Crash safety: the outbox only ever receives complete files (by rename). A transmission is
 //! PUSHED only after its file is in the outbox. When a run dies between the rename and step 3,
@@ -155,19 +156,24 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
         let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<Vec<Item>, JobError>>> = None;
         loop {
             let items = if cancel.load(Ordering::Relaxed) { Vec::new() } else { claim_and_render(&mut conn, &outbox, &mut after)? };
-            if let Some(w) = writing.take() {
-                let done = w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
-                record(&mut conn, &done, &mut report)?;
-            }
-            if items.is_empty() {
-                return Ok(());
-            }
+            let written = match writing.take() {
+                Some(w) => Some(w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??),
+                None => None,
+            };
+            // batch k + 1 starts writing before the outcomes of batch k are recorded
             let last = (items.len() as i64) < BATCH;
-            let (o, st) = (&outbox, &staging);
-            writing = Some(scope.spawn(move || write_batch(items, o, st)));
-            if last {
-                let done = writing.take().expect("writer").join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+            if !items.is_empty() {
+                let (o, st) = (&outbox, &staging);
+                writing = Some(scope.spawn(move || write_batch(items, o, st)));
+            }
+            if let Some(done) = written {
                 record(&mut conn, &done, &mut report)?;
+            }
+            if last {
+                if let Some(w) = writing.take() {
+                    let done = w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??;
+                    record(&mut conn, &done, &mut report)?;
+                }
                 return Ok(());
             }
         }

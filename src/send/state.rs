@@ -60,12 +60,12 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
 
 /// The file is in the outbox: -> PUSHED.
 pub fn mark_pushed(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
                "errorText" = NULL, "nextRetryDate" = NULL
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from.as_str(), now],
-    )?;
+    )?
+    .execute(params![id, from.as_str(), now])?;
     changed(n, id, from, "PUSHED")
 }
 
@@ -89,35 +89,35 @@ pub fn mark_failed(conn: &Connection, id: i64, from: TransmissionState, f: &Fail
         TransmissionState::DoPush => (f.retry_count + 1, Some(f.next_retry)),
         _ => (f.retry_count, None),
     };
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
                "modificationDate" = ?7
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from.as_str(), to.as_str(), count, next, f.reason, now],
-    )?;
+    )?
+    .execute(params![id, from.as_str(), to.as_str(), count, next, f.reason, now])?;
     changed(n, id, from, to.as_str())?;
     Ok(to)
 }
 
 /// Nothing to send (or a person canceled it): -> CANCELED with the reason.
 pub fn cancel(conn: &Connection, id: i64, from: TransmissionState, reason: &str, now: &str) -> Result<()> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'CANCELED', "errorText" = ?3, "nextRetryDate" = NULL,
                "modificationDate" = ?4
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from.as_str(), reason, now],
-    )?;
+    )?
+    .execute(params![id, from.as_str(), reason, now])?;
     changed(n, id, from, "CANCELED")
 }
 
 /// `impex resend`: -> INITIAL with a fresh retry count and a new file name.
 pub fn resend(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.execute(
+    let n = conn.prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'INITIAL', "retryCount" = 0, "nextRetryDate" = NULL,
                "errorText" = NULL, "fileName" = NULL, "sentDate" = NULL, "modificationDate" = ?3
            WHERE "id" = ?1 AND "state" = ?2"#,
-        params![id, from.as_str(), now],
-    )?;
+    )?
+    .execute(params![id, from.as_str(), now])?;
     changed(n, id, from, "INITIAL")
 }
 
