@@ -10,10 +10,13 @@
 #
 # Usage (root; vsftpd and openssh-server installed, see tests/install-deps.sh):
 #   bench/transfer.sh [SMALL_COUNT] [LARGE_MB]      defaults: 1000 1024
+#   PROTOS=sftp bench/transfer.sh                    one protocol only
+#   ROUNDS=5 bench/transfer.sh                        rounds per case (default 3; medians)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMALL=${1:-1000}
 LARGE_MB=${2:-1024}
+ROUNDS=${ROUNDS:-3}
 [ "$(id -u)" = 0 ] || { echo "bench/transfer.sh: needs root (starts vsftpd and sshd, creates a test user)" >&2; exit 2; }
 for b in /usr/sbin/vsftpd /usr/sbin/sshd /usr/bin/time curl sftp; do
   command -v "$b" >/dev/null || [ -x "$b" ] || { echo "missing $b (run tests/install-deps.sh)" >&2; exit 2; }
@@ -161,13 +164,21 @@ PY
   secs "$t0" "$t1"
 }
 
-printf '%-6s %-22s %10s %10s %8s %12s\n' proto dataset client_s impex_s ratio impex_rss_MB
-for proto in sftp ftp; do
+median() { python3 -c "import statistics, sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.2f}')" "$@"; }
+
+printf '%-6s %-22s %10s %10s %8s %12s   (medians of %s rounds)\n' proto dataset client_s impex_s ratio impex_rss_MB "$ROUNDS"
+for proto in ${PROTOS:-sftp ftp}; do
   for ds in small large; do
-    c=$(run_client "$proto" "$ds")
-    read -r i rss < <(run_impex "$proto" "$ds")
+    cs=(); is=(); rs=()
+    for r in $(seq "$ROUNDS"); do  # client and impex alternate, so both see the same machine
+      cs+=("$(run_client "$proto" "$ds")")
+      read -r i rss < <(run_impex "$proto" "$ds")
+      is+=("$i"); rs+=("$rss")
+      rm -rf "$W"/remote-* "$W"/client-* "$W/env-$proto-$ds"
+    done
+    c=$(median "${cs[@]}"); i=$(median "${is[@]}"); rss=$(printf '%s\n' "${rs[@]}" | sort -n | tail -1)
     label=$([ "$ds" = small ] && echo "${SMALL} x 10 KB" || echo "1 x ${LARGE_MB} MB")
     ratio=$(python3 -c "import sys; print(f'{float(sys.argv[2])/max(float(sys.argv[1]),0.001):.2f}x')" "$c" "$i")
-    printf '%-6s %-22s %10s %10s %8s %12s\n' "$proto" "$label" "$c" "$i" "$ratio" "$rss"
+    printf '%-6s %-22s %10s %10s %8s %12s   client %s / impex %s\n' "$proto" "$label" "$c" "$i" "$ratio" "$rss" "${cs[*]}" "${is[*]}"
   done
 done

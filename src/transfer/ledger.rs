@@ -113,8 +113,8 @@ impl Write for HashingWriter {
 /// From this size on, hashing and writing run on a second thread.
 const PIPE_MIN_SIZE: u64 = 1024 * 1024;
 
-/// Writes to a file and hashes on a second thread, so that the network transfer, the hashing
-/// and the disk writes overlap. At most [`PIPE_DEPTH`] buffers are in flight (constant memory).
+/// Writes to a file (around the page cache, see [`super::direct`]) and hashes on a second
+/// thread, so that the network transfer, the hashing and the disk writes overlap. At most [`PIPE_DEPTH`] buffers are in flight (constant memory).
 struct PipeWriter {
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     /// Buffers the worker has finished with, for reuse.
@@ -129,14 +129,14 @@ impl PipeWriter {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
         let (ptx, prx) = std::sync::mpsc::channel::<Vec<u8>>();
         let worker = std::thread::spawn(move || {
-            let mut file = file;
+            let mut out = super::direct::BlockWriter::new(file);
             let mut hash = Sha256::new();
             for buf in rx {
                 hash.update(&buf);
-                file.write_all(&buf)?;
+                out.write_all(&buf)?;
                 let _ = ptx.send(buf);
             }
-            Ok((file, hash))
+            Ok((out.finish()?, hash))
         });
         PipeWriter { tx: Some(tx), pool: prx, worker: Some(worker) }
     }

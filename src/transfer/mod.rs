@@ -13,6 +13,7 @@
 //! - [`state`]: the ledger states and their transitions;
 //! - [`job`]: the [`crate::jobs::Job`] implementation.
 pub mod account;
+mod direct;
 pub mod ftp;
 pub mod job;
 pub mod ledger;

@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
-use ssh2::{CheckResult, ErrorCode, HashType, HostKeyType, KnownHostFileKind, Session};
+use ssh2::{CheckResult, ErrorCode, HashType, HostKeyType, KnownHostFileKind, MethodType, Session};
 
 use super::{Account, ConnectOptions, RemoteFile, TResult, TransferError, Transport};
 
@@ -210,6 +210,15 @@ pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Tran
     Ok(Box::new(Sftp { sftp, _session: sess, desc }))
 }
 
+/// Ciphers in order of preference. libssh2 computes ChaCha20-Poly1305 (OpenSSH's first choice)
+/// with portable C code and calls the cipher once per 16-byte block; AES-CTR runs on OpenSSL's
+/// AES instructions and was the fastest here (a 1 GB pull: AES-CTR + HMAC-SHA2-256-ETM
+/// 5.0-5.6 s, ChaCha20-Poly1305 5.3-6.0 s, AES-GCM 7.7 s). Servers without them negotiate the
+/// next ones in the list.
+const CIPHERS: &str = "aes128-ctr,aes256-ctr,chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes192-ctr";
+/// MACs for the AES-CTR ciphers: encrypt-then-MAC first.
+const MACS: &str = "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512";
+
 /// A TCP connection and the SSH handshake on it.
 ///
 /// libssh2 reports LIBSSH2_ERROR_KEX_FAILURE not only when the server offers no algorithm it
@@ -228,6 +237,14 @@ fn handshake(account: &Account, opts: &ConnectOptions, desc: &str) -> TResult<Se
         // SFTP is request/response: without TCP_NODELAY, Nagle and delayed ACKs stall small requests.
         let _ = tcp.set_nodelay(true);
         let mut sess = Session::new().map_err(|e| map(&e, desc))?;
+        for (method, pref) in [
+            (MethodType::CryptCs, CIPHERS),
+            (MethodType::CryptSc, CIPHERS),
+            (MethodType::MacCs, MACS),
+            (MethodType::MacSc, MACS),
+        ] {
+            sess.method_pref(method, pref).map_err(|e| map(&e, desc))?;
+        }
         sess.set_tcp_stream(tcp);
         sess.set_timeout(opts.io_timeout.as_millis().min(u32::MAX as u128) as u32);
         match sess.handshake() {
