@@ -286,16 +286,31 @@ pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dy
     for f in unmatched {
         report.obsolete += 1;
         if move_obsolete {
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            move_to_obsolete(&mut conn, group_id, &f, in_dir, &parent);
+        }
+    }
+    drop(lock);
+    Ok(report)
+}
+
+/// Records a file that no process matches (OBSOLETE, with its target), then moves it to
+/// obsolete/. The row comes first, so a file in obsolete/ always has one; when impex is killed
+/// in between, the next run finds the row and finishes the move instead of recording it twice.
+fn move_to_obsolete(conn: &mut Connection, group_id: i64, f: &Path, in_dir: &Path, parent: &Path) {
+    let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let directory = in_dir.display().to_string();
+    let meta = file_meta(f);
+    let earlier = q::obsolete_before(conn, &name, &directory, meta.0, &meta.1).ok().flatten().map(PathBuf::from);
+    let target = match earlier.filter(|t| !t.exists()) {
+        Some(t) => {
+            tracing::info!(file = %name, "recorded as obsolete before an interruption; moved to obsolete/ now");
+            t
+        }
+        None => {
             let target = unique_target(&parent.join("obsolete"), &name);
-            let meta = file_meta(&f);
-            if let Err(e) = std::fs::rename(&f, &target) {
-                tracing::warn!(file = %f.display(), "cannot move to obsolete/: {e}");
-                continue;
-            }
             let row = q::ErrorRow {
                 file_name: &name,
-                directory: &in_dir.display().to_string(),
+                directory: &directory,
                 group_id,
                 process_id: None,
                 bean_id: None,
@@ -304,13 +319,16 @@ pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dy
                 error: &ImportError::file("no transformer process of the group matches the file name"),
                 moved_to: &target.display().to_string(),
             };
-            if let Err(e) = state::record_obsolete(&mut conn, &row) {
-                tracing::warn!(file = %name, "cannot record the obsolete file: {e}");
+            if let Err(e) = state::record_obsolete(conn, &row) {
+                tracing::warn!(file = %name, "cannot record the obsolete file (left in place): {e}");
+                return;
             }
+            target
         }
+    };
+    if let Err(e) = std::fs::rename(f, &target) {
+        tracing::warn!(file = %f.display(), "cannot move to obsolete/: {e}");
     }
-    drop(lock);
-    Ok(report)
 }
 
 fn build_processes(conn: &Connection, group_id: i64) -> Result<Vec<Process>, ConfigError> {
@@ -543,10 +561,9 @@ mod tests {
     /// but before the file reached error/ used to fail the file again on the next run (a second
     /// ERROR row), and a kill between the move and writing `.error.txt` left a file in error/
     /// without its reason. Now the next run finishes the move with the recorded reason.
-    #[test]
-    fn failed_file_interrupted_before_its_move_is_finished_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("impex.db");
+    /// A database with the OpenPositions import configured: (db path, connection, group id).
+    fn open_positions_group(dir: &Path) -> (PathBuf, Connection, i64) {
+        let db_path = dir.join("impex.db");
         let mut conn = crate::db::open(&db_path).unwrap();
         crate::db::migrate::init(&mut conn).unwrap();
         let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
@@ -560,6 +577,56 @@ mod tests {
         let group: i64 = conn
             .query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = 'import_openpositions'"#, [], |r| r.get(0))
             .unwrap();
+        (db_path, conn, group)
+    }
+
+    #[test]
+    fn obsolete_file_interrupted_before_its_move_is_finished_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_path, mut conn, group) = open_positions_group(dir.path());
+        conn.execute(r#"UPDATE "TransformerProcessDO" SET "moveObsoleteFiles" = 1 WHERE "transformerProcessGroupRef" = ?1"#, [group]).unwrap();
+        let work = dir.path().join("work");
+        let in_dir = work.join("in");
+        std::fs::create_dir_all(&in_dir).unwrap();
+        let name = "Unrelated_1.csv";
+        let file = in_dir.join(name);
+        std::fs::write(&file, "a;b\n").unwrap();
+        // the state a kill leaves: OBSOLETE row committed (target obsolete/<name>), file still in in/
+        let target = work.join("obsolete").join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let (size, modified) = file_meta(&file);
+        let row = q::ErrorRow {
+            file_name: name,
+            directory: &in_dir.display().to_string(),
+            group_id: group,
+            process_id: None,
+            bean_id: None,
+            size,
+            modified: &modified,
+            error: &ImportError::file("no transformer process of the group matches the file name"),
+            moved_to: &target.display().to_string(),
+        };
+        state::record_obsolete(&mut conn, &row).unwrap();
+        let report = run_group(&db_path, group, &in_dir).unwrap();
+        assert_eq!(report.obsolete, 1);
+        let rows: i64 = conn.query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [name], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 1, "one OBSOLETE row, not a second one");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "a;b\n");
+        assert_eq!(std::fs::read_dir(work.join("obsolete")).unwrap().count(), 1, "no name.1 copy");
+        assert_eq!(std::fs::read_dir(&in_dir).unwrap().count(), 0);
+        // a new file of the same name later is recorded and moved on its own
+        std::fs::write(&file, "c;d;e\n").unwrap();
+        let report = run_group(&db_path, group, &in_dir).unwrap();
+        assert_eq!(report.obsolete, 1);
+        let rows: i64 = conn.query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [name], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 2);
+        assert_eq!(std::fs::read_to_string(work.join("obsolete").join(format!("{name}.1"))).unwrap(), "c;d;e\n");
+    }
+
+    #[test]
+    fn failed_file_interrupted_before_its_move_is_finished_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_path, mut conn, group) = open_positions_group(dir.path());
         let work = dir.path().join("work");
         let in_dir = work.join("in");
         std::fs::create_dir_all(&in_dir).unwrap();

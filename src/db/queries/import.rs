@@ -95,6 +95,20 @@ pub fn failed_before(
     .optional()
 }
 
+/// Where an OBSOLETE row of the same file (name, directory, size, mtime) said it was moving
+/// it (the newest such row).
+pub fn obsolete_before(conn: &Connection, name: &str, directory: &str, size: i64, modified: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        r#"SELECT "movedTo" FROM "ImportFileDO"
+           WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'OBSOLETE'
+           ORDER BY "id" DESC LIMIT 1"#,
+        params![name, directory, size, modified],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(Option::flatten)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn insert_file(
     conn: &Connection,
