@@ -412,6 +412,32 @@ fn dropped_connection_mid_transfer() {
     assert!(names(&area.remote()).is_empty());
 }
 
+/// A server that does not understand EPSV (`502`): impex falls back to PASV once and pulls
+/// every file (vsftpd itself always accepts EPSV; a proxy answers for it).
+#[test]
+fn ftp_without_epsv_falls_back_to_pasv() {
+    let Some(srv) = servers(Proto::Ftp) else { return };
+    let ftp = srv._ftp.as_ref().unwrap();
+    let proxy = ts::RefusingProxy::start(ftp.port, &["EPSV"]);
+    let env = TestEnv::new(false);
+    let area = ts::Area::new();
+    for i in 0..3u64 {
+        area.put(&format!("OpenPositionsImport_{i}.xml"), &ts::content(i, 50_000));
+    }
+    ts::configure(&env.conn(), 10000, "pasv", 10, &[
+        ("pullFtpAccount", format!("ftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
+        ("pullDirectory", area.remote().display().to_string()),
+        ("pullFilenameRegex", REGEX.into()),
+    ]);
+    let r = run(&env, 10000, "pasv").unwrap();
+    assert_eq!(r.ok_count, 3, "{}", r.message);
+    assert!(proxy.refused.load(Ordering::SeqCst) >= 1, "impex tried EPSV first");
+    for i in 0..3u64 {
+        assert_eq!(std::fs::read(in_dir(&env, "pasv").join(format!("OpenPositionsImport_{i}.xml"))).unwrap(), ts::content(i, 50_000));
+    }
+    assert!(names(&area.remote()).is_empty());
+}
+
 /// `kill -9` of `impex transfer` in the middle of a pull, at several points: after rerunning,
 /// every file is in in/ exactly once with the right content.
 #[test]

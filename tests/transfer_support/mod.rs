@@ -391,6 +391,58 @@ impl Proxy {
     }
 }
 
+/// A proxy for an FTP control connection to `127.0.0.1:target` that answers the commands
+/// named in `refuse` itself with `502 Command not implemented` instead of passing them on (a
+/// server without EPSV, for example); `refused` counts them. Data connections go to the server
+/// directly (the PASV reply names it).
+pub struct RefusingProxy {
+    pub port: u16,
+    pub refused: Arc<AtomicU64>,
+}
+
+impl RefusingProxy {
+    pub fn start(target: u16, refuse: &'static [&'static str]) -> RefusingProxy {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let refused = Arc::new(AtomicU64::new(0));
+        let r2 = refused.clone();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(client) = conn else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+                let (from_client, to_server, mut answer) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap(), client.try_clone().unwrap());
+                let r = r2.clone();
+                std::thread::spawn(move || {
+                    let mut lines = std::io::BufReader::new(from_client);
+                    let mut to_server = to_server;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        match std::io::BufRead::read_line(&mut lines, &mut line) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {}
+                        }
+                        let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                        let sent = if refuse.contains(&verb.as_str()) {
+                            r.fetch_add(1, Ordering::SeqCst);
+                            answer.write_all(b"502 Command not implemented.\r\n")
+                        } else {
+                            to_server.write_all(line.as_bytes())
+                        };
+                        if sent.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to_server.shutdown(std::net::Shutdown::Both);
+                });
+                std::thread::spawn(move || pump(server, client, 0, None));
+            }
+        });
+        RefusingProxy { port, refused }
+    }
+}
+
 fn pump(mut from: TcpStream, mut to: TcpStream, limit: u64, cuts: Option<Arc<AtomicU64>>) {
     let mut buf = [0u8; 16384];
     let mut n = 0u64;
