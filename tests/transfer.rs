@@ -541,6 +541,22 @@ fn large_file_flat_memory() {
         assert!(rss_kb > 0, "{p:?}: no memory reading");
         let got = in_dir(&env, "big").join("OpenPositionsImport_1.xml");
         assert_eq!(std::fs::metadata(&got).unwrap().len(), 200 * 1024 * 1024, "{p:?}");
+        // byte for byte, and the ledger's hash is the content's (SFTP: a segmented download
+        // over two connections, pieces written in order)
+        let chunk = ts::content(9, 1024 * 1024);
+        let mut hash = <sha2::Sha256 as sha2::Digest>::new();
+        {
+            use std::io::Read;
+            let mut f = std::fs::File::open(&got).unwrap();
+            let mut buf = vec![0u8; chunk.len()];
+            for i in 0..200 {
+                f.read_exact(&mut buf).unwrap();
+                assert!(buf == chunk, "{p:?}: MiB {i} differs");
+                sha2::Digest::update(&mut hash, &buf);
+            }
+        }
+        let stored: String = env.conn().query_row(r#"SELECT "contentHash" FROM "TransferFileDO""#, [], |r| r.get(0)).unwrap();
+        assert_eq!(stored, hex::encode(sha2::Digest::finalize(hash)), "{p:?}: ledger hash");
         eprintln!("{p:?}: 200 MB pulled, peak RSS {} MB", rss_kb / 1024);
         assert!(rss_kb < 50 * 1024, "{p:?}: peak RSS {rss_kb} kB");
     }

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, Write};
 
 /// Bytes per direct write (a multiple of any logical block size).
-const BLOCK: usize = 4 * 1024 * 1024;
+const BLOCK: usize = 2 * 1024 * 1024;
 /// Alignment of buffer, length and file offset of direct writes.
 const ALIGN: usize = 4096;
 

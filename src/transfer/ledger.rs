@@ -481,7 +481,21 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
-        let (n, file, hash) = if before.size >= PIPE_MIN_SIZE {
+        let second = if before.size >= super::segmented::MIN_SIZE {
+            match t.reconnect() {
+                Some(Ok(s)) => Some(s),
+                Some(Err(e)) => {
+                    tracing::debug!(file = %path, "no second connection for a segmented download ({}); one stream", e.message);
+                    None
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        let (n, file, hash) = if let Some(second) = second {
+            super::segmented::download(t, second, path, before.size, file)?
+        } else if before.size >= PIPE_MIN_SIZE {
             let mut w = PipeWriter::new(file);
             let n = t.get(path, Some(before.size), &mut w)?;
             let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;

@@ -14,6 +14,7 @@
 //! - [`job`]: the [`crate::jobs::Job`] implementation.
 pub mod account;
 mod direct;
+pub mod segmented;
 pub mod ftp;
 pub mod job;
 pub mod ledger;
@@ -157,6 +158,17 @@ pub trait Transport {
     /// (FTP's LIST has minutes at best, so FTP asks SIZE and MDTM).
     fn listing_is_exact(&self) -> bool {
         false
+    }
+    /// A second connection like this one, for a segmented download of a large file (see
+    /// [`segmented`]); `None` when the transport does not download in segments.
+    fn reconnect(&self) -> Option<TResult<Box<dyn Transport + Send>>> {
+        None
+    }
+    /// Fills `buf` with the bytes of `path` from `offset` on (segmented downloads). A file that
+    /// ends before is an error that says it changed.
+    fn read_at(&mut self, path: &str, offset: u64, buf: &mut [u8]) -> TResult<()> {
+        let _ = (path, offset, buf);
+        Err(TransferError::permanent(format!("{}: no random access", self.describe())))
     }
     /// Stores `input` as `path` (overwriting); returns the number of bytes.
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64>;

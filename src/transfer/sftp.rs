@@ -27,6 +27,11 @@ pub struct Sftp {
     sftp: ssh2::Sftp,
     _session: Session,
     desc: String,
+    /// For a second connection (segmented downloads).
+    account: Account,
+    opts: ConnectOptions,
+    /// The file [`Transport::read_at`] read last, kept open for the next piece.
+    reading: Option<(String, ssh2::File)>,
 }
 
 // libssh2 session error codes (libssh2.h).
@@ -186,6 +191,10 @@ fn check_key_file(path: &Path) -> TResult<()> {
 }
 
 pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Transport>> {
+    Ok(Box::new(open(account, opts)?))
+}
+
+fn open(account: &Account, opts: &ConnectOptions) -> TResult<Sftp> {
     let desc = account.to_string();
     let sess = handshake(account, opts, &desc)?;
     verify_host_key(&sess, account, opts)?;
@@ -207,7 +216,7 @@ pub fn connect(account: &Account, opts: &ConnectOptions) -> TResult<Box<dyn Tran
         return Err(TransferError::permanent(format!("{desc}: authentication as {} failed", account.user)));
     }
     let sftp = sess.sftp().map_err(|e| map(&e, &format!("{desc}: starting the SFTP subsystem")))?;
-    Ok(Box::new(Sftp { sftp, _session: sess, desc }))
+    Ok(Sftp { sftp, _session: sess, desc, account: account.clone(), opts: opts.clone(), reading: None })
 }
 
 /// Ciphers in order of preference. libssh2 computes ChaCha20-Poly1305 (OpenSSH's first choice)
@@ -306,6 +315,7 @@ impl Transport for Sftp {
     }
 
     fn stat(&mut self, path: &str) -> TResult<Option<RemoteFile>> {
+        self.reading = None; // a handle open for read_at would keep the file busy on some servers
         match self.sftp.stat(Path::new(path)) {
             Ok(st) => Ok(Some(stat_to(path.rsplit('/').next().unwrap_or(path).to_string(), &st))),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(None),
@@ -314,6 +324,7 @@ impl Transport for Sftp {
     }
 
     fn get(&mut self, path: &str, size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
+        self.reading = None; // a handle open for read_at would keep the file busy on some servers
         let what = format!("{}: reading {path}", self.desc);
         let mut f = self.sftp.open(Path::new(path)).map_err(|e| map(&e, &what))?;
         // libssh2 requests 4x the buffer ahead: for a small file, a buffer just past its size
@@ -334,7 +345,41 @@ impl Transport for Sftp {
         Ok(n)
     }
 
+    fn reconnect(&self) -> Option<TResult<Box<dyn Transport + Send>>> {
+        Some(open(&self.account, &self.opts).map(|s| Box::new(s) as Box<dyn Transport + Send>))
+    }
+
+    fn read_at(&mut self, path: &str, offset: u64, buf: &mut [u8]) -> TResult<()> {
+        use std::io::{Seek, SeekFrom};
+        let what = format!("{}: reading {path} at {offset}", self.desc);
+        if self.reading.as_ref().is_none_or(|(p, _)| p != path) {
+            self.reading = None;
+            let f = self.sftp.open(Path::new(path)).map_err(|e| map(&e, &what))?;
+            self.reading = Some((path.to_string(), f));
+        }
+        let f = &mut self.reading.as_mut().expect("opened above").1;
+        f.seek(SeekFrom::Start(offset)).map_err(|e| io_map(&e, &what))?;
+        let mut got = 0;
+        while got < buf.len() {
+            // reads of at most SFTP_BUF: libssh2 requests a few reads ahead, not past the segment
+            let end = (got + SFTP_BUF).min(buf.len());
+            match f.read(&mut buf[got..end]) {
+                Ok(0) => {
+                    return Err(TransferError::temporary(format!(
+                        "CHANGED:the remote file ended at {} bytes, before its listed size (changed during the transfer); pulled next run",
+                        offset + got as u64
+                    )))
+                }
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_map(&e, &format!("{what}: after {got} bytes"))),
+            }
+        }
+        Ok(())
+    }
+
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64> {
+        self.reading = None; // a handle open for read_at would keep the file busy on some servers
         let what = format!("{}: writing {path}", self.desc);
         let mut f = self.sftp.create(Path::new(path)).map_err(|e| map(&e, &what))?;
         let mut buf = vec![0u8; SFTP_BUF];
@@ -347,6 +392,7 @@ impl Transport for Sftp {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> TResult<()> {
+        self.reading = None; // a handle open for read_at would keep the file busy on some servers
         // SFTP v3: rename fails when the target exists.
         self.remove(to)?;
         self.sftp
@@ -355,6 +401,7 @@ impl Transport for Sftp {
     }
 
     fn remove(&mut self, path: &str) -> TResult<()> {
+        self.reading = None; // a handle open for read_at would keep the file busy on some servers
         match self.sftp.unlink(Path::new(path)) {
             Ok(()) => Ok(()),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(()),
