@@ -438,6 +438,41 @@ fn ftp_without_epsv_falls_back_to_pasv() {
     assert!(names(&area.remote()).is_empty());
 }
 
+/// A cut connection during a segmented SFTP download (a file of 64 MiB or more goes over two
+/// connections): nothing lands in in/, the next run pulls the file whole.
+#[test]
+fn dropped_connection_during_segmented_download() {
+    let Some(srv) = servers(Proto::Sftp) else { return };
+    let sshd = srv.sshd.as_ref().unwrap();
+    let proxy = ts::Proxy::start(sshd.port);
+    let env = TestEnv::new(false);
+    let area = ts::Area::new();
+    let big = ts::content(43, 72 * 1024 * 1024);
+    area.put("OpenPositionsImport_1.xml", &big);
+    let kh = area.path("known_hosts");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", proxy.port, sshd.host_pub)).unwrap();
+    ts::configure(&env.conn(), 10000, "segcut", 10, &[
+        ("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
+        ("knownHostsFile", kh.display().to_string()),
+        ("pullDirectory", area.remote().display().to_string()),
+        ("ioTimeout", "5".into()),
+    ]);
+    // each connection is cut after 20 MB: the segmented download (two connections) fails
+    proxy.cut_after.store(20 * 1024 * 1024, Ordering::SeqCst);
+    match run(&env, 10000, "segcut") {
+        Err(JobError::Temporary(m)) => assert!(m.contains("OpenPositionsImport_1.xml") || m.contains("reading"), "{m}"),
+        other => panic!("expected a temporary error, got {other:?}"),
+    }
+    assert!(proxy.cuts.load(Ordering::SeqCst) >= 1, "the proxy cut a connection");
+    assert!(names(&in_dir(&env, "segcut")).is_empty(), "nothing half-pulled lands in in/");
+    proxy.cut_after.store(0, Ordering::SeqCst);
+    let r = run(&env, 10000, "segcut").unwrap();
+    assert_eq!(r.ok_count, 1, "{}", r.message);
+    assert!(std::fs::read(in_dir(&env, "segcut").join("OpenPositionsImport_1.xml")).unwrap() == big, "content");
+    assert_eq!(count(&env, 10000, "PULL", "DONE"), 1);
+    assert!(names(&area.remote()).is_empty());
+}
+
 /// `kill -9` of `impex transfer` in the middle of a pull, at several points: after rerunning,
 /// every file is in in/ exactly once with the right content.
 #[test]
