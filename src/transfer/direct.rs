@@ -19,6 +19,12 @@ const ALIGN: usize = 4096;
 pub struct BlockWriter {
     file: File,
     direct: bool,
+    /// Bytes written to the file so far (direct writes are positioned).
+    offset: u64,
+    /// Tests: the next direct write fails with EINVAL, as on a file system that accepts the
+    /// flag but not the writes.
+    #[cfg(test)]
+    refuse_next_direct_write: bool,
     /// `BLOCK + ALIGN` bytes; the block starts at `start` (aligned in memory).
     mem: Vec<u8>,
     start: usize,
@@ -36,7 +42,16 @@ impl BlockWriter {
         } else {
             (Vec::new(), 0)
         };
-        BlockWriter { file, direct, mem, start, len: 0 }
+        BlockWriter {
+            file,
+            direct,
+            offset: 0,
+            #[cfg(test)]
+            refuse_next_direct_write: false,
+            mem,
+            start,
+            len: 0,
+        }
     }
 
     /// Whether the file is (still) written with `O_DIRECT`.
@@ -54,29 +69,61 @@ impl BlockWriter {
         let aligned = self.len / ALIGN * ALIGN;
         if aligned > 0 {
             let (start, len) = (self.start, self.len);
-            self.file.write_all(&self.mem[start..start + aligned])?;
+            self.write_at_offset(start, aligned)?;
             self.mem.copy_within(start + aligned..start + len, start);
             self.len -= aligned;
         }
         if all && self.len > 0 {
             // the tail is not a whole block: O_DIRECT off for the rest of the file
-            set_direct(&self.file, false)?;
-            self.direct = false;
+            self.buffered_from_here()?;
             let (start, len) = (self.start, self.len);
-            self.file.write_all(&self.mem[start..start + len])?;
+            self.write_at_offset(start, len)?;
             self.len = 0;
         }
         Ok(())
     }
 
-    /// Writes the rest and returns the file (not yet synced).
-    pub fn finish(mut self) -> io::Result<File> {
-        if self.direct {
-            self.flush_buffer(true)?;
-            if self.direct {
-                set_direct(&self.file, false)?;
+    /// Writes `mem[from..from + n]` at the current offset. A file system that accepted
+    /// `O_DIRECT` when it was switched on but refuses the write (`EINVAL`) gets it again as an
+    /// ordinary write, and ordinary writes from then on.
+    fn write_at_offset(&mut self, from: usize, n: usize) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        #[cfg(test)]
+        let refused = std::mem::take(&mut self.refuse_next_direct_write) && self.direct;
+        #[cfg(not(test))]
+        let refused = false;
+        let res = if refused {
+            Err(io::Error::from_raw_os_error(libc::EINVAL))
+        } else {
+            self.file.write_all_at(&self.mem[from..from + n], self.offset)
+        };
+        match res {
+            Err(e) if self.direct && e.raw_os_error() == Some(libc::EINVAL) => {
+                self.buffered_from_here()?;
+                self.file.write_all_at(&self.mem[from..from + n], self.offset)?;
             }
+            r => r?,
         }
+        self.offset += n as u64;
+        Ok(())
+    }
+
+    /// Switches `O_DIRECT` off (writes stay positioned at `offset`); the file position is set
+    /// to the bytes written so far, for whoever gets the file.
+    fn buffered_from_here(&mut self) -> io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        if self.direct {
+            set_direct(&self.file, false)?;
+            self.direct = false;
+        }
+        self.file.seek(SeekFrom::Start(self.offset))?;
+        Ok(())
+    }
+
+    /// Writes the rest and returns the file (not yet synced), positioned at its end.
+    pub fn finish(mut self) -> io::Result<File> {
+        self.flush_buffer(true)?;
+        self.buffered_from_here()?;
         Ok(self.file)
     }
 }
@@ -84,7 +131,14 @@ impl BlockWriter {
 impl Write for BlockWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if !self.direct {
-            return self.file.write(data);
+            if self.len > 0 {
+                // left in the buffer by a switch to ordinary writes
+                self.flush_buffer(true)?;
+            }
+            // positioned like the direct writes; `finish` leaves the file position at the end
+            std::os::unix::fs::FileExt::write_all_at(&self.file, data, self.offset)?;
+            self.offset += data.len() as u64;
+            return Ok(data.len());
         }
         let len = self.len;
         let n = data.len().min(BLOCK - len);
@@ -146,6 +200,8 @@ mod tests {
             if len == 0 && !w.is_direct() {
                 eprintln!("{}: no O_DIRECT on this file system; testing ordinary writes", dir.path().display());
             }
+            // every second length: the file system refuses the first direct write
+            w.refuse_next_direct_write = len % 2 == 1;
             for piece in data[..len].chunks(100_003) {
                 w.write_all(piece).unwrap();
             }
