@@ -117,7 +117,8 @@ INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "par
   (10010, 202, 'minFileAge', 'seconds a remote file must be unchanged before it is pulled (default 10)'),
   (10011, 202, 'pullPrivateKeyPassphrase', 'passphrase of pullPrivateKeyFile'),
   (10012, 202, 'ftpsCaFile', 'PEM file of CA certificates trusted for FTPS, in addition to the system roots'),
-  (10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)');
+  (10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)'),
+  (10014, 202, 'sftpConnections', 'SFTP connections a pull of a file of 64 MiB or more may use: 2 (default) or 1');
 -- == end transfer ==
 
 -- == export (owned by src/send) ==

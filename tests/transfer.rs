@@ -466,11 +466,42 @@ fn dropped_connection_during_segmented_download() {
     assert!(proxy.cuts.load(Ordering::SeqCst) >= 1, "the proxy cut a connection");
     assert!(names(&in_dir(&env, "segcut")).is_empty(), "nothing half-pulled lands in in/");
     proxy.cut_after.store(0, Ordering::SeqCst);
+    let before = proxy.connections.load(Ordering::SeqCst);
     let r = run(&env, 10000, "segcut").unwrap();
     assert_eq!(r.ok_count, 1, "{}", r.message);
+    assert_eq!(proxy.connections.load(Ordering::SeqCst) - before, 2, "a segmented download over two connections");
     assert!(std::fs::read(in_dir(&env, "segcut").join("OpenPositionsImport_1.xml")).unwrap() == big, "content");
     assert_eq!(count(&env, 10000, "PULL", "DONE"), 1);
     assert!(names(&area.remote()).is_empty());
+
+    // sftpConnections=1: a file as large as one stream over one connection
+    let big2 = ts::content(44, 72 * 1024 * 1024);
+    area.put("OpenPositionsImport_2.xml", &big2);
+    env.conn()
+        .execute(
+            r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef")
+               SELECT k."id", '1', v."communicationPartnerRef" FROM "ExecutionBeanKeyDefDO" k, "ExecutionBeanValueDO" v
+               WHERE k."parameterKey" = 'sftpConnections' AND v."executionBeanKeyDefRef" = 1330"#,
+            [],
+        )
+        .unwrap();
+    let before = proxy.connections.load(Ordering::SeqCst);
+    let r = run(&env, 10000, "segcut").unwrap();
+    assert_eq!(r.ok_count, 1, "{}", r.message);
+    assert_eq!(proxy.connections.load(Ordering::SeqCst) - before, 1, "sftpConnections=1: one connection");
+    assert!(std::fs::read(in_dir(&env, "segcut").join("OpenPositionsImport_2.xml")).unwrap() == big2, "content");
+    // anything but 1 or 2 is a configuration error that names the option
+    env.conn()
+        .execute(
+            r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '3' WHERE "executionBeanKeyDefRef" =
+               (SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "parameterKey" = 'sftpConnections')"#,
+            [],
+        )
+        .unwrap();
+    match run(&env, 10000, "segcut") {
+        Err(JobError::Permanent(m)) => assert!(m.contains("sftpConnections") && m.contains("`3`"), "{m}"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
 }
 
 /// `kill -9` of `impex transfer` in the middle of a pull, at several points: after rerunning,

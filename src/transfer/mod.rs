@@ -118,6 +118,8 @@ pub struct ConnectOptions {
     pub known_hosts: Option<PathBuf>,
     /// SFTP: `acceptNewHostKey`.
     pub accept_new_host_key: bool,
+    /// SFTP: `sftpConnections`, connections for a large file (1 or 2; see [`segmented`]).
+    pub connections: u8,
     /// FTPS: `ftpsCaFile` (or env `IMPEX_FTPS_CA_FILE`).
     pub ca_file: Option<PathBuf>,
 }
@@ -131,6 +133,7 @@ impl Default for ConnectOptions {
             passphrase: None,
             known_hosts: None,
             accept_new_host_key: false,
+            connections: 2,
             ca_file: None,
         }
     }

@@ -346,6 +346,9 @@ impl Transport for Sftp {
     }
 
     fn reconnect(&self) -> Option<TResult<Box<dyn Transport + Send>>> {
+        if self.opts.connections < 2 {
+            return None;
+        }
         Some(open(&self.account, &self.opts).map(|s| Box::new(s) as Box<dyn Transport + Send>))
     }
 

@@ -363,6 +363,8 @@ pub struct Proxy {
     pub cut_after: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     pub cuts: Arc<AtomicU64>,
+    /// Connections accepted so far.
+    pub connections: Arc<AtomicU64>,
 }
 
 impl Proxy {
@@ -372,7 +374,8 @@ impl Proxy {
         let cut_after = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let cuts = Arc::new(AtomicU64::new(0));
-        let (c2, s2, k2) = (cut_after.clone(), stop.clone(), cuts.clone());
+        let connections = Arc::new(AtomicU64::new(0));
+        let (c2, s2, k2, n2) = (cut_after.clone(), stop.clone(), cuts.clone(), connections.clone());
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 if s2.load(Ordering::SeqCst) {
@@ -380,6 +383,7 @@ impl Proxy {
                 }
                 let Ok(client) = conn else { continue };
                 let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+                n2.fetch_add(1, Ordering::SeqCst);
                 let limit = c2.load(Ordering::SeqCst);
                 let (c_r, s_w) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 std::thread::spawn(move || pump(c_r, s_w, 0, None));
@@ -387,7 +391,7 @@ impl Proxy {
                 std::thread::spawn(move || pump(server, client, limit, Some(k)));
             }
         });
-        Proxy { port, cut_after, stop, cuts }
+        Proxy { port, cut_after, stop, cuts, connections }
     }
 }
 
