@@ -131,10 +131,8 @@ impl BlockWriter {
 impl Write for BlockWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if !self.direct {
-            if self.len > 0 {
-                // left in the buffer by a switch to ordinary writes
-                self.flush_buffer(true)?;
-            }
+            // a switch to ordinary writes happens only with an empty buffer (after a whole block)
+            debug_assert_eq!(self.len, 0);
             // positioned like the direct writes; `finish` leaves the file position at the end
             std::os::unix::fs::FileExt::write_all_at(&self.file, data, self.offset)?;
             self.offset += data.len() as u64;

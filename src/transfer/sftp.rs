@@ -283,6 +283,14 @@ fn stat_to(name: String, st: &ssh2::FileStat) -> RemoteFile {
     RemoteFile { name, size: st.size.unwrap_or(0), mtime: st.mtime.map(|t| t as i64), is_file: st.is_file() }
 }
 
+impl Sftp {
+    /// Closes the handle kept open by [`Transport::read_at`]: some servers keep an open file
+    /// busy (no rename or delete), and other operations need no handle of it.
+    fn stop_reading(&mut self) {
+        self.reading = None;
+    }
+}
+
 impl Transport for Sftp {
     fn describe(&self) -> String {
         self.desc.clone()
@@ -315,7 +323,7 @@ impl Transport for Sftp {
     }
 
     fn stat(&mut self, path: &str) -> TResult<Option<RemoteFile>> {
-        self.reading = None; // a handle open for read_at would keep the file busy on some servers
+        self.stop_reading();
         match self.sftp.stat(Path::new(path)) {
             Ok(st) => Ok(Some(stat_to(path.rsplit('/').next().unwrap_or(path).to_string(), &st))),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(None),
@@ -324,7 +332,7 @@ impl Transport for Sftp {
     }
 
     fn get(&mut self, path: &str, size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
-        self.reading = None; // a handle open for read_at would keep the file busy on some servers
+        self.stop_reading();
         let what = format!("{}: reading {path}", self.desc);
         let mut f = self.sftp.open(Path::new(path)).map_err(|e| map(&e, &what))?;
         // libssh2 requests 4x the buffer ahead: for a small file, a buffer just past its size
@@ -382,7 +390,7 @@ impl Transport for Sftp {
     }
 
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64> {
-        self.reading = None; // a handle open for read_at would keep the file busy on some servers
+        self.stop_reading();
         let what = format!("{}: writing {path}", self.desc);
         let mut f = self.sftp.create(Path::new(path)).map_err(|e| map(&e, &what))?;
         let mut buf = vec![0u8; SFTP_BUF];
@@ -395,7 +403,7 @@ impl Transport for Sftp {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> TResult<()> {
-        self.reading = None; // a handle open for read_at would keep the file busy on some servers
+        self.stop_reading();
         // SFTP v3: rename fails when the target exists.
         self.remove(to)?;
         self.sftp
@@ -404,7 +412,7 @@ impl Transport for Sftp {
     }
 
     fn remove(&mut self, path: &str) -> TResult<()> {
-        self.reading = None; // a handle open for read_at would keep the file busy on some servers
+        self.stop_reading();
         match self.sftp.unlink(Path::new(path)) {
             Ok(()) => Ok(()),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(()),

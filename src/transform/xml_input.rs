@@ -319,25 +319,11 @@ impl XmlInput {
         ImportError { line: Some(self.line()), ..ImportError::file(reason) }
     }
 
-    fn xml_err(&self, e: quick_xml::Error) -> ImportError {
-        let reason = match &e {
-            quick_xml::Error::Io(io) => format!("cannot read the file: {io}"),
-            quick_xml::Error::Syntax(s) => format!("malformed XML: {s}"),
-            quick_xml::Error::IllFormed(s) => format!("malformed XML: {s}"),
-            other => format!("malformed XML: {other}"),
-        };
-        self.err(reason)
-    }
 
     /// The root element. Refuses a DOCTYPE, skips the declaration, comments and PIs.
     pub fn root(&mut self) -> Result<Element, ImportError> {
         loop {
-            self.buf.clear();
-            let ev = self.reader.read_event_into(&mut self.buf);
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
                 Event::Text(t) if t.bytes().all(|c| c.is_ascii_whitespace()) => {}
@@ -374,11 +360,7 @@ impl XmlInput {
             return Ok(false);
         }
         loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Start(s) => {
                     fill_el(self.reader.get_ref().lines + 1, &s, false, el)?;
@@ -438,11 +420,7 @@ impl XmlInput {
             return Ok(());
         }
         loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Text(t) => out.push_str(&t.xml10_content()),
                 Event::CData(c) => out.push_str(&c.xml10_content()),
@@ -482,11 +460,7 @@ impl XmlInput {
         }
         let mut depth = 1usize;
         loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Start(_) => depth += 1,
                 Event::End(_) => {
@@ -525,11 +499,7 @@ impl XmlInput {
             return Ok(node);
         }
         loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Text(t) => node.text.push_str(&t.xml10_content()),
                 Event::CData(c) => node.text.push_str(&c.xml10_content()),
@@ -570,11 +540,7 @@ impl XmlInput {
     /// After the root's end tag: only whitespace, comments and PIs may follow.
     pub fn finish(&mut self) -> Result<(), ImportError> {
         loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev,
-                Err(e) => return Err(self.xml_err(e)),
-            };
+            let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
                 Event::Eof => return Ok(()),
                 Event::Comment(_) | Event::PI(_) => {}
@@ -588,6 +554,20 @@ impl XmlInput {
     pub fn error_here(&self, reason: impl Into<String>) -> ImportError {
         self.err(reason)
     }
+}
+
+/// The next event (into `buf`, cleared first); a read or syntax error names the line.
+fn next_event<'b>(reader: &mut Reader<Source>, buf: &'b mut Vec<u8>) -> Result<Event<'b>, ImportError> {
+    buf.clear();
+    reader.read_event_into(buf).map_err(|e| {
+        let reason = match &e {
+            quick_xml::Error::Io(io) => format!("cannot read the file: {io}"),
+            quick_xml::Error::Syntax(s) => format!("malformed XML: {s}"),
+            quick_xml::Error::IllFormed(s) => format!("malformed XML: {s}"),
+            other => format!("malformed XML: {other}"),
+        };
+        err_at(reader.get_ref().lines + 1, reason)
+    })
 }
 
 fn start_el(line: u64, e: &BytesStart<'_>, empty: bool) -> Result<Element, ImportError> {
