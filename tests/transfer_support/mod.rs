@@ -266,6 +266,11 @@ pub fn keygen(path: &Path, kind: &str, passphrase: &str, extra: &[&str]) {
 
 impl Sshd {
     pub fn start() -> Sshd {
+        Sshd::start_with("")
+    }
+
+    /// A server with extra sshd_config lines (e.g. `Ciphers aes128-ctr`: only that cipher).
+    pub fn start_with(extra_config: &str) -> Sshd {
         ensure_user();
         let dir = tempfile::Builder::new().prefix("impex-sshd-").tempdir().unwrap();
         chmod(dir.path(), 0o755);
@@ -291,7 +296,7 @@ impl Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
              StrictModes no\nUsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
              PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\nSubsystem sftp internal-sftp\n\
-             MaxStartups 50\nMaxSessions 50\nLogLevel ERROR\n",
+             MaxStartups 50\nMaxSessions 50\nLogLevel ERROR\n{extra_config}",
             hk.display(),
             dir.path().join("sshd.pid").display(),
             ak.display()
