@@ -204,47 +204,77 @@ fn recover_pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, c: &m
         state::download_failed(conn, r.id, "interrupted (the previous run stopped during the download); retried").map_err(db)?;
     }
     let downloaded = q::in_state(conn, spec.config_id, dir, FileState::Downloaded.as_str()).map_err(db)?;
-    if !downloaded.is_empty() {
-        // Renames of the stopped run may not be durable yet.
-        sync_dir(&spec.local_dir);
+    if downloaded.is_empty() {
+        return Ok(());
     }
-    for r in downloaded {
-        finish_downloaded(conn, t, spec, &r, c)?;
+    // Renames of the stopped run (and of place_local) may not be durable yet.
+    let mut dirs = std::collections::BTreeSet::from([spec.local_dir.clone()]);
+    for r in &downloaded {
+        if let Some(d) = place_local(spec, r)? {
+            dirs.insert(d);
+        }
     }
-    Ok(())
+    for d in &dirs {
+        sync_dir(d);
+    }
+    let rows: Vec<Pulled> = downloaded.into_iter().map(|r| Pulled { id: r.id, remote_path: r.remote_path, name: r.file_name }).collect();
+    finish_remote(conn, t, spec, &rows, c)
 }
 
-/// DOWNLOADED -> DONE: makes sure the local file is in place, then removes the remote file.
-fn finish_downloaded(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, r: &q::FileRow, c: &mut Counts) -> TResult<bool> {
+/// Of a DOWNLOADED row whose run stopped before the rename: moves `.partial/<id>.part` to the
+/// local path (next to it, as `<name>.<id>`, when someone else's file of that name arrived
+/// meanwhile). Returns the directory it renamed into.
+fn place_local(spec: &Spec, r: &q::FileRow) -> TResult<Option<PathBuf>> {
     let part = partial_path(spec, r.id);
-    if let Some(lp) = &r.local_path {
+    if let (Some(lp), true) = (&r.local_path, part.exists()) {
         let lp = Path::new(lp);
-        if part.exists() {
-            if lp.exists() {
-                // Someone else's file of the same name arrived meanwhile: keep ours next to it.
-                let alt = lp.with_file_name(format!("{}.{}", r.file_name, r.id));
-                std::fs::rename(&part, &alt).map_err(|e| io(format!("renaming {} to {}", part.display(), alt.display()), e))?;
-            } else {
-                std::fs::rename(&part, lp).map_err(|e| io(format!("renaming {} to {}", part.display(), lp.display()), e))?;
+        let to = if lp.exists() { lp.with_file_name(format!("{}.{}", r.file_name, r.id)) } else { lp.to_path_buf() };
+        std::fs::rename(&part, &to).map_err(|e| io(format!("renaming {} to {}", part.display(), to.display()), e))?;
+        return Ok(to.parent().map(Path::to_path_buf));
+    }
+    Ok(None)
+}
+
+/// A DOWNLOADED file whose remote copy is to be removed.
+struct Pulled {
+    id: i64,
+    remote_path: String,
+    name: String,
+}
+
+/// DOWNLOADED -> DONE for `rows` (their local files are in place and durable): removes or
+/// archives the remote files, then records all outcomes in one transaction. A file whose
+/// removal the server refuses stays DOWNLOADED with the reason (retried next run); a broken
+/// connection records what was done before it and ends the run. A crash after a removal but
+/// before the commit is harmless: the next run finds the remote file gone, which counts as
+/// removed.
+fn finish_remote(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, rows: &[Pulled], c: &mut Counts) -> TResult<()> {
+    let mut outcomes: Vec<(i64, Option<String>)> = Vec::with_capacity(rows.len());
+    let mut stopped = None;
+    for r in rows {
+        match remote_cleanup(t, spec, &r.remote_path, &r.name) {
+            Ok(()) => outcomes.push((r.id, None)),
+            Err(e) if e.kind == ErrorKind::File => {
+                let m = format!("pulled, but the remote file could not be removed (retried next run): {}", e.message);
+                c.messages.push(format!("{}: {m}", r.remote_path));
+                outcomes.push((r.id, Some(m)));
             }
-            if let Some(d) = lp.parent() {
-                sync_dir(d);
+            Err(e) => {
+                stopped = Some(e);
+                break;
             }
         }
     }
-    match remote_cleanup(t, spec, &r.remote_path, &r.file_name) {
-        Ok(()) => {
-            state::pull_done(conn, r.id).map_err(db)?;
-            Ok(true)
+    let tx = crate::db::write_tx(conn).map_err(db)?;
+    for (id, error) in &outcomes {
+        match error {
+            None => state::pull_done(&tx, *id),
+            Some(m) => state::cleanup_failed(&tx, *id, m),
         }
-        Err(e) if e.kind == ErrorKind::File => {
-            let m = format!("pulled, but the remote file could not be removed (retried next run): {}", e.message);
-            state::cleanup_failed(conn, r.id, &m).map_err(db)?;
-            c.messages.push(format!("{}: {m}", r.remote_path));
-            Ok(false)
-        }
-        Err(e) => Err(e),
+        .map_err(db)?;
     }
+    tx.commit().map_err(db)?;
+    stopped.map_or(Ok(()), Err)
 }
 
 /// Pulls every matching file of `spec.remote_dir` into `spec.local_dir`.
@@ -351,44 +381,63 @@ struct Fetched {
     size: u64,
 }
 
-/// Makes the fetched files durable with one `syncfs`, then per file: DUPLICATE, or DOWNLOADED
-/// and renamed into the target directory; then one fsync of that directory and the removal of
-/// the remote copies.
+/// Makes the fetched files durable with one `syncfs`, then records each as DUPLICATE or
+/// DOWNLOADED (one transaction for the batch), renames the DOWNLOADED ones into the target
+/// directory, fsyncs it once and removes the remote copies (see [`finish_remote`]).
 fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetched: &mut Vec<Fetched>, c: &mut Counts) -> TResult<()> {
     if fetched.is_empty() {
         return Ok(());
     }
     sync_files(&spec.aux_dir, fetched.len() > 4, fetched.iter().map(|f| f.part.as_path()))?;
-    let mut pending = Vec::new();
-    for f in fetched.drain(..) {
-        let tx = crate::db::write_tx(conn).map_err(db)?;
+    let mut duplicate_msgs: Vec<Option<String>> = Vec::with_capacity(fetched.len());
+    let tx = crate::db::write_tx(conn).map_err(db)?;
+    for f in fetched.iter() {
+        // Earlier files of this batch are visible here: the same content twice in one batch is a
+        // duplicate too.
         if let Some(prev) = q::pulled_with_hash(&tx, spec.config_id, &f.hash, f.id).map_err(db)? {
             let m = format!(
                 "same content (sha256 {}) as {} pulled before (\"TransferFileDO\" id {}); not imported again",
                 f.hash, prev.remote_path, prev.id
             );
             state::duplicate(&tx, f.id, &f.hash, &m).map_err(db)?;
-            tx.commit().map_err(db)?;
-            let _ = std::fs::remove_file(&f.part);
-            c.duplicates += 1;
-            c.messages.push(format!("{}: duplicate: {m}", f.path));
-            if let Err(e) = remote_cleanup(t, spec, &f.path, &f.name) {
-                if e.kind != ErrorKind::File {
-                    return Err(e);
-                }
-                c.messages.push(format!("{}: the duplicate could not be removed remotely: {}", f.path, e.message));
-            }
-            continue;
+            duplicate_msgs.push(Some(m));
+        } else {
+            state::downloaded(&tx, f.id, &f.hash, &f.target.to_string_lossy()).map_err(db)?;
+            duplicate_msgs.push(None);
         }
-        state::downloaded(&tx, f.id, &f.hash, &f.target.to_string_lossy()).map_err(db)?;
-        tx.commit().map_err(db)?;
-        c.transferred += 1;
-        c.bytes += f.size;
-        std::fs::rename(&f.part, &f.target)
-            .map_err(|e| io(format!("renaming {} to {}", f.part.display(), f.target.display()), e))?;
-        pending.push(f.id);
     }
-    cleanup_batch(conn, t, spec, &mut pending, c)
+    tx.commit().map_err(db)?;
+    // Committed: a crash from here on leaves DOWNLOADED rows, which the next run renames
+    // (place_local) and finishes.
+    let mut rows = Vec::with_capacity(fetched.len());
+    for (f, dup) in fetched.drain(..).zip(duplicate_msgs) {
+        match dup {
+            Some(m) => {
+                let _ = std::fs::remove_file(&f.part);
+                c.duplicates += 1;
+                c.messages.push(format!("{}: duplicate: {m}", f.path));
+                // DUPLICATE is final: a failed removal is reported, not retried.
+                if let Err(e) = remote_cleanup(t, spec, &f.path, &f.name) {
+                    if e.kind != ErrorKind::File {
+                        return Err(e);
+                    }
+                    c.messages.push(format!("{}: the duplicate could not be removed remotely: {}", f.path, e.message));
+                }
+            }
+            None => {
+                std::fs::rename(&f.part, &f.target)
+                    .map_err(|e| io(format!("renaming {} to {}", f.part.display(), f.target.display()), e))?;
+                c.transferred += 1;
+                c.bytes += f.size;
+                rows.push(Pulled { id: f.id, remote_path: f.path, name: f.name });
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sync_dir(&spec.local_dir);
+    finish_remote(conn, t, spec, &rows, c)
 }
 
 /// Makes the data and directory entries of `files` in `dir` durable: for many files one
@@ -408,21 +457,6 @@ fn sync_files<'a>(dir: &Path, many: bool, files: impl Iterator<Item = &'a Path>)
             .map_err(|e| io(format!("syncing {}", f.display()), e))?;
     }
     d.sync_all().map_err(|e| io(format!("syncing {}", dir.display()), e))
-}
-
-/// Makes the renames into the target directory durable (one fsync), then removes the remote
-/// copies of the pending DOWNLOADED rows.
-fn cleanup_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, pending: &mut Vec<i64>, c: &mut Counts) -> TResult<()> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    sync_dir(&spec.local_dir);
-    for id in pending.drain(..) {
-        if let Some(row) = q::get(conn, id).map_err(db)? {
-            finish_downloaded(conn, t, spec, &row, c)?;
-        }
-    }
-    Ok(())
 }
 
 /// Fetches one file into `.partial/` (row DOWNLOADING); [`commit_batch`] does the rest.
@@ -460,9 +494,11 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
         }
     }
     let mtime = mtime_text(before.mtime);
+    // The row (new or LISTED again) and LISTED -> DOWNLOADING in one commit.
+    let tx = crate::db::write_tx(conn).map_err(db)?;
     let id = match existing {
         Some(r) => r.id,
-        None => q::insert(conn, &NewFile {
+        None => q::insert(&tx, &NewFile {
             config_ref: spec.config_id,
             schedule_ref: spec.schedule_id,
             partner_ref: spec.partner_ref,
@@ -477,7 +513,8 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
         })
         .map_err(db)?,
     };
-    state::start_download(conn, id, before.size, mtime.as_deref()).map_err(db)?;
+    state::start_download(&tx, id, before.size, mtime.as_deref()).map_err(db)?;
+    tx.commit().map_err(db)?;
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
@@ -712,5 +749,79 @@ mod tests {
         assert!(full_match(&None, "a.xml"));
         assert!(!full_match(&None, ".hidden"));
         assert!(compile(Some("(")).is_err());
+    }
+
+    /// A run that stopped after committing a batch as DOWNLOADED (before its renames, or
+    /// before the remote removals and the DONE commit) is finished by the next run: every file
+    /// ends in the target directory once, its remote copy is removed, nothing is fetched again.
+    #[test]
+    fn next_run_finishes_a_committed_batch() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (remote, local, aux) = (tmp.path().join("remote"), tmp.path().join("in"), tmp.path().join(".partial"));
+        for d in [&remote, &local, &aux] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::functions::register(&conn).unwrap();
+        conn.execute_batch(crate::db::migrate::SCHEMA).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap(); // no configuration rows here
+        let spec = Spec {
+            config_id: 1,
+            schedule_id: None,
+            partner_ref: None,
+            remote_dir: remote.display().to_string(),
+            regex: None,
+            local_dir: local.clone(),
+            aux_dir: aux.clone(),
+            min_age: Duration::ZERO,
+            archive_dir: None,
+        };
+        let downloaded = |conn: &Connection, name: &str| -> i64 {
+            let path = join(&spec.remote_dir, name);
+            let target = local.join(name).display().to_string();
+            let id = q::insert(conn, &NewFile {
+                config_ref: 1,
+                schedule_ref: None,
+                partner_ref: None,
+                direction: "PULL",
+                remote_path: &path,
+                file_name: name,
+                size: Some(1),
+                mtime: None,
+                local_path: None,
+                state: "LISTED",
+                error: None,
+            })
+            .unwrap();
+            state::start_download(conn, id, 1, None).unwrap();
+            state::downloaded(conn, id, &format!("hash-{name}"), &target).unwrap();
+            id
+        };
+        // a: committed, not renamed yet; b: renamed, remote not removed yet; c: new.
+        for n in ["a.xml", "b.xml", "c.xml"] {
+            std::fs::write(remote.join(n), format!("remote {n}")).unwrap();
+        }
+        let a = downloaded(&conn, "a.xml");
+        std::fs::write(partial_path(&spec, a), "pulled a.xml").unwrap();
+        let b = downloaded(&conn, "b.xml");
+        std::fs::write(local.join("b.xml"), "pulled b.xml").unwrap();
+
+        let mut t = super::super::local::Local;
+        let c = pull(&mut conn, &mut t, &spec, &|| false).unwrap();
+        assert_eq!(c.transferred, 1, "only c.xml is fetched: {:?}", c.messages);
+        assert_eq!(std::fs::read_to_string(local.join("a.xml")).unwrap(), "pulled a.xml");
+        assert_eq!(std::fs::read_to_string(local.join("b.xml")).unwrap(), "pulled b.xml");
+        assert_eq!(std::fs::read_to_string(local.join("c.xml")).unwrap(), "remote c.xml");
+        assert_eq!(std::fs::read_dir(&remote).unwrap().count(), 0, "remote copies removed");
+        assert_eq!(std::fs::read_dir(&aux).unwrap().count(), 0, "no partial files left");
+        let states: Vec<String> = conn
+            .prepare(r#"SELECT "state" FROM "TransferFileDO" ORDER BY "id""#)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(states, ["DONE", "DONE", "DONE"]);
+        assert!(a < b);
     }
 }
