@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::values::{read_flat, FieldSpec, Rec, Slot};
-use super::xml_input::XmlInput;
+use super::xml_input::{Element, XmlInput};
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, OpenPositionRow};
 
@@ -91,13 +91,16 @@ pub(crate) struct Accounting {
 /// Reads the header elements of OpenPositions / PaymentHistories (before the first record).
 #[derive(Default)]
 pub(crate) struct HeaderReader {
-    merchant: Slot,
-    trans: Slot,
+    merchant: HeaderSlot,
+    trans: HeaderSlot,
 }
+
+/// A header value and its line.
+type HeaderSlot = Option<(String, u64)>;
 
 impl HeaderReader {
     /// Consumes `el` if it is a header element; returns false otherwise.
-    pub fn offer(&mut self, x: &mut XmlInput, el: &super::xml_input::Element, resolved: bool) -> Result<bool, ImportError> {
+    pub fn offer(&mut self, x: &mut XmlInput, el: &Element, resolved: bool) -> Result<bool, ImportError> {
         let slot = if el.name.eq_ignore_ascii_case("MerchantId") {
             &mut self.merchant
         } else if el.name.eq_ignore_ascii_case("TransId") {
@@ -118,7 +121,7 @@ impl HeaderReader {
 
     /// Checks the header and finds the finance controller.
     pub fn resolve(&self, conn: &Connection, shop: i64, line: u64) -> Result<Accounting, ImportError> {
-        let field = |name: &str, slot: &Slot| -> Result<String, ImportError> {
+        let field = |name: &str, slot: &HeaderSlot| -> Result<String, ImportError> {
             let l = slot.as_ref().map(|s| s.1).unwrap_or(line);
             let err = |r: String| ImportError { line: Some(l), field: Some(name.to_string()), ..ImportError::file(r) };
             match slot {
@@ -154,19 +157,14 @@ pub(crate) struct RefLines {
 pub(crate) fn invoice_and_debtor(
     look: &mut q::Lookups<'_>,
     rec: &Rec<'_>,
-    slots: &[Slot],
     ref_i: usize,
     debtor_i: usize,
     shop: i64,
     debtors: &mut HashMap<i64, Option<i64>>,
 ) -> Result<(String, i64, i64), ImportError> {
-    let ref_nr = rec.mandatory(slots, ref_i, 20)?;
-    let debtor = rec.long(slots, debtor_i)?;
-    let at = RefLines {
-        record: rec.record,
-        ref_line: slots[ref_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
-        debtor_line: slots[debtor_i].as_ref().map(|s| s.1).unwrap_or(rec.line),
-    };
+    let ref_nr = rec.mandatory(ref_i, 20)?;
+    let debtor = rec.long(debtor_i)?;
+    let at = RefLines { record: rec.record, ref_line: rec.line_of(ref_i), debtor_line: rec.line_of(debtor_i) };
     let invoice = check_references(look, at, ref_nr, debtor, shop, debtors)?;
     Ok((ref_nr.to_string(), invoice, debtor))
 }
@@ -210,20 +208,12 @@ pub(crate) fn check_references(
     Ok(invoice)
 }
 
-/// A text field of a record: a range of its batch's text.
-#[derive(Debug, Clone, Copy, Default)]
-struct Span {
-    start: u32,
-    end: u32,
-}
-
-/// Records parsed and checked for format and mappings, on their way from the parser thread to
-/// the writer; their texts in one buffer (no allocation per field). The references (invoice,
-/// debtor) are checked by the writer.
+/// Records read from the XML (field texts not checked yet), on their way from the parser
+/// thread to the writer; their texts in one buffer (no allocation per field).
 #[derive(Default)]
 struct Batch {
     text: String,
-    records: Vec<Parsed>,
+    records: Vec<RawRecord>,
     /// The error that ended parsing (after the records before it).
     error: Option<ImportError>,
     /// Bytes of the file read so far.
@@ -234,75 +224,13 @@ impl Batch {
     fn with_capacity(records: usize) -> Batch {
         Batch { text: String::with_capacity(records * 160), records: Vec::with_capacity(records), ..Batch::default() }
     }
-
-    fn span(&mut self, v: &str) -> Span {
-        let start = self.text.len() as u32;
-        self.text.push_str(v);
-        Span { start, end: self.text.len() as u32 }
-    }
-
-    fn opt(&mut self, v: Option<&str>) -> Option<Span> {
-        v.map(|v| self.span(v))
-    }
-
-    fn get(&self, s: Span) -> &str {
-        &self.text[s.start as usize..s.end as usize]
-    }
-
-    fn get_opt(&self, s: Option<Span>) -> Option<&str> {
-        s.map(|s| self.get(s))
-    }
-
-    /// The record as a row for the database layer (borrowing the batch's text).
-    fn row(&self, p: &Parsed) -> OpenPositionRow<'_> {
-        OpenPositionRow {
-            ref_nr: self.get(p.ref_nr),
-            debitor: p.debitor,
-            creation_date: self.get(p.creation_date),
-            voucher_no: self.get(p.voucher_no),
-            voucher_date: self.get(p.voucher_date),
-            entry_text: self.get_opt(p.entry_text),
-            entry_text_ext: self.get_opt(p.entry_text_ext),
-            currency: self.get(p.currency),
-            pay_type: self.get(p.pay_type),
-            payment_def: p.payment_def,
-            pay_term: self.get_opt(p.pay_term),
-            op_amount: p.op_amount,
-            sum_amount: p.sum_amount,
-            open_amount: p.open_amount,
-            dunning_level: self.get_opt(p.dunning_level),
-            dunning_level_def: p.dunning_level_def,
-            last_dunning_date: self.get_opt(p.last_dunning_date),
-            contra_account: self.get_opt(p.contra_account),
-            entry_range: self.get_opt(p.entry_range),
-            modification_date: self.get_opt(p.modification_date),
-        }
-    }
 }
 
-/// One record of a [`Batch`].
-struct Parsed {
-    at: RefLines,
-    ref_nr: Span,
-    debitor: i64,
-    creation_date: Span,
-    voucher_no: Span,
-    voucher_date: Span,
-    entry_text: Option<Span>,
-    entry_text_ext: Option<Span>,
-    currency: Span,
-    pay_type: Span,
-    payment_def: i64,
-    pay_term: Option<Span>,
-    op_amount: i64,
-    sum_amount: i64,
-    open_amount: i64,
-    dunning_level: Option<Span>,
-    dunning_level_def: Option<i64>,
-    last_dunning_date: Option<Span>,
-    contra_account: Option<Span>,
-    entry_range: Option<Span>,
-    modification_date: Option<Span>,
+/// One `<OpenPosition>` as read: number, line and its fields' spans in the batch text.
+struct RawRecord {
+    record: u64,
+    line: u64,
+    slots: [Slot; SPECS.len()],
 }
 
 /// Records per batch from the parser thread to the writer.
@@ -313,9 +241,10 @@ impl Transformer for OpenPositions {
         true
     }
 
-    /// Two threads: this one checks references and writes in the file's transaction while a
-    /// parser thread reads and checks the XML (records flow in order through a bounded channel,
-    /// so the first failing record is the one reported).
+    /// Two threads: a parser thread only reads the XML (records flow in order through a bounded
+    /// channel); this one checks each record's fields and references and writes it in the
+    /// file's transaction, so the first failing record is the one reported. (The XML scan is the
+    /// heavier half: the field checks are on this side to balance the two.)
     fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
         let root = x.root()?;
         if root.name != "OpenPositions" {
@@ -361,26 +290,26 @@ impl Transformer for OpenPositions {
             let (tx_ch, rx) = std::sync::mpsc::sync_channel::<Batch>(8);
             // emptied batches go back to the parser to be filled again
             let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
-            let (acc, pay, dunning) = (&acc, &pay, &dunning);
             std::thread::Builder::new()
                 .name("impex-parse".into())
-                .spawn_scoped(scope, move || parse_records(x, first, shop, acc, pay, dunning, tx_ch, back_rx))
+                .spawn_scoped(scope, move || parse_records(x, first, tx_ch, back_rx))
                 .map_err(|e| ImportError::file(format!("cannot start the parser thread: {e}")))?;
             let mut n: u64 = 0;
             let mut next_progress = 1024;
             for mut batch in rx.iter() {
-                for p in &batch.records {
+                for raw in &batch.records {
                     n += 1;
-                    let row = batch.row(p);
+                    let rec = Rec { record: raw.record, line: raw.line, specs: SPECS, text: &batch.text, slots: &raw.slots };
+                    let (at, row) = check_row(shop, &acc, &rec, &pay, &dunning)?;
                     let debtor_ok = *debtors.entry(row.debitor).or_insert_with(|| look.debitor_shop(row.debitor).ok().flatten()) == Some(shop);
                     let written = debtor_ok
                         && writer
                             .write(&row)
-                            .map_err(|e| ImportError::at(p.at.record, p.at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                            .map_err(|e| ImportError::at(at.record, at.ref_line, "OpenPosition", format!("database: {e}")))?;
                     if !written {
                         // which reference is wrong (invoice, its shop, the debtor or its shop)
-                        check_references(&mut look, p.at, row.ref_nr, row.debitor, shop, &mut debtors)?;
-                        return Err(ImportError::at(p.at.record, p.at.ref_line, "RefNr", "the position could not be written (no matching invoice)"));
+                        check_references(&mut look, at, row.ref_nr, row.debitor, shop, &mut debtors)?;
+                        return Err(ImportError::at(at.record, at.ref_line, "RefNr", "the position could not be written (no matching invoice)"));
                     }
                 }
                 if let Some(e) = batch.error.take() {
@@ -399,21 +328,11 @@ impl Transformer for OpenPositions {
     }
 }
 
-/// The parser thread: reads the records from `first` on, checks them, and sends them in
-/// batches; stops at the first error (sent in the last batch).
-#[allow(clippy::too_many_arguments)]
-fn parse_records(
-    mut x: XmlInput,
-    first: super::xml_input::Element,
-    shop: i64,
-    acc: &Accounting,
-    pay: &HashMap<String, i64>,
-    dunning: &HashMap<String, i64>,
-    out: std::sync::mpsc::SyncSender<Batch>,
-    back: std::sync::mpsc::Receiver<Batch>,
-) {
-    let mut slots: Vec<Slot> = vec![None; SPECS.len()];
-    let mut scratch = super::values::Scratch::default();
+/// The parser thread: reads the records from `first` on and sends them in batches; stops at
+/// the first error (sent in the last batch).
+fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSender<Batch>, back: std::sync::mpsc::Receiver<Batch>) {
+    let mut slots: [Slot; SPECS.len()] = [None; SPECS.len()];
+    let mut scratch = Element::default();
     let mut batch = Batch::with_capacity(BATCH);
     let mut n: u64 = 0;
     let mut el = Some(first);
@@ -430,10 +349,8 @@ fn parse_records(
                 });
             }
             n += 1;
-            read_flat(&mut x, &e, SPECS, &mut slots, &mut scratch, n)?;
-            let rec = Rec { record: n, line: e.line, specs: SPECS };
-            let parsed = parse_row(&mut batch, shop, acc, &rec, &slots, pay, dunning)?;
-            batch.records.push(parsed);
+            read_flat(&mut x, &e, SPECS, &mut batch.text, &mut slots, &mut scratch, n)?;
+            batch.records.push(RawRecord { record: n, line: e.line, slots });
             if batch.records.len() == BATCH {
                 let next = back.try_recv().unwrap_or_else(|_| Batch::with_capacity(BATCH));
                 let mut full = std::mem::replace(&mut batch, next);
@@ -451,55 +368,47 @@ fn parse_records(
     let _ = out.send(batch);
 }
 
-/// Checks the fields of one record (formats, sizes, mappings) and adds its texts to `b`;
-/// references are checked later.
-fn parse_row(
-    b: &mut Batch,
+/// Checks the fields of one record (formats, sizes, mappings); references are checked by the
+/// writer.
+fn check_row<'t>(
     shop: i64,
     a: &Accounting,
-    rec: &Rec<'_>,
-    s: &[Slot],
+    rec: &Rec<'t>,
     pay: &HashMap<String, i64>,
     dunning: &HashMap<String, i64>,
-) -> Result<Parsed, ImportError> {
-    let ref_nr = rec.mandatory(s, REF_NR, 20)?;
-    let debitor = rec.long(s, DEBTOR)?;
-    let at = RefLines {
-        record: rec.record,
-        ref_line: s[REF_NR].as_ref().map(|v| v.1).unwrap_or(rec.line),
-        debtor_line: s[DEBTOR].as_ref().map(|v| v.1).unwrap_or(rec.line),
-    };
-    let creation_date = rec.iso_date(s, CREATION_DATE, true)?.unwrap_or_default();
-    let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?;
-    let voucher_date = rec.iso_date(s, VOUCHER_DATE, true)?.unwrap_or_default();
-    let entry_text = rec.optional(s, ENTRY_TEXT, 255)?;
-    let entry_text_ext = rec.optional(s, ENTRY_TEXT_EXT, 255)?;
-    let currency = rec.mandatory(s, CURRENCY, 3)?;
+) -> Result<(RefLines, OpenPositionRow<'t>), ImportError> {
+    let ref_nr = rec.mandatory(REF_NR, 20)?;
+    let debitor = rec.long(DEBTOR)?;
+    let at = RefLines { record: rec.record, ref_line: rec.line_of(REF_NR), debtor_line: rec.line_of(DEBTOR) };
+    let creation_date = rec.iso_date(CREATION_DATE, true)?.unwrap_or_default();
+    let voucher_no = rec.mandatory(VOUCHER_NO, 30)?;
+    let voucher_date = rec.iso_date(VOUCHER_DATE, true)?.unwrap_or_default();
+    let entry_text = rec.optional(ENTRY_TEXT, 255)?;
+    let entry_text_ext = rec.optional(ENTRY_TEXT_EXT, 255)?;
+    let currency = rec.mandatory(CURRENCY, 3)?;
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(rec.err(CURRENCY, &s[CURRENCY], format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
+        return Err(rec.err(CURRENCY, format!("`{currency}` is not a 3-letter currency code (e.g. EUR)")));
     }
-    let pay_type = rec.mandatory(s, PAY_TYPE, 3)?;
+    let pay_type = rec.mandatory(PAY_TYPE, 3)?;
     let payment_def = *pay.get(pay_type).ok_or_else(|| {
         rec.err(
             PAY_TYPE,
-            &s[PAY_TYPE],
             format!(
                 "PayType `{pay_type}` has no mapping for finance controller {}: add a \"FinanceController2PaymentDefDO\" row (financeControllerRef {}, financeControllerPaymentImportName '{pay_type}', paymentDefRef <PaymentDefDO id>)",
                 a.fc, a.fc
             ),
         )
     })?;
-    let pay_term = rec.optional(s, PAY_TERM, 255)?;
-    let op_amount = rec.amount(s, OP_AMOUNT)?;
-    let sum_amount = rec.amount(s, SUM_AMOUNT)?;
-    let open_amount = rec.amount(s, OPEN_AMOUNT)?;
-    let dunning_level = rec.optional(s, DUNNING_LEVEL, 20)?;
+    let pay_term = rec.optional(PAY_TERM, 255)?;
+    let op_amount = rec.amount(OP_AMOUNT)?;
+    let sum_amount = rec.amount(SUM_AMOUNT)?;
+    let open_amount = rec.amount(OPEN_AMOUNT)?;
+    let dunning_level = rec.optional(DUNNING_LEVEL, 20)?;
     let dunning_level_def = match dunning_level {
         None => None,
         Some(d) => Some(*dunning.get(d).ok_or_else(|| {
             rec.err(
                 DUNNING_LEVEL,
-                &s[DUNNING_LEVEL],
                 format!(
                     "DunningLevel `{d}` has no mapping: add a \"Shop2DunningLevelDO\" row (shopRef {shop}, financeControllerRef {}, financeControllerDunningLevel '{d}', dunningLevelDefRef <DunningLevelDefDO id>)",
                     a.fc
@@ -507,31 +416,27 @@ fn parse_row(
             )
         })?),
     };
-    let last_dunning_date = rec.iso_date(s, LAST_DUNNING_DATE, false)?;
-    let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?;
-    let entry_range = rec.optional(s, ENTRY_RANGE, 10)?;
-    let modification_date = rec.iso_date(s, MODIFICATION_DATE, false)?;
-    Ok(Parsed {
-        at,
-        ref_nr: b.span(ref_nr),
+    let row = OpenPositionRow {
+        ref_nr,
         debitor,
-        creation_date: b.span(creation_date),
-        voucher_no: b.span(voucher_no),
-        voucher_date: b.span(voucher_date),
-        entry_text: b.opt(entry_text),
-        entry_text_ext: b.opt(entry_text_ext),
-        currency: b.span(currency),
-        pay_type: b.span(pay_type),
+        creation_date,
+        voucher_no,
+        voucher_date,
+        entry_text,
+        entry_text_ext,
+        currency,
+        pay_type,
         payment_def,
-        pay_term: b.opt(pay_term),
+        pay_term,
         op_amount,
         sum_amount,
         open_amount,
-        dunning_level: b.opt(dunning_level),
+        dunning_level,
         dunning_level_def,
-        last_dunning_date: b.opt(last_dunning_date),
-        contra_account: b.opt(contra_account),
-        entry_range: b.opt(entry_range),
-        modification_date: b.opt(modification_date),
-    })
+        last_dunning_date: rec.iso_date(LAST_DUNNING_DATE, false)?,
+        contra_account: rec.optional(CONTRA_ACCOUNT, 20)?,
+        entry_range: rec.optional(ENTRY_RANGE, 10)?,
+        modification_date: rec.iso_date(MODIFICATION_DATE, false)?,
+    };
+    Ok((at, row))
 }

@@ -16,6 +16,7 @@ use rusqlite::Connection;
 
 use super::open_positions::{checked_shop, invoice_and_debtor, Accounting, HeaderReader};
 use super::values::{read_flat, FieldSpec, Rec, Slot};
+use super::xml_input::Element;
 use super::xml_input::XmlInput;
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, PaymentHistoryRow};
@@ -84,7 +85,7 @@ impl Transformer for PaymentHistories {
         let mut acc: Option<Accounting> = None;
         let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
         let mut slots: Vec<Slot> = vec![None; SPECS.len()];
-        let mut scratch = super::values::Scratch::default();
+        let (mut text, mut scratch) = (String::new(), Element::default());
         let mut n: u64 = 0;
         let mut look = q::Lookups::new(ctx.tx)?;
         let mut writer = q::PaymentHistoryWriter::new(ctx.tx)?;
@@ -104,19 +105,18 @@ impl Transformer for PaymentHistories {
                 acc = Some(header.resolve(ctx.tx, self.shop, el.line)?);
             }
             let a = acc.as_ref().unwrap();
-            read_flat(&mut x, &el, SPECS, &mut slots, &mut scratch, n)?;
-            let rec = Rec { record: n, line: el.line, specs: SPECS };
-            let s = &slots;
-            let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, s, REF_NR, DEBTOR, self.shop, &mut debtors)?;
-            let entry_date = rec.ddmmyyyy(s, ENTRY_DATE)?;
-            let voucher_no = rec.mandatory(s, VOUCHER_NO, 30)?.to_string();
-            let voucher_date = rec.ddmmyyyy(s, VOUCHER_DATE)?;
-            let contra_account = rec.optional(s, CONTRA_ACCOUNT, 20)?.map(str::to_string);
-            let position_type = rec.mandatory(s, POSITION_TYPE, 255)?.to_ascii_uppercase();
-            let amount = rec.amount(s, AMOUNT)?;
-            let kind = kind(&position_type, amount).ok_or_else(|| {
-                rec.err(POSITION_TYPE, &s[POSITION_TYPE], format!("`{position_type}` is not a position type (R, Z, RU or ZU)"))
-            })?;
+            text.clear();
+            read_flat(&mut x, &el, SPECS, &mut text, &mut slots, &mut scratch, n)?;
+            let rec = Rec { record: n, line: el.line, specs: SPECS, text: &text, slots: &slots };
+            let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, REF_NR, DEBTOR, self.shop, &mut debtors)?;
+            let entry_date = rec.ddmmyyyy(ENTRY_DATE)?;
+            let voucher_no = rec.mandatory(VOUCHER_NO, 30)?.to_string();
+            let voucher_date = rec.ddmmyyyy(VOUCHER_DATE)?;
+            let contra_account = rec.optional(CONTRA_ACCOUNT, 20)?.map(str::to_string);
+            let position_type = rec.mandatory(POSITION_TYPE, 255)?.to_ascii_uppercase();
+            let amount = rec.amount(AMOUNT)?;
+            let kind = kind(&position_type, amount)
+                .ok_or_else(|| rec.err(POSITION_TYPE, format!("`{position_type}` is not a position type (R, Z, RU or ZU)")))?;
             let row = PaymentHistoryRow {
                 shop: self.shop,
                 finance_controller: a.fc,
@@ -131,10 +131,10 @@ impl Transformer for PaymentHistories {
                 contra_account,
                 position_type,
                 kind,
-                position_details: rec.optional(s, POSITION_DETAILS, 255)?.map(str::to_string),
-                position_details_ext: rec.optional(s, POSITION_DETAILS_EXT, 255)?.map(str::to_string),
+                position_details: rec.optional(POSITION_DETAILS, 255)?.map(str::to_string),
+                position_details_ext: rec.optional(POSITION_DETAILS_EXT, 255)?.map(str::to_string),
                 amount,
-                entry_range: rec.optional(s, ENTRY_RANGE, 10)?.map(str::to_string),
+                entry_range: rec.optional(ENTRY_RANGE, 10)?.map(str::to_string),
                 import_file: ctx.import_file_id,
             };
             writer.write(&row, &now).map_err(|e| ImportError::at(n, el.line, "PaymentHistory", format!("database: {e}")))?;

@@ -10,34 +10,39 @@ pub struct FieldSpec {
     pub attr: Option<&'static str>,
 }
 
-/// A value read from a record: text and line.
-pub type Slot = Option<(String, u64)>;
-
-/// Buffers [`read_flat`] reuses from record to record.
-#[derive(Default)]
-pub struct Scratch {
-    pool: Vec<String>,
-    el: Element,
+/// A field's text: a byte range of the record text buffer it was read into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
 }
 
+impl Span {
+    pub fn of(text: &str) -> Span {
+        Span { start: 0, end: text.len() as u32 }
+    }
+    pub fn get(self, text: &str) -> &str {
+        &text[self.start as usize..self.end as usize]
+    }
+}
 
-/// Reads the children of the record element `record_el` into `out` (one slot per spec).
-/// Unknown elements and repeated fields are errors. The strings of the previous record are
-/// recycled (`out` and `pool` are kept by the caller across records).
+/// A value read from a record: its text (a [`Span`] of the text buffer) and line.
+pub type Slot = Option<(Span, u64)>;
+
+/// Reads the children of the record element `record_el` into `out` (one slot per spec, all
+/// set): their texts are appended to `text` (several records may share one buffer; texts over
+/// 4 GiB in one buffer are refused). Unknown elements and repeated fields are errors. `el` is a
+/// scratch element the caller keeps across records.
 pub fn read_flat(
     x: &mut XmlInput,
     record_el: &Element,
     specs: &[FieldSpec],
+    text: &mut String,
     out: &mut [Slot],
-    scratch: &mut Scratch,
+    el: &mut Element,
     record: u64,
 ) -> Result<(), ImportError> {
-    let Scratch { pool, el } = scratch;
-    for s in out.iter_mut() {
-        if let Some((v, _)) = s.take() {
-            pool.push(v);
-        }
-    }
+    out.fill(None);
     let mut next = 0usize;
     while x.next_child_into(el).map_err(|e| e.in_record(record))? {
         let el = &*el;
@@ -58,38 +63,38 @@ pub fn read_flat(
         if out[i].is_some() {
             return Err(ImportError::at(record, el.line, specs[i].name, format!("<{}> is given twice in one <{}>", el.name, record_el.name)));
         }
-        let value = match specs[i].attr {
+        let start = text.len();
+        match specs[i].attr {
             Some(a) => {
-                let v = el.attr(a).map(str::to_string);
-                x.skip().map_err(|e| e.in_record(record))?;
-                match v {
-                    Some(v) => v,
+                match el.attr(a) {
+                    Some(v) => text.push_str(v),
                     None => {
                         return Err(ImportError::at(record, el.line, format!("{}/@{a}", specs[i].name), format!("attribute {a} of <{}> is missing", el.name)))
                     }
                 }
+                x.skip().map_err(|e| e.in_record(record))?;
             }
-            None => {
-                let mut v = pool.pop().unwrap_or_default();
-                x.text_into(el, &mut v).map_err(|e| e.in_record(record))?;
-                v
-            }
-        };
-        out[i] = Some((value, el.line));
+            None => x.text_append(el, text).map_err(|e| e.in_record(record))?,
+        }
+        let end = u32::try_from(text.len()).map_err(|_| ImportError::at(record, el.line, specs[i].name, "too much text in one batch of records"))?;
+        out[i] = Some((Span { start: start as u32, end }, el.line));
         next = i + 1;
     }
     Ok(())
 }
 
-/// Context for field checks of one record.
+/// Field checks of one record read by [`read_flat`].
 pub struct Rec<'a> {
     pub record: u64,
     /// Line of the record element (for missing fields).
     pub line: u64,
     pub specs: &'a [FieldSpec],
+    /// The buffer the slots point into.
+    pub text: &'a str,
+    pub slots: &'a [Slot],
 }
 
-impl Rec<'_> {
+impl<'a> Rec<'a> {
     fn field_name(&self, i: usize) -> String {
         match self.specs[i].attr {
             Some(a) => format!("{}/@{a}", self.specs[i].name),
@@ -97,24 +102,28 @@ impl Rec<'_> {
         }
     }
 
-    pub fn err(&self, i: usize, slot: &Slot, reason: impl Into<String>) -> ImportError {
-        let line = slot.as_ref().map(|s| s.1).unwrap_or(self.line);
-        ImportError::at(self.record, line, self.field_name(i), reason)
+    /// The line of field `i` (of the record when the field is missing).
+    pub fn line_of(&self, i: usize) -> u64 {
+        self.slots[i].map(|s| s.1).unwrap_or(self.line)
+    }
+
+    pub fn err(&self, i: usize, reason: impl Into<String>) -> ImportError {
+        ImportError::at(self.record, self.line_of(i), self.field_name(i), reason)
     }
 
     /// A mandatory text of at most `max` characters (whitespace trimmed).
-    pub fn mandatory<'s>(&self, slots: &'s [Slot], i: usize, max: usize) -> Result<&'s str, ImportError> {
-        match self.optional(slots, i, max)? {
+    pub fn mandatory(&self, i: usize, max: usize) -> Result<&'a str, ImportError> {
+        match self.optional(i, max)? {
             Some(v) => Ok(v),
-            None if slots[i].is_none() => Err(self.err(i, &slots[i], format!("mandatory field <{}> is missing", self.specs[i].name))),
-            None => Err(self.err(i, &slots[i], "mandatory field is empty")),
+            None if self.slots[i].is_none() => Err(self.err(i, format!("mandatory field <{}> is missing", self.specs[i].name))),
+            None => Err(self.err(i, "mandatory field is empty")),
         }
     }
 
     /// An optional text of at most `max` characters; empty = absent.
-    pub fn optional<'s>(&self, slots: &'s [Slot], i: usize, max: usize) -> Result<Option<&'s str>, ImportError> {
-        let Some((v, _)) = &slots[i] else { return Ok(None) };
-        let v = v.trim();
+    pub fn optional(&self, i: usize, max: usize) -> Result<Option<&'a str>, ImportError> {
+        let Some((span, _)) = self.slots[i] else { return Ok(None) };
+        let v = span.get(self.text).trim();
         if v.is_empty() {
             return Ok(None);
         }
@@ -122,40 +131,40 @@ impl Rec<'_> {
         if v.len() > max {
             let n = v.chars().count();
             if n > max {
-                return Err(self.err(i, &slots[i], format!("`{}` has {n} characters, at most {max} are allowed", shorten(v))));
+                return Err(self.err(i, format!("`{}` has {n} characters, at most {max} are allowed", shorten(v))));
             }
         }
         Ok(Some(v))
     }
 
     /// A mandatory integer (minor units, may be negative, at most 20 characters).
-    pub fn amount(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
-        let v = self.mandatory(slots, i, 20)?;
-        parse_minor(v).map_err(|r| self.err(i, &slots[i], r))
+    pub fn amount(&self, i: usize) -> Result<i64, ImportError> {
+        let v = self.mandatory(i, 20)?;
+        parse_minor(v).map_err(|r| self.err(i, r))
     }
 
     /// A mandatory xs:long.
-    pub fn long(&self, slots: &[Slot], i: usize) -> Result<i64, ImportError> {
-        let v = self.mandatory(slots, i, 20)?;
-        v.parse::<i64>().map_err(|_| self.err(i, &slots[i], format!("`{}` is not an integer id (xs:long)", shorten(v))))
+    pub fn long(&self, i: usize) -> Result<i64, ImportError> {
+        let v = self.mandatory(i, 20)?;
+        v.parse::<i64>().map_err(|_| self.err(i, format!("`{}` is not an integer id (xs:long)", shorten(v))))
     }
 
     /// A date in format YYYY-MM-DD (returned as given).
-    pub fn iso_date<'s>(&self, slots: &'s [Slot], i: usize, mandatory: bool) -> Result<Option<&'s str>, ImportError> {
-        let v = if mandatory { Some(self.mandatory(slots, i, 10)?) } else { self.optional(slots, i, 10)? };
+    pub fn iso_date(&self, i: usize, mandatory: bool) -> Result<Option<&'a str>, ImportError> {
+        let v = if mandatory { Some(self.mandatory(i, 10)?) } else { self.optional(i, 10)? };
         match v {
             None => Ok(None),
             Some(v) => match parse_iso_date(v) {
                 Ok(_) => Ok(Some(v)),
-                Err(r) => Err(self.err(i, &slots[i], r)),
+                Err(r) => Err(self.err(i, r)),
             },
         }
     }
 
     /// A date in format DDMMYYYY, returned as YYYY-MM-DD.
-    pub fn ddmmyyyy(&self, slots: &[Slot], i: usize) -> Result<String, ImportError> {
-        let v = self.mandatory(slots, i, 8)?;
-        parse_ddmmyyyy(v).map_err(|r| self.err(i, &slots[i], r))
+    pub fn ddmmyyyy(&self, i: usize) -> Result<String, ImportError> {
+        let v = self.mandatory(i, 8)?;
+        parse_ddmmyyyy(v).map_err(|r| self.err(i, r))
     }
 }
 

@@ -408,13 +408,12 @@ impl XmlInput {
     /// references and CDATA resolved; child elements are an error). Consumes its end tag.
     pub fn text(&mut self, el: &Element) -> Result<String, ImportError> {
         let mut out = String::new();
-        self.text_into(el, &mut out)?;
+        self.text_append(el, &mut out)?;
         Ok(out)
     }
 
-    /// [`XmlInput::text`] into `out` (cleared first).
-    pub fn text_into(&mut self, el: &Element, out: &mut String) -> Result<(), ImportError> {
-        out.clear();
+    /// [`XmlInput::text`] appended to `out`.
+    pub fn text_append(&mut self, el: &Element, out: &mut String) -> Result<(), ImportError> {
         if self.pending_empty {
             self.pending_empty = false;
             return Ok(());
