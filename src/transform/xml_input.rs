@@ -359,6 +359,16 @@ impl XmlInput {
             self.pending_empty = false;
             return Ok(false);
         }
+        // Between elements, whitespace is skipped by the reader (no event for the indentation
+        // before every element: a third of a typical file's events). Only here: inside a text
+        // element it would also drop the blank after an entity (`a &amp; b`).
+        self.reader.config_mut().trim_text_start = true;
+        let r = self.next_child_events(el);
+        self.reader.config_mut().trim_text_start = false;
+        r
+    }
+
+    fn next_child_events(&mut self, el: &mut Element) -> Result<bool, ImportError> {
         loop {
             let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
