@@ -332,7 +332,6 @@ impl Transformer for OpenPositions {
 /// the first error (sent in the last batch).
 fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSender<Batch>, back: std::sync::mpsc::Receiver<Batch>) {
     let mut slots: [Slot; SPECS.len()] = [None; SPECS.len()];
-    let mut scratch = Element::default();
     let mut batch = Batch::with_capacity(BATCH);
     let mut n: u64 = 0;
     let mut el = Some(first);
@@ -349,7 +348,7 @@ fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSend
                 });
             }
             n += 1;
-            read_flat(&mut x, &e, SPECS, &mut batch.text, &mut slots, &mut scratch, n)?;
+            read_flat(&mut x, &e, SPECS, &mut batch.text, &mut slots, n)?;
             batch.records.push(RawRecord { record: n, line: e.line, slots });
             if batch.records.len() == BATCH {
                 let next = back.try_recv().unwrap_or_else(|_| Batch::with_capacity(BATCH));

@@ -16,7 +16,6 @@ use rusqlite::Connection;
 
 use super::open_positions::{checked_shop, invoice_and_debtor, Accounting, HeaderReader};
 use super::values::{read_flat, FieldSpec, Rec, Slot};
-use super::xml_input::Element;
 use super::xml_input::XmlInput;
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, PaymentHistoryRow};
@@ -85,7 +84,7 @@ impl Transformer for PaymentHistories {
         let mut acc: Option<Accounting> = None;
         let mut debtors: HashMap<i64, Option<i64>> = HashMap::new();
         let mut slots: Vec<Slot> = vec![None; SPECS.len()];
-        let (mut text, mut scratch) = (String::new(), Element::default());
+        let mut text = String::new();
         let mut n: u64 = 0;
         let mut look = q::Lookups::new(ctx.tx)?;
         let mut writer = q::PaymentHistoryWriter::new(ctx.tx)?;
@@ -106,7 +105,7 @@ impl Transformer for PaymentHistories {
             }
             let a = acc.as_ref().unwrap();
             text.clear();
-            read_flat(&mut x, &el, SPECS, &mut text, &mut slots, &mut scratch, n)?;
+            read_flat(&mut x, &el, SPECS, &mut text, &mut slots, n)?;
             let rec = Rec { record: n, line: el.line, specs: SPECS, text: &text, slots: &slots };
             let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, REF_NR, DEBTOR, self.shop, &mut debtors)?;
             let entry_date = rec.ddmmyyyy(ENTRY_DATE)?;

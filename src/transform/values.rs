@@ -30,57 +30,10 @@ impl Span {
 pub type Slot = Option<(Span, u64)>;
 
 /// Reads the children of the record element `record_el` into `out` (one slot per spec, all
-/// set): their texts are appended to `text` (several records may share one buffer; texts over
-/// 4 GiB in one buffer are refused). Unknown elements and repeated fields are errors. `el` is a
-/// scratch element the caller keeps across records.
-pub fn read_flat(
-    x: &mut XmlInput,
-    record_el: &Element,
-    specs: &[FieldSpec],
-    text: &mut String,
-    out: &mut [Slot],
-    el: &mut Element,
-    record: u64,
-) -> Result<(), ImportError> {
-    out.fill(None);
-    let mut next = 0usize;
-    while x.next_child_into(el).map_err(|e| e.in_record(record))? {
-        let el = &*el;
-        // fields usually come in the documented order: try the next one first
-        let found = match specs.get(next) {
-            Some(s) if s.name.eq_ignore_ascii_case(&el.name) => Some(next),
-            _ => specs.iter().position(|s| s.name.eq_ignore_ascii_case(&el.name)),
-        };
-        let Some(i) = found else {
-            let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
-            return Err(ImportError::at(
-                record,
-                el.line,
-                el.name.clone(),
-                format!("unknown element <{}> in <{}> (known: {})", el.name, record_el.name, known.join(", ")),
-            ));
-        };
-        if out[i].is_some() {
-            return Err(ImportError::at(record, el.line, specs[i].name, format!("<{}> is given twice in one <{}>", el.name, record_el.name)));
-        }
-        let start = text.len();
-        match specs[i].attr {
-            Some(a) => {
-                match el.attr(a) {
-                    Some(v) => text.push_str(v),
-                    None => {
-                        return Err(ImportError::at(record, el.line, format!("{}/@{a}", specs[i].name), format!("attribute {a} of <{}> is missing", el.name)))
-                    }
-                }
-                x.skip().map_err(|e| e.in_record(record))?;
-            }
-            None => x.text_append(el, text).map_err(|e| e.in_record(record))?,
-        }
-        let end = u32::try_from(text.len()).map_err(|_| ImportError::at(record, el.line, specs[i].name, "too much text in one batch of records"))?;
-        out[i] = Some((Span { start: start as u32, end }, el.line));
-        next = i + 1;
-    }
-    Ok(())
+/// set): their texts are appended to `text` (several records may share one buffer; more than
+/// 4 GiB of text in one buffer is refused). Unknown elements and repeated fields are errors.
+pub fn read_flat(x: &mut XmlInput, record_el: &Element, specs: &[FieldSpec], text: &mut String, out: &mut [Slot], record: u64) -> Result<(), ImportError> {
+    x.read_fields(&record_el.name, specs, text, out, record)
 }
 
 /// Field checks of one record read by [`read_flat`].

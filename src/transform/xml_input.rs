@@ -16,6 +16,7 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::values::{FieldSpec, Slot, Span};
 use super::ImportError;
 
 /// Buffer size of the file reader.
@@ -428,6 +429,111 @@ impl XmlInput {
             self.pending_empty = false;
             return Ok(());
         }
+        self.text_body(&el.name, out)
+    }
+
+    /// Reads the children of a flat record element just returned by `next_child` (the hot loop
+    /// of the bulk imports: one pass over the events, no [`Element`] per field). Each child must
+    /// be one of `specs` (local name, ASCII case-insensitive), at most once; its text, or for an
+    /// attribute field the attribute's value, is appended to `text` and `out[i]` gets its span
+    /// and line. Unknown and repeated elements are errors naming the record.
+    pub fn read_fields(&mut self, record_name: &str, specs: &[FieldSpec], text: &mut String, out: &mut [Slot], record: u64) -> Result<(), ImportError> {
+        out.fill(None);
+        if self.pending_empty {
+            self.pending_empty = false;
+            return Ok(());
+        }
+        let mut next = 0usize;
+        loop {
+            // whitespace between the fields is skipped by the reader (see next_child_into)
+            self.reader.config_mut().trim_text_start = true;
+            let ev = next_event(&mut self.reader, &mut self.buf);
+            self.reader.config_mut().trim_text_start = false;
+            let line = self.reader.get_ref().lines + 1;
+            let start = text.len();
+            let ev = ev.map_err(|e| e.in_record(record))?;
+            let (i, empty) = match &ev {
+                Event::Start(s) | Event::Empty(s) => {
+                    let empty = matches!(ev, Event::Empty(_));
+                    let local = s.local_name().into_inner();
+                    // fields usually come in the documented order: try the next one first
+                    let found = match specs.get(next) {
+                        Some(f) if f.name.eq_ignore_ascii_case(local) => Some(next),
+                        _ => specs.iter().position(|f| f.name.eq_ignore_ascii_case(local)),
+                    };
+                    let name = local;
+                    let Some(i) = found else {
+                        let known: Vec<&str> = specs.iter().map(|f| f.name).collect();
+                        return Err(ImportError::at(record, line, name.to_string(), format!("unknown element <{name}> in <{record_name}> (known: {})", known.join(", "))));
+                    };
+                    if out[i].is_some() {
+                        return Err(ImportError::at(record, line, specs[i].name, format!("<{name}> is given twice in one <{record_name}>")));
+                    }
+                    if let Some(a) = specs[i].attr {
+                        let mut value = None;
+                        for at in s.attributes() {
+                            let at = at.map_err(|er| err_at(line, format!("malformed attribute in <{name}>: {er}")).in_record(record))?;
+                            let key = at.key.0;
+                            if key == "xmlns" || key.starts_with("xmlns:") {
+                                continue;
+                            }
+                            if key.rsplit(':').next().unwrap_or(key).eq_ignore_ascii_case(a) {
+                                let v = at
+                                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                    .map_err(|er| err_at(line, format!("attribute {a} of <{name}>: {er}")).in_record(record))?;
+                                value = Some(v);
+                                break;
+                            }
+                        }
+                        match value {
+                            Some(v) => text.push_str(&v),
+                            None => return Err(ImportError::at(record, line, format!("{}/@{a}", specs[i].name), format!("attribute {a} of <{name}> is missing"))),
+                        }
+                    }
+                    if !empty {
+                        self.open.push(&name, line);
+                    }
+                    (i, empty)
+                }
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(());
+                }
+                Event::Text(t) => {
+                    if t.bytes().all(|c| c.is_ascii_whitespace()) {
+                        continue;
+                    }
+                    let parent = self.open.last().map(|o| o.0.to_string()).unwrap_or_default();
+                    let snippet: String = t.trim().chars().take(40).collect();
+                    return Err(self.err(format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")).in_record(record));
+                }
+                Event::Comment(_) | Event::PI(_) => continue,
+                Event::CData(c) => {
+                    if c.bytes().all(|c| c.is_ascii_whitespace()) {
+                        continue;
+                    }
+                    return Err(self.err("unexpected CDATA text where only elements are allowed").in_record(record));
+                }
+                Event::GeneralRef(_) => return Err(self.err("unexpected entity reference where only elements are allowed").in_record(record)),
+                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files").in_record(record)),
+                Event::Decl(_) => return Err(self.err("misplaced XML declaration").in_record(record)),
+                Event::Eof => return Err(self.truncated().in_record(record)),
+            };
+            if !empty {
+                if specs[i].attr.is_some() {
+                    self.skip().map_err(|e| e.in_record(record))?;
+                } else {
+                    self.text_body(specs[i].name, text).map_err(|e| e.in_record(record))?;
+                }
+            }
+            let end = u32::try_from(text.len()).map_err(|_| ImportError::at(record, line, specs[i].name, "too much text in one batch of records"))?;
+            out[i] = Some((Span { start: start as u32, end }, line));
+            next = i + 1;
+        }
+    }
+
+    /// The content of an open text element up to its end tag, appended to `out`.
+    fn text_body(&mut self, name: &str, out: &mut String) -> Result<(), ImportError> {
         loop {
             let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
@@ -440,8 +546,8 @@ impl XmlInput {
                         match predefined(&r) {
                             Some(s) => out.push_str(s),
                             None => {
-                                let name: Cow<str> = Cow::Owned(r.to_string());
-                                return Err(self.err(format!("unknown entity &{name}; in <{}>", el.name)));
+                                let entity: Cow<str> = Cow::Owned(r.to_string());
+                                return Err(self.err(format!("unknown entity &{entity}; in <{name}>")));
                             }
                         }
                     }
@@ -453,7 +559,7 @@ impl XmlInput {
                 }
                 Event::Start(s) | Event::Empty(s) => {
                     let child = s.local_name().into_inner().to_string();
-                    return Err(self.err(format!("unknown element <{child}> inside <{}> (a text field)", el.name)));
+                    return Err(self.err(format!("unknown element <{child}> inside <{name}> (a text field)")));
                 }
                 Event::Eof => return Err(self.truncated()),
                 Event::DocType(_) | Event::Decl(_) => return Err(self.err("malformed XML: misplaced declaration")),
