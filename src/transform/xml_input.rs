@@ -491,7 +491,7 @@ impl XmlInput {
                         }
                     }
                     if !empty {
-                        self.open.push(&name, line);
+                        self.open.push(name, line);
                     }
                     (i, empty)
                 }
