@@ -387,32 +387,13 @@ impl XmlInput {
                     self.open.pop();
                     return Ok(false);
                 }
-                Event::Text(t) => {
-                    if !t.bytes().all(|c| c.is_ascii_whitespace()) {
-                        let parent = self.open.last().map(|o| o.0.to_string()).unwrap_or_default();
-                        let snippet: String = t.trim().chars().take(40).collect();
-                        return Err(self.err(format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")));
-                    }
-                }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::CData(c) => {
-                    if !c.bytes().all(|c| c.is_ascii_whitespace()) {
-                        return Err(self.err("unexpected CDATA text where only elements are allowed"));
-                    }
-                }
-                Event::GeneralRef(_) => return Err(self.err("unexpected entity reference where only elements are allowed")),
-                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files")),
-                Event::Decl(_) => return Err(self.err("misplaced XML declaration")),
-                Event::Eof => return Err(self.truncated()),
+                other => between_elements(&other, self.reader.get_ref().lines + 1, &self.open)?,
             }
         }
     }
 
     fn truncated(&self) -> ImportError {
-        match self.open.last() {
-            Some((name, line)) => self.err(format!("unexpected end of file: <{name}> (line {line}) is not closed; the file is truncated")),
-            None => self.err("unexpected end of file"),
-        }
+        truncated_at(self.line(), &self.open)
     }
 
     /// The text content of the element just returned by `next_child` (entities, character
@@ -455,13 +436,12 @@ impl XmlInput {
             let (i, empty) = match &ev {
                 Event::Start(s) | Event::Empty(s) => {
                     let empty = matches!(ev, Event::Empty(_));
-                    let local = s.local_name().into_inner();
+                    let name = s.local_name().into_inner();
                     // fields usually come in the documented order: try the next one first
                     let found = match specs.get(next) {
-                        Some(f) if f.name.eq_ignore_ascii_case(local) => Some(next),
-                        _ => specs.iter().position(|f| f.name.eq_ignore_ascii_case(local)),
+                        Some(f) if f.name.eq_ignore_ascii_case(name) => Some(next),
+                        _ => specs.iter().position(|f| f.name.eq_ignore_ascii_case(name)),
                     };
-                    let name = local;
                     let Some(i) = found else {
                         let known: Vec<&str> = specs.iter().map(|f| f.name).collect();
                         return Err(ImportError::at(record, line, name.to_string(), format!("unknown element <{name}> in <{record_name}> (known: {})", known.join(", "))));
@@ -499,25 +479,10 @@ impl XmlInput {
                     self.open.pop();
                     return Ok(());
                 }
-                Event::Text(t) => {
-                    if t.bytes().all(|c| c.is_ascii_whitespace()) {
-                        continue;
-                    }
-                    let parent = self.open.last().map(|o| o.0.to_string()).unwrap_or_default();
-                    let snippet: String = t.trim().chars().take(40).collect();
-                    return Err(self.err(format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")).in_record(record));
+                other => {
+                    between_elements(other, line, &self.open).map_err(|e| e.in_record(record))?;
+                    continue;
                 }
-                Event::Comment(_) | Event::PI(_) => continue,
-                Event::CData(c) => {
-                    if c.bytes().all(|c| c.is_ascii_whitespace()) {
-                        continue;
-                    }
-                    return Err(self.err("unexpected CDATA text where only elements are allowed").in_record(record));
-                }
-                Event::GeneralRef(_) => return Err(self.err("unexpected entity reference where only elements are allowed").in_record(record)),
-                Event::DocType(_) => return Err(self.err("a DOCTYPE / DTD is not allowed in import files").in_record(record)),
-                Event::Decl(_) => return Err(self.err("misplaced XML declaration").in_record(record)),
-                Event::Eof => return Err(self.truncated().in_record(record)),
             };
             if !empty {
                 if specs[i].attr.is_some() {
@@ -718,6 +683,37 @@ fn fill_el(line: u64, e: &BytesStart<'_>, empty: bool, el: &mut Element) -> Resu
 
 fn err_at(line: u64, reason: impl Into<String>) -> ImportError {
     ImportError { line: Some(line), ..ImportError::file(reason) }
+}
+
+/// The end of the file while `open` elements are open.
+fn truncated_at(line: u64, open: &Stack) -> ImportError {
+    match open.last() {
+        Some((name, at)) => err_at(line, format!("unexpected end of file: <{name}> (line {at}) is not closed; the file is truncated")),
+        None => err_at(line, "unexpected end of file"),
+    }
+}
+
+/// An event other than a start or end tag where only elements are allowed (between the children
+/// of an element): whitespace, comments and processing instructions pass; text, CDATA, an entity
+/// reference, a DOCTYPE, a declaration or the end of the file are the error returned.
+fn between_elements(ev: &Event<'_>, line: u64, open: &Stack) -> Result<(), ImportError> {
+    let blank = |b: &str| b.bytes().all(|c| c.is_ascii_whitespace());
+    match ev {
+        Event::Text(t) if blank(t) => Ok(()),
+        Event::CData(c) if blank(c) => Ok(()),
+        Event::Comment(_) | Event::PI(_) => Ok(()),
+        Event::Text(t) => {
+            let parent = open.last().map(|o| o.0).unwrap_or_default();
+            let snippet: String = t.trim().chars().take(40).collect();
+            Err(err_at(line, format!("unexpected text `{snippet}` in <{parent}> (only elements are allowed there)")))
+        }
+        Event::CData(_) => Err(err_at(line, "unexpected CDATA text where only elements are allowed")),
+        Event::GeneralRef(_) => Err(err_at(line, "unexpected entity reference where only elements are allowed")),
+        Event::DocType(_) => Err(err_at(line, "a DOCTYPE / DTD is not allowed in import files")),
+        Event::Decl(_) => Err(err_at(line, "misplaced XML declaration")),
+        Event::Eof => Err(truncated_at(line, open)),
+        Event::Start(_) | Event::Empty(_) | Event::End(_) => Err(err_at(line, "malformed XML: unexpected tag")),
+    }
 }
 
 fn predefined(name: &str) -> Option<&'static str> {
