@@ -6,5 +6,5 @@
 //! ([`crate::transfer`]), transmission states ([`crate::send`]).
 //! - schedules ("ScheduleDO" lock, retry, stop): `crate::schedule::state`.
 //! - file ledger states of the file transfer job: [`crate::transfer::state`].
-//! Import file states (`"ImportFileDO"`): [`crate::transform::state`].
-//! Transmission states: [`crate::send::state`].
+//! - import file states (`"ImportFileDO"`): [`crate::transform::state`].
+//! - transmission states: [`crate::send::state`].

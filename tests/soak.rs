@@ -567,7 +567,7 @@ fn soak_with_faults() {
             r.start(&env, &mut stats);
         }
         // The default run goes on (at most 30 s longer) until it has killed 20 times.
-        let short = secs >= DEFAULT_SECS && secs < 2 * DEFAULT_SECS;
+        let short = (DEFAULT_SECS..2 * DEFAULT_SECS).contains(&secs);
         while Instant::now() < end
             || (short && stats.kills < 20 && Instant::now() < end + Duration::from_secs(30))
         {

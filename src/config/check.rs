@@ -125,7 +125,7 @@ fn beans(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 fn retry_delays(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {

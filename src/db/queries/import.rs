@@ -75,16 +75,19 @@ pub fn done_before(conn: &Connection, name: &str, directory: &str, size: i64, mo
     .optional()
 }
 
-/// The newest ERROR row of this very file (name, directory, size, mtime): its error columns
-/// (record, line, field, text) and where the file was to be moved. Used to finish a failed
-/// file whose row was committed before an interruption (`kill -9`) but which was never moved.
+/// Error columns of an ERROR row: record, line, field, reason, and where the file was to be moved.
+pub type FailedBefore = (Option<i64>, Option<i64>, Option<String>, Option<String>, Option<String>);
+
+/// The newest ERROR row of this very file (name, directory, size, mtime). Used to finish a
+/// failed file whose row was committed before an interruption (`kill -9`) but which was never
+/// moved.
 pub fn failed_before(
     conn: &Connection,
     name: &str,
     directory: &str,
     size: i64,
     modified: &str,
-) -> rusqlite::Result<Option<(Option<i64>, Option<i64>, Option<String>, Option<String>, Option<String>)>> {
+) -> rusqlite::Result<Option<FailedBefore>> {
     conn.query_row(
         r#"SELECT "errorRecord", "errorLine", "errorField", "errorText", "movedTo" FROM "ImportFileDO"
            WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'ERROR'
