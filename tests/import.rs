@@ -122,6 +122,18 @@ fn corrected_file_replaces_position_and_keeps_the_old_version() {
     assert!(again.status.success());
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 1);
     assert_eq!(env.query_i64(r#"SELECT "version" FROM "OpenPositionDO""#), 3);
+    // the same invoice three times in one file: the last one is current, the two before are
+    // versions (positions of one file are written in chunks whose invoices are looked up at once)
+    let thrice = write(
+        &env,
+        "OpenPositionsImport_3.xml",
+        op_file("XYZ", &["7", "5", "3"].map(|open| position(&Pos { sum: "1", open, ..Default::default() }))),
+    );
+    let out = import(&env, "import_openpositions", &[&thrice]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 1);
+    assert_eq!(env.query_string(r#"SELECT "openAmount" || '/' || "version" FROM "OpenPositionDO""#), "3/6");
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionVersionDO""#), 5);
 }
 
 #[test]
@@ -208,6 +220,7 @@ fn bad_open_positions_files_go_to_error_with_record_field_and_reason() {
         ("encoding", op_file("XYZ", &[good.clone()]).replace("UTF-8", "KLINGON-8"), &["unsupported encoding \"KLINGON-8\""]),
         ("text", op_file("XYZ", &[good.clone()]).replace("<TransId>t1</TransId>", "<TransId>t1</TransId> stray text"), &["unexpected text `stray text`"]),
         ("after_root", format!("{}<OpenPositions/>", op_file("XYZ", &[good.clone()])), &["after the end of the root element"]),
+        ("refnr_second", op_file("XYZ", &[good.clone(), position(&Pos { ref_nr: "NOPE-2", ..Default::default() })]), &["record 2", "line 20", "field RefNr", "`NOPE-2`"]),
         ("text_in_record", op_file("XYZ", &[good.replace("<Currency>", "loose words <Currency>")]), &["record 1", "unexpected text `loose words` in <OpenPosition>"]),
         ("cdata_in_record", op_file("XYZ", &[good.replace("<Currency>", "<![CDATA[x]]><Currency>")]), &["record 1", "unexpected CDATA"]),
         ("element_in_text", op_file("XYZ", &[good.replace("<Currency>EUR", "<Currency>E<b/>UR")]), &["record 1", "unknown element <b> inside <Currency> (a text field)"]),
