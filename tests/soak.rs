@@ -72,6 +72,22 @@ struct Stats {
     sigterms: u64,
 }
 
+/// Waits (up to 10 s) until `child` catches SIGTERM, i.e. `impex run` has installed its signal
+/// handler, or has exited. A SIGTERM in the first milliseconds after exec ends any process by
+/// the default action; the graceful stop under test starts once impex is up (found when the
+/// final drain was immediate and the SIGTERM came right after the spawn).
+fn wait_for_sigterm_handler(child: &mut Child) {
+    let pid = child.id();
+    let catches = || {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("SigCgt:").map(|m| m.trim().to_string())))
+            .and_then(|m| u64::from_str_radix(&m, 16).ok())
+            .is_some_and(|mask| mask & (1u64 << (libc::SIGTERM - 1)) != 0)
+    };
+    wait_until(Duration::from_secs(10), || catches() || child.try_wait().unwrap().is_some());
+}
+
 /// The `impex run` under test, restarted after each kill.
 struct Runner {
     child: Option<Child>,
@@ -633,6 +649,7 @@ fn soak_with_faults() {
                 if rng.chance(10) {
                     // now and then a graceful stop instead: SIGTERM, exit 0, locks released
                     let mut c = runner.child.take().unwrap();
+                    wait_for_sigterm_handler(&mut c);
                     unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
                     let mut st = None;
                     wait_until(Duration::from_secs(30), || {
@@ -732,6 +749,7 @@ fn soak_with_faults() {
         violations.push(format!("not drained within {drain_limit:?}"));
     }
     let mut last = runner.child.take().unwrap();
+    wait_for_sigterm_handler(&mut last);
     unsafe { libc::kill(last.id() as i32, libc::SIGTERM) };
     let mut status = None;
     wait_until(Duration::from_secs(90), || {
