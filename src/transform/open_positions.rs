@@ -334,9 +334,10 @@ fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSend
     let mut slots: [Slot; SPECS.len()] = [None; SPECS.len()];
     let mut batch = Batch::with_capacity(BATCH);
     let mut n: u64 = 0;
-    let mut el = Some(first);
+    // one element, reused for every record
+    let mut e = first;
     let result = (|| -> Result<(), ImportError> {
-        while let Some(e) = el.take() {
+        loop {
             if e.name.eq_ignore_ascii_case("MerchantId") || e.name.eq_ignore_ascii_case("TransId") {
                 return Err(ImportError { line: Some(e.line), field: Some(e.name.clone()), ..ImportError::file(format!("<{}> must come before the first record", e.name)) });
             }
@@ -358,7 +359,9 @@ fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSend
                     return Ok(()); // the writer stopped
                 }
             }
-            el = x.next_child()?;
+            if !x.next_child_into(&mut e)? {
+                break;
+            }
         }
         x.finish()
     })();
