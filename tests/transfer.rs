@@ -431,6 +431,19 @@ fn file_being_written_is_pulled_later() {
     assert_eq!(std::fs::read(in_dir(&env, "young").join("OpenPositionsImport_1.xml")).unwrap(), b"<complete/>");
 }
 
+/// Configuration 10000 (schedule key `key`): SFTP to `sshd` through `proxy`, pulling from
+/// `area`, I/O timeout 5 s; the proxy's port is in the known_hosts file.
+fn configure_via_proxy(env: &TestEnv, sshd: &ts::Sshd, proxy: &ts::Proxy, area: &ts::Area, key: &str) {
+    let kh = area.path("known_hosts");
+    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", proxy.port, sshd.host_pub)).unwrap();
+    ts::configure(&env.conn(), 10000, key, 10, &[
+        ("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
+        ("knownHostsFile", kh.display().to_string()),
+        ("pullDirectory", area.remote().display().to_string()),
+        ("ioTimeout", "5".into()),
+    ]);
+}
+
 /// The connection drops in the middle of a file: the run fails temporarily, nothing half is
 /// imported; the next run pulls the file exactly once.
 #[test]
@@ -442,14 +455,7 @@ fn dropped_connection_mid_transfer() {
     let area = ts::Area::new();
     let big = ts::content(42, 4 * 1024 * 1024);
     area.put("OpenPositionsImport_1.xml", &big);
-    let kh = area.path("known_hosts");
-    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", proxy.port, sshd.host_pub)).unwrap();
-    ts::configure(&env.conn(), 10000, "drop", 10, &[
-        ("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
-        ("knownHostsFile", kh.display().to_string()),
-        ("pullDirectory", area.remote().display().to_string()),
-        ("ioTimeout", "5".into()),
-    ]);
+    configure_via_proxy(&env, sshd, &proxy, &area, "drop");
     proxy.cut_after.store(1024 * 1024, Ordering::SeqCst);
     match run(&env, 10000, "drop") {
         Err(JobError::Temporary(m)) => assert!(m.contains("OpenPositionsImport_1.xml") || m.contains("reading"), "{m}"),
@@ -504,14 +510,7 @@ fn dropped_connection_during_segmented_download() {
     let area = ts::Area::new();
     let big = ts::content(43, 72 * 1024 * 1024);
     area.put("OpenPositionsImport_1.xml", &big);
-    let kh = area.path("known_hosts");
-    std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", proxy.port, sshd.host_pub)).unwrap();
-    ts::configure(&env.conn(), 10000, "segcut", 10, &[
-        ("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
-        ("knownHostsFile", kh.display().to_string()),
-        ("pullDirectory", area.remote().display().to_string()),
-        ("ioTimeout", "5".into()),
-    ]);
+    configure_via_proxy(&env, sshd, &proxy, &area, "segcut");
     // each connection is cut after 20 MB: the segmented download (two connections) fails
     proxy.cut_after.store(20 * 1024 * 1024, Ordering::SeqCst);
     match run(&env, 10000, "segcut") {

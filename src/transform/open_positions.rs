@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::values::{read_flat, FieldSpec, Rec, Slot};
+use super::values::{FieldSpec, Rec, Slot};
 use super::xml_input::{Element, XmlInput};
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, OpenPositionRow};
@@ -349,7 +349,7 @@ fn parse_records(mut x: XmlInput, first: Element, out: std::sync::mpsc::SyncSend
                 });
             }
             n += 1;
-            read_flat(&mut x, &e, SPECS, &mut batch.text, &mut slots, n)?;
+            x.read_fields(&e.name, SPECS, &mut batch.text, &mut slots, n)?;
             batch.records.push(RawRecord { record: n, line: e.line, slots });
             if batch.records.len() == BATCH {
                 let next = back.try_recv().unwrap_or_else(|_| Batch::with_capacity(BATCH));

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::open_positions::{checked_shop, invoice_and_debtor, Accounting, HeaderReader};
-use super::values::{read_flat, FieldSpec, Rec, Slot};
+use super::values::{FieldSpec, Rec, Slot};
 use super::xml_input::XmlInput;
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, PaymentHistoryRow};
@@ -105,7 +105,7 @@ impl Transformer for PaymentHistories {
             }
             let a = acc.as_ref().unwrap();
             text.clear();
-            read_flat(&mut x, &el, SPECS, &mut text, &mut slots, n)?;
+            x.read_fields(&el.name, SPECS, &mut text, &mut slots, n)?;
             let rec = Rec { record: n, line: el.line, specs: SPECS, text: &text, slots: &slots };
             let (ref_nr, invoicing, debitor) = invoice_and_debtor(&mut look, &rec, REF_NR, DEBTOR, self.shop, &mut debtors)?;
             let entry_date = rec.ddmmyyyy(ENTRY_DATE)?;

@@ -1,6 +1,6 @@
-//! Field values of the import formats: mandatory fields and sizes, dates, amounts, and a reader
-//! for flat records (`<OpenPosition>`, `<PaymentHistory>`: one level of text elements).
-use super::xml_input::{Element, XmlInput};
+//! Field values of the import formats: mandatory fields and sizes, dates, amounts, and the
+//! checks of flat records (`<OpenPosition>`, `<PaymentHistory>`: one level of text elements,
+//! read by [`super::xml_input::XmlInput::read_fields`]).
 use super::ImportError;
 
 /// One field of a flat record: its element name(s) (matched ASCII case-insensitively) and, for
@@ -18,9 +18,6 @@ pub struct Span {
 }
 
 impl Span {
-    pub fn of(text: &str) -> Span {
-        Span { start: 0, end: text.len() as u32 }
-    }
     pub fn get(self, text: &str) -> &str {
         &text[self.start as usize..self.end as usize]
     }
@@ -29,14 +26,7 @@ impl Span {
 /// A value read from a record: its text (a [`Span`] of the text buffer) and line.
 pub type Slot = Option<(Span, u64)>;
 
-/// Reads the children of the record element `record_el` into `out` (one slot per spec, all
-/// set): their texts are appended to `text` (several records may share one buffer; more than
-/// 4 GiB of text in one buffer is refused). Unknown elements and repeated fields are errors.
-pub fn read_flat(x: &mut XmlInput, record_el: &Element, specs: &[FieldSpec], text: &mut String, out: &mut [Slot], record: u64) -> Result<(), ImportError> {
-    x.read_fields(&record_el.name, specs, text, out, record)
-}
-
-/// Field checks of one record read by [`read_flat`].
+/// Field checks of one record read by [`super::xml_input::XmlInput::read_fields`].
 pub struct Rec<'a> {
     pub record: u64,
     /// Line of the record element (for missing fields).
