@@ -283,29 +283,54 @@ fn insert_and_update(table: &str, cols: &[&str], key: &str) -> (String, String) 
     (insert, update)
 }
 
-/// Writes open positions of one file: per position, one read finds the invoice `RefNr` and
-/// its current position; then the position is inserted, or replaces the current one (the
-/// trigger keeps the old version in `"OpenPositionVersionDO"`). Single-row statements need no
+/// Writes open positions of one file. The invoice `RefNr` is looked up inside the statement (a
+/// subquery: only an invoice of the file's shop whose debtor, if it names one, is the
+/// position's); a position for an invoice that has one already replaces it (the update
+/// trigger keeps the old version in `"OpenPositionVersionDO"`, `"version"` counts up).
+///
+/// One statement per position in the usual case: the writer first tries what the previous
+/// position needed (a new file's positions are inserts, the daily file of an accounting
+/// system mostly replaces positions), the other statement only when that one does not apply
+/// (insert: the invoice has a position; update: it has none). Single-row inserts need no
 /// statement journal. The file's shared values are bound once.
 pub struct OpenPositionWriter<'c> {
-    lookup: rusqlite::Statement<'c>,
     insert: rusqlite::Statement<'c>,
     update: rusqlite::Statement<'c>,
-    shop: i64,
+    update_first: bool,
+}
+
+/// The invoice of `?6` (RefNr) in shop `?1`, of debtor `?7` when it names a debtor.
+const OP_INVOICE: &str =
+    r#"(SELECT i."id" FROM "InvoicingDO" i WHERE i."invoiceNo" = ?6 AND i."shopRef" = ?1 AND (i."debitorRef" IS NULL OR i."debitorRef" = ?7))"#;
+
+/// The insert and update of [`OpenPositionWriter`]: `?n` is `OP_COLUMNS[n-1]`, except the
+/// invoice (?3), which is [`OP_INVOICE`].
+fn open_position_statements() -> (String, String) {
+    let invoice = |c: &str| c == "invoicingRef";
+    let names: Vec<String> = OP_COLUMNS.iter().map(|c| format!("\"{c}\"")).collect();
+    let values: Vec<String> =
+        OP_COLUMNS.iter().enumerate().map(|(i, c)| if invoice(c) { OP_INVOICE.to_string() } else { format!("?{}", i + 1) }).collect();
+    let sets: Vec<String> =
+        OP_COLUMNS.iter().enumerate().filter(|(_, c)| !invoice(c)).map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect();
+    (
+        format!(r#"INSERT INTO "OpenPositionDO" ({}, "version") VALUES ({}, 1)"#, names.join(", "), values.join(", ")),
+        format!(r#"UPDATE "OpenPositionDO" SET {}, "version" = "version" + 1 WHERE "invoicingRef" = {OP_INVOICE}"#, sets.join(", ")),
+    )
+}
+
+/// What an insert of an open position did.
+enum Inserted {
+    Yes,
+    /// No such invoice (of the shop and debtor): the subquery gave NULL.
+    NoInvoice,
+    /// The invoice has a position already.
+    Exists,
 }
 
 impl<'c> OpenPositionWriter<'c> {
     pub fn new(conn: &'c Connection, f: &OpenPositionFile<'_>) -> rusqlite::Result<Self> {
-        let (insert, update) = insert_and_update("OpenPositionDO", OP_COLUMNS, r#""invoicingRef" = ?3"#);
-        let mut w = OpenPositionWriter {
-            lookup: conn.prepare(
-                r#"SELECT i."id", i."shopRef", i."debitorRef", op."id" FROM "InvoicingDO" i
-                   LEFT JOIN "OpenPositionDO" op ON op."invoicingRef" = i."id" WHERE i."invoiceNo" = ?1"#,
-            )?,
-            insert: conn.prepare(&insert)?,
-            update: conn.prepare(&update)?,
-            shop: f.shop,
-        };
+        let (insert, update) = open_position_statements();
+        let mut w = OpenPositionWriter { insert: conn.prepare(&insert)?, update: conn.prepare(&update)?, update_first: false };
         for s in [&mut w.insert, &mut w.update] {
             s.raw_bind_parameter(1, f.shop)?;
             s.raw_bind_parameter(2, f.finance_controller)?;
@@ -320,36 +345,68 @@ impl<'c> OpenPositionWriter<'c> {
     /// Writes `p`; false when `RefNr` is no invoice of the shop and of the debtor (nothing
     /// written: the caller finds out which reference is wrong).
     pub fn write(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
-        let found: Option<(i64, i64, Option<i64>, Option<i64>)> =
-            self.lookup.query_row([p.ref_nr], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
-        let (invoice, current) = match found {
-            Some((invoice, shop, debtor, current)) if shop == self.shop && debtor.is_none_or(|d| d == p.debitor) => (invoice, current),
-            _ => return Ok(false),
-        };
-        let s = if current.is_some() { &mut self.update } else { &mut self.insert };
-        s.raw_bind_parameter(3, invoice)?;
-        s.raw_bind_parameter(6, p.ref_nr)?;
-        s.raw_bind_parameter(7, p.debitor)?;
-        s.raw_bind_parameter(8, p.creation_date)?;
-        s.raw_bind_parameter(9, p.voucher_no)?;
-        s.raw_bind_parameter(10, p.voucher_date)?;
-        s.raw_bind_parameter(11, p.entry_text)?;
-        s.raw_bind_parameter(12, p.entry_text_ext)?;
-        s.raw_bind_parameter(13, p.currency)?;
-        s.raw_bind_parameter(14, p.pay_type)?;
-        s.raw_bind_parameter(15, p.payment_def)?;
-        s.raw_bind_parameter(16, p.pay_term)?;
-        s.raw_bind_parameter(17, p.op_amount)?;
-        s.raw_bind_parameter(18, p.sum_amount)?;
-        s.raw_bind_parameter(19, p.open_amount)?;
-        s.raw_bind_parameter(20, p.dunning_level)?;
-        s.raw_bind_parameter(21, p.dunning_level_def)?;
-        s.raw_bind_parameter(22, p.last_dunning_date)?;
-        s.raw_bind_parameter(23, p.contra_account)?;
-        s.raw_bind_parameter(24, p.entry_range)?;
-        s.raw_bind_parameter(25, p.modification_date)?;
-        Ok(s.raw_execute()? == 1)
+        if self.update_first {
+            if self.replace(p)? {
+                return Ok(true);
+            }
+            return Ok(match self.insert(p)? {
+                Inserted::Yes => {
+                    self.update_first = false;
+                    true
+                }
+                // (Exists cannot follow a failed update within the transaction)
+                Inserted::NoInvoice | Inserted::Exists => false,
+            });
+        }
+        match self.insert(p)? {
+            Inserted::Yes => Ok(true),
+            Inserted::NoInvoice => Ok(false),
+            Inserted::Exists => {
+                self.update_first = true;
+                self.replace(p)
+            }
+        }
     }
+
+    fn insert(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<Inserted> {
+        bind_open_position(&mut self.insert, p)?;
+        match self.insert.raw_execute() {
+            Ok(_) => Ok(Inserted::Yes),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => Ok(Inserted::NoInvoice),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => Ok(Inserted::Exists),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the invoice's current position; false when it has none (or there is no such invoice).
+    fn replace(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
+        bind_open_position(&mut self.update, p)?;
+        Ok(self.update.raw_execute()? == 1)
+    }
+}
+
+/// Binds the values of one position (?6..?25) to the insert or the update.
+fn bind_open_position(s: &mut rusqlite::Statement<'_>, p: &OpenPositionRow<'_>) -> rusqlite::Result<()> {
+    s.raw_bind_parameter(6, p.ref_nr)?;
+    s.raw_bind_parameter(7, p.debitor)?;
+    s.raw_bind_parameter(8, p.creation_date)?;
+    s.raw_bind_parameter(9, p.voucher_no)?;
+    s.raw_bind_parameter(10, p.voucher_date)?;
+    s.raw_bind_parameter(11, p.entry_text)?;
+    s.raw_bind_parameter(12, p.entry_text_ext)?;
+    s.raw_bind_parameter(13, p.currency)?;
+    s.raw_bind_parameter(14, p.pay_type)?;
+    s.raw_bind_parameter(15, p.payment_def)?;
+    s.raw_bind_parameter(16, p.pay_term)?;
+    s.raw_bind_parameter(17, p.op_amount)?;
+    s.raw_bind_parameter(18, p.sum_amount)?;
+    s.raw_bind_parameter(19, p.open_amount)?;
+    s.raw_bind_parameter(20, p.dunning_level)?;
+    s.raw_bind_parameter(21, p.dunning_level_def)?;
+    s.raw_bind_parameter(22, p.last_dunning_date)?;
+    s.raw_bind_parameter(23, p.contra_account)?;
+    s.raw_bind_parameter(24, p.entry_range)?;
+    s.raw_bind_parameter(25, p.modification_date)
 }
 
 // ---- payment histories -------------------------------------------------------------------------
