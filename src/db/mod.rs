@@ -4,6 +4,7 @@
 //! Every connection is opened the same way ([`open`]): WAL mode, `foreign_keys=ON`, a busy
 //! timeout, and impex's SQL functions. Every write transaction starts with `BEGIN IMMEDIATE`
 //! ([`write_tx`]) so that concurrent processes queue for the write lock instead of failing.
+pub mod bulk;
 pub mod dialect;
 pub mod functions;
 pub mod migrate;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::db::bulk::{BulkStatement, Val};
 use crate::transform::ImportError;
 
 /// One `"TransformerProcessDO"` row.
@@ -294,10 +295,13 @@ fn insert_and_update(table: &str, cols: &[&str], key: &str) -> (String, String) 
 /// (insert: the invoice has a position; update: it has none). Single-row inserts need no
 /// statement journal. The file's shared values are bound once.
 pub struct OpenPositionWriter<'c> {
-    insert: rusqlite::Statement<'c>,
-    update: rusqlite::Statement<'c>,
+    insert: BulkStatement<'c, OP_ROW_VALUES>,
+    update: BulkStatement<'c, OP_ROW_VALUES>,
     update_first: bool,
 }
+
+/// The values of one position: parameters ?6..?25 (RefNr .. ModificationDate).
+const OP_ROW_VALUES: usize = 20;
 
 /// The invoice of `?6` (RefNr) in shop `?1`, of debtor `?7` when it names a debtor.
 const OP_INVOICE: &str =
@@ -330,14 +334,18 @@ enum Inserted {
 impl<'c> OpenPositionWriter<'c> {
     pub fn new(conn: &'c Connection, f: &OpenPositionFile<'_>) -> rusqlite::Result<Self> {
         let (insert, update) = open_position_statements();
-        let mut w = OpenPositionWriter { insert: conn.prepare(&insert)?, update: conn.prepare(&update)?, update_first: false };
+        let mut w = OpenPositionWriter {
+            insert: BulkStatement::prepare(conn, &insert, 6)?,
+            update: BulkStatement::prepare(conn, &update, 6)?,
+            update_first: false,
+        };
         for s in [&mut w.insert, &mut w.update] {
-            s.raw_bind_parameter(1, f.shop)?;
-            s.raw_bind_parameter(2, f.finance_controller)?;
-            s.raw_bind_parameter(4, f.merchant_id)?;
-            s.raw_bind_parameter(5, f.trans_id)?;
-            s.raw_bind_parameter(26, f.import_file)?;
-            s.raw_bind_parameter(27, f.import_date)?;
+            s.bind_fixed(1, f.shop.into())?;
+            s.bind_fixed(2, f.finance_controller.into())?;
+            s.bind_fixed(4, f.merchant_id.into())?;
+            s.bind_fixed(5, f.trans_id.into())?;
+            s.bind_fixed(26, f.import_file.into())?;
+            s.bind_fixed(27, f.import_date.into())?;
         }
         Ok(w)
     }
@@ -345,11 +353,12 @@ impl<'c> OpenPositionWriter<'c> {
     /// Writes `p`; false when `RefNr` is no invoice of the shop and of the debtor (nothing
     /// written: the caller finds out which reference is wrong).
     pub fn write(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
+        let values = open_position_values(p);
         if self.update_first {
-            if self.replace(p)? {
+            if self.update.execute(&values)? == 1 {
                 return Ok(true);
             }
-            return Ok(match self.insert(p)? {
+            return Ok(match self.insert(&values)? {
                 Inserted::Yes => {
                     self.update_first = false;
                     true
@@ -358,55 +367,50 @@ impl<'c> OpenPositionWriter<'c> {
                 Inserted::NoInvoice | Inserted::Exists => false,
             });
         }
-        match self.insert(p)? {
+        match self.insert(&values)? {
             Inserted::Yes => Ok(true),
             Inserted::NoInvoice => Ok(false),
             Inserted::Exists => {
                 self.update_first = true;
-                self.replace(p)
+                Ok(self.update.execute(&values)? == 1)
             }
         }
     }
 
-    fn insert(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<Inserted> {
-        bind_open_position(&mut self.insert, p)?;
-        match self.insert.raw_execute() {
+    fn insert(&mut self, values: &[Val<'_>; OP_ROW_VALUES]) -> rusqlite::Result<Inserted> {
+        match self.insert.execute(values) {
             Ok(_) => Ok(Inserted::Yes),
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => Ok(Inserted::NoInvoice),
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => Ok(Inserted::Exists),
             Err(e) => Err(e),
         }
     }
-
-    /// Replaces the invoice's current position; false when it has none (or there is no such invoice).
-    fn replace(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
-        bind_open_position(&mut self.update, p)?;
-        Ok(self.update.raw_execute()? == 1)
-    }
 }
 
-/// Binds the values of one position (?6..?25) to the insert or the update.
-fn bind_open_position(s: &mut rusqlite::Statement<'_>, p: &OpenPositionRow<'_>) -> rusqlite::Result<()> {
-    s.raw_bind_parameter(6, p.ref_nr)?;
-    s.raw_bind_parameter(7, p.debitor)?;
-    s.raw_bind_parameter(8, p.creation_date)?;
-    s.raw_bind_parameter(9, p.voucher_no)?;
-    s.raw_bind_parameter(10, p.voucher_date)?;
-    s.raw_bind_parameter(11, p.entry_text)?;
-    s.raw_bind_parameter(12, p.entry_text_ext)?;
-    s.raw_bind_parameter(13, p.currency)?;
-    s.raw_bind_parameter(14, p.pay_type)?;
-    s.raw_bind_parameter(15, p.payment_def)?;
-    s.raw_bind_parameter(16, p.pay_term)?;
-    s.raw_bind_parameter(17, p.op_amount)?;
-    s.raw_bind_parameter(18, p.sum_amount)?;
-    s.raw_bind_parameter(19, p.open_amount)?;
-    s.raw_bind_parameter(20, p.dunning_level)?;
-    s.raw_bind_parameter(21, p.dunning_level_def)?;
-    s.raw_bind_parameter(22, p.last_dunning_date)?;
-    s.raw_bind_parameter(23, p.contra_account)?;
-    s.raw_bind_parameter(24, p.entry_range)?;
-    s.raw_bind_parameter(25, p.modification_date)
+/// The values of one position (?6..?25) for the insert or the update.
+fn open_position_values<'a>(p: &OpenPositionRow<'a>) -> [Val<'a>; OP_ROW_VALUES] {
+    [
+        p.ref_nr.into(),
+        p.debitor.into(),
+        p.creation_date.into(),
+        p.voucher_no.into(),
+        p.voucher_date.into(),
+        p.entry_text.into(),
+        p.entry_text_ext.into(),
+        p.currency.into(),
+        p.pay_type.into(),
+        p.payment_def.into(),
+        p.pay_term.into(),
+        p.op_amount.into(),
+        p.sum_amount.into(),
+        p.open_amount.into(),
+        p.dunning_level.into(),
+        p.dunning_level_def.into(),
+        p.last_dunning_date.into(),
+        p.contra_account.into(),
+        p.entry_range.into(),
+        p.modification_date.into(),
+    ]
 }
 
 // ---- payment histories -------------------------------------------------------------------------
