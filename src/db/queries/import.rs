@@ -602,3 +602,70 @@ pub fn order_summary(conn: &Connection, order_id: i64) -> rusqlite::Result<(Stri
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer inserts, replaces, switches between trying the insert and the update first,
+    /// and writes nothing for a `RefNr` that is no invoice of the shop and debtor, whichever
+    /// statement it tries first.
+    #[test]
+    fn open_position_writer_inserts_replaces_and_refuses_wrong_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        crate::db::migrate::init(&mut conn).unwrap();
+        // the import checks references itself and turns the per-row foreign key checks off
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO "InvoicingDO" ("invoiceNo", "shopRef", "debitorRef", "invoiceDate", "grossAmount", "netAmount") VALUES
+                 ('A', 1, NULL, '2015-01-01', 1, 1), ('B', 1, 7, '2015-01-01', 1, 1), ('C', 1, NULL, '2015-01-01', 1, 1),
+                 ('D', 2, NULL, '2015-01-01', 1, 1)"#,
+        )
+        .unwrap();
+        let f = OpenPositionFile { shop: 1, finance_controller: 1, merchant_id: "XYZ", trans_id: "t", import_file: 1, import_date: "2015-01-02" };
+        let mut w = OpenPositionWriter::new(&conn, &f).unwrap();
+        let pos = |ref_nr: &'static str, debitor: i64, open: i64| OpenPositionRow {
+            ref_nr,
+            debitor,
+            creation_date: "2015-01-01",
+            voucher_no: "V1",
+            voucher_date: "2015-01-01",
+            currency: "EUR",
+            pay_type: "55",
+            payment_def: 3,
+            open_amount: open,
+            ..OpenPositionRow::default()
+        };
+        let steps: &[(&str, i64, i64, bool)] = &[
+            ("A", 5, 10, true),  // insert
+            ("A", 5, 9, true),   // insert fails (exists): update; the update is tried first from now on
+            ("B", 7, 20, true),  // update finds no position: insert; the insert first again
+            ("B", 8, 21, false), // B is of debtor 7
+            ("A", 5, 8, true),   // update (update first again)
+            ("D", 5, 30, false), // D is of shop 2 (update first: nothing; insert: no invoice)
+            ("NOPE", 5, 1, false),
+            ("C", 5, 40, true), // update first: nothing; insert
+        ];
+        for (i, (r, d, open, ok)) in steps.iter().enumerate() {
+            assert_eq!(w.write(&pos(r, *d, *open)).unwrap(), *ok, "step {i}: {r}");
+        }
+        drop(w);
+        let rows: Vec<(String, i64, i64)> = conn
+            .prepare(r#"SELECT "refNr", "openAmount", "version" FROM "OpenPositionDO" ORDER BY "refNr""#)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows, vec![("A".into(), 8, 3), ("B".into(), 20, 1), ("C".into(), 40, 1)]);
+        let versions: Vec<(i64, i64)> = conn
+            .prepare(r#"SELECT "openAmount", "version" FROM "OpenPositionVersionDO" ORDER BY "version""#)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(versions, vec![(10, 1), (9, 2)]);
+    }
+}
