@@ -185,21 +185,41 @@ impl BufRead for Source {
 }
 
 /// The names and lines of the open elements; reuses its strings (no allocation per element).
+/// The fields of a flat record are pushed by their spec's name (no copy at all: one push per
+/// field of every record).
 #[derive(Default)]
 struct Stack {
-    names: Vec<(String, u64)>,
+    names: Vec<(Name, u64)>,
     depth: usize,
+}
+
+enum Name {
+    Spec(&'static str),
+    Read(String),
 }
 
 impl Stack {
     fn push(&mut self, name: &str, line: u64) {
         if self.depth < self.names.len() {
             let slot = &mut self.names[self.depth];
-            slot.0.clear();
-            slot.0.push_str(name);
+            match &mut slot.0 {
+                Name::Read(s) => {
+                    s.clear();
+                    s.push_str(name);
+                }
+                spec => *spec = Name::Read(name.to_string()),
+            }
             slot.1 = line;
         } else {
-            self.names.push((name.to_string(), line));
+            self.names.push((Name::Read(name.to_string()), line));
+        }
+        self.depth += 1;
+    }
+    fn push_spec(&mut self, name: &'static str, line: u64) {
+        if self.depth < self.names.len() {
+            self.names[self.depth] = (Name::Spec(name), line);
+        } else {
+            self.names.push((Name::Spec(name), line));
         }
         self.depth += 1;
     }
@@ -207,7 +227,13 @@ impl Stack {
         self.depth = self.depth.saturating_sub(1);
     }
     fn last(&self) -> Option<(&str, u64)> {
-        self.depth.checked_sub(1).map(|i| (self.names[i].0.as_str(), self.names[i].1))
+        self.depth.checked_sub(1).map(|i| {
+            let (name, line) = &self.names[i];
+            (match name {
+                Name::Spec(s) => s,
+                Name::Read(s) => s.as_str(),
+            }, *line)
+        })
     }
 }
 
@@ -441,7 +467,7 @@ impl XmlInput {
                         }
                     }
                     if !empty {
-                        self.open.push(name, line);
+                        self.open.push_spec(specs[i].name, line);
                     }
                     (i, empty)
                 }
