@@ -193,9 +193,19 @@ struct Stack {
     depth: usize,
 }
 
+/// The name of an open element: a field's spec name, or the name as read from the file.
 enum Name {
     Spec(&'static str),
     Read(String),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Spec(s) => s,
+            Name::Read(s) => s,
+        }
+    }
 }
 
 impl Stack {
@@ -227,13 +237,7 @@ impl Stack {
         self.depth = self.depth.saturating_sub(1);
     }
     fn last(&self) -> Option<(&str, u64)> {
-        self.depth.checked_sub(1).map(|i| {
-            let (name, line) = &self.names[i];
-            (match name {
-                Name::Spec(s) => s,
-                Name::Read(s) => s.as_str(),
-            }, *line)
-        })
+        self.depth.checked_sub(1).map(|i| (self.names[i].0.as_str(), self.names[i].1))
     }
 }
 
