@@ -27,7 +27,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Removes `.<name>.<pid>.tmp` files of [`write_atomic`] in `dir` whose process is gone (Linux:
 /// no `/proc/<pid>`). Files of running processes (and of this one) are left alone.
-fn remove_dead_temporaries(dir: &Path) {
+pub(crate) fn remove_dead_temporaries(dir: &Path) {
     if !Path::new("/proc/self").exists() {
         return;
     }

@@ -435,13 +435,10 @@ fn group_is_found_by_file_name_without_group_flag() {
     assert!(!work(&env, "import_openpositions").join("in/positions.xml").exists());
 }
 
-/// kill -9 in the middle of a large import: no partial rows; the next run imports it once.
-#[test]
-fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
-    use std::io::{BufRead, BufReader};
+/// A database with `n` invoices and an OpenPositions file of `n` positions, big enough that a
+/// kill comes long before the commit (a release build is ~30x faster).
+fn big_import(n: usize) -> (TestEnv, PathBuf) {
     let env = setup();
-    // big enough that the kill comes long before the commit (a release build is ~30x faster)
-    let n = if cfg!(debug_assertions) { 20_000 } else { 300_000 };
     add_invoices(&env, n);
     let mut body = String::with_capacity(n * 450);
     for i in 1..=n {
@@ -450,12 +447,17 @@ fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
         body.push_str(&position(&Pos { ref_nr: &r, debtor: "100654", op: &o, sum: "0", open: &o, ..Default::default() }));
     }
     let big = write(&env, "OpenPositionsImport_big.xml", op_file("XYZ", &[body]));
-    let mut child = env
-        .cmd(&["import", "--group", "import_openpositions", big.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    (env, big)
+}
+
+/// Runs `impex import --group import_openpositions FILES` and kills it (SIGKILL) once it has
+/// reported progress.
+fn kill_import_in_progress(env: &TestEnv, files: &[&Path]) {
+    use std::io::{BufRead, BufReader};
+    let mut args = vec!["import".to_string(), "--group".into(), "import_openpositions".into()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = env.cmd(&refs).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     loop {
@@ -466,11 +468,21 @@ fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
         }
     }
     child.kill().unwrap(); // SIGKILL
-    let status = child.wait().unwrap();
-    assert!(!status.success());
+    assert!(!child.wait().unwrap().success());
+}
+
+/// kill -9 in the middle of a large import of a file in in/ (as a pull leaves it): no partial
+/// rows; the next run imports it once.
+#[test]
+fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
+    let n = if cfg!(debug_assertions) { 20_000 } else { 300_000 };
+    let (env, big) = big_import(n);
+    let in_dir = work(&env, "import_openpositions").join("in");
+    std::fs::create_dir_all(&in_dir).unwrap();
+    std::fs::rename(&big, in_dir.join("OpenPositionsImport_big.xml")).unwrap();
+    kill_import_in_progress(&env, &[]);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 0);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 0);
-    let in_dir = work(&env, "import_openpositions").join("in");
     assert!(in_dir.join("OpenPositionsImport_big.xml").is_file());
     // the next run (no files given: what is in in/) imports it completely
     let out = import(&env, "import_openpositions", &[]);
@@ -482,6 +494,37 @@ fn killed_import_leaves_nothing_and_next_run_imports_the_file_once() {
     assert!(stdout(&out).contains("0 files imported"));
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionVersionDO""#), 0);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "state" = 'DONE'"#), 1);
+}
+
+/// `impex import FILE` reads the file where it is while it is copied into in/ (the copy reaches
+/// in/ only complete, before the commit). Killed in the middle: no rows, nothing in in/ for the
+/// pipeline (only the hidden temporary copy), the given file untouched; the same command again
+/// imports it once, removes the dead run's temporary file, and done/ holds an exact copy with
+/// the original's modification time.
+#[test]
+fn killed_import_of_a_given_file_leaves_nothing_and_the_same_command_imports_it_once() {
+    let n = if cfg!(debug_assertions) { 20_000 } else { 300_000 };
+    let (env, big) = big_import(n);
+    let original = std::fs::read(&big).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    std::fs::File::options().write(true).open(&big).unwrap().set_modified(old).unwrap();
+    kill_import_in_progress(&env, &[&big]);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 0);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 0);
+    let in_dir = work(&env, "import_openpositions").join("in");
+    let left: Vec<String> = std::fs::read_dir(&in_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|f| f.starts_with(".OpenPositionsImport_big.xml.") && f.ends_with(".tmp")), "{left:?}");
+    assert_eq!(std::fs::read(&big).unwrap(), original, "the given file is untouched");
+    let out = import(&env, "import_openpositions", &[&big]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("1 file imported ({n} records)")), "{}", stdout(&out));
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), n as i64);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionVersionDO""#), 0);
+    assert_eq!(std::fs::read_dir(&in_dir).unwrap().count(), 0, "the dead run's temporary copy is removed");
+    let done = work(&env, "import_openpositions").join("done/OpenPositionsImport_big.xml");
+    assert!(std::fs::read(&done).unwrap() == original, "done/ holds an exact copy");
+    assert_eq!(std::fs::metadata(&done).unwrap().modified().unwrap(), old);
+    assert!(big.is_file(), "the given file stays");
 }
 
 /// A crash after the commit but before the move to done/: the next run moves the file instead

@@ -1,9 +1,10 @@
 //! `impex import [--group NAME] FILE...`: imports local files now with a transformer group.
 //!
 //! The files are copied (the originals stay) into the group's work directory
-//! `<base>/share/import/<group name>/in/` (under a hidden temporary name first, with the
-//! original mtime, then renamed), and the group's pipeline runs on that directory: files end
-//! in the sibling `done/`, `error/` (with `<file>.error.txt`) or `obsolete/`. Without FILE the
+//! `<base>/share/import/<group name>/in/` while they are imported (under a hidden temporary
+//! name, renamed with the original mtime before the file's commit: `transform::incoming`), and
+//! the group's pipeline runs on that directory: files end in the sibling `done/`, `error/`
+//! (with `<file>.error.txt`) or `obsolete/`. Without FILE the
 //! pipeline runs on what is already in `in/` (e.g. after an interrupted run). Without `--group`
 //! the group is the one whose processes match every file name. Exit code 1 when a file failed.
 use std::io::IsTerminal;
@@ -64,11 +65,8 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     drop(conn);
     let in_dir = work_dir(&base, &group_name);
     std::fs::create_dir_all(&in_dir).with_context(|| format!("creating {}", in_dir.display()))?;
-    for f in &args.files {
-        copy_in(f, &in_dir)?;
-    }
     let mut obs = CliObserver::new();
-    let report = transform::run_group_with(db_path, group_id, &in_dir, &mut obs)?;
+    let report = transform::run_group_importing(db_path, group_id, &in_dir, &args.files, &mut obs)?;
     obs.finish();
     println!(
         "import {group_name}: {} file{} imported ({} records), {} failed, {} not matched; work directory {}",
@@ -119,19 +117,6 @@ fn pick_group(conn: &rusqlite::Connection, files: &[PathBuf]) -> anyhow::Result<
             fits.iter().map(|f| f.1.as_str()).collect::<Vec<_>>().join(", ")
         ),
     }
-}
-
-/// Copies `src` into `dir` under a hidden name, keeps its mtime, then renames it in place.
-fn copy_in(src: &Path, dir: &Path) -> anyhow::Result<()> {
-    let name = src.file_name().context("a file name is needed")?.to_string_lossy().into_owned();
-    let tmp = dir.join(format!(".{name}.{}.copy", std::process::id()));
-    std::fs::copy(src, &tmp).with_context(|| format!("copying {} to {}", src.display(), tmp.display()))?;
-    if let Ok(m) = std::fs::metadata(src).and_then(|m| m.modified()) {
-        let f = std::fs::OpenOptions::new().write(true).open(&tmp)?;
-        let _ = f.set_modified(m);
-    }
-    std::fs::rename(&tmp, dir.join(&name)).with_context(|| format!("moving {} into {}", name, dir.display()))?;
-    Ok(())
 }
 
 /// A progress bar on a terminal, progress lines on stderr otherwise.

@@ -13,7 +13,7 @@
 //! - [`state`]: the ledger states and their transitions;
 //! - [`job`]: the [`crate::jobs::Job`] implementation.
 pub mod account;
-mod direct;
+pub(crate) mod direct;
 pub mod segmented;
 pub mod ftp;
 pub mod job;

@@ -19,6 +19,7 @@
 //! - a `"ImportFileDO"` DONE row is written in the file's transaction, so a crash after the
 //!   commit but before the move is repaired by the next run (the file is moved, not imported
 //!   again: same name, size and mtime).
+pub mod incoming;
 pub mod open_positions;
 pub mod payment_histories;
 pub mod state;
@@ -227,6 +228,23 @@ struct Process {
 
 /// [`run_group`] with an observer.
 pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dyn Observer) -> Result<GroupReport, ConfigError> {
+    run_group_importing(db_path, group_id, in_dir, &[], obs)
+}
+
+/// [`run_group_with`], and the files `given` (of anywhere; they stay where they are) as if they
+/// were in `in_dir`: each is copied there while it is imported ([`incoming`]) and then moves on
+/// like the others. A file of `in_dir` with the name of a given one is replaced by it.
+pub fn run_group_importing(
+    db_path: &Path,
+    group_id: i64,
+    in_dir: &Path,
+    given: &[PathBuf],
+    obs: &mut dyn Observer,
+) -> Result<GroupReport, ConfigError> {
+    // The disk writes the WAL pages of a file while it is imported, not all at its commit, and
+    // the checkpoint's pages while they are copied (declared first: it stops after the
+    // connection's last checkpoint).
+    let _writeback = crate::db::writeback::WalWriteback::start(db_path);
     let mut conn = crate::db::open_existing(db_path).map_err(|e| ConfigError(e.to_string()))?;
     // A bigger page cache (16 MB) keeps index pages of a large file's transaction in memory.
     let _ = conn.pragma_update(None, "cache_size", -16384);
@@ -252,23 +270,25 @@ pub fn run_group_with(db_path: &Path, group_id: i64, in_dir: &Path, obs: &mut dy
         .map_err(|e| ConfigError(format!("cannot open {}: {e}", lock_path.display())))?;
     lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
 
-    let files = list_files(in_dir).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
-    let mut by_process: Vec<Vec<PathBuf>> = vec![Vec::new(); processes.len()];
+    crate::xml::remove_dead_temporaries(in_dir);
+    let files = list_files(in_dir, given).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
+    let mut by_process: Vec<Vec<(PathBuf, Option<&Path>)>> = vec![Vec::new(); processes.len()];
     let mut unmatched = Vec::new();
-    for f in files {
+    for (f, source) in files {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         match processes.iter().position(|p| p.regex.is_match(&name)) {
-            Some(i) => by_process[i].push(f),
-            None => unmatched.push(f),
+            Some(i) => by_process[i].push((f, source)),
+            None if source.is_none() => unmatched.push(f),
+            None => {} // (`impex import` refuses given files that no process takes)
         }
     }
     let mut report = GroupReport::default();
     for (p, files) in processes.iter().zip(by_process) {
-        for f in files {
+        for (f, source) in files {
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            let size = std::fs::metadata(source.unwrap_or(&f)).map(|m| m.len()).unwrap_or(0);
             obs.file_started(&name, size);
-            let res = import_file(&mut conn, group_id, &group_name, p, &f, &parent, obs);
+            let res = import_file(&mut conn, group_id, &group_name, p, &f, source, &parent, obs);
             obs.file_finished(&name, &res);
             match res {
                 Ok(n) => {
@@ -357,23 +377,29 @@ fn build_processes(conn: &Connection, group_id: i64) -> Result<Vec<Process>, Con
     Ok(out)
 }
 
-/// Regular files of `dir` not starting with `.`, oldest first (mtime, then name).
-fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Regular files of `dir` not starting with `.` and the `given` files (as `dir/<name>`, with
+/// where they are now), oldest first (mtime, then name). A file of `dir` named like a given one
+/// is left out (the given one replaces it).
+fn list_files<'g>(dir: &Path, given: &'g [PathBuf]) -> std::io::Result<Vec<(PathBuf, Option<&'g Path>)>> {
     let mut v = Vec::new();
+    for g in given {
+        let name = g.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        v.push((std::fs::metadata(g)?.modified().ok(), name.clone(), dir.join(name), Some(g.as_path())));
+    }
     for e in std::fs::read_dir(dir)? {
         let e = e?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        if name.starts_with('.') || v.iter().any(|g| g.3.is_some() && g.1 == name) {
             continue;
         }
         let m = e.metadata()?;
         if !m.is_file() {
             continue;
         }
-        v.push((m.modified().ok(), name, e.path()));
+        v.push((m.modified().ok(), name, e.path(), None));
     }
     v.sort();
-    Ok(v.into_iter().map(|t| t.2).collect())
+    Ok(v.into_iter().map(|t| (t.2, t.3)).collect())
 }
 
 /// Size and mtime (impex timestamp) of a file.
@@ -398,23 +424,35 @@ fn unique_target(dir: &Path, name: &str) -> PathBuf {
     t
 }
 
+/// Imports the file `path` of the transform directory; a `given` file (`impex import FILE`) is
+/// read from where it is and reaches `path` before the commit ([`incoming`]).
+#[allow(clippy::too_many_arguments)]
 fn import_file(
     conn: &mut Connection,
     group_id: i64,
     group_name: &str,
     p: &Process,
     path: &Path,
+    given: Option<&Path>,
     parent: &Path,
     obs: &mut dyn Observer,
 ) -> Result<u64, ImportError> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let directory = path.parent().map(|d| d.display().to_string()).unwrap_or_default();
-    let (size, modified) = file_meta(path);
+    let (size, modified) = file_meta(given.unwrap_or(path));
+    let mut copy = match given {
+        Some(g) => Some(incoming::Copy::start(g, path).map_err(|e| ImportError::file(format!("cannot copy {} into {directory}: {e}", g.display())))?),
+        None => None,
+    };
+    // the copy in place (before the file moves on, or before its transaction commits)
+    let place = |copy: &mut Option<incoming::Copy>| copy.take().map_or(Ok(()), |c| c.finish());
+    let placed = |copy: &mut Option<incoming::Copy>| place(copy).map_err(ImportError::file);
     // Committed before an interruption but never moved (its done/ copy is missing): move it now
     // instead of importing it twice. The same file delivered again after a completed run (its
     // done/ copy exists) is imported again.
     if let Some((records, moved_to)) = q::done_before(conn, &name, &directory, size, &modified)? {
         if let Some(target) = moved_to.map(PathBuf::from).filter(|t| !t.exists()) {
+            placed(&mut copy)?;
             std::fs::rename(path, &target).map_err(|e| ImportError::file(format!("cannot move to done/: {e}")))?;
             tracing::info!(file = %name, "imported before an interruption; moved to done/ now");
             return Ok(records as u64);
@@ -431,6 +469,7 @@ fn import_file(
                 field,
                 reason: reason.unwrap_or_default(),
             };
+            placed(&mut copy)?;
             tracing::info!(file = %name, "failed before an interruption; moved to error/ now");
             move_to_error(&name, group_id, group_name, p, &err, path, &target);
             return Err(err);
@@ -441,19 +480,36 @@ fn import_file(
     if fk_off {
         conn.pragma_update(None, "foreign_keys", "OFF")?;
     }
+    // a given file that did not reach in/: nothing to record or to move, the original stays
+    let mut copy_failed: Option<String> = None;
     let result = (|| -> Result<u64, ImportError> {
         let tx = crate::db::write_tx(conn)?;
         let id = state::start(&tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
-        let input = XmlInput::open(path)?;
+        let input = XmlInput::open(given.unwrap_or(path))?;
         let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
         let mut ctx = Ctx { tx: &tx, import_file_id: id, file_name: &name, progress: &mut progress };
         let n = p.transformer.import(&mut ctx, input)?;
+        if let Err(e) = place(&mut copy) {
+            copy_failed = Some(e.clone());
+            return Err(ImportError::file(e));
+        }
         state::finish_done(&tx, id, n, &done_target.display().to_string())?;
         tx.commit()?;
         Ok(n)
     })();
     if fk_off {
         conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    if result.is_err() && copy_failed.is_none() {
+        copy_failed = place(&mut copy).err();
+    }
+    if let Some(e) = copy_failed {
+        let err = match result {
+            Err(err) if err.reason != e => ImportError { reason: format!("{}; {e}", err.reason), ..err },
+            _ => ImportError::file(e),
+        };
+        tracing::warn!(file = %name, "import failed: {err}");
+        return Err(err);
     }
     match result {
         Ok(n) => {
