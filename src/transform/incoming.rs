@@ -12,7 +12,7 @@
 //! the next run, and the original, which the user imports again), uncommitted in `in/` (the next
 //! run imports it), or committed in `in/` (the next run moves it to `done/`).
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -36,15 +36,13 @@ impl Copy {
         let to = File::create(&tmp)?;
         let thread = std::thread::Builder::new().name("impex-copy".into()).spawn(move || -> io::Result<()> {
             let mut w = BlockWriter::new(to);
-            let mut buf = vec![0u8; 1 << 20];
             loop {
-                let n = match from.read(&mut buf) {
+                match w.write_from(&mut from) {
                     Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
-                };
-                w.write_all(&buf[..n])?;
+                }
             }
             let f = w.finish()?;
             if let Ok(m) = from.metadata().and_then(|m| m.modified()) {
