@@ -450,7 +450,9 @@ CREATE TABLE IF NOT EXISTS "OpenPositionDO" (
     "importDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
     "version"              INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX IF NOT EXISTS "OpenPositionDO_debitor" ON "OpenPositionDO" ("debitorRef");
+-- No index on "debitorRef" (schema version 2 dropped it): no query of impex uses it, and
+-- keeping it up to date was a seventh of the writer's work in a bulk import. A debtor's
+-- positions: WHERE "debitorRef" = ? (a scan), or through its invoices ("invoicingRef" is unique).
 
 -- Superseded versions of open positions: a later file's position for the same invoice
 -- replaces the current row; the trigger below keeps the old one here.

@@ -13,8 +13,13 @@ use crate::error::Result;
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Upgrade steps: `STEPS[i]` brings a database from version `i + 1` to `i + 2`.
-/// Version 1 is the first released schema; append steps, never edit old ones.
-pub const STEPS: &[&str] = &[];
+/// Version 1 is the first released schema; append steps, never edit old ones. A step may also
+/// drop what `schema.sql` no longer creates (an index).
+pub const STEPS: &[&str] = &[
+    // 1 -> 2: the debtor index of the open positions is gone (bulk imports maintained it for
+    // no query of impex; see schema.sql)
+    r#"DROP INDEX IF EXISTS "OpenPositionDO_debitor";"#,
+];
 
 /// The schema version this impex writes.
 pub const LATEST: i64 = 1 + STEPS.len() as i64;
@@ -57,4 +62,32 @@ pub fn init(conn: &mut Connection) -> Result<InitOutcome> {
 /// Upgrades an existing database (see [`init`]).
 pub fn upgrade(conn: &mut Connection) -> Result<InitOutcome> {
     init(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 database (with the open positions' debtor index) is upgraded in place: the
+    /// index is dropped, rows stay, the version is the latest.
+    #[test]
+    fn version_1_database_loses_the_debtor_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        init(&mut conn).unwrap();
+        conn.execute_batch(
+            r#"CREATE INDEX "OpenPositionDO_debitor" ON "OpenPositionDO" ("debitorRef");
+               INSERT INTO "CarrierDO" ("id", "name") VALUES (77, 'kept');
+               PRAGMA user_version = 1;"#,
+        )
+        .unwrap();
+        assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 1, to: LATEST });
+        let indexes: i64 = conn
+            .query_row(r#"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'OpenPositionDO_debitor'"#, [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexes, 0);
+        let kept: i64 = conn.query_row(r#"SELECT count(*) FROM "CarrierDO" WHERE "id" = 77"#, [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
+        assert_eq!(version(&conn).unwrap(), 2);
+    }
 }
