@@ -225,7 +225,7 @@ fn bad_open_positions_files_go_to_error_with_record_field_and_reason() {
         ("cdata_in_record", op_file("XYZ", &[good.replace("<Currency>", "<![CDATA[x]]><Currency>")]), &["record 1", "unexpected CDATA"]),
         ("element_in_text", op_file("XYZ", &[good.replace("<Currency>EUR", "<Currency>E<b/>UR")]), &["record 1", "unknown element <b> inside <Currency> (a text field)"]),
         ("no_debtor_id", op_file("XYZ", &[good.replace(r#"<Debtor id="10000"/>"#, r#"<Debtor number="10000"/>"#)]), &["record 1", "field Debtor/@id", "attribute id of <Debtor> is missing"]),
-        ("truncated_in_field", { let f = op_file("XYZ", &[good.clone()]); f[..f.find("<VoucherNo>").unwrap() + 14].to_string() }, &["record 1", "<VoucherNo>", "is not closed", "truncated"]),
+        ("truncated_in_field", { let f = op_file("XYZ", &[good.clone()]); f[..f.find("<VoucherNo>").unwrap() + 14].to_string() }, &["record 1", "<VoucherNo> (line 9) is not closed", "truncated"]),
     ];
     let mut paths = Vec::new();
     for (name, content, _) in &cases {

@@ -77,6 +77,9 @@ pub struct ImportError {
     /// Element or attribute, e.g. `PayType` or `Debtor/@id`.
     pub field: Option<String>,
     pub reason: String,
+    /// Where in the (decoded) file the error is, when the bean knew the position but not the
+    /// line: [`ImportError::resolve_line`] turns it into `line` before the error is shown.
+    pub pos: Option<u64>,
 }
 
 impl ImportError {
@@ -87,7 +90,25 @@ impl ImportError {
 
     /// An error in a field of a record.
     pub fn at(record: u64, line: u64, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ImportError { record: Some(record), line: Some(line), field: Some(field.into()), reason: reason.into() }
+        ImportError { record: Some(record), line: Some(line), field: Some(field.into()), reason: reason.into(), pos: None }
+    }
+
+    /// An error in a field of a record at `place`.
+    pub fn at_place(record: u64, place: values::Place, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let (line, pos) = match place {
+            values::Place::Line(l) => (Some(l), None),
+            values::Place::Pos(p) => (None, Some(p)),
+        };
+        ImportError { record: Some(record), line, pos, field: Some(field.into()), reason: reason.into() }
+    }
+
+    /// The line of an error known by its position in `path` (read again up to there: only
+    /// failed files pay for counting their lines).
+    pub fn resolve_line(mut self, path: &Path) -> Self {
+        if let (None, Some(pos)) = (self.line, self.pos.take()) {
+            self.line = xml_input::line_at(path, pos);
+        }
+        self
     }
 
     /// Adds the record number when the error lacks one.
@@ -468,6 +489,7 @@ fn import_file(
                 line: line.map(|l| l as u64),
                 field,
                 reason: reason.unwrap_or_default(),
+                pos: None,
             };
             placed(&mut copy)?;
             tracing::info!(file = %name, "failed before an interruption; moved to error/ now");
@@ -488,7 +510,7 @@ fn import_file(
         let input = XmlInput::open(given.unwrap_or(path))?;
         let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
         let mut ctx = Ctx { tx: &tx, import_file_id: id, file_name: &name, progress: &mut progress };
-        let n = p.transformer.import(&mut ctx, input)?;
+        let n = p.transformer.import(&mut ctx, input).map_err(|e| e.resolve_line(given.unwrap_or(path)))?;
         if let Err(e) = place(&mut copy) {
             copy_failed = Some(e.clone());
             return Err(ImportError::file(e));

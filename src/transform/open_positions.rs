@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::values::{FieldSpec, Rec, Slot};
+use super::values::{FieldSpec, Place, Rec, Slot};
 use super::xml_input::{Element, XmlInput};
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};
 use crate::db::queries::import::{self as q, OpenPositionRow};
@@ -149,8 +149,8 @@ impl HeaderReader {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RefLines {
     pub record: u64,
-    pub ref_line: u64,
-    pub debtor_line: u64,
+    pub ref_at: Place,
+    pub debtor_at: Place,
 }
 
 /// The invoice `RefNr` of `shop` and the checked debtor: (invoice id, debtor id).
@@ -164,7 +164,7 @@ pub(crate) fn invoice_and_debtor(
 ) -> Result<(String, i64, i64), ImportError> {
     let ref_nr = rec.mandatory(ref_i, 20)?;
     let debtor = rec.long(debtor_i)?;
-    let at = RefLines { record: rec.record, ref_line: rec.line_of(ref_i), debtor_line: rec.line_of(debtor_i) };
+    let at = RefLines { record: rec.record, ref_at: rec.place_of(ref_i), debtor_at: rec.place_of(debtor_i) };
     let invoice = check_references(look, at, ref_nr, debtor, shop, debtors)?;
     Ok((ref_nr.to_string(), invoice, debtor))
 }
@@ -179,8 +179,8 @@ pub(crate) fn check_references(
     shop: i64,
     debtors: &mut HashMap<i64, Option<i64>>,
 ) -> Result<i64, ImportError> {
-    let ref_err = |r: String| ImportError::at(at.record, at.ref_line, "RefNr", r);
-    let debtor_err = |r: String| ImportError::at(at.record, at.debtor_line, "Debtor/@id", r);
+    let ref_err = |r: String| ImportError::at_place(at.record, at.ref_at, "RefNr", r);
+    let debtor_err = |r: String| ImportError::at_place(at.record, at.debtor_at, "Debtor/@id", r);
     let (invoice, inv_shop, inv_debtor) = look
         .invoice_by_no(ref_nr)?
         .ok_or_else(|| ref_err(format!("no invoice with number `{ref_nr}` (\"InvoicingDO\".\"invoiceNo\")")))?;
@@ -305,11 +305,11 @@ impl Transformer for OpenPositions {
                     let written = debtor_ok
                         && writer
                             .write(&row)
-                            .map_err(|e| ImportError::at(at.record, at.ref_line, "OpenPosition", format!("database: {e}")))?;
+                            .map_err(|e| ImportError::at_place(at.record, at.ref_at, "OpenPosition", format!("database: {e}")))?;
                     if !written {
                         // which reference is wrong (invoice, its shop, the debtor or its shop)
                         check_references(&mut look, at, row.ref_nr, row.debitor, shop, &mut debtors)?;
-                        return Err(ImportError::at(at.record, at.ref_line, "RefNr", "the position could not be written (no matching invoice)"));
+                        return Err(ImportError::at_place(at.record, at.ref_at, "RefNr", "the position could not be written (no matching invoice)"));
                     }
                 }
                 if let Some(e) = batch.error.take() {
@@ -381,7 +381,7 @@ fn check_row<'t>(
 ) -> Result<(RefLines, OpenPositionRow<'t>), ImportError> {
     let ref_nr = rec.mandatory(REF_NR, 20)?;
     let debitor = rec.long(DEBTOR)?;
-    let at = RefLines { record: rec.record, ref_line: rec.line_of(REF_NR), debtor_line: rec.line_of(DEBTOR) };
+    let at = RefLines { record: rec.record, ref_at: rec.place_of(REF_NR), debtor_at: rec.place_of(DEBTOR) };
     let creation_date = rec.iso_date(CREATION_DATE, true)?.unwrap_or_default();
     let voucher_no = rec.mandatory(VOUCHER_NO, 30)?;
     let voucher_date = rec.iso_date(VOUCHER_DATE, true)?.unwrap_or_default();

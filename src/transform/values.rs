@@ -23,8 +23,18 @@ impl Span {
     }
 }
 
-/// A value read from a record: its text (a [`Span`] of the text buffer) and line.
+/// A value read from a record: its text (a [`Span`] of the text buffer) and the position of its
+/// element in the file (bytes of the decoded stream up to the end of its start tag: the line is
+/// counted from it only for an error, see [`ImportError::resolve_line`]).
 pub type Slot = Option<(Span, u64)>;
+
+/// Where a field is, for a message: the position of its element, or (a missing field) the line
+/// of its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Pos(u64),
+    Line(u64),
+}
 
 /// Field checks of one record read by [`super::xml_input::XmlInput::read_fields`].
 pub struct Rec<'a> {
@@ -45,13 +55,13 @@ impl<'a> Rec<'a> {
         }
     }
 
-    /// The line of field `i` (of the record when the field is missing).
-    pub fn line_of(&self, i: usize) -> u64 {
-        self.slots[i].map(|s| s.1).unwrap_or(self.line)
+    /// Where field `i` is (the record's line when the field is missing).
+    pub fn place_of(&self, i: usize) -> Place {
+        self.slots[i].map_or(Place::Line(self.line), |s| Place::Pos(s.1))
     }
 
     pub fn err(&self, i: usize, reason: impl Into<String>) -> ImportError {
-        ImportError::at(self.record, self.line_of(i), self.field_name(i), reason)
+        ImportError::at_place(self.record, self.place_of(i), self.field_name(i), reason)
     }
 
     /// A mandatory text of at most `max` characters (whitespace trimmed).

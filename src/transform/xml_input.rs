@@ -12,12 +12,12 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::values::{FieldSpec, Slot, Span};
+use super::values::{FieldSpec, Place, Slot, Span};
 use super::ImportError;
 
 /// Buffer size of the file reader.
@@ -184,12 +184,12 @@ impl BufRead for Source {
     }
 }
 
-/// The names and lines of the open elements; reuses its strings (no allocation per element).
-/// The fields of a flat record are pushed by their spec's name (no copy at all: one push per
-/// field of every record).
+/// The names and places of the open elements; reuses its strings (no allocation per element).
+/// The fields of a flat record are pushed by their spec's name and position (no copy, no line
+/// count: one push per field of every record).
 #[derive(Default)]
 struct Stack {
-    names: Vec<(Name, u64)>,
+    names: Vec<(Name, Place)>,
     depth: usize,
 }
 
@@ -219,24 +219,24 @@ impl Stack {
                 }
                 spec => *spec = Name::Read(name.to_string()),
             }
-            slot.1 = line;
+            slot.1 = Place::Line(line);
         } else {
-            self.names.push((Name::Read(name.to_string()), line));
+            self.names.push((Name::Read(name.to_string()), Place::Line(line)));
         }
         self.depth += 1;
     }
-    fn push_spec(&mut self, name: &'static str, line: u64) {
+    fn push_spec(&mut self, name: &'static str, pos: u64) {
         if self.depth < self.names.len() {
-            self.names[self.depth] = (Name::Spec(name), line);
+            self.names[self.depth] = (Name::Spec(name), Place::Pos(pos));
         } else {
-            self.names.push((Name::Spec(name), line));
+            self.names.push((Name::Spec(name), Place::Pos(pos)));
         }
         self.depth += 1;
     }
     fn pop(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
-    fn last(&self) -> Option<(&str, u64)> {
+    fn last(&self) -> Option<(&str, Place)> {
         self.depth.checked_sub(1).map(|i| (self.names[i].0.as_str(), self.names[i].1))
     }
 }
@@ -252,6 +252,8 @@ pub struct XmlInput {
     /// Name of the encoding the file declared or used.
     pub encoding: &'static str,
     size: u64,
+    /// The file (read again to find the line of a position for a message).
+    path: PathBuf,
 }
 
 impl XmlInput {
@@ -294,7 +296,15 @@ impl XmlInput {
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.expand_empty_elements = false;
-        Ok(XmlInput { reader, buf: Vec::with_capacity(1024), pending_empty: false, open: Stack::default(), encoding: enc.name(), size })
+        Ok(XmlInput {
+            reader,
+            buf: Vec::with_capacity(1024),
+            pending_empty: false,
+            open: Stack::default(),
+            encoding: enc.name(),
+            size,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Size of the file in bytes.
@@ -383,13 +393,13 @@ impl XmlInput {
                     self.open.pop();
                     return Ok(false);
                 }
-                other => between_elements(&other, self.reader.get_ref().line(), &self.open)?,
+                other => between_elements(&other, self.reader.get_ref().line(), &self.open, &self.path)?,
             }
         }
     }
 
     fn truncated(&self) -> ImportError {
-        truncated_at(self.line(), &self.open)
+        truncated_at(self.line(), &self.open, &self.path)
     }
 
     /// The text content of the element just returned by `next_child` (entities, character
@@ -426,7 +436,8 @@ impl XmlInput {
             self.reader.config_mut().trim_text_start = true;
             let ev = next_event(&mut self.reader, &mut self.buf);
             self.reader.config_mut().trim_text_start = false;
-            let line = self.reader.get_ref().line();
+            // where the element is: its line is counted only for a message
+            let pos = self.reader.get_ref().consumed;
             let start = text.len();
             let ev = ev.map_err(|e| e.in_record(record))?;
             let (i, empty) = match &ev {
@@ -444,12 +455,15 @@ impl XmlInput {
                     };
                     let Some(i) = found else {
                         let known: Vec<&str> = specs.iter().map(|f| f.name).collect();
+                        let line = self.reader.get_ref().line();
                         return Err(ImportError::at(record, line, name.to_string(), format!("unknown element <{name}> in <{record_name}> (known: {})", known.join(", "))));
                     };
                     if out[i].is_some() {
+                        let line = self.reader.get_ref().line();
                         return Err(ImportError::at(record, line, specs[i].name, format!("<{name}> is given twice in one <{record_name}>")));
                     }
                     if let Some(a) = specs[i].attr {
+                        let line = self.reader.get_ref().line();
                         let mut value = None;
                         for at in s.attributes() {
                             let at = at.map_err(|er| err_at(line, format!("malformed attribute in <{name}>: {er}")).in_record(record))?;
@@ -471,7 +485,7 @@ impl XmlInput {
                         }
                     }
                     if !empty {
-                        self.open.push_spec(specs[i].name, line);
+                        self.open.push_spec(specs[i].name, pos);
                     }
                     (i, empty)
                 }
@@ -480,7 +494,7 @@ impl XmlInput {
                     return Ok(());
                 }
                 other => {
-                    between_elements(other, line, &self.open).map_err(|e| e.in_record(record))?;
+                    between_elements(other, self.reader.get_ref().line(), &self.open, &self.path).map_err(|e| e.in_record(record))?;
                     continue;
                 }
             };
@@ -491,8 +505,8 @@ impl XmlInput {
                     self.text_body(specs[i].name, text).map_err(|e| e.in_record(record))?;
                 }
             }
-            let end = u32::try_from(text.len()).map_err(|_| ImportError::at(record, line, specs[i].name, "too much text in one batch of records"))?;
-            out[i] = Some((Span { start: start as u32, end }, line));
+            let end = u32::try_from(text.len()).map_err(|_| ImportError::at_place(record, Place::Pos(pos), specs[i].name, "too much text in one batch of records"))?;
+            out[i] = Some((Span { start: start as u32, end }, pos));
             next = i + 1;
         }
     }
@@ -686,17 +700,43 @@ fn err_at(line: u64, reason: impl Into<String>) -> ImportError {
 }
 
 /// The end of the file while `open` elements are open.
-fn truncated_at(line: u64, open: &Stack) -> ImportError {
+fn truncated_at(line: u64, open: &Stack, path: &Path) -> ImportError {
     match open.last() {
-        Some((name, at)) => err_at(line, format!("unexpected end of file: <{name}> (line {at}) is not closed; the file is truncated")),
+        Some((name, at)) => {
+            let at = match at {
+                Place::Line(l) => Some(l),
+                Place::Pos(p) => line_at(path, p),
+            };
+            let at = at.map(|l| format!(" (line {l})")).unwrap_or_default();
+            err_at(line, format!("unexpected end of file: <{name}>{at} is not closed; the file is truncated"))
+        }
         None => err_at(line, "unexpected end of file"),
     }
+}
+
+/// The line (1-based) at position `pos` of the decoded stream of the file `path`, as
+/// [`Slot`]s and [`Place::Pos`] record it: the file is read again up to there (only for a
+/// message). None when the file cannot be read any more.
+pub fn line_at(path: &Path, pos: u64) -> Option<u64> {
+    let mut x = XmlInput::open(path).ok()?;
+    let src = x.reader.get_mut();
+    while src.consumed < pos {
+        let n = {
+            let buf = src.fill_buf().ok()?;
+            if buf.is_empty() {
+                break;
+            }
+            buf.len().min((pos - src.consumed) as usize)
+        };
+        src.consume(n);
+    }
+    Some(src.line())
 }
 
 /// An event other than a start or end tag where only elements are allowed (between the children
 /// of an element): whitespace, comments and processing instructions pass; text, CDATA, an entity
 /// reference, a DOCTYPE, a declaration or the end of the file are the error returned.
-fn between_elements(ev: &Event<'_>, line: u64, open: &Stack) -> Result<(), ImportError> {
+fn between_elements(ev: &Event<'_>, line: u64, open: &Stack, path: &Path) -> Result<(), ImportError> {
     let blank = |b: &str| b.bytes().all(|c| c.is_ascii_whitespace());
     match ev {
         Event::Text(t) if blank(t) => Ok(()),
@@ -711,7 +751,7 @@ fn between_elements(ev: &Event<'_>, line: u64, open: &Stack) -> Result<(), Impor
         Event::GeneralRef(_) => Err(err_at(line, "unexpected entity reference where only elements are allowed")),
         Event::DocType(_) => Err(err_at(line, "a DOCTYPE / DTD is not allowed in import files")),
         Event::Decl(_) => Err(err_at(line, "misplaced XML declaration")),
-        Event::Eof => Err(truncated_at(line, open)),
+        Event::Eof => Err(truncated_at(line, open, path)),
         Event::Start(_) | Event::Empty(_) | Event::End(_) => Err(err_at(line, "malformed XML: unexpected tag")),
     }
 }
