@@ -73,10 +73,11 @@ impl<'a> Rec<'a> {
         }
     }
 
-    /// An optional text of at most `max` characters; empty = absent.
+    /// An optional text of at most `max` characters; empty = absent. Trimmed of XML's white
+    /// space (space, tab, CR, LF: ASCII only, as XML defines it; a no-break space is text).
     pub fn optional(&self, i: usize, max: usize) -> Result<Option<&'a str>, ImportError> {
         let Some((span, _)) = self.slots[i] else { return Ok(None) };
-        let v = span.get(self.text).trim();
+        let v = span.get(self.text).trim_ascii();
         if v.is_empty() {
             return Ok(None);
         }
@@ -237,6 +238,24 @@ mod tests {
         assert!(decimal_to_minor("1,5", Rounding::Exact).is_err());
         assert!(decimal_to_minor("1.000001", Rounding::HalfEven).is_err());
         assert!(decimal_to_minor("", Rounding::Exact).is_err());
+    }
+
+    /// Values lose the XML white space around them (the indentation of a pretty-printed file),
+    /// not a no-break space, which is text in XML.
+    #[test]
+    fn values_are_trimmed_of_xml_white_space_only() {
+        let specs = [FieldSpec { name: "A", attr: None }, FieldSpec { name: "B", attr: None }, FieldSpec { name: "C", attr: None }];
+        let text = "\n\t\t 12345dsf \r\n\t\u{a0}x\u{a0} \t\r\n";
+        let (a_end, b_end) = (text.find('f').unwrap() + 1 + 4, text.len() - 3);
+        let slots = [
+            Some((Span { start: 0, end: a_end as u32 }, 1)),
+            Some((Span { start: a_end as u32, end: b_end as u32 }, 2)),
+            Some((Span { start: b_end as u32, end: text.len() as u32 }, 3)),
+        ];
+        let rec = Rec { record: 1, line: 1, specs: &specs, text, slots: &slots };
+        assert_eq!(rec.mandatory(0, 30).unwrap(), "12345dsf");
+        assert_eq!(rec.optional(1, 30).unwrap(), Some("\u{a0}x\u{a0}"));
+        assert_eq!(rec.optional(2, 30).unwrap(), None, "only white space: absent");
     }
 
     #[test]
