@@ -12,7 +12,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     remove_dead_temporaries(dir);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temporary_path(dir, &name);
     {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -23,6 +23,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// This process's temporary file for `dir/name`: `dir/.<name>.<pid>.tmp`, the name that
+/// [`remove_dead_temporaries`] recognizes once the process is gone.
+pub(crate) fn temporary_path(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 /// Removes `.<name>.<pid>.tmp` files of [`write_atomic`] in `dir` whose process is gone (Linux:

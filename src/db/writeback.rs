@@ -99,8 +99,10 @@ mod tests {
     /// it (drop) returns promptly.
     #[test]
     fn dirty_wal_pages_are_written_back_early() {
-        // under the crate (a disk file system: tmpfs pages are never "dirty")
-        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        // under target/ (a disk file system: tmpfs pages are never "dirty"; ignored by git)
+        let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
+        let dir = tempfile::tempdir_in(&target).unwrap();
         let db = dir.path().join("t.db");
         let before = dirty_kb().unwrap_or(0);
         std::fs::write(wal_path(&db), vec![7u8; 64 << 20]).unwrap();

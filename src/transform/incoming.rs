@@ -31,7 +31,7 @@ impl Copy {
     pub fn start(source: &Path, target: &Path) -> io::Result<Copy> {
         let dir = target.parent().unwrap_or(Path::new("."));
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = crate::xml::temporary_path(dir, &name);
         let mut from = File::open(source)?;
         let to = File::create(&tmp)?;
         let thread = std::thread::Builder::new().name("impex-copy".into()).spawn(move || -> io::Result<()> {
