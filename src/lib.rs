@@ -1,26 +1,27 @@
 //! impex: an embedded, SQLite-centred job engine for the file-based import/export interfaces of
 //! Intershop Order Management (IOM).
 //!
-//! Architecture (one folder per role):
-//! - [`db`]: the SQLite database: open, schema and migrations, the PostgreSQL dialect bridge
-//!   used by `impex sql`, and named queries per table.
-//! - [`config`]: the base directory layout, seeds, and `impex check` validation.
-//! - [`schedule`]: the Quartz-cron scheduler driven by `"ScheduleDO"`.
-//! - [`jobs`]: the job contract and the registry of jobs by `"JobDefDO"` id.
-//! - [`transfer`]: FTP, FTPS, SFTP and local transports and the file transfer job.
-//! - [`transform`]: transformer groups and one file per transformer bean.
-//! - [`send`]: transmissions and one file per exported document format.
-//! - [`state`]: the only code that writes a state column.
-//! - [`cli`]: the command line.
+//! Architecture: layers that depend one way, from the top (what users call) to the bottom
+//! (plain types). A test (`layering` in tests) fails when a module refers to one above it.
+//! - [`cli`]: the command line (later also the HTTP API).
+//! - [`config`]: `impex check`, validating the configuration rows.
+//! - [`jobs`]: the composition root: the registry of jobs by `"JobDefDO"` id; the scheduler's
+//!   [`schedule`] runs them.
+//! - [`transfer`], [`transform`], [`send`]: FTP/FTPS/SFTP/local transports and the file transfer
+//!   job, transformer groups and beans, transmissions and file senders.
+//! - [`fs`]: files on disk: the base directory layout, atomic writes, O_DIRECT writes.
+//! - [`db`]: the storage layer: the only code with SQL and the database library; state
+//!   transitions of every row with a state ([`db::state`]).
+//! - [`model`], [`error`], [`time`]: shared plain types, errors, the timestamp format.
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod fs;
 pub mod jobs;
+pub mod model;
 pub mod schedule;
 pub mod send;
-pub mod state;
 pub mod time;
 pub mod transfer;
 pub mod transform;
-pub mod xml;

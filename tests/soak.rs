@@ -518,7 +518,7 @@ fn soak_with_faults() {
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
         let rng = &mut producer_rng;
-        let mut biz = impex::db::open(&db_path).unwrap();
+        let mut biz = impex::db::open_library_connection(&db_path).unwrap();
         let (mut sources, mut dispatch_ids, mut good_files, mut bad_files) = (Vec::new(), Vec::new(), 0u64, 0u64);
         let mut next_file = Instant::now();
         let mut next_dispatch = Instant::now() + ms(rng.range(200, 800));
@@ -542,7 +542,7 @@ fn soak_with_faults() {
                 // an insert as any client does it; "database is locked" (a long import holding
                 // the write lock beyond the busy timeout on a loaded machine) is simply retried
                 let mut insert = || -> rusqlite::Result<i64> {
-                    let tx = impex::db::write_tx(&mut biz)?;
+                    let tx = biz.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                     tx.execute(
                         r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "carrierRef", "supplierOrderNo", "deliveryNoteNo", "invoiceNo", "creditorId", "companyCode", "netAmount", "currency")
                            VALUES (10001, 5000, 5100, ?1, ?2, '2014000001', 'CRED-5000', '001', ?3, 'EUR')"#,

@@ -123,23 +123,14 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
 fn run_schedules(db_path: &Path) -> anyhow::Result<usize> {
     use crate::schedule::runner::{Mode, Options, Runner};
     let conn = db::open_existing(db_path)?;
-    let mut st = conn.prepare(
-        r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> 10003
-           ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#,
-    )?;
-    let schedules: Vec<(i64, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    drop(st);
+    let schedules = db::queries::schedule::active_imports_first(&conn)?;
     let mut failures = 0;
     println!("\nrunning the schedules (as `impex trigger KEY` does):");
     for (id, key) in schedules {
         let mut runner = Runner::new(db_path, Options::default())?;
         let summary = runner.run(Mode::Trigger(id))?;
         failures += summary.failed;
-        let (outcome, message): (String, String) = conn.query_row(
-            r#"SELECT "outcome", coalesce("message", '') FROM "JobRunDO" WHERE "scheduleRef" = ?1 ORDER BY "id" DESC LIMIT 1"#,
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (outcome, message) = db::queries::schedule::last_outcome_of(&conn, id)?.unwrap_or_default();
         println!("  {key:<28} {outcome:<5} {message}");
     }
     Ok(failures)

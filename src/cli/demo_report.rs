@@ -2,11 +2,10 @@
 //! demo orders, export files written, and where to look further.
 use std::path::Path;
 
-use rusqlite::Connection;
+use crate::db::Conn;
+use crate::fs::paths;
 
-use crate::config::paths;
-
-pub fn print(conn: &Connection, db_path: &Path, base: &Path) -> anyhow::Result<()> {
+pub fn print(conn: &Conn, db_path: &Path, base: &Path) -> anyhow::Result<()> {
     println!("\nfiles imported (done/) and failed (error/):");
     let share = base.join("share");
     let mut any = false;
@@ -21,27 +20,16 @@ pub fn print(conn: &Connection, db_path: &Path, base: &Path) -> anyhow::Result<(
         println!("  (none)");
     }
     println!("\npayment status of the orders (\"OrderPaymentStatusView\", from the imported open positions and payment histories):");
-    let mut st = conn.prepare(
-        r#"SELECT "shopOrderNo", "invoices", "invoicedAmount", "openAmount", "paymentStatus", "paidPercent", "currency"
-           FROM "OrderPaymentStatusView" ORDER BY "orderRef""#,
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-            r.get::<_, String>(4)?,
-            r.get::<_, Option<f64>>(5)?.unwrap_or(0.0),
-            r.get::<_, String>(6)?,
-        ))
-    })?;
-    for row in rows {
-        let (no, invoices, invoiced, open, status, pct, cur) = row?;
+    for p in crate::db::queries::status::order_payment_status(conn)? {
+        let cur = &p.currency;
         println!(
-            "  order {no:<12} {invoices} invoice(s), invoiced {:>9} {cur}, open {:>9} {cur}: {status} ({pct:.0} % paid)",
-            money(invoiced),
-            money(open)
+            "  order {:<12} {} invoice(s), invoiced {:>9} {cur}, open {:>9} {cur}: {} ({:.0} % paid)",
+            p.shop_order_no,
+            p.invoices,
+            money(p.invoiced),
+            money(p.open),
+            p.status,
+            p.paid_percent
         );
     }
     println!("\nexport files written:");

@@ -7,6 +7,7 @@
 //! (with `<file>.error.txt`) or `obsolete/`. Without FILE the
 //! pipeline runs on what is already in `in/` (e.g. after an interrupted run). Without `--group`
 //! the group is the one whose processes match every file name. Exit code 1 when a file failed.
+use crate::db::Conn;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -80,14 +81,14 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     Ok(if report.failed > 0 { Status::Problems } else { Status::Ok })
 }
 
-fn group_list(conn: &rusqlite::Connection) -> anyhow::Result<String> {
+fn group_list(conn: &Conn) -> anyhow::Result<String> {
     let mut names: Vec<String> = queries::import::group_patterns(conn)?.into_iter().map(|g| g.1).collect();
     names.dedup();
     Ok(if names.is_empty() { "none configured".into() } else { names.join(", ") })
 }
 
 /// The one group whose processes match every file name.
-fn pick_group(conn: &rusqlite::Connection, files: &[PathBuf]) -> anyhow::Result<(i64, String)> {
+fn pick_group(conn: &Conn, files: &[PathBuf]) -> anyhow::Result<(i64, String)> {
     if files.is_empty() {
         bail!("give --group NAME (and files to import)");
     }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::Status;
-use crate::config::{paths, seed};
+use crate::db::seed;
+use crate::fs::paths;
 use crate::db::{self, migrate, queries, script};
 
 #[derive(clap::Args, Debug)]
@@ -52,7 +53,7 @@ pub fn init(db_path: &Path, base: Option<&Path>, demo: bool) -> anyhow::Result<V
         (None, None) => absolute(Path::new("impex-base"))?,
     };
     let base_text = base.to_str().context("the base directory must be valid UTF-8")?;
-    let tx = db::write_tx(&mut conn)?;
+    let tx = conn.write()?;
     if queries::config::set_base_path(&tx, base_text)? {
         lines.push(format!("base directory (\"PlatformConfigDO\".\"omtBasePath\") set to {}", base.display()));
     }

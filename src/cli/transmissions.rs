@@ -1,13 +1,14 @@
 //! Export commands: `impex transmissions [--state S] [--json]` lists transmissions and events
 //! with no partner configured; `impex resend ID`, `impex cancel ID`; `impex send` runs the
 //! sending job (JobDefDO 10001) once now.
+use crate::db::Conn;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context};
 
 use super::Status;
-use crate::config::paths;
+use crate::fs::paths;
 use crate::db::{self, queries};
 use crate::send::state::{self, TransmissionState};
 
@@ -85,14 +86,14 @@ pub fn list(db_path: &Path, args: ListArgs) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-fn current(conn: &rusqlite::Connection, id: i64) -> anyhow::Result<TransmissionState> {
+fn current(conn: &Conn, id: i64) -> anyhow::Result<TransmissionState> {
     let s = queries::export::state_of(conn, id)?.with_context(|| format!("no transmission with id {id}"))?;
     TransmissionState::parse(&s).with_context(|| format!("transmission {id} has unknown state {s}"))
 }
 
 pub fn resend(db_path: &Path, args: IdArgs) -> anyhow::Result<Status> {
     let mut conn = db::open_existing(db_path)?;
-    let tx = db::write_tx(&mut conn)?;
+    let tx = conn.write()?;
     let from = current(&tx, args.id)?;
     if from == TransmissionState::Initial {
         bail!("transmission {} is already INITIAL: the next sending run writes it", args.id);
@@ -105,7 +106,7 @@ pub fn resend(db_path: &Path, args: IdArgs) -> anyhow::Result<Status> {
 
 pub fn cancel(db_path: &Path, args: IdArgs) -> anyhow::Result<Status> {
     let mut conn = db::open_existing(db_path)?;
-    let tx = db::write_tx(&mut conn)?;
+    let tx = conn.write()?;
     let from = current(&tx, args.id)?;
     if matches!(from, TransmissionState::Pushed | TransmissionState::Canceled) {
         bail!("transmission {} is {}: nothing to cancel", args.id, from.as_str());

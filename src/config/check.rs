@@ -1,6 +1,7 @@
 //! `impex check`: validates the configuration and lists every problem with table, id, column
 //! and reason. Read-only.
-use rusqlite::Connection;
+use crate::db::queries::check as q;
+use crate::db::{Conn, StoreResult};
 
 /// One configuration problem.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -26,7 +27,7 @@ fn problem(table: &str, id: Option<i64>, column: &str, reason: impl Into<String>
 }
 
 /// Runs every check. Problems come sorted by table and id.
-pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Problem>> {
+pub fn check(conn: &Conn) -> StoreResult<Vec<Problem>> {
     let mut out = Vec::new();
     schedules(conn, &mut out)?;
     regexes(conn, &mut out)?;
@@ -40,39 +41,24 @@ pub fn check(conn: &Connection) -> rusqlite::Result<Vec<Problem>> {
     Ok(out)
 }
 
-fn schedules(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(
-        r#"SELECT s."id", s."cron", s."jobDefRef", s."configId", s."retryDelay", s."expectedRuntime",
-                  (SELECT count(*) FROM "FileTransferConfigurationDO" f WHERE f."id" = s."configId")
-           FROM "ScheduleDO" s ORDER BY s."id""#,
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<i64>>(5)?,
-            r.get::<_, i64>(6)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, cron, job, config, delay, _runtime, ftc) = row?;
-        if let Err(e) = crate::schedule::cron::parse(&cron) {
+fn schedules(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for s in q::schedules(conn)? {
+        let id = s.id;
+        if let Err(e) = crate::schedule::cron::parse(&s.cron) {
             out.push(problem("ScheduleDO", Some(id), "cron", e));
         }
+        let job = s.job_def_ref;
         if crate::jobs::lookup(job).is_none() {
             out.push(problem("ScheduleDO", Some(id), "jobDefRef", format!("no job with JobDefDO id {job} is known to this impex")));
         }
         if job == 3 {
-            match config {
+            match s.config_id {
                 None => out.push(problem("ScheduleDO", Some(id), "configId", "the FTP job (jobDefRef 3) needs configId = a \"FileTransferConfigurationDO\" id")),
-                Some(c) if ftc == 0 => out.push(problem("ScheduleDO", Some(id), "configId", format!("no \"FileTransferConfigurationDO\" with id {c}"))),
+                Some(c) if !s.transfer_config_exists => out.push(problem("ScheduleDO", Some(id), "configId", format!("no \"FileTransferConfigurationDO\" with id {c}"))),
                 _ => {}
             }
         }
-        if let Some(d) = delay {
+        if let Some(d) = s.retry_delay {
             if crate::time::parse_delay(&d).is_none() {
                 out.push(problem("ScheduleDO", Some(id), "retryDelay", format!("`{d}` is not of the form <n>s, <n>m, <n>h or <n>d")));
             }
@@ -81,42 +67,20 @@ fn schedules(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> 
     Ok(())
 }
 
-fn regexes(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut check = |table: &str, column: &str, sql: &str| -> rusqlite::Result<()> {
-        let mut st = conn.prepare(sql)?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))?;
-        for row in rows {
-            let (id, re) = row?;
-            if let Some(re) = re {
-                if let Err(e) = regex::Regex::new(&re) {
-                    out.push(problem(table, Some(id), column, format!("invalid regex `{re}`: {}", first_line(&e.to_string()))));
-                }
+fn regexes(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for (table, column, id, re) in q::regexes(conn)? {
+        if let Some(re) = re {
+            if let Err(e) = regex::Regex::new(&re) {
+                out.push(problem(table, Some(id), column, format!("invalid regex `{re}`: {}", first_line(&e.to_string()))));
             }
         }
-        Ok(())
-    };
-    check("TransformerProcessDO", "filenameRegex", r#"SELECT "id", "filenameRegex" FROM "TransformerProcessDO""#)?;
-    check(
-        "ExecutionBeanValueDO",
-        "parameterValue",
-        r#"SELECT v."id", v."parameterValue" FROM "ExecutionBeanValueDO" v
-           JOIN "ExecutionBeanKeyDefDO" k ON k."id" = v."executionBeanKeyDefRef"
-           WHERE k."parameterKey" LIKE '%Regex'"#,
-    )?;
-    check(
-        "TransformerProcessParameterDO",
-        "parameterValue",
-        r#"SELECT "id", "parameterValue" FROM "TransformerProcessParameterDO" WHERE "transformerProcessesParameterKeyDefRef" = 4"#,
-    )?;
+    }
     Ok(())
 }
 
 /// Every transformer process names a bean this impex implements.
-fn beans(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(r#"SELECT "id", "transformerBeanDefRef" FROM "TransformerProcessDO" ORDER BY "id""#)?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-    for row in rows {
-        let (id, bean) = row?;
+fn beans(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for (id, bean) in q::process_beans(conn)? {
         if crate::transform::bean(bean).is_none() {
             out.push(problem("TransformerProcessDO", Some(id), "transformerBeanDefRef", format!("no transformer bean with TransformerBeanDefDO id {bean} is implemented by this impex")));
         }
@@ -128,11 +92,8 @@ fn first_line(s: &str) -> String {
     s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
-fn retry_delays(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(r#"SELECT "id", "retryDelay" FROM "CommunicationPartnerDO""#)?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))?;
-    for row in rows {
-        let (id, d) = row?;
+fn retry_delays(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for (id, d) in q::partner_retry_delays(conn)? {
         let d = d.unwrap_or_default();
         if crate::time::parse_delay(&d).is_none() {
             out.push(problem("CommunicationPartnerDO", Some(id), "retryDelay", format!("`{d}` is not of the form <n>s, <n>m, <n>h or <n>d")));
@@ -143,67 +104,32 @@ fn retry_delays(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<(
 
 /// Rows whose references point nowhere (possible when rows were written with foreign keys off,
 /// as the plain `sqlite3` shell does by default).
-fn foreign_keys(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut st = conn.prepare("PRAGMA foreign_key_check")?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
-    })?;
-    for row in rows {
-        let (table, rowid, parent, fkid) = row?;
-        let (column, value) = fk_column(conn, &table, fkid, rowid).unwrap_or_default();
-        out.push(problem(&table, rowid, &column, format!("refers to \"{parent}\" {value}, which does not exist")));
+fn foreign_keys(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for d in q::dangling_references(conn)? {
+        out.push(problem(&d.table, d.id, &d.column, format!("refers to \"{}\" {}, which does not exist", d.parent, d.value)));
     }
     Ok(())
 }
 
-fn fk_column(conn: &Connection, table: &str, fkid: i64, rowid: Option<i64>) -> Option<(String, String)> {
-    let mut st = conn.prepare(&format!("PRAGMA foreign_key_list(\"{table}\")")).ok()?;
-    let col: String = st
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(3)?)))
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|(id, _)| *id == fkid)?
-        .1;
-    let value: Option<String> = rowid.and_then(|rid| {
-        conn.query_row(&format!("SELECT CAST(\"{col}\" AS TEXT) FROM \"{table}\" WHERE rowid = ?1"), [rid], |r| r.get(0)).ok()
-    });
-    Some((col, format!("id {}", value.unwrap_or_default())))
-}
-
 /// A payment method used by a shop's orders needs an export/import name at every finance
 /// controller of that shop.
-fn payment_mappings(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(
-        r#"SELECT DISTINCT s2f."financeControllerRef", fc."name", o."shopRef", o."paymentDefRef", p."name"
-           FROM "OrderDO" o
-           JOIN "Shop2FinanceControllerDO" s2f ON s2f."shopRef" = o."shopRef"
-           JOIN "FinanceControllerDO" fc ON fc."id" = s2f."financeControllerRef"
-           LEFT JOIN "PaymentDefDO" p ON p."id" = o."paymentDefRef"
-           WHERE o."paymentDefRef" IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM "FinanceController2PaymentDefDO" m
-                             WHERE m."financeControllerRef" = s2f."financeControllerRef"
-                               AND m."paymentDefRef" = o."paymentDefRef")
-           ORDER BY 1, 4"#,
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<String>>(4)?))
-    })?;
-    for row in rows {
-        let (fc, fc_name, shop, pay, pay_name) = row?;
+fn payment_mappings(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for m in q::unmapped_payments(conn)? {
+        let (fc, fc_name, shop, pay) = (m.finance_controller, m.finance_controller_name, m.shop, m.payment_def);
         out.push(problem(
             "FinanceController2PaymentDefDO",
             None,
             "paymentDefRef",
             format!(
                 "orders of shop {shop} use payment method {pay} ({}), but finance controller {fc} ('{fc_name}') has no mapping for it: add a \"FinanceController2PaymentDefDO\" row (financeControllerRef {fc}, paymentDefRef {pay})",
-                pay_name.unwrap_or_else(|| "unknown".into())
+                m.payment_name.unwrap_or_else(|| "unknown".into())
             ),
         ));
     }
     Ok(())
 }
 
-fn base_path(conn: &Connection, out: &mut Vec<Problem>) -> rusqlite::Result<()> {
+fn base_path(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
     match crate::db::queries::config::base_path(conn)? {
         None => out.push(problem("PlatformConfigDO", None, "omtBasePath", "no base directory configured: run `impex init --base DIR`")),
         Some(p) if !p.is_dir() => out.push(problem("PlatformConfigDO", Some(1), "omtBasePath", format!("{} is not a directory", p.display()))),

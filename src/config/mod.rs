@@ -1,5 +1,2 @@
-//! Configuration: the base directory layout ([`paths`]), the embedded seeds ([`seed`]) and the
-//! validation behind `impex check` ([`check`]).
+//! `impex check`: validation of the configuration rows (table, id, column, reason).
 pub mod check;
-pub mod paths;
-pub mod seed;

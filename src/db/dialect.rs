@@ -14,7 +14,7 @@
 //! `nextval`, `currval`, `setval` and `now` are SQL functions ([`super::functions`]);
 //! `TRUE`/`FALSE` are native. When a statement fails, [`explain`] turns SQLite's message into
 //! one an operator understands, e.g. which sub-select found no row.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 /// One statement of a script.
 #[derive(Debug, Clone, PartialEq)]
@@ -386,11 +386,11 @@ fn has_side_effects(expr: &str) -> bool {
     l.contains("nextval") || l.contains("setval")
 }
 
-fn eval(conn: &Connection, expr: &str) -> Option<rusqlite::types::Value> {
+fn eval(conn: &Conn, expr: &str) -> Option<rusqlite::types::Value> {
     if has_side_effects(expr) {
         return None;
     }
-    conn.query_row(&format!("SELECT {expr}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).ok()
+    conn.sql().query_row(&format!("SELECT {expr}"), [], |r| r.get::<_, rusqlite::types::Value>(0)).ok()
 }
 
 fn one_line(s: &str) -> String {
@@ -409,7 +409,7 @@ fn describe_empty_subselect(sub: &str) -> String {
 }
 
 /// The first sub-select of an INSERT's values that yields NULL, described (for CHECK failures).
-fn first_null_subselect(conn: &Connection, ins: &Insert) -> Option<String> {
+fn first_null_subselect(conn: &Conn, ins: &Insert) -> Option<String> {
     for row in &ins.rows {
         for (i, expr) in row.iter().enumerate() {
             for sub in subselects(expr) {
@@ -425,7 +425,7 @@ fn first_null_subselect(conn: &Connection, ins: &Insert) -> Option<String> {
 
 /// Explains why `stmt` failed with `err`, in words an operator understands. Runs read-only
 /// queries on `conn` (inside the failed script's transaction) to find the culprit.
-pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> String {
+pub fn explain(conn: &Conn, stmt: &Statement, err: &rusqlite::Error) -> String {
     let msg = match err {
         rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
         other => other.to_string(),
@@ -457,7 +457,7 @@ pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> St
     }
     if msg.starts_with("FOREIGN KEY constraint failed") {
         if let Some(ins) = &insert {
-            if let Ok(mut st) = conn.prepare(&format!("PRAGMA foreign_key_list(\"{}\")", ins.table.replace('"', ""))) {
+            if let Ok(mut st) = conn.sql().prepare(&format!("PRAGMA foreign_key_list(\"{}\")", ins.table.replace('"', ""))) {
                 let fks: Vec<(String, String, String)> = st
                     .query_map([], |r| Ok((r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?.unwrap_or_else(|| "id".into()))))
                     .map(|it| it.filter_map(Result::ok).collect())
@@ -470,7 +470,7 @@ pub fn explain(conn: &Connection, stmt: &Statement, err: &rusqlite::Error) -> St
                         if v == rusqlite::types::Value::Null {
                             continue;
                         }
-                        let exists: bool = conn
+                        let exists: bool = conn.sql()
                             .query_row(&format!("SELECT count(*) > 0 FROM \"{parent}\" WHERE \"{to}\" = ?1"), [&v], |r| r.get(0))
                             .unwrap_or(true);
                         if !exists {

@@ -5,7 +5,7 @@
 //! explicit [`STEPS`] for the versions the database lacks (column changes to existing tables),
 //! then `schema.sql` again (new tables, indexes, views, triggers), all in one transaction. A
 //! database is never recreated; data stays.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use crate::error::Result;
 
@@ -24,8 +24,8 @@ pub const STEPS: &[&str] = &[
 /// The schema version this impex writes.
 pub const LATEST: i64 = 1 + STEPS.len() as i64;
 
-pub fn version(conn: &Connection) -> Result<i64> {
-    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+pub fn version(conn: &Conn) -> Result<i64> {
+    Ok(conn.sql().pragma_query_value(None, "user_version", |r| r.get(0))?)
 }
 
 /// What [`init`] did.
@@ -37,7 +37,7 @@ pub enum InitOutcome {
 }
 
 /// Creates the schema in a new database or upgrades an older one.
-pub fn init(conn: &mut Connection) -> Result<InitOutcome> {
+pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
     let from = version(conn)?;
     if from > LATEST {
         return Err(crate::error::Error::Other(format!(
@@ -47,20 +47,20 @@ pub fn init(conn: &mut Connection) -> Result<InitOutcome> {
     if from == LATEST {
         return Ok(InitOutcome::UpToDate);
     }
-    let tx = super::write_tx(conn)?;
+    let tx = conn.write()?;
     if from > 0 {
         for step in &STEPS[(from - 1) as usize..] {
-            tx.execute_batch(step)?;
+            tx.sql().execute_batch(step)?;
         }
     }
-    tx.execute_batch(SCHEMA)?;
-    tx.pragma_update(None, "user_version", LATEST)?;
+    tx.sql().execute_batch(SCHEMA)?;
+    tx.sql().pragma_update(None, "user_version", LATEST)?;
     tx.commit()?;
     Ok(if from == 0 { InitOutcome::Created } else { InitOutcome::Upgraded { from, to: LATEST } })
 }
 
 /// Upgrades an existing database (see [`init`]).
-pub fn upgrade(conn: &mut Connection) -> Result<InitOutcome> {
+pub fn upgrade(conn: &mut Conn) -> Result<InitOutcome> {
     init(conn)
 }
 
@@ -75,18 +75,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
         init(&mut conn).unwrap();
-        conn.execute_batch(
+        conn.sql().execute_batch(
             r#"CREATE INDEX "OpenPositionDO_debitor" ON "OpenPositionDO" ("debitorRef");
                INSERT INTO "CarrierDO" ("id", "name") VALUES (77, 'kept');
                PRAGMA user_version = 1;"#,
         )
         .unwrap();
         assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 1, to: LATEST });
-        let indexes: i64 = conn
+        let indexes: i64 = conn.sql()
             .query_row(r#"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'OpenPositionDO_debitor'"#, [], |r| r.get(0))
             .unwrap();
         assert_eq!(indexes, 0);
-        let kept: i64 = conn.query_row(r#"SELECT count(*) FROM "CarrierDO" WHERE "id" = 77"#, [], |r| r.get(0)).unwrap();
+        let kept: i64 = conn.sql().query_row(r#"SELECT count(*) FROM "CarrierDO" WHERE "id" = 77"#, [], |r| r.get(0)).unwrap();
         assert_eq!(kept, 1);
         assert_eq!(version(&conn).unwrap(), 2);
     }

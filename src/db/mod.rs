@@ -1,23 +1,58 @@
-//! The SQLite database: opening connections, the schema and its upgrades, the dialect bridge
-//! of `impex sql`, and the named queries per table ([`queries`]).
+//! The storage layer: the only code that knows the database library and its SQL.
 //!
-//! Every connection is opened the same way ([`open`]): WAL mode, `foreign_keys=ON`, a busy
-//! timeout, and impex's SQL functions. Every write transaction starts with `BEGIN IMMEDIATE`
-//! ([`write_tx`]) so that concurrent processes queue for the write lock instead of failing.
+//! Business code (jobs, beans, senders, transfer, schedule, cli, the configuration check) works
+//! through a [`Conn`] and named operations per aggregate in [`queries`] (schedules and job runs,
+//! the transfer ledger, imports, transmissions, configuration lookups, the order read model) and
+//! in [`state`] (the state transitions). No signature here has a type of the database library;
+//! errors are [`StoreError`]s. A unit of work is explicit: [`Conn::write`] starts one and
+//! returns a [`Tx`] that commits with [`Tx::commit`] and rolls back when dropped.
+//!
+//! Today's backend is SQLite (rusqlite). Every connection is opened the same way ([`open`]): WAL
+//! mode, `foreign_keys=ON`, a busy timeout, and impex's SQL functions. Every write transaction
+//! starts with `BEGIN IMMEDIATE`, so that concurrent processes queue for the write lock instead
+//! of failing.
 pub mod bulk;
 pub mod dialect;
 pub mod functions;
 pub mod migrate;
 pub mod queries;
 pub mod script;
+pub mod seed;
+pub mod state;
 pub mod writeback;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::OpenFlags;
 
+pub use crate::error::{StoreError, StoreErrorKind};
 use crate::error::{Error, Result};
+
+/// Result of a storage operation.
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        let kind = match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreErrorKind::NoRow,
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull => StoreErrorKind::Busy,
+                ErrorCode::ConstraintViolation => StoreErrorKind::Constraint,
+                _ => StoreErrorKind::Other,
+            },
+            _ => StoreErrorKind::Other,
+        };
+        StoreError { kind, message: e.to_string() }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Storage(e.into())
+    }
+}
 
 /// How long a connection waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -25,27 +60,270 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Page size of a new database: 64 KB, SQLite's largest, instead of its default 4 KB. A bulk
 /// import writes its pages to the WAL, fsyncs and copies them into the database (checkpoint)
 /// with a sixteenth of the system calls, and tables of wide rows need fewer B-tree pages and
-/// balance operations (bench/import.sh, 200,000 open positions: 0.495 s with 8 KB pages, 0.456
-/// with 32 KB, 0.431 with 64 KB). A database made with another size keeps it (see the README to
-/// convert one).
+/// balance operations (see docs/performance.md). A database made with another size keeps it
+/// (docs/configuration.md says how to convert one).
 pub const PAGE_SIZE: i64 = 65536;
+
+/// A connection to the database: the storage handle business code holds. Not shared between
+/// threads; each thread or job opens its own.
+pub struct Conn {
+    sql: rusqlite::Connection,
+    path: PathBuf,
+}
+
+/// A unit of work (one file's import, one batch of transmissions, a script): started by
+/// [`Conn::write`], holding the database's write lock until [`Tx::commit`]; dropped without a
+/// commit, it rolls back. Every read operation of [`Conn`] works inside it too (deref).
+pub struct Tx<'c> {
+    conn: &'c Conn,
+    open: bool,
+}
+
+impl Conn {
+    /// The library connection (storage layer only).
+    pub(crate) fn sql(&self) -> &rusqlite::Connection {
+        &self.sql
+    }
+
+    /// Where the database is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a unit of work that writes: `BEGIN IMMEDIATE` (waits up to [`BUSY_TIMEOUT`] for
+    /// another process's write).
+    pub fn write(&mut self) -> StoreResult<Tx<'_>> {
+        self.sql.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Tx { conn: self, open: true })
+    }
+
+    /// Starts a unit of work that reads one consistent snapshot (deferred `BEGIN`: other
+    /// processes' commits after its first read are not seen until [`Tx::commit`]).
+    pub fn snapshot(&mut self) -> StoreResult<Tx<'_>> {
+        self.sql.execute_batch("BEGIN DEFERRED")?;
+        Ok(Tx { conn: self, open: true })
+    }
+
+    /// How long this connection waits for another process's write lock (default
+    /// [`BUSY_TIMEOUT`]).
+    pub fn set_busy_timeout(&self, wait: Duration) -> StoreResult<()> {
+        Ok(self.sql.busy_timeout(wait)?)
+    }
+
+    /// A unit of work in which the writer checks the references it writes itself: the
+    /// database's per-row foreign key checks are off for its duration (bulk imports are about
+    /// a third faster). `f` returns Ok to commit.
+    pub fn write_trusted<T, E: From<StoreError>>(&mut self, trusted: bool, f: impl FnOnce(&Tx<'_>) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+        if trusted {
+            // (a no-op inside a transaction: set before BEGIN, reset after the end)
+            self.sql.pragma_update(None, "foreign_keys", "OFF").map_err(StoreError::from)?;
+        }
+        let result = (|| {
+            let tx = self.write()?;
+            let v = f(&tx)?;
+            tx.commit()?;
+            Ok(v)
+        })();
+        if trusted {
+            self.sql.pragma_update(None, "foreign_keys", "ON").map_err(StoreError::from)?;
+        }
+        result
+    }
+
+    /// Commits are durable before they return (an imported file moves to done/ after its
+    /// commit: a power loss must not take the commit back). Without it a commit is durable at
+    /// the next checkpoint.
+    pub fn durable_commits(&self) -> StoreResult<()> {
+        Ok(self.sql.pragma_update(None, "synchronous", "FULL")?)
+    }
+
+    /// A bigger page cache (16 MB) for a long unit of work (a large file's import).
+    pub fn large_cache(&self) {
+        let _ = self.sql.pragma_update(None, "cache_size", -16384);
+    }
+
+    /// Runs SQL statements without parameters (tests, seeds, `impex sql`'s checks).
+    pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
+        Ok(self.sql.execute_batch(sql)?)
+    }
+
+    /// Runs one statement with parameters; returns the number of rows changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<usize> {
+        let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
+        Ok(self.sql.execute(sql, rusqlite::params_from_iter(values.iter()))?)
+    }
+
+    /// The first column of the first row of a query (NULL, no row: None).
+    pub fn query_value(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Value> {
+        Ok(self.query_rows(sql, params)?.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null))
+    }
+
+    /// An integer the query returns (a count, an id). No row or NULL is an error.
+    pub fn query_i64(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<i64> {
+        match self.query_value(sql, params)? {
+            Value::Integer(i) => Ok(i),
+            other => Err(StoreError::new(StoreErrorKind::NoRow, format!("expected an integer, got {other:?}"))),
+        }
+    }
+
+    /// Every row of a query as values.
+    pub fn query_rows(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
+        let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
+        let mut st = self.sql.prepare(sql)?;
+        let n = st.column_count();
+        let rows = st.query_map(rusqlite::params_from_iter(values.iter()), |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>())?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl<'c> Tx<'c> {
+    /// Commits the unit of work.
+    pub fn commit(mut self) -> StoreResult<()> {
+        self.conn.sql.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.sql.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+/// A value of a column or parameter, independent of the database library.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A Rust value usable as a statement parameter.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl ToValue for i64 {
+    fn to_value(&self) -> Value {
+        Value::Integer(*self)
+    }
+}
+impl ToValue for i32 {
+    fn to_value(&self) -> Value {
+        Value::Integer(*self as i64)
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Integer(*self as i64)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for &str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, |v| v.to_value())
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+impl rusqlite::types::FromSql for Value {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        use rusqlite::types::ValueRef;
+        Ok(match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        })
+    }
+}
 
 /// Opens (creating if needed) the database at `path` with impex's connection settings. Does
 /// not create or upgrade the schema: see [`migrate::init`] and [`open_existing`].
-pub fn open(path: &Path) -> Result<Connection> {
+pub fn open(path: &Path) -> Result<Conn> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let created = !path.exists();
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let db_err = |e: rusqlite::Error| Error::Database { path: path.to_path_buf(), reason: e.to_string() };
+    let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(db_err)?;
     if created {
         restrict_permissions(path);
         // Before anything is written (afterwards, and in WAL mode, SQLite keeps the size it has).
-        conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(|e| Error::Database { path: path.to_path_buf(), reason: e.to_string() })?;
+        conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(db_err)?;
     }
-    configure(&conn).map_err(|e| Error::Database { path: path.to_path_buf(), reason: e.to_string() })?;
-    Ok(conn)
+    configure(&conn).map_err(db_err)?;
+    Ok(Conn { sql: conn, path: path.to_path_buf() })
+}
+
+/// A connection for tests and tools that need the library itself (the integration tests'
+/// fixtures): opened like every other, with impex's SQL functions.
+#[doc(hidden)]
+pub fn open_library_connection(path: &Path) -> Result<rusqlite::Connection> {
+    Ok(open(path)?.sql)
 }
 
 /// The database holds partner passwords: a new database file is readable by its owner only.
@@ -57,7 +335,7 @@ fn restrict_permissions(path: &Path) {
     }
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -75,7 +353,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Opens a database that `impex init` has created, upgrading its schema if an older impex made
 /// it. A missing file is an error that says to run `impex init`.
-pub fn open_existing(path: &Path) -> Result<Connection> {
+pub fn open_existing(path: &Path) -> Result<Conn> {
     if !path.exists() {
         return Err(Error::Database {
             path: path.to_path_buf(),
@@ -101,9 +379,13 @@ pub fn open_existing(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Starts a write transaction with `BEGIN IMMEDIATE`.
-pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
-    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+/// A database in memory with the schema (unit tests).
+#[cfg(test)]
+pub(crate) fn memory() -> Conn {
+    let sql = rusqlite::Connection::open_in_memory().unwrap();
+    functions::register(&sql).unwrap();
+    sql.execute_batch(migrate::SCHEMA).unwrap();
+    Conn { sql, path: PathBuf::from(":memory:") }
 }
 
 /// Where the database is: `--db`, env `IMPEX_DB`, default `./impex.db`.
@@ -123,6 +405,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
         migrate::init(&mut conn).unwrap();
+        let conn = conn.sql;
         let sql = r#"SELECT d.*, o."shopRef" FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = ?1"#;
         for id in 0..5i64 {
             let mut st = conn.prepare_cached(sql).unwrap();
@@ -141,17 +424,17 @@ mod tests {
         let mut conn = open(&path).unwrap();
         migrate::init(&mut conn).unwrap();
         drop(conn);
-        let conn = open(&path).unwrap();
+        let conn = open(&path).unwrap().sql;
         let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
         assert_eq!(size, PAGE_SIZE);
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
 
         let old = dir.path().join("old.db");
-        let c = Connection::open(&old).unwrap();
+        let c = rusqlite::Connection::open(&old).unwrap();
         c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE t (x); PRAGMA journal_mode = WAL;").unwrap();
         drop(c);
-        let conn = open(&old).unwrap();
+        let conn = open(&old).unwrap().sql;
         let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
         assert_eq!(size, 4096);
     }

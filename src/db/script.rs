@@ -1,7 +1,7 @@
 //! Running SQL scripts (`impex sql`, seeds, `jobs/`): all files of one invocation in one
 //! transaction; the first failing statement rolls everything back and is reported with its
 //! file, line, first line and an explained reason.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::dialect::{self, Statement};
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ pub struct Summary {
 }
 
 /// Runs `sources` in one `BEGIN IMMEDIATE` transaction. On any error nothing is applied.
-pub fn run(conn: &mut Connection, sources: &[Source]) -> Result<Summary> {
+pub fn run(conn: &mut Conn, sources: &[Source]) -> Result<Summary> {
     // Split everything first: a script that cannot even be split changes nothing.
     let mut parsed: Vec<(&Source, Vec<Statement>)> = Vec::new();
     for src in sources {
@@ -32,11 +32,11 @@ pub fn run(conn: &mut Connection, sources: &[Source]) -> Result<Summary> {
         })?;
         parsed.push((src, stmts));
     }
-    let tx = super::write_tx(conn)?;
+    let tx = conn.write()?;
     let mut summary = Summary::default();
     for (src, stmts) in &parsed {
         for stmt in stmts {
-            match run_one(&tx, &stmt.sql) {
+            match run_one(tx.sql(), &stmt.sql) {
                 Ok(changed) => {
                     summary.statements += 1;
                     summary.rows_changed += changed;
@@ -59,13 +59,13 @@ pub fn run(conn: &mut Connection, sources: &[Source]) -> Result<Summary> {
 }
 
 /// Runs one statement, stepping through any rows it returns (e.g. `SELECT setval(..)`).
-fn run_one(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+fn run_one(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<usize> {
     let mut st = conn.prepare(sql)?;
     if st.readonly() || st.column_count() > 0 {
         let mut rows = st.raw_query();
         while rows.next()?.is_some() {}
         Ok(0)
     } else {
-        st.raw_execute()
+        Ok(st.raw_execute()?)
     }
 }

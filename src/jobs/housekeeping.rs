@@ -34,7 +34,7 @@ impl Job for Housekeeping {
         let cutoff = SystemTime::now() - Duration::from_secs(days.max(0) as u64 * 86_400);
         let mut files = 0i64;
         let mut failed = 0i64;
-        for root in [ctx.base.join("share"), crate::config::paths::outbox(&ctx.base)] {
+        for root in [ctx.base.join("share"), crate::fs::paths::outbox(&ctx.base)] {
             let (ok, bad) = clean_tree(&root, cutoff);
             files += ok;
             failed += bad;

@@ -1,9 +1,9 @@
 //! Job history retention: `"JobRunDO"` rows older than the retention are deleted, at most once
 //! per [`PRUNE_EVERY`] by the run loop.
+use crate::db::Conn;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 use crate::db::queries::schedule as q;
 use crate::error::Result;
@@ -26,7 +26,7 @@ impl Pruner {
     }
 
     /// Deletes old rows if the last prune is more than an hour ago; returns how many.
-    pub fn maybe_prune(&mut self, conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
+    pub fn maybe_prune(&mut self, conn: &Conn, now: DateTime<Utc>) -> Result<usize> {
         if self.last.is_some_and(|l| l.elapsed() < PRUNE_EVERY) {
             return Ok(0);
         }

@@ -4,7 +4,7 @@
 //! - [`zone`]: the time zone crons are read in.
 //! - [`due`]: when a schedule is due (pure, clock injected).
 //! - [`lock`]: lock holders and the stale-lock rule.
-//! - [`state`]: every change of a schedule's state.
+//! - `state`: every change of a schedule's state ([`crate::db::state::schedule`]).
 //! - [`history`]: `"JobRunDO"` retention.
 //! - `signals`: SIGTERM/SIGINT.
 //! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
@@ -14,6 +14,5 @@ pub mod history;
 pub mod lock;
 pub mod runner;
 mod signals;
-pub mod state;
-pub mod test_job;
+pub use crate::db::state::schedule as state;
 pub mod zone;

@@ -9,6 +9,7 @@
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
 //! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
 //! locks and exits at once (code 130).
+use crate::db::Conn;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +20,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
-use rusqlite::Connection;
 use tracing::{error, info, warn};
 
 use super::due::{self, Due, Timing};
@@ -98,7 +98,7 @@ struct Running {
 pub struct Runner {
     db_path: PathBuf,
     opts: Options,
-    conn: Connection,
+    conn: Conn,
     holder: String,
     me: Holder,
     base: PathBuf,
@@ -344,7 +344,7 @@ impl Runner {
         let now = time::now_text();
         let mut claimed = Vec::new();
         let mut stopped = Vec::new();
-        let tx = db::write_tx(&mut self.conn)?;
+        let tx = self.conn.write()?;
         for (s, msg) in unrunnable {
             if state::stop_unrunnable(&tx, s.id, &now, msg)? {
                 q::insert_finished_run(&tx, s, &now, "ERROR", msg, &self.holder)?;
@@ -371,7 +371,7 @@ impl Runner {
         if jobs::lookup(s.job_def_ref).is_none() {
             let m = format!("no job with JobDefDO id {} is known to this impex; schedule stopped", s.job_def_ref);
             let now = time::now_text();
-            let tx = db::write_tx(&mut self.conn)?;
+            let tx = self.conn.write()?;
             let _ = state::stop_unrunnable(&tx, s.id, &now, &m)?;
             q::insert_finished_run(&tx, &s, &now, "ERROR", &m, &self.holder)?;
             tx.commit()?;
@@ -439,7 +439,7 @@ impl Runner {
         let now_text = time::format(now);
         let shutting_down = self.deadline.is_some();
         let mut logs = Vec::with_capacity(batch.len());
-        let tx = db::write_tx(&mut self.conn)?;
+        let tx = self.conn.write()?;
         for (id, result) in batch {
             let Some(run) = self.running.remove(&id) else { continue };
             let row = q::by_id(&tx, id)?;
@@ -493,7 +493,7 @@ impl Runner {
             };
             let now_text = time::format(now);
             let msg = format!("stale lock released: {reason}; the abandoned run is not counted as a failure");
-            let tx = db::write_tx(&mut self.conn)?;
+            let tx = self.conn.write()?;
             let released = state::release_stale(&tx, r.id, r.locked_by.as_deref(), r.locked_since.as_deref().unwrap_or(""), &now_text, &msg)?;
             if released {
                 if let Some(by) = &r.locked_by {
@@ -523,7 +523,7 @@ impl Runner {
     fn release_remaining(&mut self) -> Result<()> {
         let now = time::now_text();
         let msg = "impex stopped while the job ran (shutdown timeout); lock released";
-        let tx = db::write_tx(&mut self.conn)?;
+        let tx = self.conn.write()?;
         let n = state::release_own(&tx, &self.holder, &now, msg)?;
         q::abandon_runs(&tx, None, &self.holder, &now, msg)?;
         tx.commit()?;

@@ -41,9 +41,9 @@ pub(super) fn install(tx: Sender<Event>, db_path: PathBuf, holder: String) -> Re
 /// Releases every lock of `holder` (and closes its RUNNING history rows) on a fresh connection.
 pub fn release_all(db_path: &Path, holder: &str, busy: Duration, message: &str) -> Result<usize> {
     let mut conn = db::open(db_path)?;
-    conn.busy_timeout(busy)?;
+    conn.set_busy_timeout(busy)?;
     let now = time::now_text();
-    let tx = db::write_tx(&mut conn)?;
+    let tx = conn.write()?;
     let n = state::release_own(&tx, holder, &now, message)?;
     q::abandon_runs(&tx, None, holder, &now, message)?;
     tx.commit()?;

@@ -15,15 +15,15 @@
 //!   (`2.00007` = 7th increment after the 2nd full export).
 //! - File `<exportName>_<shopRef>_<exportVersion>_<yyyyMMddHHmmss>_<FULL|INCREMENT>.xml` in
 //!   `<base>/importarticle/export/`; "lastExport" = the run's start time.
+use crate::db::Conn;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
 
 use super::writer::{a, Xml};
-use crate::config::paths;
+use crate::fs::paths;
 use crate::db::{self, queries::export as q};
-use crate::jobs::{Job, JobContext, JobError, Report};
+use crate::model::job::{Job, JobContext, JobError, Report};
 
 pub struct CustomerExportJob;
 
@@ -130,11 +130,11 @@ pub fn run_once(db_path: &Path, base: &Path, now: DateTime<Utc>, config_id: Opti
             let name = format!("{}_{shop}_{version}_{}_{kind}.xml", c.t("exportName"), now.format("%Y%m%d%H%M%S"));
             let bytes = render(&conn, &ids).map_err(|e| JobError::Temporary(format!("CustomerExportConfigDO {id}: {e}")))?;
             let path = dir.join(&name);
-            crate::xml::write_atomic(&path, &bytes).map_err(|e| JobError::Temporary(format!("writing {}: {e}", path.display())))?;
+            crate::fs::atomic::write_atomic(&path, &bytes).map_err(|e| JobError::Temporary(format!("writing {}: {e}", path.display())))?;
             written.push(name);
             (Some(version), (due == Due::Full).then(|| now_text.clone()))
         };
-        let tx = db::write_tx(&mut conn).map_err(|e| JobError::Temporary(e.to_string()))?;
+        let tx = conn.write().map_err(|e| JobError::Temporary(e.to_string()))?;
         q::customer_export_done(&tx, id, version.as_deref(), &now_text, full_text.as_deref()).map_err(|e| JobError::Temporary(e.to_string()))?;
         tx.commit().map_err(|e| JobError::Temporary(e.to_string()))?;
     }
@@ -169,7 +169,7 @@ fn contact(x: &mut Xml, r: &q::Rec) {
 }
 
 /// The Customers document of the given customers.
-pub fn render(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<u8>> {
+pub fn render(conn: &Conn, ids: &[i64]) -> crate::db::StoreResult<Vec<u8>> {
     let mut x = Xml::new();
     x.start("Customers", &[("xmlns", a("http://types.theberlinbakery.com/customer/v1_1"))]);
     for &id in ids {

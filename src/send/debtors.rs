@@ -2,14 +2,14 @@
 //! `Debtor` per transmission, with the event that caused it (CD create, UD update, DD
 //! deactivate). Company (type 1) or Person (type 2); the billing address (`type="2"`) with its
 //! children in the v1_1 namespace (`ns2:` as in the example); Currency and Language always empty.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
 use super::SendResult;
 use crate::db::queries::export::{self as q, Rec};
 
-pub fn render(conn: &Connection, ctx: &Ctx, d: &Rec) -> SendResult<Vec<u8>> {
+pub fn render(conn: &Conn, ctx: &Ctx, d: &Rec) -> SendResult<Vec<u8>> {
     let merchant = ctx.merchant_id(conn)?;
     let id = d.i("id").unwrap_or(0);
     let props = q::debitor_properties(conn, id)?;

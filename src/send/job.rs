@@ -6,7 +6,7 @@
 //!    in "fileName" (so the name never changes afterwards);
 //! 2. renders the documents (one read transaction), writes them into the staging directory
 //!    `<base>/communication/messages/.staging/`, makes them durable with one file system sync
-//!    for the whole batch (what [`crate::xml::write_atomic`] does per file: temporary name,
+//!    for the whole batch (what [`crate::fs::atomic::write_atomic`] does per file: temporary name,
 //!    sync, rename; one `fsync` per file limits a disk to a few hundred files per second), then
 //!    renames them into the outbox `<base>/communication/messages/out/` and syncs the outbox
 //!    directory;
@@ -23,18 +23,18 @@
 //! the next run finds the transmission due with a stored "fileName" whose file already exists
 //! and marks it PUSHED without writing it again. Leftovers in the staging directory are removed
 //! at the start of each run. One run at a time: a lock file `.send.lock` next to the outbox.
+use crate::db::Conn;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rusqlite::Connection;
 
 use super::state::{self, TransmissionState};
 use super::transmission::{self, Prepared};
 use super::Rendered;
-use crate::config::paths;
+use crate::fs::paths;
 use crate::db::{self, queries::export as q};
-use crate::jobs::{Job, JobContext, JobError, Report};
+use crate::model::job::{Job, JobContext, JobError, Report};
 
 /// Transmissions per batch (one claim and one outcome transaction each).
 pub const BATCH: i64 = 5000;
@@ -182,39 +182,15 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
     Ok(report)
 }
 
-/// Makes the data of the given files durable: one `syncfs` of the file system on Linux (one
-/// flush for the whole batch instead of one per file), `fsync` of each file elsewhere.
-fn sync_files(dir: &Path, files: &[&Path]) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let _ = files;
-        let d = File::open(dir)?;
-        // SAFETY: syncfs only reads the descriptor, which `d` keeps open.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        for f in files {
-            File::open(f)?.sync_all()?;
-        }
-        Ok(())
-    }
-}
-
 /// Phases 1 and 2a: claims a batch (stores file names) and renders its documents.
-fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
+fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
     // 1. claim: choose and store file names
     let t0 = std::time::Instant::now();
     transmission::clear_lookups();
     let now = crate::time::now_text();
     let mut items = Vec::new();
     {
-        let tx = db::write_tx(conn).map_err(temporary)?;
+        let tx = conn.write().map_err(temporary)?;
         let due = q::due(&tx, &now, *after, BATCH).map_err(temporary)?;
         for d in due {
             *after = (*after).max(d.id);
@@ -245,7 +221,7 @@ fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Re
     let t_claim = t0.elapsed();
     // 2. render (one read snapshot), then write
     {
-        let tx = conn.unchecked_transaction().map_err(temporary)?;
+        let tx = conn.snapshot().map_err(temporary)?;
         for it in items.iter_mut().filter(|it| it.outcome.is_none()) {
             let name = it.name.clone().unwrap_or_default();
             if !it.fresh && outbox.join(&name).exists() {
@@ -259,7 +235,7 @@ fn claim_and_render(conn: &mut Connection, outbox: &Path, after: &mut i64) -> Re
                 Err(e) => Outcome::Fail(e.0),
             });
         }
-        tx.finish().map_err(temporary)?;
+        tx.commit().map_err(temporary)?;
     }
     tracing::debug!(batch = items.len(), "sending batch: claim {:?}, render {:?}", t_claim, t0.elapsed() - t_claim);
     Ok(items)
@@ -305,7 +281,7 @@ fn write_batch(mut items: Vec<Item>, outbox: &Path, staging: &Path) -> Result<Ve
         return Ok(items);
     }
     let files: Vec<&Path> = items.iter().filter_map(|it| it.staged.as_deref()).collect();
-    sync_files(staging, &files).map_err(|e| temporary(format!("syncing {}: {e}", staging.display())))?;
+    crate::fs::sync_files(staging, true, files.iter().copied()).map_err(|e| temporary(format!("syncing {}: {e}", staging.display())))?;
     std::thread::scope(|scope| {
         for part in items.chunks_mut(chunk) {
             scope.spawn(move || {
@@ -328,10 +304,10 @@ fn write_batch(mut items: Vec<Item>, outbox: &Path, staging: &Path) -> Result<Ve
 
 
 /// Phase 3: records the outcomes of a written batch.
-fn record(conn: &mut Connection, items: &[Item], report: &mut RunReport) -> Result<(), JobError> {
+fn record(conn: &mut Conn, items: &[Item], report: &mut RunReport) -> Result<(), JobError> {
     // 3. outcomes
     let now = crate::time::now_text();
-    let tx = db::write_tx(conn).map_err(temporary)?;
+    let tx = conn.write().map_err(temporary)?;
     for it in items {
         let id = it.due.id;
         let from = TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);

@@ -13,13 +13,14 @@
 //!   [`return_announcement`] (RMA export) and [`customers`] (Export Customer v1.1, `"JobDefDO"`
 //!   10002 CUSTOMER_EXPORT).
 //! - [`writer`]: quick-xml writing helpers.
+use crate::db::Conn;
 pub mod customers;
 pub mod debtors;
 pub mod job;
 pub mod purchase_orders;
 pub mod return_announcement;
 pub mod sales_orders;
-pub mod state;
+pub use crate::db::state::transmission as state;
 pub mod store_order;
 pub mod transmission;
 pub mod writer;
@@ -38,8 +39,8 @@ pub enum Rendered {
 #[error("{0}")]
 pub struct SendError(pub String);
 
-impl From<rusqlite::Error> for SendError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::StoreError> for SendError {
+    fn from(e: crate::db::StoreError) -> Self {
         SendError(format!("database: {e}"))
     }
 }
@@ -47,7 +48,7 @@ impl From<rusqlite::Error> for SendError {
 pub type SendResult<T> = std::result::Result<T, SendError>;
 
 /// Lines for `impex status`: transmissions per state and events with no partner configured.
-pub fn status_lines(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+pub fn status_lines(conn: &Conn) -> crate::db::StoreResult<Vec<String>> {
     use crate::db::queries::export as q;
     let counts = q::count_by_state(conn)?;
     let mut lines = Vec::new();

@@ -9,14 +9,14 @@
 //! - `Net/@amount` in minor units: positive for dispatches, negative for returns.
 //! - Element order as in the reference example: ..., CompanyCode, PayTerm, Purchase,
 //!   DeliveryNoteNo (dispatches only; "not used" for returns).
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
 use super::SendResult;
 use crate::db::queries::export::Rec;
 
-pub fn render(conn: &Connection, ctx: &Ctx, rec: &Rec, is_return: bool) -> SendResult<Vec<u8>> {
+pub fn render(conn: &Conn, ctx: &Ctx, rec: &Rec, is_return: bool) -> SendResult<Vec<u8>> {
     let what = format!("{} {} (order {})", if is_return { "ReturnDO" } else { "DispatchDO" }, rec.t("id"), rec.t("orderRef"));
     let merchant = ctx.merchant_id(conn)?;
     let pay_type = ctx.pay_type(conn, rec.i("paymentDefRef"), &what)?;

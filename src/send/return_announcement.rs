@@ -1,14 +1,14 @@
 //! ReturnAnnouncement export (reference: "IOM ImpEx Export RMA"): one return announcement with
 //! only the positions of the receiving supplier. An announcement with no position for that
 //! supplier is not sent: the transmission is CANCELED with the reason.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::transmission::Ctx;
 use super::writer::{a, date_time, Xml};
 use super::{Rendered, SendError, SendResult};
 use crate::db::queries::export as q;
 
-pub fn render(conn: &Connection, ctx: &Ctx, id: i64) -> SendResult<Rendered> {
+pub fn render(conn: &Conn, ctx: &Ctx, id: i64) -> SendResult<Rendered> {
     let ra = q::return_announcement(conn, id)?.ok_or_else(|| SendError(format!("ReturnAnnouncementDO {id} no longer exists")))?;
     let supplier = ctx.supplier_ref.unwrap_or(0);
     let positions: Vec<_> =

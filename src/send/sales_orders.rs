@@ -8,14 +8,14 @@
 //!   erratum).
 //! - `Gross`/`Net` inside `Sale`, before `Taxes`, with text `0`, exactly as the example shows;
 //!   amounts in minor units.
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
 use super::SendResult;
 use crate::db::queries::export::{self as q, Rec};
 
-pub fn render(conn: &Connection, ctx: &Ctx, inv: &Rec) -> SendResult<Vec<u8>> {
+pub fn render(conn: &Conn, ctx: &Ctx, inv: &Rec) -> SendResult<Vec<u8>> {
     let id = inv.i("id").unwrap_or(0);
     let what = format!("InvoicingDO {id} (invoice {})", inv.t("invoiceNo"));
     let merchant = ctx.merchant_id(conn)?;

@@ -2,7 +2,7 @@
 //! only that supplier's positions. Amounts are decimals with 5 places (`48.00000`) as in the
 //! example; the database holds minor units. An order with no position for the receiving
 //! supplier is not sent (the transmission is CANCELED with the reason).
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::transmission::Ctx;
 use super::writer::{a, decimal5, Xml};
@@ -78,7 +78,7 @@ fn properties(x: &mut Xml, props: &[&Rec]) {
     }
 }
 
-pub fn render(conn: &Connection, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
+pub fn render(conn: &Conn, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
     let o = q::order(conn, order_id)?.ok_or_else(|| SendError(format!("OrderDO {order_id} no longer exists")))?;
     let supplier = ctx.supplier_ref.unwrap_or(0);
     let positions: Vec<Rec> =

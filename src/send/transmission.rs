@@ -11,7 +11,7 @@
 //! | SEND_OPEN_AMOUNT | `SalesOrders_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
 //! | SEND_ORDER | `sendOrder_<ShopID>_<SupplierID>_<yyyyMMddHHmmss>_<TransmissionID>.xml` |
 //! | SEND_RETURN_ANNOUNCEMENT | `SEND_RETURN_ANNOUNCEMENT-SHOP__<ShopID>-SUPPLIER__<SupplierID>-<TransmissionID>.xml` |
-use rusqlite::Connection;
+use crate::db::Conn;
 
 use super::{Rendered, SendError, SendResult};
 use crate::db::queries::export::{self as q, Due};
@@ -58,8 +58,8 @@ fn cached(
     kind: u8,
     a: i64,
     b: i64,
-    f: impl FnOnce() -> rusqlite::Result<Option<String>>,
-) -> rusqlite::Result<Option<String>> {
+    f: impl FnOnce() -> crate::db::StoreResult<Option<String>>,
+) -> crate::db::StoreResult<Option<String>> {
     if let Some(v) = LOOKUPS.with(|l| l.borrow().get(&(kind, a, b)).cloned()) {
         return Ok(v);
     }
@@ -95,7 +95,7 @@ impl Ctx {
     }
 
     /// The MerchantID: `"Shop2FinanceControllerDO"."financeControllerShopName"`.
-    pub fn merchant_id(&self, conn: &Connection) -> SendResult<String> {
+    pub fn merchant_id(&self, conn: &Conn) -> SendResult<String> {
         let fc = self.fc()?;
         cached(1, self.shop_ref, fc, || q::merchant_id(conn, self.shop_ref, fc))?.ok_or_else(|| {
             SendError(format!(
@@ -106,7 +106,7 @@ impl Ctx {
     }
 
     /// The PayType: `"FinanceController2PaymentDefDO"."financeControllerPaymentExportName"`.
-    pub fn pay_type(&self, conn: &Connection, payment_def: Option<i64>, what: &str) -> SendResult<String> {
+    pub fn pay_type(&self, conn: &Conn, payment_def: Option<i64>, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
         let pd = payment_def.ok_or_else(|| SendError(format!("{what} has no payment method (paymentDefRef is NULL)")))?;
         cached(2, fc, pd, || q::payment_export_name(conn, fc, pd))?.ok_or_else(|| {
@@ -117,7 +117,7 @@ impl Ctx {
     }
 
     /// The Tax code: `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"`.
-    pub fn tax_code(&self, conn: &Connection, tax_type: i64, what: &str) -> SendResult<String> {
+    pub fn tax_code(&self, conn: &Conn, tax_type: i64, what: &str) -> SendResult<String> {
         let fc = self.fc()?;
         cached(3, fc, tax_type, || q::tax_export_name(conn, fc, tax_type))?.ok_or_else(|| {
             SendError(format!(
@@ -134,7 +134,7 @@ pub struct Prepared {
 }
 
 /// Resolves the kind and context of a due transmission.
-pub fn prepare(conn: &Connection, due: &Due, now: &str) -> SendResult<Prepared> {
+pub fn prepare(conn: &Conn, due: &Due, now: &str) -> SendResult<Prepared> {
     let kind = Kind::from_key(&due.key).ok_or_else(|| {
         SendError(format!("communication key `{}` has no file sender in this impex", due.key))
     })?;
@@ -179,7 +179,7 @@ fn name_part(s: &str) -> String {
 }
 
 /// The file name of a transmission (see the module documentation).
-pub fn file_name(conn: &Connection, p: &Prepared, now: &str) -> SendResult<String> {
+pub fn file_name(conn: &Conn, p: &Prepared, now: &str) -> SendResult<String> {
     let (t, shop, ts) = (p.ctx.transmission_id, p.ctx.shop_ref, stamp(now));
     let supplier = p.ctx.supplier_ref.unwrap_or(0);
     Ok(match p.kind {
@@ -196,7 +196,7 @@ pub fn file_name(conn: &Connection, p: &Prepared, now: &str) -> SendResult<Strin
 }
 
 /// Renders the document of a transmission. A business object that no longer exists cancels it.
-pub fn render(conn: &Connection, due: &Due, p: &Prepared) -> SendResult<Rendered> {
+pub fn render(conn: &Conn, due: &Due, p: &Prepared) -> SendResult<Rendered> {
     let gone = |what: &str, id: Option<i64>| {
         Ok(Rendered::Cancel(format!("{what} {} no longer exists: nothing to send", id.map(|i| i.to_string()).unwrap_or_default())))
     };

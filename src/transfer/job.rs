@@ -11,19 +11,19 @@
 //!    sender match, then the lowest id;
 //! 3. its `"ExecutionBeanValueDO"` rows for the keys of `"ExecutionBeanDefDO"` 202.
 //!
-//! Work directory: [`crate::config::paths::transfer_dir`]; pulled files land in its
+//! Work directory: [`crate::fs::paths::transfer_dir`]; pulled files land in its
 //! `pushDirectory` (default `in`); partial downloads in `.partial/`; a lock file
 //! `.impex-transfer.lock` keeps two runs of one configuration apart.
+use crate::db::Conn;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
 
 use super::ledger::{self, Counts, Spec};
 use super::{Account, ConnectOptions, ErrorKind, Scheme, Secret, TransferError};
 use crate::db::queries;
-use crate::jobs::{Job, JobContext, JobError, Outcome, Report};
+use crate::model::job::{Job, JobContext, JobError, Outcome, Report};
 
 /// The FTP job, `"JobDefDO"` 3.
 pub struct FileTransferJob;
@@ -97,7 +97,7 @@ fn local_path(base: &Path, p: &str) -> PathBuf {
 }
 
 /// Reads and checks the configuration of one run.
-pub fn plan(conn: &Connection, base: &Path, config_id: i64, schedule_id: Option<i64>, schedule_key: &str) -> Result<Plan, JobError> {
+pub fn plan(conn: &Conn, base: &Path, config_id: i64, schedule_id: Option<i64>, schedule_key: &str) -> Result<Plan, JobError> {
     let config = queries::transfer::config(conn, config_id)
         .map_err(db)?
         .ok_or_else(|| JobError::Permanent(format!("no \"FileTransferConfigurationDO\" with id {config_id}")))?;
@@ -143,7 +143,7 @@ pub fn plan(conn: &Connection, base: &Path, config_id: i64, schedule_id: Option<
         },
         ca_file: value(&v, "ftpsCaFile").map(|p| local_path(base, p)),
     };
-    let work_dir = crate::config::paths::transfer_dir(base, config.base_path.as_deref(), schedule_key);
+    let work_dir = crate::fs::paths::transfer_dir(base, config.base_path.as_deref(), schedule_key);
     let pull_dir = value(&v, "pullDirectory")
         .ok_or_else(|| bad(config_id, "pullDirectory", "missing: the directory to pull from is required"))?;
     let remote_dir = if account.scheme == Scheme::Local {
@@ -169,7 +169,7 @@ pub fn plan(conn: &Connection, base: &Path, config_id: i64, schedule_id: Option<
         let remote = value(&v, "deliverRemoteDirectory")
             .ok_or_else(|| bad(config_id, "deliverRemoteDirectory", "missing: typeDefRef 30 (pull and push) needs the remote directory to deliver to"))?;
         let remote_dir = if push_account.scheme == Scheme::Local { local_path(base, remote).to_string_lossy().into_owned() } else { remote.to_string() };
-        let local_dir = value(&v, "deliverDirectory").map(|d| local_path(base, d)).unwrap_or_else(|| crate::config::paths::outbox(base));
+        let local_dir = value(&v, "deliverDirectory").map(|d| local_path(base, d)).unwrap_or_else(|| crate::fs::paths::outbox(base));
         let sent = value(&v, "deliverSentDirectory").map(|d| local_path(base, d)).unwrap_or_else(|| local_dir.join("sent"));
         Some(Spec {
             config_id,

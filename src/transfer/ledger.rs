@@ -15,12 +15,12 @@
 //! Deliver, per local file matching `deliverFilenameRegex`: LISTED -> UPLOADING, upload as
 //! `.<name>.<id>.impex-part`, compare the remote size, rename into place (replacing), UPLOADED
 //! (committed), move the local file to the sent directory, DONE.
+use crate::db::Conn;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
-use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use super::state::{self, Direction, FileState};
@@ -60,7 +60,7 @@ pub struct Counts {
     pub messages: Vec<String>,
 }
 
-fn db(e: rusqlite::Error) -> TransferError {
+fn db(e: crate::db::StoreError) -> TransferError {
     TransferError::temporary(format!("database: {e}"))
 }
 
@@ -129,7 +129,7 @@ impl PipeWriter {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
         let (ptx, prx) = std::sync::mpsc::channel::<Vec<u8>>();
         let worker = std::thread::spawn(move || {
-            let mut out = super::direct::BlockWriter::new(file);
+            let mut out = crate::fs::direct::BlockWriter::new(file);
             let mut hash = Sha256::new();
             for buf in rx {
                 hash.update(&buf);
@@ -197,7 +197,7 @@ fn remote_cleanup(t: &mut dyn Transport, spec: &Spec, remote_path: &str, name: &
 
 /// Finishes DOWNLOADED rows (a previous run stopped after the download) and resets
 /// DOWNLOADING rows (a previous run died during the download).
-fn recover_pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, c: &mut Counts) -> TResult<()> {
+fn recover_pull(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, c: &mut Counts) -> TResult<()> {
     let dir = Direction::Pull.as_str();
     for r in q::in_state(conn, spec.config_id, dir, FileState::Downloading.as_str()).map_err(db)? {
         let _ = std::fs::remove_file(partial_path(spec, r.id));
@@ -248,7 +248,7 @@ struct Pulled {
 /// connection records what was done before it and ends the run. A crash after a removal but
 /// before the commit is harmless: the next run finds the remote file gone, which counts as
 /// removed.
-fn finish_remote(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, rows: &[Pulled], c: &mut Counts) -> TResult<()> {
+fn finish_remote(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, rows: &[Pulled], c: &mut Counts) -> TResult<()> {
     let mut outcomes: Vec<(i64, Option<String>)> = Vec::with_capacity(rows.len());
     let mut stopped = None;
     for r in rows {
@@ -265,7 +265,7 @@ fn finish_remote(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, rows
             }
         }
     }
-    let tx = crate::db::write_tx(conn).map_err(db)?;
+    let tx = conn.write().map_err(db)?;
     for (id, error) in &outcomes {
         match error {
             None => state::pull_done(&tx, *id),
@@ -278,7 +278,7 @@ fn finish_remote(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, rows
 }
 
 /// Pulls every matching file of `spec.remote_dir` into `spec.local_dir`.
-pub fn pull(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
+pub fn pull(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
     let mut c = Counts::default();
     std::fs::create_dir_all(&spec.local_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.local_dir.display())))?;
     std::fs::create_dir_all(&spec.aux_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.aux_dir.display())))?;
@@ -384,13 +384,13 @@ struct Fetched {
 /// Makes the fetched files durable with one `syncfs`, then records each as DUPLICATE or
 /// DOWNLOADED (one transaction for the batch), renames the DOWNLOADED ones into the target
 /// directory, fsyncs it once and removes the remote copies (see [`finish_remote`]).
-fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetched: &mut Vec<Fetched>, c: &mut Counts) -> TResult<()> {
+fn commit_batch(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, fetched: &mut Vec<Fetched>, c: &mut Counts) -> TResult<()> {
     if fetched.is_empty() {
         return Ok(());
     }
-    sync_files(&spec.aux_dir, fetched.len() > 4, fetched.iter().map(|f| f.part.as_path()))?;
+    crate::fs::sync_files(&spec.aux_dir, fetched.len() > 4, fetched.iter().map(|f| f.part.as_path())).map_err(|e| TransferError::temporary(e.to_string()))?;
     let mut duplicate_msgs: Vec<Option<String>> = Vec::with_capacity(fetched.len());
-    let tx = crate::db::write_tx(conn).map_err(db)?;
+    let tx = conn.write().map_err(db)?;
     for f in fetched.iter() {
         // Earlier files of this batch are visible here: the same content twice in one batch is a
         // duplicate too.
@@ -440,27 +440,9 @@ fn commit_batch(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, fetch
     finish_remote(conn, t, spec, &rows, c)
 }
 
-/// Makes the data and directory entries of `files` in `dir` durable: for many files one
-/// `syncfs` of the file system (`many`), else (or where `syncfs` fails) an fsync per file and
-/// one of `dir` (cheaper when other processes have much unwritten data).
-fn sync_files<'a>(dir: &Path, many: bool, files: impl Iterator<Item = &'a Path>) -> TResult<()> {
-    let d = std::fs::File::open(dir).map_err(|e| io(format!("opening {}", dir.display()), e))?;
-    if many {
-        use std::os::fd::AsRawFd;
-        if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
-            return Ok(());
-        }
-    }
-    for f in files {
-        std::fs::File::open(f)
-            .and_then(|h| h.sync_all())
-            .map_err(|e| io(format!("syncing {}", f.display()), e))?;
-    }
-    d.sync_all().map_err(|e| io(format!("syncing {}", dir.display()), e))
-}
 
 /// Fetches one file into `.partial/` (row DOWNLOADING); [`commit_batch`] does the rest.
-fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<Fetched>> {
+fn pull_one(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, path: &str, entry: &super::RemoteFile, now: i64, c: &mut Counts) -> TResult<Option<Fetched>> {
     let name = entry.name.as_str();
     let dir = Direction::Pull.as_str();
     let existing = q::active(conn, spec.config_id, dir, path).map_err(db)?;
@@ -495,7 +477,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
     }
     let mtime = mtime_text(before.mtime);
     // The row (new or LISTED again) and LISTED -> DOWNLOADING in one commit.
-    let tx = crate::db::write_tx(conn).map_err(db)?;
+    let tx = conn.write().map_err(db)?;
     let id = match existing {
         Some(r) => r.id,
         None => q::insert(&tx, &NewFile {
@@ -582,7 +564,7 @@ fn pull_one(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, path: &st
 }
 
 /// Finishes UPLOADED rows and resolves UPLOADING rows of an interrupted run.
-fn recover_push(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec) -> TResult<()> {
+fn recover_push(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec) -> TResult<()> {
     let dir = Direction::Push.as_str();
     for r in q::in_state(conn, spec.config_id, dir, FileState::Uploading.as_str()).map_err(db)? {
         let tmp = temp_remote(spec, &r.file_name, r.id);
@@ -608,7 +590,7 @@ fn temp_remote(spec: &Spec, name: &str, id: i64) -> String {
     join(&spec.remote_dir, &format!(".{name}.{id}.impex-part"))
 }
 
-fn move_to_sent(conn: &mut Connection, spec: &Spec, r: &q::FileRow) -> TResult<()> {
+fn move_to_sent(conn: &mut Conn, spec: &Spec, r: &q::FileRow) -> TResult<()> {
     std::fs::create_dir_all(&spec.aux_dir).map_err(|e| io(format!("creating {}", spec.aux_dir.display()), e))?;
     let mut sent = spec.aux_dir.join(&r.file_name);
     if sent.exists() {
@@ -641,7 +623,7 @@ fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
 }
 
 /// Delivers every matching file of `spec.local_dir` to `spec.remote_dir`.
-pub fn deliver(conn: &mut Connection, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
+pub fn deliver(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, cancel: &dyn Fn() -> bool) -> TResult<Counts> {
     let mut c = Counts::default();
     std::fs::create_dir_all(&spec.local_dir).map_err(|e| TransferError::permanent(format!("creating {}: {e}", spec.local_dir.display())))?;
     recover_push(conn, t, spec)?;
@@ -761,9 +743,7 @@ mod tests {
         for d in [&remote, &local, &aux] {
             std::fs::create_dir_all(d).unwrap();
         }
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::functions::register(&conn).unwrap();
-        conn.execute_batch(crate::db::migrate::SCHEMA).unwrap();
+        let mut conn = crate::db::memory();
         conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap(); // no configuration rows here
         let spec = Spec {
             config_id: 1,
@@ -776,7 +756,7 @@ mod tests {
             min_age: Duration::ZERO,
             archive_dir: None,
         };
-        let downloaded = |conn: &Connection, name: &str| -> i64 {
+        let downloaded = |conn: &Conn, name: &str| -> i64 {
             let path = join(&spec.remote_dir, name);
             let target = local.join(name).display().to_string();
             let id = q::insert(conn, &NewFile {
@@ -815,11 +795,10 @@ mod tests {
         assert_eq!(std::fs::read_dir(&remote).unwrap().count(), 0, "remote copies removed");
         assert_eq!(std::fs::read_dir(&aux).unwrap().count(), 0, "no partial files left");
         let states: Vec<String> = conn
-            .prepare(r#"SELECT "state" FROM "TransferFileDO" ORDER BY "id""#)
+            .query_rows(r#"SELECT "state" FROM "TransferFileDO" ORDER BY "id""#, &[])
             .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
+            .iter()
+            .filter_map(|r| r[0].as_str().map(String::from))
             .collect();
         assert_eq!(states, ["DONE", "DONE", "DONE"]);
         assert!(a < b);

@@ -13,14 +13,13 @@
 //! - [`state`]: the ledger states and their transitions;
 //! - [`job`]: the [`crate::jobs::Job`] implementation.
 pub mod account;
-pub(crate) mod direct;
 pub mod segmented;
 pub mod ftp;
 pub mod job;
 pub mod ledger;
 pub mod local;
 pub mod sftp;
-pub mod state;
+pub use crate::db::state::transfer_file as state;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -105,7 +104,7 @@ pub(crate) fn copy_chunks(
     }
 }
 
-/// Connection options from the `"ExecutionBeanValueDO"` rows (see README "File transfer").
+/// Conn options from the `"ExecutionBeanValueDO"` rows (see README "File transfer").
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
     pub connect_timeout: Duration,

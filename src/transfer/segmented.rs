@@ -38,7 +38,7 @@ pub fn download(
         let (back_even, pool_even) = channel::<Vec<u8>>();
         let (back_odd, pool_odd) = channel::<Vec<u8>>();
         let writer = scope.spawn(move || -> std::io::Result<(u64, File, Sha256)> {
-            let mut out = super::direct::BlockWriter::new(file);
+            let mut out = crate::fs::direct::BlockWriter::new(file);
             let mut hash = Sha256::new();
             let mut n = 0u64;
             for i in 0..pieces {

@@ -16,7 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use crate::transfer::direct::BlockWriter;
+use crate::fs::direct::BlockWriter;
 
 /// A copy of one given file on its way into `in/`.
 pub struct Copy {
@@ -31,7 +31,7 @@ impl Copy {
     pub fn start(source: &Path, target: &Path) -> io::Result<Copy> {
         let dir = target.parent().unwrap_or(Path::new("."));
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = crate::xml::temporary_path(dir, &name);
+        let tmp = crate::fs::atomic::temporary_path(dir, &name);
         let mut from = File::open(source)?;
         let to = File::create(&tmp)?;
         let thread = std::thread::Builder::new().name("impex-copy".into()).spawn(move || -> io::Result<()> {

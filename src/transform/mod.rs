@@ -19,20 +19,19 @@
 //! - a `"ImportFileDO"` DONE row is written in the file's transaction, so a crash after the
 //!   commit but before the move is repaired by the next run (the file is moved, not imported
 //!   again: same name, size and mtime).
+use crate::db::{Conn, Tx};
 pub mod incoming;
 pub mod open_positions;
 pub mod payment_histories;
-pub mod state;
+pub use crate::db::state::import_file as state;
 pub mod store_order;
 pub mod values;
 pub mod xml_input;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
-use rusqlite::{Connection, Transaction};
 
 use crate::db::queries::import as q;
 use xml_input::XmlInput;
@@ -54,11 +53,11 @@ pub struct GroupReport {
 
 impl GroupReport {
     /// OK / WARN / ERROR as the scheduler records it.
-    pub fn outcome(&self) -> crate::jobs::Outcome {
+    pub fn outcome(&self) -> crate::model::job::Outcome {
         match (self.imported, self.failed) {
-            (_, 0) => crate::jobs::Outcome::Ok,
-            (0, _) => crate::jobs::Outcome::Error,
-            _ => crate::jobs::Outcome::Warn,
+            (_, 0) => crate::model::job::Outcome::Ok,
+            (0, _) => crate::model::job::Outcome::Error,
+            _ => crate::model::job::Outcome::Warn,
         }
     }
 }
@@ -68,82 +67,15 @@ impl GroupReport {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
-/// Why a file could not be imported: where (record, line, field) and why.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportError {
-    /// The n-th record of the file (1 = first), when the error is inside a record.
-    pub record: Option<u64>,
-    pub line: Option<u64>,
-    /// Element or attribute, e.g. `PayType` or `Debtor/@id`.
-    pub field: Option<String>,
-    pub reason: String,
-    /// Where in the (decoded) file the error is, when the bean knew the position but not the
-    /// line: [`ImportError::resolve_line`] turns it into `line` before the error is shown.
-    pub pos: Option<u64>,
-}
+pub use crate::model::import_error::ImportError;
 
-impl ImportError {
-    /// An error about the file as a whole.
-    pub fn file(reason: impl Into<String>) -> Self {
-        ImportError { reason: reason.into(), ..Default::default() }
+/// The line of an error known by its position in `path` (read again up to there: only
+/// failed files pay for counting their lines).
+pub fn resolve_line(mut err: ImportError, path: &Path) -> ImportError {
+    if let (None, Some(pos)) = (err.line, err.pos.take()) {
+        err.line = xml_input::line_at(path, pos);
     }
-
-    /// An error in a field of a record.
-    pub fn at(record: u64, line: u64, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ImportError { record: Some(record), line: Some(line), field: Some(field.into()), reason: reason.into(), pos: None }
-    }
-
-    /// An error in a field of a record at `place`.
-    pub fn at_place(record: u64, place: values::Place, field: impl Into<String>, reason: impl Into<String>) -> Self {
-        let (line, pos) = match place {
-            values::Place::Line(l) => (Some(l), None),
-            values::Place::Pos(p) => (None, Some(p)),
-        };
-        ImportError { record: Some(record), line, pos, field: Some(field.into()), reason: reason.into() }
-    }
-
-    /// The line of an error known by its position in `path` (read again up to there: only
-    /// failed files pay for counting their lines).
-    pub fn resolve_line(mut self, path: &Path) -> Self {
-        if let (None, Some(pos)) = (self.line, self.pos.take()) {
-            self.line = xml_input::line_at(path, pos);
-        }
-        self
-    }
-
-    /// Adds the record number when the error lacks one.
-    pub fn in_record(mut self, record: u64) -> Self {
-        if self.record.is_none() {
-            self.record = Some(record);
-        }
-        self
-    }
-}
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts = Vec::new();
-        if let Some(r) = self.record {
-            parts.push(format!("record {r}"));
-        }
-        if let Some(l) = self.line {
-            parts.push(format!("line {l}"));
-        }
-        if let Some(fl) = &self.field {
-            parts.push(format!("field {fl}"));
-        }
-        if parts.is_empty() {
-            write!(f, "{}", self.reason)
-        } else {
-            write!(f, "{}: {}", parts.join(", "), self.reason)
-        }
-    }
-}
-
-impl From<rusqlite::Error> for ImportError {
-    fn from(e: rusqlite::Error) -> Self {
-        ImportError::file(format!("database: {e}"))
-    }
+    err
 }
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
@@ -175,7 +107,7 @@ impl Params {
 
 /// What a bean gets for one file: the file's transaction and where it is.
 pub struct Ctx<'a> {
-    pub tx: &'a Transaction<'a>,
+    pub tx: &'a Tx<'a>,
     pub import_file_id: i64,
     pub file_name: &'a str,
     progress: &'a mut dyn FnMut(u64, u64),
@@ -202,7 +134,7 @@ pub trait Transformer {
 }
 
 /// Checks a process's parameters and builds its transformer.
-pub type BuildFn = fn(&Connection, &Params) -> Result<Box<dyn Transformer>, ConfigError>;
+pub type BuildFn = fn(&Conn, &Params) -> Result<Box<dyn Transformer>, ConfigError>;
 
 /// A transformer bean known to impex, by `"TransformerBeanDefDO"` id.
 pub struct BeanDef {
@@ -267,11 +199,10 @@ pub fn run_group_importing(
     // connection's last checkpoint).
     let _writeback = crate::db::writeback::WalWriteback::start(db_path);
     let mut conn = crate::db::open_existing(db_path).map_err(|e| ConfigError(e.to_string()))?;
-    // A bigger page cache (16 MB) keeps index pages of a large file's transaction in memory.
-    let _ = conn.pragma_update(None, "cache_size", -16384);
-    // A file moves to done/ after its commit: the commit must be durable first (with NORMAL,
-    // a power loss could take back a commit whose file is already in done/).
-    conn.pragma_update(None, "synchronous", "FULL").map_err(|e| ConfigError(e.to_string()))?;
+    // Index pages of a large file's transaction stay in memory.
+    conn.large_cache();
+    // A file moves to done/ after its commit: the commit must be durable first.
+    conn.durable_commits().map_err(|e| ConfigError(e.to_string()))?;
     let group_name = q::group_name(&conn, group_id)
         .map_err(|e| ConfigError(e.to_string()))?
         .ok_or_else(|| ConfigError(format!("no \"TransformerProcessGroupDO\" with id {group_id}")))?;
@@ -291,7 +222,7 @@ pub fn run_group_importing(
         .map_err(|e| ConfigError(format!("cannot open {}: {e}", lock_path.display())))?;
     lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
 
-    crate::xml::remove_dead_temporaries(in_dir);
+    crate::fs::atomic::remove_dead_temporaries(in_dir);
     let files = list_files(in_dir, given).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
     let mut by_process: Vec<Vec<(PathBuf, Option<&Path>)>> = vec![Vec::new(); processes.len()];
     let mut unmatched = Vec::new();
@@ -337,7 +268,7 @@ pub fn run_group_importing(
 /// Records a file that no process matches (OBSOLETE, with its target), then moves it to
 /// obsolete/. The row comes first, so a file in obsolete/ always has one; when impex is killed
 /// in between, the next run finds the row and finishes the move instead of recording it twice.
-fn move_to_obsolete(conn: &mut Connection, group_id: i64, f: &Path, in_dir: &Path, parent: &Path) {
+fn move_to_obsolete(conn: &mut Conn, group_id: i64, f: &Path, in_dir: &Path, parent: &Path) {
     let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let directory = in_dir.display().to_string();
     let meta = file_meta(f);
@@ -372,7 +303,7 @@ fn move_to_obsolete(conn: &mut Connection, group_id: i64, f: &Path, in_dir: &Pat
     }
 }
 
-fn build_processes(conn: &Connection, group_id: i64) -> Result<Vec<Process>, ConfigError> {
+fn build_processes(conn: &Conn, group_id: i64) -> Result<Vec<Process>, ConfigError> {
     let rows = q::processes(conn, group_id).map_err(|e| ConfigError(e.to_string()))?;
     let mut out = Vec::new();
     for r in rows {
@@ -449,7 +380,7 @@ fn unique_target(dir: &Path, name: &str) -> PathBuf {
 /// read from where it is and reaches `path` before the commit ([`incoming`]).
 #[allow(clippy::too_many_arguments)]
 fn import_file(
-    conn: &mut Connection,
+    conn: &mut Conn,
     group_id: i64,
     group_name: &str,
     p: &Process,
@@ -498,30 +429,21 @@ fn import_file(
         }
     }
     let done_target = unique_target(&parent.join("done"), &name);
-    let fk_off = p.transformer.checks_references();
-    if fk_off {
-        conn.pragma_update(None, "foreign_keys", "OFF")?;
-    }
     // a given file that did not reach in/: nothing to record or to move, the original stays
     let mut copy_failed: Option<String> = None;
-    let result = (|| -> Result<u64, ImportError> {
-        let tx = crate::db::write_tx(conn)?;
-        let id = state::start(&tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
+    let result = conn.write_trusted(p.transformer.checks_references(), |tx| -> Result<u64, ImportError> {
+        let id = state::start(tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
         let input = XmlInput::open(given.unwrap_or(path))?;
         let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
-        let mut ctx = Ctx { tx: &tx, import_file_id: id, file_name: &name, progress: &mut progress };
-        let n = p.transformer.import(&mut ctx, input).map_err(|e| e.resolve_line(given.unwrap_or(path)))?;
+        let mut ctx = Ctx { tx, import_file_id: id, file_name: &name, progress: &mut progress };
+        let n = p.transformer.import(&mut ctx, input).map_err(|e| resolve_line(e, given.unwrap_or(path)))?;
         if let Err(e) = place(&mut copy) {
             copy_failed = Some(e.clone());
             return Err(ImportError::file(e));
         }
-        state::finish_done(&tx, id, n, &done_target.display().to_string())?;
-        tx.commit()?;
+        state::finish_done(tx, id, n, &done_target.display().to_string())?;
         Ok(n)
-    })();
-    if fk_off {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-    }
+    });
     if result.is_err() && copy_failed.is_none() {
         copy_failed = place(&mut copy).err();
     }
@@ -570,7 +492,7 @@ fn import_file(
 fn move_to_error(name: &str, group_id: i64, group_name: &str, p: &Process, err: &ImportError, path: &Path, target: &Path) {
     let txt = error_text(name, group_id, group_name, p, err);
     let txt_path = PathBuf::from(format!("{}.error.txt", target.display()));
-    if let Err(e) = crate::xml::write_atomic(&txt_path, txt.as_bytes()) {
+    if let Err(e) = crate::fs::atomic::write_atomic(&txt_path, txt.as_bytes()) {
         tracing::warn!(file = %name, "cannot write {}: {e}", txt_path.display());
     }
     if let Err(e) = std::fs::rename(path, target) {
@@ -621,7 +543,7 @@ mod tests {
 
     #[test]
     fn seeded_beans_have_an_implementation() {
-        for line in crate::config::seed::REFERENCE.lines() {
+        for line in crate::db::seed::REFERENCE.lines() {
             if let Some(rest) = line.trim().strip_prefix('(') {
                 if rest.contains("Bean'") && !rest.contains("UnzipBean") {
                     let id: i64 = rest.split(',').next().unwrap().trim().parse().unwrap();
@@ -640,20 +562,20 @@ mod tests {
     /// ERROR row), and a kill between the move and writing `.error.txt` left a file in error/
     /// without its reason. Now the next run finishes the move with the recorded reason.
     /// A database with the OpenPositions import configured: (db path, connection, group id).
-    fn open_positions_group(dir: &Path) -> (PathBuf, Connection, i64) {
+    fn open_positions_group(dir: &Path) -> (PathBuf, Conn, i64) {
         let db_path = dir.join("impex.db");
         let mut conn = crate::db::open(&db_path).unwrap();
         crate::db::migrate::init(&mut conn).unwrap();
         let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
         let sources = vec![
-            src("reference", crate::config::seed::REFERENCE),
-            src("demo", crate::config::seed::DEMO),
+            src("reference", crate::db::seed::REFERENCE),
+            src("demo", crate::db::seed::DEMO),
             src("01", include_str!("../../jobs/01_finance_controller.sql")),
             src("02", include_str!("../../jobs/02_import_openpositions.sql")),
         ];
         crate::db::script::run(&mut conn, &sources).unwrap();
         let group: i64 = conn
-            .query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = 'import_openpositions'"#, [], |r| r.get(0))
+            .query_i64(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = 'import_openpositions'"#, &[])
             .unwrap();
         (db_path, conn, group)
     }
@@ -662,7 +584,7 @@ mod tests {
     fn obsolete_file_interrupted_before_its_move_is_finished_once() {
         let dir = tempfile::tempdir().unwrap();
         let (db_path, mut conn, group) = open_positions_group(dir.path());
-        conn.execute(r#"UPDATE "TransformerProcessDO" SET "moveObsoleteFiles" = 1 WHERE "transformerProcessGroupRef" = ?1"#, [group]).unwrap();
+        conn.execute(r#"UPDATE "TransformerProcessDO" SET "moveObsoleteFiles" = 1 WHERE "transformerProcessGroupRef" = ?1"#, &[&group]).unwrap();
         let work = dir.path().join("work");
         let in_dir = work.join("in");
         std::fs::create_dir_all(&in_dir).unwrap();
@@ -687,7 +609,7 @@ mod tests {
         state::record_obsolete(&mut conn, &row).unwrap();
         let report = run_group(&db_path, group, &in_dir).unwrap();
         assert_eq!(report.obsolete, 1);
-        let rows: i64 = conn.query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [name], |r| r.get(0)).unwrap();
+        let rows: i64 = conn.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, &[&name]).unwrap();
         assert_eq!(rows, 1, "one OBSOLETE row, not a second one");
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "a;b\n");
         assert_eq!(std::fs::read_dir(work.join("obsolete")).unwrap().count(), 1, "no name.1 copy");
@@ -696,7 +618,7 @@ mod tests {
         std::fs::write(&file, "c;d;e\n").unwrap();
         let report = run_group(&db_path, group, &in_dir).unwrap();
         assert_eq!(report.obsolete, 1);
-        let rows: i64 = conn.query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [name], |r| r.get(0)).unwrap();
+        let rows: i64 = conn.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, &[&name]).unwrap();
         assert_eq!(rows, 2);
         assert_eq!(std::fs::read_to_string(work.join("obsolete").join(format!("{name}.1"))).unwrap(), "c;d;e\n");
     }
@@ -738,7 +660,7 @@ mod tests {
         for n in [1, 2] {
             let name = format!("OpenPositionsImport_{n}.xml");
             let rows: i64 = conn
-                .query_row(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, [&name], |r| r.get(0))
+                .query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "fileName" = ?1"#, &[&name])
                 .unwrap();
             assert_eq!(rows, 1, "{name}: one ERROR row, not a second failure");
             assert_eq!(std::fs::read_to_string(work.join("error").join(&name)).unwrap(), "<Invoices/>");

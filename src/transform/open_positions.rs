@@ -12,9 +12,9 @@
 //!   sizes of the reference's field table.
 //! - The current position per invoice is in `"OpenPositionDO"`; a later position for the same
 //!   invoice replaces it and the old one is kept in `"OpenPositionVersionDO"`.
+use crate::db::Conn;
 use std::collections::HashMap;
 
-use rusqlite::Connection;
 
 use super::values::{FieldSpec, Place, Rec, Slot};
 use super::xml_input::{Element, XmlInput};
@@ -61,12 +61,12 @@ const CONTRA_ACCOUNT: usize = 15;
 const ENTRY_RANGE: usize = 16;
 const MODIFICATION_DATE: usize = 17;
 
-pub fn build(conn: &Connection, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
+pub fn build(conn: &Conn, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
     Ok(Box::new(OpenPositions { shop: checked_shop(conn, params)? }))
 }
 
 /// Parameter SHOP_ID, checked to name a shop.
-pub(crate) fn checked_shop(conn: &Connection, params: &Params) -> Result<i64, ConfigError> {
+pub(crate) fn checked_shop(conn: &Conn, params: &Params) -> Result<i64, ConfigError> {
     let shop = params.shop_id()?;
     if !q::shop_exists(conn, shop).map_err(|e| ConfigError(e.to_string()))? {
         return Err(ConfigError(format!(
@@ -120,7 +120,7 @@ impl HeaderReader {
     }
 
     /// Checks the header and finds the finance controller.
-    pub fn resolve(&self, conn: &Connection, shop: i64, line: u64) -> Result<Accounting, ImportError> {
+    pub fn resolve(&self, conn: &Conn, shop: i64, line: u64) -> Result<Accounting, ImportError> {
         let field = |name: &str, slot: &HeaderSlot| -> Result<String, ImportError> {
             let l = slot.as_ref().map(|s| s.1).unwrap_or(line);
             let err = |r: String| ImportError { line: Some(l), field: Some(name.to_string()), ..ImportError::file(r) };

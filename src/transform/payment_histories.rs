@@ -10,9 +10,9 @@
 //!   valid per the field table and is rejected naming the field.
 //! - One row per (invoice, VoucherNo, PositionType): a later file's booking with the same key
 //!   replaces it, the old one is kept in `"PaymentHistoryVersionDO"`.
+use crate::db::Conn;
 use std::collections::HashMap;
 
-use rusqlite::Connection;
 
 use super::open_positions::{checked_shop, invoice_and_debtor, Accounting, HeaderReader};
 use super::values::{FieldSpec, Rec, Slot};
@@ -46,7 +46,7 @@ const POSITION_DETAILS_EXT: usize = 8;
 const AMOUNT: usize = 9;
 const ENTRY_RANGE: usize = 10;
 
-pub fn build(conn: &Connection, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
+pub fn build(conn: &Conn, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
     Ok(Box::new(PaymentHistories { shop: checked_shop(conn, params)? }))
 }
 

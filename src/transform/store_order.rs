@@ -14,8 +14,8 @@
 //!   in the `*Decimal` text columns (the reference example has `0.03808`).
 //! - `Password` and `User` are read but never stored. `Shop` (the shop system's name) is not
 //!   checked; the shop is the process's SHOP_ID.
-use rusqlite::types::Value;
-use rusqlite::Connection;
+use crate::db::Conn;
+use crate::db::Value;
 
 use super::open_positions::checked_shop;
 use super::values::{decimal_to_minor, Rounding};
@@ -26,7 +26,7 @@ use crate::db::queries::import as q;
 /// Elements per file at most (a storeOrder is one order).
 const MAX_NODES: usize = 200_000;
 
-pub fn build(conn: &Connection, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
+pub fn build(conn: &Conn, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
     Ok(Box::new(StoreOrder { shop: checked_shop(conn, params)? }))
 }
 
@@ -111,7 +111,7 @@ struct Price {
     taxes: Vec<Tax>,
 }
 
-fn tax_type(conn: &Connection, name: &str) -> Result<Option<i64>, ImportError> {
+fn tax_type(conn: &Conn, name: &str) -> Result<Option<i64>, ImportError> {
     if let Some(id) = q::tax_type_by_name(conn, name)? {
         return Ok(Some(id));
     }
@@ -124,7 +124,7 @@ fn tax_type(conn: &Connection, name: &str) -> Result<Option<i64>, ImportError> {
     Ok(q::tax_type_by_name(conn, alias)?)
 }
 
-fn price(conn: &Connection, node: &Node, path: &str, rounding: Rounding) -> Result<Price, ImportError> {
+fn price(conn: &Conn, node: &Node, path: &str, rounding: Rounding) -> Result<Price, ImportError> {
     check(node, path, &["Net", "Gross", "Tax"])?;
     let net = match node.child("Net") {
         Some(n) => amount(n, &format!("{path}/Net"), rounding)?,
@@ -319,9 +319,7 @@ impl StoreOrder {
         let carrier_ref = match o.child("Carrier").and_then(|c| c.value().map(|v| (c, v))) {
             None => Value::Null,
             Some((c, name)) => {
-                let id: Option<i64> = tx
-                    .query_row(r#"SELECT "id" FROM "CarrierDO" WHERE "name" = ?1 OR CAST("id" AS TEXT) = ?1"#, [&name], |r| r.get(0))
-                    .ok();
+                let id = q::carrier_by_name_or_id(tx, &name).ok().flatten();
                 match id {
                     Some(id) => Value::Integer(id),
                     None => return Err(err(c, "Order/Carrier", format!("no carrier `{name}` (\"CarrierDO\" name or id)"))),
@@ -356,7 +354,7 @@ impl StoreOrder {
         };
         let currency = match currency {
             Some(c) => c.to_ascii_uppercase(),
-            None => tx.query_row(r#"SELECT "defaultCurrency" FROM "ShopDO" WHERE "id" = ?1"#, [self.shop], |r| r.get(0))?,
+            None => q::shop_default_currency(tx, self.shop)?,
         };
         let split = match o.child("SplitShipmentAllowed") {
             Some(n) => Value::Integer(boolean(n, "Order/SplitShipmentAllowed")? as i64),
@@ -469,7 +467,7 @@ impl StoreOrder {
         Ok(())
     }
 
-    fn address(&self, tx: &Connection, order_id: i64, a: &Node, path: &str, kind: &str, type_name: Option<String>) -> Result<(), ImportError> {
+    fn address(&self, tx: &Conn, order_id: i64, a: &Node, path: &str, kind: &str, type_name: Option<String>) -> Result<(), ImportError> {
         check(a, path, &["Receiver", "Contact", "Location"])?;
         let receiver = req(a, path, "Receiver")?;
         let rp = format!("{path}/Receiver");
@@ -525,7 +523,7 @@ impl StoreOrder {
         Ok(())
     }
 
-    fn position(&self, tx: &Connection, order_id: i64, pos: &Node, pp: &str, numbers: &mut std::collections::HashSet<i64>) -> Result<(), ImportError> {
+    fn position(&self, tx: &Conn, order_id: i64, pos: &Node, pp: &str, numbers: &mut std::collections::HashSet<i64>) -> Result<(), ImportError> {
         check(
             pos,
             pp,
@@ -618,7 +616,7 @@ impl StoreOrder {
         Ok(())
     }
 
-    fn properties(&self, tx: &Connection, order_id: i64, position: Option<i64>, props: &Node, path: &str) -> Result<(), ImportError> {
+    fn properties(&self, tx: &Conn, order_id: i64, position: Option<i64>, props: &Node, path: &str) -> Result<(), ImportError> {
         check(props, path, &["Property"])?;
         let group = req_attr(props, path, "id")?;
         for (i, p) in props.all("Property").enumerate() {
@@ -630,7 +628,7 @@ impl StoreOrder {
         Ok(())
     }
 
-    fn property(&self, tx: &Connection, order_id: i64, position: Option<i64>, group: &str, key: &str, value: &str) -> Result<(), ImportError> {
+    fn property(&self, tx: &Conn, order_id: i64, position: Option<i64>, group: &str, key: &str, value: &str) -> Result<(), ImportError> {
         q::insert_row(
             tx,
             "OrderPropertyDO",

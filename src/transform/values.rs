@@ -25,16 +25,10 @@ impl Span {
 
 /// A value read from a record: its text (a [`Span`] of the text buffer) and the position of its
 /// element in the file (bytes of the decoded stream up to the end of its start tag: the line is
-/// counted from it only for an error, see [`ImportError::resolve_line`]).
+/// counted from it only for an error, see `super::resolve_line`).
 pub type Slot = Option<(Span, u64)>;
 
-/// Where a field is, for a message: the position of its element, or (a missing field) the line
-/// of its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    Pos(u64),
-    Line(u64),
-}
+pub use crate::model::import_error::Place;
 
 /// Field checks of one record read by [`super::xml_input::XmlInput::read_fields`].
 pub struct Rec<'a> {

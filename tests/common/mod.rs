@@ -86,7 +86,7 @@ impl TestEnv {
 
     /// A direct connection (foreign keys on, impex functions registered).
     pub fn conn(&self) -> rusqlite::Connection {
-        impex::db::open(&self.db()).expect("open db")
+        impex::db::open_library_connection(&self.db()).expect("open db")
     }
 
     /// One value from a query.

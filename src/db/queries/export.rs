@@ -1,8 +1,9 @@
 //! Queries of the export (file senders, customer export): transmissions, unrouted events, and
 //! the business rows each document format reads. Rows for documents come back as [`Rec`]: the
 //! columns of one row as text, by name.
+use crate::db::{Conn, StoreResult};
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
 /// One row: column name -> value as text (NULL = `None`).
 #[derive(Debug, Clone, Default)]
@@ -50,14 +51,14 @@ impl Rec {
     }
 }
 
-fn one(conn: &Connection, sql: &str, id: i64) -> rusqlite::Result<Option<Rec>> {
-    conn.prepare_cached(sql)?.query_row([id], Rec::from_row).optional()
+fn one(conn: &Conn, sql: &str, id: i64) -> StoreResult<Option<Rec>> {
+    Ok(conn.sql().prepare_cached(sql)?.query_row([id], Rec::from_row).optional()?)
 }
 
-fn many(conn: &Connection, sql: &str, id: i64) -> rusqlite::Result<Vec<Rec>> {
-    let mut st = conn.prepare_cached(sql)?;
+fn many(conn: &Conn, sql: &str, id: i64) -> StoreResult<Vec<Rec>> {
+    let mut st = conn.sql().prepare_cached(sql)?;
     let rows = st.query_map([id], Rec::from_row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ fn due_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Due> {
 
 /// Up to `limit` due transmissions with id > `after`, oldest first: INITIAL, and DO_PUSH whose
 /// "nextRetryDate" <= `now`.
-pub fn due(conn: &Connection, now: &str, after: i64, limit: i64) -> rusqlite::Result<Vec<Due>> {
+pub fn due(conn: &Conn, now: &str, after: i64, limit: i64) -> StoreResult<Vec<Due>> {
     let sql = format!(
         r#"{DUE_SELECT}
 WHERE t."id" IN (SELECT "id" FROM "TransmissionDO" WHERE "state" = 'INITIAL' AND "id" > ?2
@@ -133,24 +134,24 @@ WHERE t."id" IN (SELECT "id" FROM "TransmissionDO" WHERE "state" = 'INITIAL' AND
                  ORDER BY 1 LIMIT ?3)
 ORDER BY t."id""#
     );
-    let mut st = conn.prepare_cached(&sql)?;
+    let mut st = conn.sql().prepare_cached(&sql)?;
     let rows = st.query_map(params![now, after, limit], due_from_row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Stores the chosen file name of a transmission (before the file is written). Only while it
 /// is still due and has no name.
-pub fn set_file_name(conn: &Connection, id: i64, name: &str) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
+pub fn set_file_name(conn: &Conn, id: i64, name: &str) -> StoreResult<usize> {
+    Ok(conn.sql().prepare_cached(
         r#"UPDATE "TransmissionDO" SET "fileName" = ?2
            WHERE "id" = ?1 AND "fileName" IS NULL AND "state" IN ('INITIAL', 'DO_PUSH')"#,
     )?
-    .execute(params![id, name])
+    .execute(params![id, name])?)
 }
 
 /// The state of a transmission.
-pub fn state_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
-    conn.query_row(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#, [id], |r| r.get(0)).optional()
+pub fn state_of(conn: &Conn, id: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().query_row(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#, [id], |r| r.get(0)).optional()?)
 }
 
 /// One line of `impex transmissions`.
@@ -181,8 +182,8 @@ pub struct Listed {
 }
 
 /// The newest `limit` transmissions (newest last), optionally of one state.
-pub fn list(conn: &Connection, state: Option<&str>, limit: i64) -> rusqlite::Result<Vec<Listed>> {
-    let mut st = conn.prepare(
+pub fn list(conn: &Conn, state: Option<&str>, limit: i64) -> StoreResult<Vec<Listed>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT t."id", t."state", COALESCE(tt."name", t."transmissionTypeDefRef"),
                   CASE WHEN t."dispatchRef" IS NOT NULL THEN 'DispatchDO ' || t."dispatchRef"
                        WHEN t."returnRef" IS NOT NULL THEN 'ReturnDO ' || t."returnRef"
@@ -217,19 +218,19 @@ pub fn list(conn: &Connection, state: Option<&str>, limit: i64) -> rusqlite::Res
             sent_date: r.get(12)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Number of transmissions, optionally of one state.
-pub fn count(conn: &Connection, state: Option<&str>) -> rusqlite::Result<i64> {
-    conn.query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1"#, [state], |r| r.get(0))
+pub fn count(conn: &Conn, state: Option<&str>) -> StoreResult<i64> {
+    Ok(conn.sql().query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1"#, [state], |r| r.get(0))?)
 }
 
 /// Number of transmissions per state.
-pub fn count_by_state(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    let mut st = conn.prepare(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#)?;
+pub fn count_by_state(conn: &Conn) -> StoreResult<Vec<(String, i64)>> {
+    let mut st = conn.sql().prepare(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#)?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// A business event without a configured communication partner.
@@ -250,8 +251,8 @@ pub struct Unrouted {
 }
 
 /// Events with no partner configured, newest last (at most `limit`, the newest ones).
-pub fn unrouted(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Unrouted>> {
-    let mut st = conn.prepare(
+pub fn unrouted(conn: &Conn, limit: i64) -> StoreResult<Vec<Unrouted>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT * FROM (SELECT "id", "communicationKey", "businessTable", "businessRef", "shopRef", "event", "creationDate"
                           FROM "ExportUnroutedEventDO" ORDER BY "id" DESC LIMIT ?1) ORDER BY "id""#,
     )?;
@@ -266,61 +267,61 @@ pub fn unrouted(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Unrouted>
             creation_date: r.get(6)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Number of events with no partner configured.
-pub fn unrouted_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, [], |r| r.get(0))
+pub fn unrouted_count(conn: &Conn) -> StoreResult<i64> {
+    Ok(conn.sql().query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, [], |r| r.get(0))?)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Partners and finance controller mappings
 // ---------------------------------------------------------------------------------------------
 
-pub fn shop(conn: &Connection, shop: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn shop(conn: &Conn, shop: i64) -> StoreResult<Option<Rec>> {
     one(conn, r#"SELECT "id", "name", "defaultCurrency", "defaultLanguage" FROM "ShopDO" WHERE "id" = ?1"#, shop)
 }
 
 /// The finance controllers of a shop, lowest id first.
-pub fn shop_finance_controllers(conn: &Connection, shop: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut st = conn.prepare_cached(
+pub fn shop_finance_controllers(conn: &Conn, shop: i64) -> StoreResult<Vec<i64>> {
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT DISTINCT "financeControllerRef" FROM "Shop2FinanceControllerDO" WHERE "shopRef" = ?1 ORDER BY 1"#,
     )?;
     let rows = st.query_map([shop], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// `"Shop2FinanceControllerDO"."financeControllerShopName"` (the MerchantID).
-pub fn merchant_id(conn: &Connection, shop: i64, fc: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
+pub fn merchant_id(conn: &Conn, shop: i64, fc: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().prepare_cached(
         r#"SELECT "financeControllerShopName" FROM "Shop2FinanceControllerDO"
            WHERE "shopRef" = ?1 AND "financeControllerRef" = ?2 ORDER BY "id" LIMIT 1"#,
     )?
     .query_row([shop, fc], |r| r.get(0))
-    .optional()
+    .optional()?)
 }
 
 /// `"FinanceController2PaymentDefDO"."financeControllerPaymentExportName"` (None: no row or NULL name).
-pub fn payment_export_name(conn: &Connection, fc: i64, payment_def: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
+pub fn payment_export_name(conn: &Conn, fc: i64, payment_def: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().prepare_cached(
         r#"SELECT "financeControllerPaymentExportName" FROM "FinanceController2PaymentDefDO"
            WHERE "financeControllerRef" = ?1 AND "paymentDefRef" = ?2"#,
     )?
     .query_row([fc, payment_def], |r| r.get::<_, Option<String>>(0))
     .optional()
-    .map(|o| o.flatten().filter(|s| !s.is_empty()))
+    .map(|o| o.flatten().filter(|s| !s.is_empty()))?)
 }
 
 /// `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"` (None: no row or NULL name).
-pub fn tax_export_name(conn: &Connection, fc: i64, tax_type: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
+pub fn tax_export_name(conn: &Conn, fc: i64, tax_type: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().prepare_cached(
         r#"SELECT "financeControllerTaxTypeExportName" FROM "FinanceController2TaxTypeDefDO"
            WHERE "financeControllerRef" = ?1 AND "taxTypeDefRef" = ?2"#,
     )?
     .query_row([fc, tax_type], |r| r.get::<_, Option<String>>(0))
     .optional()
-    .map(|o| o.flatten().filter(|s| !s.is_empty()))
+    .map(|o| o.flatten().filter(|s| !s.is_empty()))?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +329,7 @@ pub fn tax_export_name(conn: &Connection, fc: i64, tax_type: i64) -> rusqlite::R
 // ---------------------------------------------------------------------------------------------
 
 /// A dispatch with its order's shop, payment and customer.
-pub fn dispatch(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn dispatch(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(
         conn,
         r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
@@ -338,7 +339,7 @@ pub fn dispatch(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
 }
 
 /// A return with its order's shop, payment and customer.
-pub fn return_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn return_row(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(
         conn,
         r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
@@ -347,16 +348,16 @@ pub fn return_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
     )
 }
 
-pub fn debitor(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn debitor(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(conn, r#"SELECT * FROM "DebitorDO" WHERE "id" = ?1"#, id)
 }
 
-pub fn debitor_properties(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn debitor_properties(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT "key", "value" FROM "DebitorPropertyDO" WHERE "debitorRef" = ?1 ORDER BY "id""#, id)
 }
 
 /// An invoice with its debtor's type and its order's customer number.
-pub fn invoicing(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn invoicing(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(
         conn,
         r#"SELECT i.*, d."type" AS "debitorType", o."shopCustomerNo"
@@ -366,7 +367,7 @@ pub fn invoicing(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
     )
 }
 
-pub fn invoicing_taxes(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn invoicing_taxes(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT "taxTypeDefRef", "netAmount", "taxAmount" FROM "InvoicingTaxDO" WHERE "invoicingRef" = ?1 ORDER BY "id""#,
@@ -375,7 +376,7 @@ pub fn invoicing_taxes(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>>
 }
 
 /// An order with its shop's and carrier's names.
-pub fn order(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn order(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(
         conn,
         r#"SELECT o.*, s."name" AS "shopName", c."name" AS "carrierName"
@@ -385,7 +386,7 @@ pub fn order(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
     )
 }
 
-pub fn order_addresses(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn order_addresses(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT * FROM "OrderAddressDO" WHERE "orderRef" = ?1
@@ -396,7 +397,7 @@ pub fn order_addresses(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>>
 
 /// The positions of an order with their supplier (a position without one belongs to the order's
 /// supplier) and tax type name.
-pub fn order_positions(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn order_positions(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT p.*, COALESCE(p."supplierRef", o."supplierRef") AS "effectiveSupplierRef", t."name" AS "taxTypeName"
@@ -407,17 +408,17 @@ pub fn order_positions(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>>
     )
 }
 
-pub fn order_charges(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn order_charges(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT * FROM "OrderChargeDO" WHERE "orderRef" = ?1 ORDER BY "id""#, id)
 }
 
 /// Properties of an order (`positionRef` NULL) and of its positions.
-pub fn order_properties(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn order_properties(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT * FROM "OrderPropertyDO" WHERE "orderRef" = ?1 ORDER BY "id""#, id)
 }
 
 /// A return announcement with its order's shop and shop order number.
-pub fn return_announcement(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(
         conn,
         r#"SELECT ra.*, o."shopRef", o."shopOrderNo" FROM "ReturnAnnouncementDO" ra JOIN "OrderDO" o ON o."id" = ra."orderRef"
@@ -427,7 +428,7 @@ pub fn return_announcement(conn: &Connection, id: i64) -> rusqlite::Result<Optio
 }
 
 /// The positions of a return announcement with their order position and its supplier.
-pub fn return_announcement_positions(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn return_announcement_positions(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT rp."id", rp."quantity", rp."returnReason", p."articleId", p."supplierArticleNo", p."articleName",
@@ -440,7 +441,7 @@ pub fn return_announcement_positions(conn: &Connection, id: i64) -> rusqlite::Re
     )
 }
 
-pub fn return_announcement_items(conn: &Connection, position: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn return_announcement_items(conn: &Conn, position: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#,
@@ -448,7 +449,7 @@ pub fn return_announcement_items(conn: &Connection, position: i64) -> rusqlite::
     )
 }
 
-pub fn return_announcement_properties(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn return_announcement_properties(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT "groupId", "key", "value" FROM "ReturnAnnouncementPropertyDO" WHERE "returnAnnouncementRef" = ?1 ORDER BY "id""#,
@@ -457,13 +458,13 @@ pub fn return_announcement_properties(conn: &Connection, id: i64) -> rusqlite::R
 }
 
 /// The supplier's order number for an order (from its dispatches), if any.
-pub fn supplier_order_no(conn: &Connection, order: i64, supplier: i64) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(
+pub fn supplier_order_no(conn: &Conn, order: i64, supplier: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().prepare_cached(
         r#"SELECT "supplierOrderNo" FROM "DispatchDO" WHERE "orderRef" = ?1 AND "supplierRef" = ?2
            AND "supplierOrderNo" IS NOT NULL ORDER BY "id" LIMIT 1"#,
     )?
     .query_row([order, supplier], |r| r.get(0))
-    .optional()
+    .optional()?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,16 +472,16 @@ pub fn supplier_order_no(conn: &Connection, order: i64, supplier: i64) -> rusqli
 // ---------------------------------------------------------------------------------------------
 
 /// Every customer export configuration (enabled or not).
-pub fn customer_export_configs(conn: &Connection) -> rusqlite::Result<Vec<Rec>> {
-    let mut st = conn.prepare(r#"SELECT * FROM "CustomerExportConfigDO" ORDER BY "id""#)?;
+pub fn customer_export_configs(conn: &Conn) -> StoreResult<Vec<Rec>> {
+    let mut st = conn.sql().prepare(r#"SELECT * FROM "CustomerExportConfigDO" ORDER BY "id""#)?;
     let rows = st.query_map([], Rec::from_row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Ids of the customers of a shop to export: all (`since` None), or those changed after `since`
 /// (and, with `new_too`, those created after it).
-pub fn customers_to_export(conn: &Connection, shop: i64, since: Option<&str>, new_too: bool) -> rusqlite::Result<Vec<i64>> {
-    let mut st = conn.prepare(
+pub fn customers_to_export(conn: &Conn, shop: i64, since: Option<&str>, new_too: bool) -> StoreResult<Vec<i64>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1
              AND (?2 IS NULL
                   OR ("creationDate" > ?2 AND ?3)
@@ -488,14 +489,14 @@ pub fn customers_to_export(conn: &Connection, shop: i64, since: Option<&str>, ne
            ORDER BY "id""#,
     )?;
     let rows = st.query_map(params![shop, since, new_too], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
-pub fn customer(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rec>> {
+pub fn customer(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     one(conn, r#"SELECT * FROM "CustomerDO" WHERE "id" = ?1"#, id)
 }
 
-pub fn customer_addresses(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn customer_addresses(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(
         conn,
         r#"SELECT * FROM "CustomerAddressDO" WHERE "customerRef" = ?1
@@ -504,30 +505,30 @@ pub fn customer_addresses(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Re
     )
 }
 
-pub fn customer_bank_accounts(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn customer_bank_accounts(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT * FROM "CustomerBankAccountDO" WHERE "customerRef" = ?1 ORDER BY "id""#, id)
 }
 
-pub fn customer_scorings(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn customer_scorings(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT * FROM "CustomerScoringDO" WHERE "customerRef" = ?1 ORDER BY "id""#, id)
 }
 
-pub fn customer_properties(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Rec>> {
+pub fn customer_properties(conn: &Conn, id: i64) -> StoreResult<Vec<Rec>> {
     many(conn, r#"SELECT * FROM "CustomerPropertyDO" WHERE "customerRef" = ?1 ORDER BY "id""#, id)
 }
 
 /// Records a finished customer export run.
 pub fn customer_export_done(
-    conn: &Connection,
+    conn: &Conn,
     id: i64,
     version: Option<&str>,
     last_export: &str,
     last_full: Option<&str>,
-) -> rusqlite::Result<usize> {
-    conn.execute(
+) -> StoreResult<usize> {
+    Ok(conn.sql().execute(
         r#"UPDATE "CustomerExportConfigDO" SET "exportVersion" = COALESCE(?2, "exportVersion"), "lastExport" = ?3,
                "lastFullExport" = COALESCE(?4, "lastFullExport"), "startTimeControlApp" = NULL, "version" = "version" + 1
            WHERE "id" = ?1"#,
         params![id, version, last_export, last_full],
-    )
+    )?)
 }

@@ -1,17 +1,17 @@
 //! Pruning of finished rows for the housekeeping job. Each statement deletes only rows in a final
 //! state older than the cutoff; pending work and DO_MANUAL_CHECK transmissions are never touched.
-use rusqlite::Connection;
+use crate::db::{Conn, StoreResult};
 
 /// Deletes finished rows older than `cutoff` (impex timestamp text). Returns the number of rows.
-pub fn prune(conn: &mut Connection, cutoff: &str) -> rusqlite::Result<i64> {
-    let tx = crate::db::write_tx(conn)?;
+pub fn prune(conn: &mut Conn, cutoff: &str) -> StoreResult<i64> {
+    let tx = conn.write()?;
     let mut n = 0i64;
     for sql in PRUNE {
         // a table that this database does not have (yet) is skipped
-        match tx.execute(sql, [cutoff]) {
+        match tx.sql().execute(sql, [cutoff]) {
             Ok(c) => n += c as i64,
             Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table") => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     tx.commit()?;

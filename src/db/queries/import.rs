@@ -1,12 +1,13 @@
 //! Queries of the import pipeline: transformer configuration, `"ImportFileDO"`, the finance
 //! controller mappings and the rows the beans write (`"OpenPositionDO"`, `"PaymentHistoryDO"`,
 //! orders).
+use crate::db::{Conn, StoreResult};
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 
 use crate::db::bulk::{BulkStatement, Val};
-use crate::transform::ImportError;
+use crate::model::import_error::ImportError;
 
 /// One `"TransformerProcessDO"` row.
 #[derive(Debug, Clone)]
@@ -17,18 +18,18 @@ pub struct ProcessRow {
     pub move_obsolete: bool,
 }
 
-pub fn group_name(conn: &Connection, group_id: i64) -> rusqlite::Result<Option<String>> {
-    conn.query_row(r#"SELECT "name" FROM "TransformerProcessGroupDO" WHERE "id" = ?1"#, [group_id], |r| r.get(0)).optional()
+pub fn group_name(conn: &Conn, group_id: i64) -> StoreResult<Option<String>> {
+    Ok(conn.sql().query_row(r#"SELECT "name" FROM "TransformerProcessGroupDO" WHERE "id" = ?1"#, [group_id], |r| r.get(0)).optional()?)
 }
 
-pub fn group_id_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, [name], |r| r.get(0)).optional()
+pub fn group_id_by_name(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, [name], |r| r.get(0)).optional()?)
 }
 
 /// All groups with their processes' file name patterns (parameter 4 when set, else
 /// filenameRegex): (group id, group name, pattern).
-pub fn group_patterns(conn: &Connection) -> rusqlite::Result<Vec<(i64, String, String)>> {
-    let mut st = conn.prepare(
+pub fn group_patterns(conn: &Conn) -> StoreResult<Vec<(i64, String, String)>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT g."id", g."name", coalesce(nullif(trim((SELECT pp."parameterValue" FROM "TransformerProcessParameterDO" pp
                   WHERE pp."transformerProcessesRef" = p."id" AND pp."transformerProcessesParameterKeyDefRef" = 4
                   ORDER BY pp."id" LIMIT 1)), ''), p."filenameRegex")
@@ -36,44 +37,44 @@ pub fn group_patterns(conn: &Connection) -> rusqlite::Result<Vec<(i64, String, S
            ORDER BY g."id", p."index", p."id""#,
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// The processes of a group in `"index"` order.
-pub fn processes(conn: &Connection, group_id: i64) -> rusqlite::Result<Vec<ProcessRow>> {
-    let mut st = conn.prepare(
+pub fn processes(conn: &Conn, group_id: i64) -> StoreResult<Vec<ProcessRow>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "id", "transformerBeanDefRef", "filenameRegex", "moveObsoleteFiles" FROM "TransformerProcessDO"
            WHERE "transformerProcessGroupRef" = ?1 ORDER BY "index", "id""#,
     )?;
     let rows = st.query_map([group_id], |r| {
         Ok(ProcessRow { id: r.get(0)?, bean_id: r.get(1)?, regex: r.get(2)?, move_obsolete: r.get::<_, i64>(3)? != 0 })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// The parameters of a process by key id (the lowest row id wins on duplicates).
-pub fn process_params(conn: &Connection, process_id: i64) -> rusqlite::Result<HashMap<i64, String>> {
-    let mut st = conn.prepare(
+pub fn process_params(conn: &Conn, process_id: i64) -> StoreResult<HashMap<i64, String>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "transformerProcessesParameterKeyDefRef", "parameterValue" FROM "TransformerProcessParameterDO"
            WHERE "transformerProcessesRef" = ?1 AND "parameterValue" IS NOT NULL ORDER BY "id" DESC"#,
     )?;
     let rows = st.query_map([process_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
-pub fn shop_exists(conn: &Connection, shop_id: i64) -> rusqlite::Result<bool> {
-    conn.query_row(r#"SELECT count(*) > 0 FROM "ShopDO" WHERE "id" = ?1"#, [shop_id], |r| r.get(0))
+pub fn shop_exists(conn: &Conn, shop_id: i64) -> StoreResult<bool> {
+    Ok(conn.sql().query_row(r#"SELECT count(*) > 0 FROM "ShopDO" WHERE "id" = ?1"#, [shop_id], |r| r.get(0))?)
 }
 
 /// The newest DONE import of the same file (name, directory, size, mtime): (records, movedTo).
-pub fn done_before(conn: &Connection, name: &str, directory: &str, size: i64, modified: &str) -> rusqlite::Result<Option<(i64, Option<String>)>> {
-    conn.query_row(
+pub fn done_before(conn: &Conn, name: &str, directory: &str, size: i64, modified: &str) -> StoreResult<Option<(i64, Option<String>)>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "records", "movedTo" FROM "ImportFileDO" WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3
            AND "fileModified" = ?4 AND "state" = 'DONE' ORDER BY "id" DESC LIMIT 1"#,
         params![name, directory, size, modified],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
-    .optional()
+    .optional()?)
 }
 
 /// Error columns of an ERROR row: record, line, field, reason, and where the file was to be moved.
@@ -83,26 +84,26 @@ pub type FailedBefore = (Option<i64>, Option<i64>, Option<String>, Option<String
 /// failed file whose row was committed before an interruption (`kill -9`) but which was never
 /// moved.
 pub fn failed_before(
-    conn: &Connection,
+    conn: &Conn,
     name: &str,
     directory: &str,
     size: i64,
     modified: &str,
-) -> rusqlite::Result<Option<FailedBefore>> {
-    conn.query_row(
+) -> StoreResult<Option<FailedBefore>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "errorRecord", "errorLine", "errorField", "errorText", "movedTo" FROM "ImportFileDO"
            WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'ERROR'
            ORDER BY "id" DESC LIMIT 1"#,
         params![name, directory, size, modified],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )
-    .optional()
+    .optional()?)
 }
 
 /// Where an OBSOLETE row of the same file (name, directory, size, mtime) said it was moving
 /// it (the newest such row).
-pub fn obsolete_before(conn: &Connection, name: &str, directory: &str, size: i64, modified: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
+pub fn obsolete_before(conn: &Conn, name: &str, directory: &str, size: i64, modified: &str) -> StoreResult<Option<String>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "movedTo" FROM "ImportFileDO"
            WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'OBSOLETE'
            ORDER BY "id" DESC LIMIT 1"#,
@@ -110,12 +111,12 @@ pub fn obsolete_before(conn: &Connection, name: &str, directory: &str, size: i64
         |r| r.get(0),
     )
     .optional()
-    .map(Option::flatten)
+    .map(Option::flatten)?)
 }
 
 #[allow(clippy::too_many_arguments)]
 pub fn insert_file(
-    conn: &Connection,
+    conn: &Conn,
     name: &str,
     directory: &str,
     group_id: i64,
@@ -124,14 +125,14 @@ pub fn insert_file(
     state: &str,
     size: i64,
     modified: &str,
-) -> rusqlite::Result<i64> {
-    conn.execute(
+) -> StoreResult<i64> {
+    conn.sql().execute(
         r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
                "transformerBeanDefRef", "state", "fileSize", "fileModified", "startDate")
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, now())"#,
         params![name, directory, group_id, process_id, bean_id, state, size, modified],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.sql().last_insert_rowid())
 }
 
 /// A failed or obsolete file.
@@ -147,8 +148,8 @@ pub struct ErrorRow<'a> {
     pub moved_to: &'a str,
 }
 
-pub fn insert_final(conn: &Connection, row: &ErrorRow<'_>, state: &str) -> rusqlite::Result<i64> {
-    conn.execute(
+pub fn insert_final(conn: &Conn, row: &ErrorRow<'_>, state: &str) -> StoreResult<i64> {
+    conn.sql().execute(
         r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
                "transformerBeanDefRef", "state", "fileSize", "fileModified", "records", "errorRecord", "errorLine",
                "errorField", "errorText", "movedTo", "startDate", "endDate")
@@ -169,39 +170,39 @@ pub fn insert_final(conn: &Connection, row: &ErrorRow<'_>, state: &str) -> rusql
             row.moved_to
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.sql().last_insert_rowid())
 }
 
 // ---- finance controller mappings -------------------------------------------------------------
 
 /// The finance controller whose `"financeControllerShopName"` for `shop` is `merchant`.
-pub fn finance_controller_for(conn: &Connection, shop: i64, merchant: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
+pub fn finance_controller_for(conn: &Conn, shop: i64, merchant: &str) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "financeControllerRef" FROM "Shop2FinanceControllerDO" WHERE "shopRef" = ?1 AND "financeControllerShopName" = ?2"#,
         params![shop, merchant],
         |r| r.get(0),
     )
-    .optional()
+    .optional()?)
 }
 
 /// `financeControllerPaymentImportName` -> `paymentDefRef` of a finance controller.
-pub fn payment_import_names(conn: &Connection, fc: i64) -> rusqlite::Result<HashMap<String, i64>> {
-    let mut st = conn.prepare(
+pub fn payment_import_names(conn: &Conn, fc: i64) -> StoreResult<HashMap<String, i64>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "financeControllerPaymentImportName", "paymentDefRef" FROM "FinanceController2PaymentDefDO"
            WHERE "financeControllerRef" = ?1 AND "financeControllerPaymentImportName" IS NOT NULL"#,
     )?;
     let rows = st.query_map([fc], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// `financeControllerDunningLevel` -> `dunningLevelDefRef` for a shop and finance controller.
-pub fn dunning_levels(conn: &Connection, shop: i64, fc: i64) -> rusqlite::Result<HashMap<String, i64>> {
-    let mut st = conn.prepare(
+pub fn dunning_levels(conn: &Conn, shop: i64, fc: i64) -> StoreResult<HashMap<String, i64>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "financeControllerDunningLevel", "dunningLevelDefRef" FROM "Shop2DunningLevelDO"
            WHERE "shopRef" = ?1 AND "financeControllerRef" = ?2"#,
     )?;
     let rows = st.query_map([shop, fc], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Prepared lookups of the accounting beans, held for one file.
@@ -211,21 +212,21 @@ pub struct Lookups<'c> {
 }
 
 impl<'c> Lookups<'c> {
-    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+    pub fn new(conn: &'c Conn) -> StoreResult<Self> {
         Ok(Lookups {
-            invoice: conn.prepare(r#"SELECT "id", "shopRef", "debitorRef" FROM "InvoicingDO" WHERE "invoiceNo" = ?1"#)?,
-            debitor: conn.prepare(r#"SELECT "shopRef" FROM "DebitorDO" WHERE "id" = ?1"#)?,
+            invoice: conn.sql().prepare(r#"SELECT "id", "shopRef", "debitorRef" FROM "InvoicingDO" WHERE "invoiceNo" = ?1"#)?,
+            debitor: conn.sql().prepare(r#"SELECT "shopRef" FROM "DebitorDO" WHERE "id" = ?1"#)?,
         })
     }
 
     /// An invoice by number: (id, shopRef, debitorRef).
-    pub fn invoice_by_no(&mut self, invoice_no: &str) -> rusqlite::Result<Option<(i64, i64, Option<i64>)>> {
-        self.invoice.query_row([invoice_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+    pub fn invoice_by_no(&mut self, invoice_no: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>> {
+        Ok(self.invoice.query_row([invoice_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
     }
 
     /// The shop of a debtor.
-    pub fn debitor_shop(&mut self, id: i64) -> rusqlite::Result<Option<i64>> {
-        self.debitor.query_row([id], |r| r.get(0)).optional()
+    pub fn debitor_shop(&mut self, id: i64) -> StoreResult<Option<i64>> {
+        Ok(self.debitor.query_row([id], |r| r.get(0)).optional()?)
     }
 }
 
@@ -332,11 +333,11 @@ enum Inserted {
 }
 
 impl<'c> OpenPositionWriter<'c> {
-    pub fn new(conn: &'c Connection, f: &OpenPositionFile<'_>) -> rusqlite::Result<Self> {
+    pub fn new(conn: &'c Conn, f: &OpenPositionFile<'_>) -> StoreResult<Self> {
         let (insert, update) = open_position_statements();
         let mut w = OpenPositionWriter {
-            insert: BulkStatement::prepare(conn, &insert, 6)?,
-            update: BulkStatement::prepare(conn, &update, 6)?,
+            insert: BulkStatement::prepare(conn.sql(), &insert, 6)?,
+            update: BulkStatement::prepare(conn.sql(), &update, 6)?,
             update_first: false,
         };
         for s in [&mut w.insert, &mut w.update] {
@@ -352,7 +353,7 @@ impl<'c> OpenPositionWriter<'c> {
 
     /// Writes `p`; false when `RefNr` is no invoice of the shop and of the debtor (nothing
     /// written: the caller finds out which reference is wrong).
-    pub fn write(&mut self, p: &OpenPositionRow<'_>) -> rusqlite::Result<bool> {
+    pub fn write(&mut self, p: &OpenPositionRow<'_>) -> StoreResult<bool> {
         let values = open_position_values(p);
         if self.update_first {
             if self.update.execute(&values)? == 1 {
@@ -377,12 +378,12 @@ impl<'c> OpenPositionWriter<'c> {
         }
     }
 
-    fn insert(&mut self, values: &[Val<'_>; OP_ROW_VALUES]) -> rusqlite::Result<Inserted> {
+    fn insert(&mut self, values: &[Val<'_>; OP_ROW_VALUES]) -> StoreResult<Inserted> {
         match self.insert.execute(values) {
             Ok(_) => Ok(Inserted::Yes),
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => Ok(Inserted::NoInvoice),
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => Ok(Inserted::Exists),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -452,19 +453,19 @@ pub struct PaymentHistoryWriter<'c> {
 }
 
 impl<'c> PaymentHistoryWriter<'c> {
-    pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+    pub fn new(conn: &'c Conn) -> StoreResult<Self> {
         let (insert, update) =
             insert_and_update("PaymentHistoryDO", PH_COLUMNS, r#""invoicingRef" = ?3 AND "voucherNo" = ?9 AND "positionType" = ?12"#);
         Ok(PaymentHistoryWriter {
-            exists: conn.prepare(
+            exists: conn.sql().prepare(
                 r#"SELECT 1 FROM "PaymentHistoryDO" WHERE "invoicingRef" = ?1 AND "voucherNo" = ?2 AND "positionType" = ?3"#,
             )?,
-            update: conn.prepare(&update)?,
-            insert: conn.prepare(&insert)?,
+            update: conn.sql().prepare(&update)?,
+            insert: conn.sql().prepare(&insert)?,
         })
     }
 
-    pub fn write(&mut self, p: &PaymentHistoryRow, now: &str) -> rusqlite::Result<()> {
+    pub fn write(&mut self, p: &PaymentHistoryRow, now: &str) -> StoreResult<()> {
         let params = params![
             p.shop,
             p.finance_controller,
@@ -498,39 +499,52 @@ impl<'c> PaymentHistoryWriter<'c> {
 // ---- orders --------------------------------------------------------------------------------------
 
 /// An existing order of a shop: (id, creationDate).
-pub fn order_by_shop_no(conn: &Connection, shop: i64, shop_order_no: &str) -> rusqlite::Result<Option<(i64, String)>> {
-    conn.query_row(
+pub fn order_by_shop_no(conn: &Conn, shop: i64, shop_order_no: &str) -> StoreResult<Option<(i64, String)>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "id", "creationDate" FROM "OrderDO" WHERE "shopRef" = ?1 AND "shopOrderNo" = ?2"#,
         params![shop, shop_order_no],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
-    .optional()
+    .optional()?)
 }
 
-pub fn customer_by_no(conn: &Connection, shop: i64, no: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1 AND "shopCustomerNo" = ?2"#, params![shop, no], |r| r.get(0))
-        .optional()
+pub fn customer_by_no(conn: &Conn, shop: i64, no: &str) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1 AND "shopCustomerNo" = ?2"#, params![shop, no], |r| r.get(0))
+        .optional()?)
 }
 
 /// A `"PaymentDefDO"` id by name (case-insensitive), e.g. `PAYPAL`.
-pub fn payment_def_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(r#"SELECT "id" FROM "PaymentDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()
+pub fn payment_def_by_name(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(r#"SELECT "id" FROM "PaymentDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()?)
 }
 
 /// A `"TaxTypeDefDO"` id by name (case-insensitive), e.g. `FullTax`.
-pub fn tax_type_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(r#"SELECT "id" FROM "TaxTypeDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()
+pub fn tax_type_by_name(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(r#"SELECT "id" FROM "TaxTypeDefDO" WHERE upper("name") = upper(?1)"#, [name], |r| r.get(0)).optional()?)
+}
+
+/// A `"CarrierDO"` id by its name or its id written as text.
+pub fn carrier_by_name_or_id(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .sql()
+        .query_row(r#"SELECT "id" FROM "CarrierDO" WHERE "name" = ?1 OR CAST("id" AS TEXT) = ?1"#, [name], |r| r.get(0))
+        .optional()?)
+}
+
+/// `"ShopDO"."defaultCurrency"` of a shop.
+pub fn shop_default_currency(conn: &Conn, shop: i64) -> StoreResult<String> {
+    Ok(conn.sql().query_row(r#"SELECT "defaultCurrency" FROM "ShopDO" WHERE "id" = ?1"#, [shop], |r| r.get(0))?)
 }
 
 /// Inserts a row given as column/value pairs into `table` (the order intake writes many
 /// optional columns); returns the new id.
-pub fn insert_row(conn: &Connection, table: &str, cols: &[(&str, rusqlite::types::Value)]) -> rusqlite::Result<i64> {
+pub fn insert_row(conn: &Conn, table: &str, cols: &[(&str, crate::db::Value)]) -> StoreResult<i64> {
     let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     let sql = format!(r#"INSERT INTO "{table}" ({}) VALUES ({})"#, names.join(", "), marks.join(", "));
-    let mut st = conn.prepare_cached(&sql)?;
+    let mut st = conn.sql().prepare_cached(&sql)?;
     st.execute(rusqlite::params_from_iter(cols.iter().map(|(_, v)| v)))?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn.sql().last_insert_rowid())
 }
 
 // ---- payment status ------------------------------------------------------------------------------
@@ -550,8 +564,8 @@ pub struct OrderPaymentStatus {
 }
 
 /// The orders with this shop order number (one per shop), optionally of one shop.
-pub fn order_payment_status(conn: &Connection, shop_order_no: &str, shop: Option<i64>) -> rusqlite::Result<Vec<OrderPaymentStatus>> {
-    let mut st = conn.prepare(
+pub fn order_payment_status(conn: &Conn, shop_order_no: &str, shop: Option<i64>) -> StoreResult<Vec<OrderPaymentStatus>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "orderRef", "shopRef", "shopOrderNo", "currency", "invoices", "invoicedAmount", "openAmount",
                   "paymentStatus", "paidPercent"
            FROM "OrderPaymentStatusView" WHERE "shopOrderNo" = ?1 AND (?2 IS NULL OR "shopRef" = ?2) ORDER BY "shopRef""#,
@@ -569,7 +583,7 @@ pub fn order_payment_status(conn: &Connection, shop_order_no: &str, shop: Option
             paid_percent: r.get(8)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// One invoice of an order with its payment state.
@@ -582,25 +596,25 @@ pub struct InvoiceStatus {
     pub source: String,
 }
 
-pub fn invoice_statuses(conn: &Connection, order_id: i64) -> rusqlite::Result<Vec<InvoiceStatus>> {
-    let mut st = conn.prepare(
+pub fn invoice_statuses(conn: &Conn, order_id: i64) -> StoreResult<Vec<InvoiceStatus>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT "invoiceNo", "grossAmount", "invoicedAmount", "openAmount", "source" FROM "InvoicePaymentStatusView"
            WHERE "orderRef" = ?1 ORDER BY "invoiceNo""#,
     )?;
     let rows = st.query_map([order_id], |r| {
         Ok(InvoiceStatus { invoice_no: r.get(0)?, gross_amount: r.get(1)?, invoiced_amount: r.get(2)?, open_amount: r.get(3)?, source: r.get(4)? })
     })?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Header facts of an order for `impex order`: (creation date, customer name, total gross, state, payment method).
-pub fn order_summary(conn: &Connection, order_id: i64) -> rusqlite::Result<(String, String, Option<i64>, Option<String>)> {
-    conn.query_row(
+pub fn order_summary(conn: &Conn, order_id: i64) -> StoreResult<(String, String, Option<i64>, Option<String>)> {
+    Ok(conn.sql().query_row(
         r#"SELECT "orderCreationDate", trim(coalesce("customerCompanyName" || ' ', '') || coalesce("customerFirstName" || ' ', '') || coalesce("customerLastName", '')),
                   "totalGross", "paymentMethod" FROM "OrderDO" WHERE "id" = ?1"#,
         [order_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )
+    )?)
 }
 
 #[cfg(test)]
@@ -616,8 +630,8 @@ mod tests {
         let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
         crate::db::migrate::init(&mut conn).unwrap();
         // the import checks references itself and turns the per-row foreign key checks off
-        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
-        conn.execute_batch(
+        conn.sql().pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.sql().execute_batch(
             r#"INSERT INTO "InvoicingDO" ("invoiceNo", "shopRef", "debitorRef", "invoiceDate", "grossAmount", "netAmount") VALUES
                  ('A', 1, NULL, '2015-01-01', 1, 1), ('B', 1, 7, '2015-01-01', 1, 1), ('C', 1, NULL, '2015-01-01', 1, 1),
                  ('D', 2, NULL, '2015-01-01', 1, 1)"#,
@@ -651,7 +665,7 @@ mod tests {
             assert_eq!(w.write(&pos(r, *d, *open)).unwrap(), *ok, "step {i}: {r}");
         }
         drop(w);
-        let rows: Vec<(String, i64, i64)> = conn
+        let rows: Vec<(String, i64, i64)> = conn.sql()
             .prepare(r#"SELECT "refNr", "openAmount", "version" FROM "OpenPositionDO" ORDER BY "refNr""#)
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -659,7 +673,7 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         assert_eq!(rows, vec![("A".into(), 8, 3), ("B".into(), 20, 1), ("C".into(), 40, 1)]);
-        let versions: Vec<(i64, i64)> = conn
+        let versions: Vec<(i64, i64)> = conn.sql()
             .prepare(r#"SELECT "openAmount", "version" FROM "OpenPositionVersionDO" ORDER BY "version""#)
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -1,9 +1,10 @@
 //! Queries of the file transfer job: its configuration (`"FileTransferConfigurationDO"`, the FTP
 //! `"CommunicationPartnerDO"` and its `"ExecutionBeanValueDO"` rows) and the file ledger
 //! `"TransferFileDO"`. State changes go through [`crate::transfer::state`].
+use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row};
 
 /// A `"FileTransferConfigurationDO"` row.
 #[derive(Debug, Clone)]
@@ -19,8 +20,8 @@ pub struct ConfigRow {
     pub communication_partner_ref: Option<i64>,
 }
 
-pub fn config(conn: &Connection, id: i64) -> rusqlite::Result<Option<ConfigRow>> {
-    conn.query_row(
+pub fn config(conn: &Conn, id: i64) -> StoreResult<Option<ConfigRow>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "id", "basePath", "transmissionTypeDefRef", "typeDefRef", "partnerReferrerRef", "description",
                   "transformerProcessGroupRef", "communicationPartnerRef"
            FROM "FileTransferConfigurationDO" WHERE "id" = ?1"#,
@@ -38,7 +39,7 @@ pub fn config(conn: &Connection, id: i64) -> rusqlite::Result<Option<ConfigRow>>
             })
         },
     )
-    .optional()
+    .optional()?)
 }
 
 /// The FTP communication partner of a configuration: a `"CommunicationPartnerDO"` whose
@@ -48,8 +49,8 @@ pub fn config(conn: &Connection, id: i64) -> rusqlite::Result<Option<ConfigRow>>
 /// then the lowest id. `"FileTransferConfigurationDO"."communicationPartnerRef"` (an impex
 /// addition), when set, names the partner instead: needed when two pulls run between the same
 /// two partners.
-pub fn ftp_partner(conn: &Connection, partner_referrer: i64, transmission_type: Option<i64>) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
+pub fn ftp_partner(conn: &Conn, partner_referrer: i64, transmission_type: Option<i64>) -> StoreResult<Option<i64>> {
+    Ok(conn.sql().query_row(
         r#"SELECT cp."id" FROM "CommunicationPartnerDO" cp
            JOIN "CommunicationDO" c ON c."id" = cp."communicationRef"
            WHERE substr(c."key", 1, 16) = 'ANY###FTP_JOB###'
@@ -59,29 +60,29 @@ pub fn ftp_partner(conn: &Connection, partner_referrer: i64, transmission_type: 
         params![partner_referrer, transmission_type],
         |r| r.get(0),
     )
-    .optional()
+    .optional()?)
 }
 
 /// The `"ExecutionBeanValueDO"` values of a communication partner for the FTP job's keys
 /// (`"ExecutionBeanDefDO"` 202), by parameter key.
-pub fn partner_values(conn: &Connection, communication_partner: i64) -> rusqlite::Result<HashMap<String, Option<String>>> {
-    let mut st = conn.prepare(
+pub fn partner_values(conn: &Conn, communication_partner: i64) -> StoreResult<HashMap<String, Option<String>>> {
+    let mut st = conn.sql().prepare(
         r#"SELECT k."parameterKey", v."parameterValue" FROM "ExecutionBeanValueDO" v
            JOIN "ExecutionBeanKeyDefDO" k ON k."id" = v."executionBeanKeyDefRef"
            WHERE v."communicationPartnerRef" = ?1 AND k."executionBeanDefRef" = 202"#,
     )?;
     let rows = st.query_map([communication_partner], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// The first `"ScheduleDO"` (lowest id) running the FTP job with this configuration: (id, key).
-pub fn schedule_for_config(conn: &Connection, config_id: i64) -> rusqlite::Result<Option<(i64, String)>> {
-    conn.query_row(
+pub fn schedule_for_config(conn: &Conn, config_id: i64) -> StoreResult<Option<(i64, String)>> {
+    Ok(conn.sql().query_row(
         r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "jobDefRef" = 3 AND "configId" = ?1 ORDER BY "id" LIMIT 1"#,
         [config_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
-    .optional()
+    .optional()?)
 }
 
 /// A `"TransferFileDO"` row.
@@ -138,56 +139,56 @@ pub struct NewFile<'a> {
 
 /// Inserts a row; returns its id. `OR IGNORE`: a second REJECTED row for the same file is not
 /// inserted (then 0 is returned).
-pub fn insert(conn: &Connection, f: &NewFile) -> rusqlite::Result<i64> {
-    let n = conn.prepare_cached(
+pub fn insert(conn: &Conn, f: &NewFile) -> StoreResult<i64> {
+    let n = conn.sql().prepare_cached(
         r#"INSERT OR IGNORE INTO "TransferFileDO" ("configRef", "scheduleRef", "partnerRef", "direction", "remotePath",
                "fileName", "size", "mtime", "localPath", "state", "error", "creationDate", "modificationDate")
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, now(), now())"#,
     )?
     .execute(params![f.config_ref, f.schedule_ref, f.partner_ref, f.direction, f.remote_path, f.file_name, f.size, f.mtime, f.local_path, f.state, f.error])?;
-    Ok(if n == 0 { 0 } else { conn.last_insert_rowid() })
+    Ok(if n == 0 { 0 } else { conn.sql().last_insert_rowid() })
 }
 
 /// The unfinished row of a file, if any.
-pub fn active(conn: &Connection, config_ref: i64, direction: &str, remote_path: &str) -> rusqlite::Result<Option<FileRow>> {
-    conn.prepare_cached(&format!(
+pub fn active(conn: &Conn, config_ref: i64, direction: &str, remote_path: &str) -> StoreResult<Option<FileRow>> {
+    Ok(conn.sql().prepare_cached(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "remotePath" = ?3
            AND "state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED')"#
     ))?
     .query_row(params![config_ref, direction, remote_path], row)
-    .optional()
+    .optional()?)
 }
 
 /// Rows of a configuration and direction in one state, oldest first.
-pub fn in_state(conn: &Connection, config_ref: i64, direction: &str, state: &str) -> rusqlite::Result<Vec<FileRow>> {
-    let mut st = conn.prepare(&format!(
+pub fn in_state(conn: &Conn, config_ref: i64, direction: &str, state: &str) -> StoreResult<Vec<FileRow>> {
+    let mut st = conn.sql().prepare(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "state" = ?3 ORDER BY "id""#
     ))?;
     let rows = st.query_map(params![config_ref, direction, state], row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// A row already holding this content (pulled: DOWNLOADED or DONE), other than `except`.
-pub fn pulled_with_hash(conn: &Connection, config_ref: i64, hash: &str, except: i64) -> rusqlite::Result<Option<FileRow>> {
-    conn.prepare_cached(&format!(
+pub fn pulled_with_hash(conn: &Conn, config_ref: i64, hash: &str, except: i64) -> StoreResult<Option<FileRow>> {
+    Ok(conn.sql().prepare_cached(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = 'PULL' AND "contentHash" = ?2
            AND "state" IN ('DOWNLOADED','DONE') AND "id" <> ?3 ORDER BY "id" LIMIT 1"#
     ))?
     .query_row(params![config_ref, hash, except], row)
-    .optional()
+    .optional()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<FileRow>> {
-    conn.prepare_cached(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#))?.query_row([id], row).optional()
+pub fn get(conn: &Conn, id: i64) -> StoreResult<Option<FileRow>> {
+    Ok(conn.sql().prepare_cached(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#))?.query_row([id], row).optional()?)
 }
 
 /// Every row of a configuration, newest first (for `impex transfer --ledger`).
-pub fn recent(conn: &Connection, config_ref: i64, limit: i64) -> rusqlite::Result<Vec<FileRow>> {
-    let mut st = conn.prepare(&format!(
+pub fn recent(conn: &Conn, config_ref: i64, limit: i64) -> StoreResult<Vec<FileRow>> {
+    let mut st = conn.sql().prepare(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 ORDER BY "id" DESC LIMIT ?2"#
     ))?;
     let rows = st.query_map(params![config_ref, limit], row)?;
-    rows.collect()
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
 }
 
 /// Optional column changes of a transition.
@@ -204,8 +205,8 @@ pub struct Changes<'a> {
 }
 
 /// `UPDATE ... SET state = to WHERE id = ? AND state = from`; an error when no row changed.
-pub fn transition(conn: &Connection, id: i64, from: &str, to: &str, c: &Changes) -> rusqlite::Result<()> {
-    let n = conn.prepare_cached(
+pub fn transition(conn: &Conn, id: i64, from: &str, to: &str, c: &Changes) -> StoreResult<()> {
+    let n = conn.sql().prepare_cached(
         r#"UPDATE "TransferFileDO" SET "state" = ?3,
                "size" = coalesce(?4, "size"), "mtime" = coalesce(?5, "mtime"), "contentHash" = coalesce(?6, "contentHash"),
                "localPath" = coalesce(?7, "localPath"),
@@ -217,13 +218,13 @@ pub fn transition(conn: &Connection, id: i64, from: &str, to: &str, c: &Changes)
     )?
     .execute(params![id, from, to, c.size, c.mtime, c.hash, c.local_path, c.error, c.clear_error, c.attempt as i64, c.done])?;
     if n == 0 {
-        let now: Option<String> = conn
+        let now: Option<String> = conn.sql()
             .query_row(r#"SELECT "state" FROM "TransferFileDO" WHERE "id" = ?1"#, [id], |r| r.get(0))
             .optional()?;
-        return Err(rusqlite::Error::UserFunctionError(Box::from(format!(
-            "\"TransferFileDO\" id {id}: cannot go from {from} to {to}: the row is {}",
-            now.unwrap_or_else(|| "missing".into())
-        ))));
+        return Err(StoreError::new(
+            StoreErrorKind::Other,
+            format!("\"TransferFileDO\" id {id}: cannot go from {from} to {to}: the row is {}", now.unwrap_or_else(|| "missing".into())),
+        ));
     }
     Ok(())
 }

@@ -10,7 +10,8 @@
 //! ```
 //! Every transition is `UPDATE .. WHERE "id" = ? AND "state" = <expected>` and fails when no
 //! row changed (someone else moved the transmission).
-use rusqlite::{params, Connection};
+use crate::db::Conn;
+use rusqlite::params;
 
 use crate::error::{Error, Result};
 
@@ -59,8 +60,8 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
 }
 
 /// The file is in the outbox: -> PUSHED.
-pub fn mark_pushed(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.prepare_cached(
+pub fn mark_pushed(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Result<()> {
+    let n = conn.sql().prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
                "errorText" = NULL, "nextRetryDate" = NULL
            WHERE "id" = ?1 AND "state" = ?2"#,
@@ -83,13 +84,13 @@ pub struct Failure<'a> {
 
 /// A try failed: DO_PUSH with the next retry date, or DO_MANUAL_CHECK when the transmission
 /// already used its "maxNoOfRetries" retries. Returns the new state.
-pub fn mark_failed(conn: &Connection, id: i64, from: TransmissionState, f: &Failure<'_>, now: &str) -> Result<TransmissionState> {
+pub fn mark_failed(conn: &Conn, id: i64, from: TransmissionState, f: &Failure<'_>, now: &str) -> Result<TransmissionState> {
     let to = if f.retry_count >= f.max_retries { TransmissionState::DoManualCheck } else { TransmissionState::DoPush };
     let (count, next) = match to {
         TransmissionState::DoPush => (f.retry_count + 1, Some(f.next_retry)),
         _ => (f.retry_count, None),
     };
-    let n = conn.prepare_cached(
+    let n = conn.sql().prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
                "modificationDate" = ?7
            WHERE "id" = ?1 AND "state" = ?2"#,
@@ -100,8 +101,8 @@ pub fn mark_failed(conn: &Connection, id: i64, from: TransmissionState, f: &Fail
 }
 
 /// Nothing to send (or a person canceled it): -> CANCELED with the reason.
-pub fn cancel(conn: &Connection, id: i64, from: TransmissionState, reason: &str, now: &str) -> Result<()> {
-    let n = conn.prepare_cached(
+pub fn cancel(conn: &Conn, id: i64, from: TransmissionState, reason: &str, now: &str) -> Result<()> {
+    let n = conn.sql().prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'CANCELED', "errorText" = ?3, "nextRetryDate" = NULL,
                "modificationDate" = ?4
            WHERE "id" = ?1 AND "state" = ?2"#,
@@ -111,8 +112,8 @@ pub fn cancel(conn: &Connection, id: i64, from: TransmissionState, reason: &str,
 }
 
 /// `impex resend`: -> INITIAL with a fresh retry count and a new file name.
-pub fn resend(conn: &Connection, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.prepare_cached(
+pub fn resend(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Result<()> {
+    let n = conn.sql().prepare_cached(
         r#"UPDATE "TransmissionDO" SET "state" = 'INITIAL', "retryCount" = 0, "nextRetryDate" = NULL,
                "errorText" = NULL, "fileName" = NULL, "sentDate" = NULL, "modificationDate" = ?3
            WHERE "id" = ?1 AND "state" = ?2"#,

@@ -13,12 +13,13 @@
 //!   `reactivateOnStart` = 1 when `impex run` starts ([`reactivate_on_start`]).
 //!
 //! `lastOutcome` ([`LastOutcome`], CHECK list in schema.sql) is the outcome of the last run.
+use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 use crate::db::queries::schedule::ScheduleRow;
 use crate::error::{Error, Result};
-use crate::jobs::{JobError, Outcome, Report};
+use crate::model::job::{JobError, Outcome, Report};
 use crate::time;
 
 /// `"ScheduleDO"."lastOutcome"`.
@@ -119,8 +120,8 @@ pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>
 /// Claims an idle, due schedule for `holder`: sets the lock and `lastRun`. Optimistic: only if
 /// the row still has the `lastRun` and `nextRetry` that were read (another process that ran it
 /// in between changed them). Returns false when someone else was first.
-pub fn claim(conn: &Connection, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
-    let n = conn
+pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
+    let n = conn.sql()
         .prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
                WHERE "id" = ?1 AND "active" = 1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL
@@ -132,8 +133,8 @@ pub fn claim(conn: &Connection, s: &ScheduleRow, holder: &str, now: &str) -> Res
 
 /// Claims a schedule regardless of cron, `active` and a stop (`impex trigger`); only a lock
 /// stops it. Returns false when it is locked.
-pub fn claim_forced(conn: &Connection, id: i64, holder: &str, now: &str) -> Result<bool> {
-    let n = conn.execute(
+pub fn claim_forced(conn: &Conn, id: i64, holder: &str, now: &str) -> Result<bool> {
+    let n = conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
            WHERE "id" = ?1 AND "lockedSince" IS NULL"#,
         params![id, now, holder],
@@ -143,24 +144,24 @@ pub fn claim_forced(conn: &Connection, id: i64, holder: &str, now: &str) -> Resu
 
 /// Ends a run: releases `holder`'s lock and applies `after`. Fails when `holder` no longer holds
 /// the lock (it was released as stale by another process).
-pub fn finish(conn: &Connection, id: i64, holder: &str, after: &AfterRun, now: &str) -> Result<()> {
+pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -> Result<()> {
     let mut st = match after {
-        AfterRun::Done { .. } => conn.prepare_cached(
+        AfterRun::Done { .. } => conn.sql().prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = 0, "nextRetry" = NULL,
                    "stoppedSince" = NULL, "lastOutcome" = ?3, "lastMessage" = ?4
                WHERE "id" = ?1 AND "lockedBy" = ?2"#,
         )?,
-        AfterRun::Retry { .. } => conn.prepare_cached(
+        AfterRun::Retry { .. } => conn.sql().prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = ?6,
                    "lastOutcome" = ?3, "lastMessage" = ?4
                WHERE "id" = ?1 AND "lockedBy" = ?2"#,
         )?,
-        AfterRun::Stop { .. } => conn.prepare_cached(
+        AfterRun::Stop { .. } => conn.sql().prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = NULL,
                    "stoppedSince" = ?7, "lastOutcome" = ?3, "lastMessage" = ?4
                WHERE "id" = ?1 AND "lockedBy" = ?2"#,
         )?,
-        AfterRun::Interrupted { .. } => conn.prepare_cached(
+        AfterRun::Interrupted { .. } => conn.sql().prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?7,
                    "lastOutcome" = ?3, "lastMessage" = ?4
                WHERE "id" = ?1 AND "lockedBy" = ?2"#,
@@ -185,8 +186,8 @@ pub fn finish(conn: &Connection, id: i64, holder: &str, after: &AfterRun, now: &
 }
 
 /// Stops an idle schedule that cannot run (unknown job, bad cron); `message` says why.
-pub fn stop_unrunnable(conn: &Connection, id: i64, now: &str, message: &str) -> Result<bool> {
-    let n = conn.execute(
+pub fn stop_unrunnable(conn: &Conn, id: i64, now: &str, message: &str) -> Result<bool> {
+    let n = conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = ?2, "lastOutcome" = 'ERROR', "lastMessage" = ?3
            WHERE "id" = ?1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL"#,
         params![id, now, message],
@@ -196,8 +197,8 @@ pub fn stop_unrunnable(conn: &Connection, id: i64, now: &str, message: &str) -> 
 
 /// Releases a stale lock (still exactly as it was read). The abandoned run is not counted as a
 /// failure; the schedule runs again as soon as possible (`nextRetry` = now).
-pub fn release_stale(conn: &Connection, id: i64, locked_by: Option<&str>, locked_since: &str, now: &str, message: &str) -> Result<bool> {
-    let n = conn.execute(
+pub fn release_stale(conn: &Conn, id: i64, locked_by: Option<&str>, locked_since: &str, now: &str, message: &str) -> Result<bool> {
+    let n = conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?4, "lastMessage" = ?5
            WHERE "id" = ?1 AND "lockedBy" IS ?2 AND "lockedSince" = ?3"#,
         params![id, locked_by, locked_since, now, message],
@@ -207,8 +208,8 @@ pub fn release_stale(conn: &Connection, id: i64, locked_by: Option<&str>, locked
 
 /// Releases every lock `holder` still has (at exit); those schedules run again as soon as
 /// possible. Returns how many.
-pub fn release_own(conn: &Connection, holder: &str, now: &str, message: &str) -> Result<usize> {
-    Ok(conn.execute(
+pub fn release_own(conn: &Conn, holder: &str, now: &str, message: &str) -> Result<usize> {
+    Ok(conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?2, "lastOutcome" = 'RETRY', "lastMessage" = ?3
            WHERE "lockedBy" = ?1"#,
         params![holder, now, message],
@@ -216,8 +217,8 @@ pub fn release_own(conn: &Connection, holder: &str, now: &str, message: &str) ->
 }
 
 /// `reactivateOnStart` = 1: lifts the stop and resets the retries. Returns how many.
-pub fn reactivate_on_start(conn: &Connection) -> Result<usize> {
-    Ok(conn.execute(
+pub fn reactivate_on_start(conn: &Conn) -> Result<usize> {
+    Ok(conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = NULL, "countRetry" = 0, "nextRetry" = NULL
            WHERE "reactivateOnStart" = 1 AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
         [],

@@ -20,7 +20,7 @@
 //!   -> `DONE` (local file moved to the sent directory).
 //!
 //! Both: `REJECTED` (final, unsafe file name, recorded once), `FAILED` (final, the file vanished).
-use rusqlite::Connection;
+use crate::db::{Conn, StoreResult};
 
 use crate::db::queries::transfer::{self as q, Changes};
 
@@ -85,61 +85,61 @@ impl Direction {
     }
 }
 
-fn go(conn: &Connection, id: i64, from: FileState, to: FileState, c: Changes) -> rusqlite::Result<()> {
+fn go(conn: &Conn, id: i64, from: FileState, to: FileState, c: Changes) -> StoreResult<()> {
     q::transition(conn, id, from.as_str(), to.as_str(), &c)
 }
 
 /// LISTED -> DOWNLOADING (one more attempt).
-pub fn start_download(conn: &Connection, id: i64, size: u64, mtime: Option<&str>) -> rusqlite::Result<()> {
+pub fn start_download(conn: &Conn, id: i64, size: u64, mtime: Option<&str>) -> StoreResult<()> {
     go(conn, id, FileState::Listed, FileState::Downloading, Changes { size: Some(size as i64), mtime, attempt: true, clear_error: true, ..Default::default() })
 }
 
 /// DOWNLOADING -> LISTED: the attempt failed or was interrupted; `error` says why.
-pub fn download_failed(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
+pub fn download_failed(conn: &Conn, id: i64, error: &str) -> StoreResult<()> {
     go(conn, id, FileState::Downloading, FileState::Listed, Changes { error: Some(error), ..Default::default() })
 }
 
 /// DOWNLOADING -> DOWNLOADED: the complete content is on local disk.
-pub fn downloaded(conn: &Connection, id: i64, hash: &str, local_path: &str) -> rusqlite::Result<()> {
+pub fn downloaded(conn: &Conn, id: i64, hash: &str, local_path: &str) -> StoreResult<()> {
     go(conn, id, FileState::Downloading, FileState::Downloaded, Changes { hash: Some(hash), local_path: Some(local_path), ..Default::default() })
 }
 
 /// DOWNLOADING -> DUPLICATE (final).
-pub fn duplicate(conn: &Connection, id: i64, hash: &str, error: &str) -> rusqlite::Result<()> {
+pub fn duplicate(conn: &Conn, id: i64, hash: &str, error: &str) -> StoreResult<()> {
     go(conn, id, FileState::Downloading, FileState::Duplicate, Changes { hash: Some(hash), error: Some(error), done: true, ..Default::default() })
 }
 
 /// DOWNLOADED stays DOWNLOADED, with the reason the remote file could not be removed.
-pub fn cleanup_failed(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
+pub fn cleanup_failed(conn: &Conn, id: i64, error: &str) -> StoreResult<()> {
     go(conn, id, FileState::Downloaded, FileState::Downloaded, Changes { error: Some(error), ..Default::default() })
 }
 
 /// DOWNLOADED -> DONE (final): the remote file is deleted or archived.
-pub fn pull_done(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn pull_done(conn: &Conn, id: i64) -> StoreResult<()> {
     go(conn, id, FileState::Downloaded, FileState::Done, Changes { clear_error: true, done: true, ..Default::default() })
 }
 
 /// LISTED -> FAILED (final): the file vanished before it was transferred.
-pub fn vanished(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
+pub fn vanished(conn: &Conn, id: i64, error: &str) -> StoreResult<()> {
     go(conn, id, FileState::Listed, FileState::Failed, Changes { error: Some(error), done: true, ..Default::default() })
 }
 
 /// LISTED -> UPLOADING (one more attempt).
-pub fn start_upload(conn: &Connection, id: i64, size: u64, hash: &str) -> rusqlite::Result<()> {
+pub fn start_upload(conn: &Conn, id: i64, size: u64, hash: &str) -> StoreResult<()> {
     go(conn, id, FileState::Listed, FileState::Uploading, Changes { size: Some(size as i64), hash: Some(hash), attempt: true, clear_error: true, ..Default::default() })
 }
 
 /// UPLOADING -> LISTED: the attempt failed or was interrupted.
-pub fn upload_failed(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
+pub fn upload_failed(conn: &Conn, id: i64, error: &str) -> StoreResult<()> {
     go(conn, id, FileState::Uploading, FileState::Listed, Changes { error: Some(error), ..Default::default() })
 }
 
 /// UPLOADING -> UPLOADED: the file has its final remote name.
-pub fn uploaded(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn uploaded(conn: &Conn, id: i64) -> StoreResult<()> {
     go(conn, id, FileState::Uploading, FileState::Uploaded, Changes::default())
 }
 
 /// UPLOADED -> DONE (final): the local file is in the sent directory.
-pub fn push_done(conn: &Connection, id: i64, sent_path: &str) -> rusqlite::Result<()> {
+pub fn push_done(conn: &Conn, id: i64, sent_path: &str) -> StoreResult<()> {
     go(conn, id, FileState::Uploaded, FileState::Done, Changes { local_path: Some(sent_path), clear_error: true, done: true, ..Default::default() })
 }

@@ -6,7 +6,8 @@
 //! - `ERROR`: inserted after the rollback of a failed file ([`record_error`]); the file is in
 //!   `error/`. Final.
 //! - `OBSOLETE`: no process matched the file and it was moved to `obsolete/`. Final.
-use rusqlite::{params, Connection};
+use crate::db::{Conn, StoreResult};
+use rusqlite::params;
 
 use crate::db::queries::import::{self as q, ErrorRow};
 
@@ -32,7 +33,7 @@ impl ImportFileState {
 /// Inserts the IMPORTING row of a file inside its transaction; returns its id.
 #[allow(clippy::too_many_arguments)]
 pub fn start(
-    tx: &Connection,
+    tx: &Conn,
     name: &str,
     directory: &str,
     group_id: i64,
@@ -40,34 +41,34 @@ pub fn start(
     bean_id: i64,
     size: i64,
     modified: &str,
-) -> rusqlite::Result<i64> {
+) -> StoreResult<i64> {
     q::insert_file(tx, name, directory, group_id, Some(process_id), Some(bean_id), ImportFileState::Importing.as_str(), size, modified)
 }
 
 /// IMPORTING -> DONE, in the file's transaction.
-pub fn finish_done(tx: &Connection, id: i64, records: u64, moved_to: &str) -> rusqlite::Result<()> {
-    let n = tx.execute(
+pub fn finish_done(tx: &Conn, id: i64, records: u64, moved_to: &str) -> StoreResult<()> {
+    let n = tx.sql().execute(
         r#"UPDATE "ImportFileDO" SET "state" = ?2, "records" = ?3, "movedTo" = ?4, "endDate" = now()
            WHERE "id" = ?1 AND "state" = ?5"#,
         params![id, ImportFileState::Done.as_str(), records as i64, moved_to, ImportFileState::Importing.as_str()],
     )?;
     if n != 1 {
-        return Err(rusqlite::Error::QueryReturnedNoRows);
+        return Err(crate::db::StoreError::new(crate::db::StoreErrorKind::NoRow, "Query returned no rows"));
     }
     Ok(())
 }
 
 /// Records a failed file (ERROR) in its own transaction.
-pub fn record_error(conn: &mut Connection, row: &ErrorRow<'_>) -> rusqlite::Result<i64> {
-    let tx = crate::db::write_tx(conn)?;
+pub fn record_error(conn: &mut Conn, row: &ErrorRow<'_>) -> StoreResult<i64> {
+    let tx = conn.write()?;
     let id = q::insert_final(&tx, row, ImportFileState::Error.as_str())?;
     tx.commit()?;
     Ok(id)
 }
 
 /// Records a file moved to obsolete/ (OBSOLETE).
-pub fn record_obsolete(conn: &mut Connection, row: &ErrorRow<'_>) -> rusqlite::Result<i64> {
-    let tx = crate::db::write_tx(conn)?;
+pub fn record_obsolete(conn: &mut Conn, row: &ErrorRow<'_>) -> StoreResult<i64> {
+    let tx = conn.write()?;
     let id = q::insert_final(&tx, row, ImportFileState::Obsolete.as_str())?;
     tx.commit()?;
     Ok(id)

@@ -1,4 +1,4 @@
-//! XML helpers shared by importers and file senders (quick-xml), and atomic file writing.
+//! Atomic file writing: a temporary name in the same directory, then a rename.
 use std::io::Write;
 use std::path::Path;
 

@@ -1,0 +1,157 @@
+//! Reads of `impex check`: the configuration values it validates, and rows whose references
+//! point nowhere.
+use rusqlite::Row;
+
+use crate::db::{Conn, StoreResult};
+
+/// A `"ScheduleDO"` row as the check sees it.
+pub struct ScheduleCheck {
+    pub id: i64,
+    pub cron: String,
+    pub job_def_ref: i64,
+    pub config_id: Option<i64>,
+    pub retry_delay: Option<String>,
+    /// A `"FileTransferConfigurationDO"` with id `config_id` exists.
+    pub transfer_config_exists: bool,
+}
+
+pub fn schedules(conn: &Conn) -> StoreResult<Vec<ScheduleCheck>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT s."id", s."cron", s."jobDefRef", s."configId", s."retryDelay",
+                  (SELECT count(*) FROM "FileTransferConfigurationDO" f WHERE f."id" = s."configId")
+           FROM "ScheduleDO" s ORDER BY s."id""#,
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(ScheduleCheck {
+            id: r.get(0)?,
+            cron: r.get(1)?,
+            job_def_ref: r.get(2)?,
+            config_id: r.get(3)?,
+            retry_delay: r.get(4)?,
+            transfer_config_exists: r.get::<_, i64>(5)? > 0,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A configured regular expression: (table, column, row id, pattern).
+pub type RegexValue = (&'static str, &'static str, i64, Option<String>);
+
+/// Every regex of the configuration: `"TransformerProcessDO"."filenameRegex"`, `...Regex`
+/// parameters of `"ExecutionBeanValueDO"`, SOURCE_FILENAME parameters (key 4).
+pub fn regexes(conn: &Conn) -> StoreResult<Vec<RegexValue>> {
+    let mut out = Vec::new();
+    for (table, column, sql) in [
+        ("TransformerProcessDO", "filenameRegex", r#"SELECT "id", "filenameRegex" FROM "TransformerProcessDO""#),
+        (
+            "ExecutionBeanValueDO",
+            "parameterValue",
+            r#"SELECT v."id", v."parameterValue" FROM "ExecutionBeanValueDO" v
+               JOIN "ExecutionBeanKeyDefDO" k ON k."id" = v."executionBeanKeyDefRef"
+               WHERE k."parameterKey" LIKE '%Regex'"#,
+        ),
+        (
+            "TransformerProcessParameterDO",
+            "parameterValue",
+            r#"SELECT "id", "parameterValue" FROM "TransformerProcessParameterDO" WHERE "transformerProcessesParameterKeyDefRef" = 4"#,
+        ),
+    ] {
+        let mut st = conn.sql().prepare(sql)?;
+        let rows = st.query_map([], |r| Ok((table, column, r.get(0)?, r.get(1)?)))?;
+        for r in rows {
+            out.push(r?);
+        }
+    }
+    Ok(out)
+}
+
+fn pair<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(r: &Row<'_>) -> rusqlite::Result<(A, B)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// (id, transformerBeanDefRef) of every `"TransformerProcessDO"`.
+pub fn process_beans(conn: &Conn) -> StoreResult<Vec<(i64, i64)>> {
+    let mut st = conn.sql().prepare(r#"SELECT "id", "transformerBeanDefRef" FROM "TransformerProcessDO" ORDER BY "id""#)?;
+    let rows = st.query_map([], pair)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// (id, retryDelay) of every `"CommunicationPartnerDO"`.
+pub fn partner_retry_delays(conn: &Conn) -> StoreResult<Vec<(i64, Option<String>)>> {
+    let mut st = conn.sql().prepare(r#"SELECT "id", "retryDelay" FROM "CommunicationPartnerDO""#)?;
+    let rows = st.query_map([], pair)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A row whose reference points nowhere.
+pub struct DanglingReference {
+    pub table: String,
+    pub id: Option<i64>,
+    pub column: String,
+    pub parent: String,
+    /// `id <value>` of the reference (empty when unknown).
+    pub value: String,
+}
+
+/// Rows whose references point nowhere (possible when rows were written with foreign keys off,
+/// as the plain `sqlite3` shell does by default).
+pub fn dangling_references(conn: &Conn) -> StoreResult<Vec<DanglingReference>> {
+    let mut st = conn.sql().prepare("PRAGMA foreign_key_check")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (table, rowid, parent, fkid) = row?;
+        let (column, value) = fk_column(conn, &table, fkid, rowid).unwrap_or_default();
+        out.push(DanglingReference { table, id: rowid, column, parent, value });
+    }
+    Ok(out)
+}
+
+fn fk_column(conn: &Conn, table: &str, fkid: i64, rowid: Option<i64>) -> Option<(String, String)> {
+    let mut st = conn.sql().prepare(&format!("PRAGMA foreign_key_list(\"{table}\")")).ok()?;
+    let col: String = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(3)?)))
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|(id, _)| *id == fkid)?
+        .1;
+    let value: Option<String> = rowid.and_then(|rid| {
+        conn.sql().query_row(&format!("SELECT CAST(\"{col}\" AS TEXT) FROM \"{table}\" WHERE rowid = ?1"), [rid], |r| r.get(0)).ok()
+    });
+    Some((col, format!("id {}", value.unwrap_or_default())))
+}
+
+/// A payment method used by a shop's orders that a finance controller of the shop has no
+/// mapping for.
+pub struct UnmappedPayment {
+    pub finance_controller: i64,
+    pub finance_controller_name: String,
+    pub shop: i64,
+    pub payment_def: i64,
+    pub payment_name: Option<String>,
+}
+
+pub fn unmapped_payments(conn: &Conn) -> StoreResult<Vec<UnmappedPayment>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT DISTINCT s2f."financeControllerRef", fc."name", o."shopRef", o."paymentDefRef", p."name"
+           FROM "OrderDO" o
+           JOIN "Shop2FinanceControllerDO" s2f ON s2f."shopRef" = o."shopRef"
+           JOIN "FinanceControllerDO" fc ON fc."id" = s2f."financeControllerRef"
+           LEFT JOIN "PaymentDefDO" p ON p."id" = o."paymentDefRef"
+           WHERE o."paymentDefRef" IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM "FinanceController2PaymentDefDO" m
+                             WHERE m."financeControllerRef" = s2f."financeControllerRef"
+                               AND m."paymentDefRef" = o."paymentDefRef")
+           ORDER BY 1, 4"#,
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(UnmappedPayment {
+            finance_controller: r.get(0)?,
+            finance_controller_name: r.get(1)?,
+            shop: r.get(2)?,
+            payment_def: r.get(3)?,
+            payment_name: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

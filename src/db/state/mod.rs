@@ -1,0 +1,12 @@
+//! The only code that writes a state column. Each state is an enum whose `as_str` values match
+//! the `CHECK` lists in `schema.sql`; each transition is one named function that updates
+//! `WHERE id = ? AND state = <expected>` and fails if no row changed.
+//!
+//! - [`schedule`]: `"ScheduleDO"` lock, retry, stop (the scheduler calls them).
+//! - [`transfer_file`]: the file ledger `"TransferFileDO"` of the file transfer job.
+//! - [`import_file`]: `"ImportFileDO"` rows of imported files.
+//! - [`transmission`]: `"TransmissionDO"` of the sending job and `impex resend`/`cancel`.
+pub mod import_file;
+pub mod schedule;
+pub mod transfer_file;
+pub mod transmission;
