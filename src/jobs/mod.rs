@@ -1,12 +1,23 @@
-//! The job contract and the registry of jobs by `"JobDefDO"` id.
+//! The composition root: every plug-in impex has, in one place.
 //!
-//! A `"ScheduleDO"` row names its job by `"jobDefRef"` and the job's configuration row by
-//! `"configId"`. The scheduler looks the job up in [`REGISTRY`]; an unknown id is a
-//! configuration error on that schedule, not a crash.
+//! - [`REGISTRY`]: the jobs by `"JobDefDO"` id. A `"ScheduleDO"` row names its job by
+//!   `"jobDefRef"` and the job's configuration row by `"configId"`; the scheduler looks the job
+//!   up here ([`lookup`]); an unknown id is a configuration error on that schedule, not a crash.
+//! - [`BEANS`]: the transformer beans by `"TransformerBeanDefDO"` id (import).
+//! - [`SENDERS`]: the file senders by transmission type (export).
+//! - [`TRANSPORTS`]: the file transfer protocols by URL scheme.
+//!
+//! The contracts themselves live below their users: [`crate::model::job`] (jobs),
+//! [`crate::transform::Transformer`], [`crate::send::sender::Sender`],
+//! [`crate::transfer::Transport`]. Tests here check that every seeded reference row has its
+//! implementation.
 pub mod housekeeping;
 pub mod test_job;
 
 pub use crate::model::job::{Job, JobContext, JobError, Outcome, Report};
+pub use crate::send::sender::SENDERS;
+pub use crate::transfer::TRANSPORTS;
+pub use crate::transform::BEANS;
 
 /// Every job impex knows, by `"JobDefDO"` id. Each seeded `"JobDefDO"` row has one.
 pub static REGISTRY: &[&dyn Job] = &[

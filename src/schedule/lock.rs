@@ -43,9 +43,7 @@ impl Holder {
         if std::path::Path::new("/proc/self/stat").exists() {
             return process_start(self.pid) == Some(self.start);
         }
-        // SAFETY: kill with signal 0 only checks whether the pid exists.
-        let rc = unsafe { libc::kill(self.pid as libc::pid_t, 0) };
-        rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        pid_exists(self.pid)
     }
 }
 
@@ -53,6 +51,24 @@ impl std::fmt::Display for Holder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}:{}", self.host, self.pid, self.start)
     }
+}
+
+/// Whether a process with this pid exists (`kill(pid, 0)`). A pid of 0 or one beyond
+/// `pid_t` is no process: `kill` would address a process group instead.
+#[cfg(unix)]
+fn pid_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 sends nothing; it only checks that the (positive) pid exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn pid_exists(_pid: u32) -> bool {
+    true
 }
 
 /// The host name (`gethostname`).
@@ -111,6 +127,14 @@ pub fn stale_reason(locked_by: Option<&str>, locked_since: Option<DateTime<Utc>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// pid 0 and pids beyond pid_t are never alive (kill would signal a process group).
+    #[test]
+    fn pid_zero_and_out_of_range_pids_do_not_exist() {
+        assert!(!pid_exists(0));
+        assert!(!pid_exists(u32::MAX));
+        assert!(pid_exists(std::process::id()));
+    }
     use chrono::TimeZone;
 
     #[test]

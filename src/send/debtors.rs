@@ -4,10 +4,11 @@
 //! children in the v1_1 namespace (`ns2:` as in the example); Currency and Language always empty.
 use crate::db::Conn;
 
+use super::sender::{gone, Receiver, Sender};
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
-use super::SendResult;
-use crate::db::queries::export::{self as q, Rec};
+use super::{Rendered, SendResult};
+use crate::db::queries::export::{self as q, Due, Rec};
 
 pub fn render(conn: &Conn, ctx: &Ctx, d: &Rec) -> SendResult<Vec<u8>> {
     let merchant = ctx.merchant_id(conn)?;
@@ -82,4 +83,41 @@ pub fn render(conn: &Conn, ctx: &Ctx, d: &Rec) -> SendResult<Vec<u8>> {
     x.end("Debtor");
     x.end("Debtors");
     Ok(x.finish())
+}
+
+/// Debtors (`SEND_DEBITOR`): `SEND_DEBTOR_<ShopID>_<ShopName>_<yyyyMMddHHmmss>_<TransmissionID>.xml`
+/// (path separators and control characters of the shop name replaced by `-`).
+pub struct Debtors;
+
+impl Sender for Debtors {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_DEBITOR"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::FinanceController
+    }
+    fn file_name(&self, conn: &Conn, ctx: &Ctx, stamp: &str) -> SendResult<String> {
+        let name = q::shop(conn, ctx.shop_ref)?.and_then(|r| r.o("name")).unwrap_or_default();
+        Ok(format!("SEND_DEBTOR_{}_{}_{stamp}_{}.xml", ctx.shop_ref, name_part(&name), ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.debitor_ref.map(|id| q::debitor(conn, id)).transpose()?.flatten() {
+            Some(rec) => render(conn, ctx, &rec).map(Rendered::Doc),
+            None => Ok(gone("DebitorDO", due.debitor_ref)),
+        }
+    }
+}
+
+/// A shop name usable in a file name: path separators and control characters replaced by `-`.
+fn name_part(s: &str) -> String {
+    s.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shop_names_in_file_names_lose_path_separators() {
+        assert_eq!(super::name_part("PCompanyUK - Demo/Shop"), "PCompanyUK - Demo-Shop");
+        assert_eq!(super::name_part("a\\b\nc"), "a-b-c");
+    }
 }

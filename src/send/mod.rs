@@ -7,23 +7,26 @@
 //! - [`job`]: the sending job (`"JobDefDO"` 10001 SEND_TRANSMISSIONS, `impex send`): writes due
 //!   transmissions into `<base>/communication/messages/out`, retries, crash safety.
 //! - [`state`]: the only code that changes a transmission's state.
+//! - [`sender`]: the file sender contract and the registry of document formats.
 //! - One file per document format of the reference "IOM ImpEx Interfaces":
 //!   [`purchase_orders`] (PurchaseOrders v1.1 for dispatches and returns), [`debtors`],
 //!   [`sales_orders`] (Export Open Positions), [`store_order`] (Export Order for Order Placement),
 //!   [`return_announcement`] (RMA export) and [`customers`] (Export Customer v1.1, `"JobDefDO"`
 //!   10002 CUSTOMER_EXPORT).
 //! - [`writer`]: quick-xml writing helpers.
-use crate::db::Conn;
 pub mod customers;
 pub mod debtors;
 pub mod job;
 pub mod purchase_orders;
 pub mod return_announcement;
 pub mod sales_orders;
+pub mod sender;
 pub use crate::db::state::transmission as state;
 pub mod store_order;
 pub mod transmission;
 pub mod writer;
+
+use crate::db::Conn;
 
 /// What a file sender makes of a transmission.
 #[derive(Debug)]

@@ -11,10 +11,11 @@
 //!   DeliveryNoteNo (dispatches only; "not used" for returns).
 use crate::db::Conn;
 
+use super::sender::{gone, Receiver, Sender};
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
-use super::SendResult;
-use crate::db::queries::export::Rec;
+use super::{Rendered, SendResult};
+use crate::db::queries::export::{self as q, Due, Rec};
 
 pub fn render(conn: &Conn, ctx: &Ctx, rec: &Rec, is_return: bool) -> SendResult<Vec<u8>> {
     let what = format!("{} {} (order {})", if is_return { "ReturnDO" } else { "DispatchDO" }, rec.t("id"), rec.t("orderRef"));
@@ -51,4 +52,48 @@ pub fn render(conn: &Conn, ctx: &Ctx, rec: &Rec, is_return: bool) -> SendResult<
     x.end("PurchaseOrder");
     x.end("PurchaseOrders");
     Ok(x.finish())
+}
+
+/// PurchaseOrders of a dispatch (`SEND_PURCHASE_ORDER_DISPATCH`):
+/// `PurchaseOrders_DISPATCH_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml`.
+pub struct PurchaseOrdersDispatch;
+
+impl Sender for PurchaseOrdersDispatch {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_PURCHASE_ORDER_DISPATCH"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::FinanceController
+    }
+    fn file_name(&self, _: &Conn, ctx: &Ctx, stamp: &str) -> SendResult<String> {
+        Ok(format!("PurchaseOrders_DISPATCH_{}_{stamp}_{}.xml", ctx.shop_ref, ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.dispatch_ref.map(|id| q::dispatch(conn, id)).transpose()?.flatten() {
+            Some(rec) => render(conn, ctx, &rec, false).map(Rendered::Doc),
+            None => Ok(gone("DispatchDO", due.dispatch_ref)),
+        }
+    }
+}
+
+/// PurchaseOrders of a return (`SEND_PURCHASE_ORDER_RETURN`):
+/// `PurchaseOrders_RETURN_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml`.
+pub struct PurchaseOrdersReturn;
+
+impl Sender for PurchaseOrdersReturn {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_PURCHASE_ORDER_RETURN"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::FinanceController
+    }
+    fn file_name(&self, _: &Conn, ctx: &Ctx, stamp: &str) -> SendResult<String> {
+        Ok(format!("PurchaseOrders_RETURN_{}_{stamp}_{}.xml", ctx.shop_ref, ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.return_ref.map(|id| q::return_row(conn, id)).transpose()?.flatten() {
+            Some(rec) => render(conn, ctx, &rec, true).map(Rendered::Doc),
+            None => Ok(gone("ReturnDO", due.return_ref)),
+        }
+    }
 }

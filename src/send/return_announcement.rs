@@ -3,10 +3,11 @@
 //! supplier is not sent: the transmission is CANCELED with the reason.
 use crate::db::Conn;
 
+use super::sender::{gone, Receiver, Sender};
 use super::transmission::Ctx;
 use super::writer::{a, date_time, Xml};
 use super::{Rendered, SendError, SendResult};
-use crate::db::queries::export as q;
+use crate::db::queries::export::{self as q, Due};
 
 pub fn render(conn: &Conn, ctx: &Ctx, id: i64) -> SendResult<Rendered> {
     let ra = q::return_announcement(conn, id)?.ok_or_else(|| SendError(format!("ReturnAnnouncementDO {id} no longer exists")))?;
@@ -94,4 +95,26 @@ pub fn render(conn: &Conn, ctx: &Ctx, id: i64) -> SendResult<Rendered> {
     x.end("ReturnAnnouncement");
     x.end("ReturnAnnouncementExport");
     Ok(Rendered::Doc(x.finish()))
+}
+
+/// Return announcement to its supplier (`SEND_RETURN_ANNOUNCEMENT`):
+/// `SEND_RETURN_ANNOUNCEMENT-SHOP__<ShopID>-SUPPLIER__<SupplierID>-<TransmissionID>.xml`.
+pub struct ReturnAnnouncement;
+
+impl Sender for ReturnAnnouncement {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_RETURN_ANNOUNCEMENT"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::Supplier
+    }
+    fn file_name(&self, _: &Conn, ctx: &Ctx, _stamp: &str) -> SendResult<String> {
+        Ok(format!("SEND_RETURN_ANNOUNCEMENT-SHOP__{}-SUPPLIER__{}-{}.xml", ctx.shop_ref, ctx.supplier_ref.unwrap_or(0), ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.return_announcement_ref {
+            Some(id) if q::return_announcement(conn, id)?.is_some() => render(conn, ctx, id),
+            other => Ok(gone("ReturnAnnouncementDO", other)),
+        }
+    }
 }

@@ -10,10 +10,11 @@
 //!   amounts in minor units.
 use crate::db::Conn;
 
+use super::sender::{gone, Receiver, Sender};
 use super::transmission::Ctx;
 use super::writer::{a, Xml};
-use super::SendResult;
-use crate::db::queries::export::{self as q, Rec};
+use super::{Rendered, SendResult};
+use crate::db::queries::export::{self as q, Due, Rec};
 
 pub fn render(conn: &Conn, ctx: &Ctx, inv: &Rec) -> SendResult<Vec<u8>> {
     let id = inv.i("id").unwrap_or(0);
@@ -62,4 +63,26 @@ pub fn render(conn: &Conn, ctx: &Ctx, inv: &Rec) -> SendResult<Vec<u8>> {
     x.end("SalesOrder");
     x.end("SalesOrders");
     Ok(x.finish())
+}
+
+/// SalesOrders of an invoice's open amount (`SEND_OPEN_AMOUNT`):
+/// `SalesOrders_<ShopID>_<yyyyMMddHHmmss>_<TransmissionID>.xml`.
+pub struct SalesOrders;
+
+impl Sender for SalesOrders {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_OPEN_AMOUNT"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::FinanceController
+    }
+    fn file_name(&self, _: &Conn, ctx: &Ctx, stamp: &str) -> SendResult<String> {
+        Ok(format!("SalesOrders_{}_{stamp}_{}.xml", ctx.shop_ref, ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.invoicing_ref.map(|id| q::invoicing(conn, id)).transpose()?.flatten() {
+            Some(rec) => render(conn, ctx, &rec).map(Rendered::Doc),
+            None => Ok(gone("InvoicingDO", due.invoicing_ref)),
+        }
+    }
 }

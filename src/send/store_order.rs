@@ -4,10 +4,11 @@
 //! supplier is not sent (the transmission is CANCELED with the reason).
 use crate::db::Conn;
 
+use super::sender::{gone, Receiver, Sender};
 use super::transmission::Ctx;
 use super::writer::{a, decimal5, Xml};
 use super::{Rendered, SendError, SendResult};
-use crate::db::queries::export::{self as q, Rec};
+use crate::db::queries::export::{self as q, Due, Rec};
 
 fn money(x: &mut Xml, name: &str, v: Option<i64>) {
     if let Some(v) = v {
@@ -254,4 +255,26 @@ pub fn render(conn: &Conn, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
     x.end("Order");
     x.end("storeOrder");
     Ok(Rendered::Doc(x.finish()))
+}
+
+/// storeOrder to the order's supplier (`SEND_ORDER`):
+/// `sendOrder_<ShopID>_<SupplierID>_<yyyyMMddHHmmss>_<TransmissionID>.xml`.
+pub struct StoreOrder;
+
+impl Sender for StoreOrder {
+    fn transmission_type(&self) -> &'static str {
+        "SEND_ORDER"
+    }
+    fn receiver(&self) -> Receiver {
+        Receiver::Supplier
+    }
+    fn file_name(&self, _: &Conn, ctx: &Ctx, stamp: &str) -> SendResult<String> {
+        Ok(format!("sendOrder_{}_{}_{stamp}_{}.xml", ctx.shop_ref, ctx.supplier_ref.unwrap_or(0), ctx.transmission_id))
+    }
+    fn render(&self, conn: &Conn, due: &Due, ctx: &Ctx) -> SendResult<Rendered> {
+        match due.order_ref {
+            Some(id) if q::order(conn, id)?.is_some() => render(conn, ctx, id),
+            other => Ok(gone("OrderDO", other)),
+        }
+    }
 }

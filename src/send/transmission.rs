@@ -1,5 +1,5 @@
-//! Routing a due transmission: its document format (by the `"CommunicationDO"` key), its file
-//! name, and the context the file senders need (shop, receiving supplier or finance controller).
+//! Routing a due transmission: its file sender (by the `"CommunicationDO"` key, see
+//! [`super::sender`]), its file name, and the context the file senders need (shop, receiving supplier or finance controller).
 //!
 //! File names (all contain the transmission id, so each transmission has exactly one file):
 //!
@@ -13,35 +13,9 @@
 //! | SEND_RETURN_ANNOUNCEMENT | `SEND_RETURN_ANNOUNCEMENT-SHOP__<ShopID>-SUPPLIER__<SupplierID>-<TransmissionID>.xml` |
 use crate::db::Conn;
 
+use super::sender::{self, Receiver, Sender};
 use super::{Rendered, SendError, SendResult};
 use crate::db::queries::export::{self as q, Due};
-
-/// The document formats of the file senders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    PurchaseOrderDispatch,
-    PurchaseOrderReturn,
-    Debitor,
-    OpenAmount,
-    Order,
-    ReturnAnnouncement,
-}
-
-impl Kind {
-    /// The kind named by a `"CommunicationDO"` key `XML###MESSAGE_FILE_SENDER_BEAN###<TYPE>`.
-    pub fn from_key(key: &str) -> Option<Kind> {
-        let ty = key.strip_prefix("XML###MESSAGE_FILE_SENDER_BEAN###")?;
-        Some(match ty {
-            "SEND_PURCHASE_ORDER_DISPATCH" => Kind::PurchaseOrderDispatch,
-            "SEND_PURCHASE_ORDER_RETURN" => Kind::PurchaseOrderReturn,
-            "SEND_DEBITOR" => Kind::Debitor,
-            "SEND_OPEN_AMOUNT" => Kind::OpenAmount,
-            "SEND_ORDER" => Kind::Order,
-            "SEND_RETURN_ANNOUNCEMENT" => Kind::ReturnAnnouncement,
-            _ => return None,
-        })
-    }
-}
 
 thread_local! {
     /// Mapping lookups of the current batch: (kind, a, b) -> value. Cleared per batch.
@@ -127,36 +101,36 @@ impl Ctx {
     }
 }
 
-/// A prepared transmission: its kind and context.
+/// A prepared transmission: its sender and context.
 pub struct Prepared {
-    pub kind: Kind,
+    pub sender: &'static dyn Sender,
     pub ctx: Ctx,
 }
 
-/// Resolves the kind and context of a due transmission.
+/// Resolves the sender and context of a due transmission.
 pub fn prepare(conn: &Conn, due: &Due, now: &str) -> SendResult<Prepared> {
-    let kind = Kind::from_key(&due.key).ok_or_else(|| {
+    let sender = sender::for_key(&due.key).ok_or_else(|| {
         SendError(format!("communication key `{}` has no file sender in this impex", due.key))
     })?;
     let shop_ref = due.shop_ref.ok_or_else(|| {
         SendError("the sending partner is not a shop (\"PartnerReferrerDO\".\"shopRef\" is NULL)".into())
     })?;
-    let finance_controller = match kind {
-        Kind::PurchaseOrderDispatch | Kind::PurchaseOrderReturn | Kind::Debitor | Kind::OpenAmount => match due.receiving_finance_controller {
+    let finance_controller = match sender.receiver() {
+        Receiver::FinanceController => match due.receiving_finance_controller {
             Some(fc) => Some(fc),
             None => q::shop_finance_controllers(conn, shop_ref)?.first().copied(),
         },
-        _ => None,
+        Receiver::Supplier => None,
     };
     let supplier_ref = due.receiving_supplier;
-    if matches!(kind, Kind::Order | Kind::ReturnAnnouncement) && supplier_ref.is_none() {
+    if sender.receiver() == Receiver::Supplier && supplier_ref.is_none() {
         return Err(SendError(format!(
             "the receiving partner (\"PartnerReferrerDO\" {}) is not a supplier",
             due.receiving_partner_ref
         )));
     }
     Ok(Prepared {
-        kind,
+        sender,
         ctx: Ctx {
             transmission_id: due.id,
             shop_ref,
@@ -173,59 +147,14 @@ fn stamp(now: &str) -> String {
     now.chars().filter(|c| c.is_ascii_digit()).take(14).collect()
 }
 
-/// A shop name usable in a file name: path separators and control characters replaced by `-`.
-fn name_part(s: &str) -> String {
-    s.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '-' } else { c }).collect()
-}
-
 /// The file name of a transmission (see the module documentation).
 pub fn file_name(conn: &Conn, p: &Prepared, now: &str) -> SendResult<String> {
-    let (t, shop, ts) = (p.ctx.transmission_id, p.ctx.shop_ref, stamp(now));
-    let supplier = p.ctx.supplier_ref.unwrap_or(0);
-    Ok(match p.kind {
-        Kind::PurchaseOrderDispatch => format!("PurchaseOrders_DISPATCH_{shop}_{ts}_{t}.xml"),
-        Kind::PurchaseOrderReturn => format!("PurchaseOrders_RETURN_{shop}_{ts}_{t}.xml"),
-        Kind::OpenAmount => format!("SalesOrders_{shop}_{ts}_{t}.xml"),
-        Kind::Debitor => {
-            let name = q::shop(conn, shop)?.and_then(|r| r.o("name")).unwrap_or_default();
-            format!("SEND_DEBTOR_{shop}_{}_{ts}_{t}.xml", name_part(&name))
-        }
-        Kind::Order => format!("sendOrder_{shop}_{supplier}_{ts}_{t}.xml"),
-        Kind::ReturnAnnouncement => format!("SEND_RETURN_ANNOUNCEMENT-SHOP__{shop}-SUPPLIER__{supplier}-{t}.xml"),
-    })
+    p.sender.file_name(conn, &p.ctx, &stamp(now))
 }
 
 /// Renders the document of a transmission. A business object that no longer exists cancels it.
 pub fn render(conn: &Conn, due: &Due, p: &Prepared) -> SendResult<Rendered> {
-    let gone = |what: &str, id: Option<i64>| {
-        Ok(Rendered::Cancel(format!("{what} {} no longer exists: nothing to send", id.map(|i| i.to_string()).unwrap_or_default())))
-    };
-    match p.kind {
-        Kind::PurchaseOrderDispatch => match due.dispatch_ref.map(|id| q::dispatch(conn, id)).transpose()?.flatten() {
-            Some(rec) => super::purchase_orders::render(conn, &p.ctx, &rec, false).map(Rendered::Doc),
-            None => gone("DispatchDO", due.dispatch_ref),
-        },
-        Kind::PurchaseOrderReturn => match due.return_ref.map(|id| q::return_row(conn, id)).transpose()?.flatten() {
-            Some(rec) => super::purchase_orders::render(conn, &p.ctx, &rec, true).map(Rendered::Doc),
-            None => gone("ReturnDO", due.return_ref),
-        },
-        Kind::Debitor => match due.debitor_ref.map(|id| q::debitor(conn, id)).transpose()?.flatten() {
-            Some(rec) => super::debtors::render(conn, &p.ctx, &rec).map(Rendered::Doc),
-            None => gone("DebitorDO", due.debitor_ref),
-        },
-        Kind::OpenAmount => match due.invoicing_ref.map(|id| q::invoicing(conn, id)).transpose()?.flatten() {
-            Some(rec) => super::sales_orders::render(conn, &p.ctx, &rec).map(Rendered::Doc),
-            None => gone("InvoicingDO", due.invoicing_ref),
-        },
-        Kind::Order => match due.order_ref {
-            Some(id) if q::order(conn, id)?.is_some() => super::store_order::render(conn, &p.ctx, id),
-            other => gone("OrderDO", other),
-        },
-        Kind::ReturnAnnouncement => match due.return_announcement_ref {
-            Some(id) if q::return_announcement(conn, id)?.is_some() => super::return_announcement::render(conn, &p.ctx, id),
-            other => gone("ReturnAnnouncementDO", other),
-        },
-    }
+    p.sender.render(conn, due, &p.ctx)
 }
 
 #[cfg(test)]
@@ -233,10 +162,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_and_stamps() {
-        assert_eq!(Kind::from_key("XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER"), Some(Kind::Order));
-        assert_eq!(Kind::from_key("ANY###FTP_JOB###EXT_TRANSFER_FILE"), None);
+    fn stamps() {
         assert_eq!(stamp("2016-06-08 15:09:55.123"), "20160608150955");
-        assert_eq!(name_part("PCompanyUK - Demo/Shop"), "PCompanyUK - Demo-Shop");
     }
 }
