@@ -5,13 +5,15 @@
 //! - [`due`]: when a schedule is due (pure, clock injected).
 //! - [`lock`]: lock holders and the stale-lock rule.
 //! - `state`: every change of a schedule's state ([`crate::db::state::schedule`]).
-//! - [`history`]: `"JobRunDO"` retention.
+//! - [`maintenance`]: the stale lock rescuer, the history pruner and the over-long job watcher.
 //! - `signals`: SIGTERM/SIGINT.
 //! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
 pub mod cron;
 pub mod due;
-pub mod history;
+pub mod maintenance;
 pub mod lock;
+/// `"JobRunDO"` retention (see [`maintenance::pruner`]).
+pub use maintenance::pruner as history;
 pub mod runner;
 mod signals;
 pub use crate::db::state::schedule as state;

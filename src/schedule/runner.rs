@@ -23,8 +23,10 @@ use croner::Cron;
 use tracing::{error, info, warn};
 
 use super::due::{self, Due, Timing};
-use super::history::Pruner;
 use super::lock::{self, Holder};
+use super::maintenance::overlong::{self, Watched};
+use super::maintenance::pruner::{self, Pruner};
+use super::maintenance::rescuer::Rescuer;
 use super::state::{self, AfterRun};
 use crate::db::{self, queries::schedule as q, queries::schedule::ScheduleRow};
 use crate::error::{Error, Result};
@@ -48,7 +50,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { tz: Tz::UTC, max_jobs: 16, shutdown_timeout: Duration::from_secs(60), history_days: super::history::DEFAULT_DAYS, max_sleep: Duration::from_secs(1) }
+        Options { tz: Tz::UTC, max_jobs: 16, shutdown_timeout: Duration::from_secs(60), history_days: pruner::DEFAULT_DAYS, max_sleep: Duration::from_secs(1) }
     }
 }
 
@@ -86,12 +88,8 @@ struct NextFire {
 
 struct Running {
     run_id: i64,
-    key: String,
     job: &'static str,
-    started: Instant,
-    cancel: Arc<AtomicBool>,
-    allowance: Duration,
-    warned: bool,
+    watched: Watched,
 }
 
 /// The scheduler of one process.
@@ -100,7 +98,6 @@ pub struct Runner {
     opts: Options,
     conn: Conn,
     holder: String,
-    me: Holder,
     base: PathBuf,
     running: HashMap<i64, Running>,
     tx: Sender<Event>,
@@ -113,6 +110,7 @@ pub struct Runner {
     /// Due schedules that found no free slot, earliest first.
     backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
+    rescuer: Rescuer,
 }
 
 impl Runner {
@@ -127,10 +125,10 @@ impl Runner {
         Ok(Runner {
             db_path: db_path.to_path_buf(),
             pruner: Pruner::new(opts.history_days),
+            rescuer: Rescuer::new(me.clone()),
             opts,
             conn,
             holder: me.to_string(),
-            me,
             base,
             running: HashMap::new(),
             tx,
@@ -181,7 +179,7 @@ impl Runner {
                     let now = Utc::now();
                     let r = match mode {
                         Mode::Forever => {
-                            match self.pruner.maybe_prune(&self.conn, now) {
+                            match self.pruner.run_once(&self.conn, now) {
                                 Ok(n) if n > 0 => info!(rows = n, "pruned job history"),
                                 Ok(_) => {}
                                 Err(e) => error!("pruning the job history: {e}"),
@@ -212,7 +210,7 @@ impl Runner {
                     next_tick = Instant::now() + self.opts.max_sleep;
                 }
             }
-            self.watch_overlong();
+            overlong::run_once(self.running.values_mut().map(|r| &mut r.watched));
             let done = match mode {
                 Mode::Forever => false,
                 Mode::Once => self.running.is_empty() && self.backlog.is_empty(),
@@ -416,7 +414,8 @@ impl Runner {
             });
             let _ = tx.send(Event::Done { id, result });
         });
-        let running = Running { run_id, key: s.key.clone(), job: job.name(), started: Instant::now(), cancel, allowance: lock::allowance(s.expected_runtime), warned: false };
+        let watched = Watched { key: s.key.clone(), started: Instant::now(), allowance: lock::allowance(s.expected_runtime), cancel, warned: false };
+        let running = Running { run_id, job: job.name(), watched };
         self.running.insert(id, running);
         if let Err(e) = spawned {
             let _ = self.tx.send(Event::Done { id, result: Err(JobError::Temporary(format!("cannot start a thread: {e}"))) });
@@ -427,7 +426,7 @@ impl Runner {
         if self.deadline.is_none() {
             self.deadline = Some(Instant::now() + self.opts.shutdown_timeout);
             for r in self.running.values() {
-                r.cancel.store(true, Ordering::Relaxed);
+                r.watched.cancel.store(true, Ordering::Relaxed);
             }
             info!(jobs = self.running.len(), timeout_s = self.opts.shutdown_timeout.as_secs(), "shutting down: waiting for running jobs");
         }
@@ -461,62 +460,27 @@ impl Runner {
         }
         tx.commit()?;
         for (run, after, lock_lost) in logs {
-            let ms = run.started.elapsed().as_millis() as u64;
+            let ms = run.watched.started.elapsed().as_millis() as u64;
+            let key = &run.watched.key;
             if let Some(m) = lock_lost {
-                warn!(schedule = %run.key, "{m}");
+                warn!(schedule = %key, "{m}");
             }
             self.summary.runs += 1;
             if after.failed() {
                 self.summary.failed += 1;
-                warn!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+                warn!(schedule = %key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
             } else {
-                info!(schedule = %run.key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
+                info!(schedule = %key, job = run.job, outcome = after.history_outcome(), duration_ms = ms, "job finished: {}", after.message());
             }
         }
         Ok(())
     }
 
-    /// Releases stale locks of other holders (see `lock`).
+    /// Releases stale locks (the [`Rescuer`]).
     fn recover_stale(&mut self, now: DateTime<Utc>) -> Result<()> {
-        let rows = q::locked(&self.conn)?;
-        for r in rows {
-            let reason = if r.locked_by.as_deref() == Some(self.holder.as_str()) {
-                if self.running.contains_key(&r.id) {
-                    continue;
-                }
-                // Our own lock without a running job: its outcome could not be recorded.
-                "this process holds the lock but runs no job for it".to_string()
-            } else {
-                let since = r.locked_since.as_deref().and_then(time::parse);
-                let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now) else { continue };
-                reason
-            };
-            let now_text = time::format(now);
-            let msg = format!("stale lock released: {reason}; the abandoned run is not counted as a failure");
-            let tx = self.conn.write()?;
-            let released = state::release_stale(&tx, r.id, r.locked_by.as_deref(), r.locked_since.as_deref().unwrap_or(""), &now_text, &msg)?;
-            if released {
-                if let Some(by) = &r.locked_by {
-                    q::abandon_runs(&tx, Some(r.id), by, &now_text, &format!("abandoned: {reason}"))?;
-                }
-            }
-            tx.commit()?;
-            if released {
-                warn!(schedule = %r.key, "{msg}");
-            }
-        }
+        let running = &self.running;
+        self.rescuer.run_once(&mut self.conn, |id| running.contains_key(&id), now)?;
         Ok(())
-    }
-
-    /// Asks jobs that exceed their lock allowance to stop (once each).
-    fn watch_overlong(&mut self) {
-        for r in self.running.values_mut() {
-            if !r.warned && r.started.elapsed() > r.allowance {
-                r.warned = true;
-                r.cancel.store(true, Ordering::Relaxed);
-                warn!(schedule = %r.key, allowance_s = r.allowance.as_secs(), "job runs longer than its allowance (2 x expectedRuntime, min 60 s, 1 h when NULL); asking it to stop");
-            }
-        }
     }
 
     /// At exit: locks of jobs still running are released and their history rows closed.

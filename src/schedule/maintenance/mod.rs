@@ -1,0 +1,11 @@
+//! The scheduler's maintenance services, each in its own file with a `run_once` that returns
+//! what it did (as river's `internal/maintenance` and Oban's plugins do). The run loop calls
+//! them every tick; their tests call `run_once` directly.
+//!
+//! - [`rescuer`]: releases stale locks of other holders (and this process's own locks whose
+//!   job is gone), closing the abandoned history rows.
+//! - [`pruner`]: deletes `"JobRunDO"` rows older than the retention, at most once an hour.
+//! - [`overlong`]: asks jobs that run longer than their lock allowance to stop.
+pub mod overlong;
+pub mod pruner;
+pub mod rescuer;
