@@ -20,15 +20,15 @@ pub fn print(conn: &Conn, db_path: &Path, base: &Path) -> anyhow::Result<()> {
         println!("  (none)");
     }
     println!("\npayment status of the orders (\"OrderPaymentStatusView\", from the imported open positions and payment histories):");
-    for p in crate::db::queries::status::order_payment_status(conn)? {
+    for p in crate::db::queries::order_status::all_order_payment_status(conn)? {
         let cur = &p.currency;
         println!(
             "  order {:<12} {} invoice(s), invoiced {:>9} {cur}, open {:>9} {cur}: {} ({:.0} % paid)",
             p.shop_order_no,
             p.invoices,
-            money(p.invoiced),
-            money(p.open),
-            p.status,
+            money(p.invoiced_amount),
+            money(p.open_amount),
+            p.payment_status,
             p.paid_percent
         );
     }

@@ -6,5 +6,6 @@ pub mod housekeeping;
 pub mod schedule;
 pub mod transfer;
 pub mod import;
+pub mod order_status;
 pub mod export;
 pub mod status;
