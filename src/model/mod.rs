@@ -1,4 +1,6 @@
 //! The bottom layer: plain types every other layer shares, with no dependency on storage, files
-//! or protocols: the job contract ([`job`]) and where an import failed ([`import_error`]).
+//! or protocols: the job contract ([`job`]), where an import failed ([`import_error`]) and an
+//! order before it is written ([`order`]).
 pub mod import_error;
+pub mod order;
 pub mod job;

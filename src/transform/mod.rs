@@ -30,6 +30,7 @@ pub mod group;
 pub mod incoming;
 mod moves;
 pub mod open_positions;
+pub mod order_intake;
 pub mod payment_histories;
 pub use crate::db::state::import_file as state;
 pub mod store_order;
