@@ -379,6 +379,13 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
     Ok(conn)
 }
 
+/// A database in memory with impex's SQL functions and no tables (tools and fuzzing).
+pub fn open_in_memory() -> Result<Conn> {
+    let sql = rusqlite::Connection::open_in_memory()?;
+    functions::register(&sql)?;
+    Ok(Conn { sql, path: PathBuf::from(":memory:") })
+}
+
 /// A database in memory with the schema (unit tests).
 #[cfg(test)]
 pub(crate) fn memory() -> Conn {

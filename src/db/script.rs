@@ -42,7 +42,7 @@ pub fn run(conn: &mut Conn, sources: &[Source]) -> Result<Summary> {
                     summary.rows_changed += changed;
                 }
                 Err(e) => {
-                    let reason = dialect::explain(&tx, stmt, &e);
+                    let reason = dialect::explain(&tx, stmt, &e.into());
                     drop(tx); // rolls back
                     return Err(Error::Script {
                         file: src.name.clone(),

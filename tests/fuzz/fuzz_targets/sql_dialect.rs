@@ -6,8 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(stmts) = impex::db::dialect::split(text) else { return };
-    let conn = rusqlite::Connection::open_in_memory().unwrap();
-    impex::db::functions::register(&conn).unwrap();
+    let conn = impex::db::open_in_memory().unwrap();
     conn.execute_batch(r#"CREATE TABLE "impexSequence" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL); CREATE TABLE "ShopDO" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL);"#).unwrap();
     for s in stmts.iter().take(20) {
         if let Err(e) = conn.execute_batch(&s.sql) {

@@ -19,8 +19,8 @@ pub fn world() -> &'static World {
         let mut conn = db::open(&db).unwrap();
         db::migrate::init(&mut conn).unwrap();
         let sources = vec![
-            Source { name: "reference".into(), text: impex::config::seed::REFERENCE.into() },
-            Source { name: "demo".into(), text: impex::config::seed::DEMO.into() },
+            Source { name: "reference".into(), text: impex::db::seed::REFERENCE.into() },
+            Source { name: "demo".into(), text: impex::db::seed::DEMO.into() },
             Source { name: "setup".into(), text: include_str!("../../../fixtures/import/setup.sql").into() },
         ];
         db::script::run(&mut conn, &sources).unwrap();
@@ -38,8 +38,8 @@ pub fn import(group: &str, prefix: &str, data: &[u8], table: &str) {
     let name = &format!("{prefix}{}.xml", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let w = world();
     let conn = db::open(&w.db).unwrap();
-    let group_id: i64 = conn.query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, [group], |r| r.get(0)).unwrap();
-    let count = |c: &rusqlite::Connection| -> i64 { c.query_row(&format!(r#"SELECT count(*) FROM "{table}""#), [], |r| r.get(0)).unwrap() };
+    let group_id = conn.query_i64(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, &[&group]).unwrap();
+    let count = |c: &db::Conn| -> i64 { c.query_i64(&format!(r#"SELECT count(*) FROM "{table}""#), &[]).unwrap() };
     let before = count(&conn);
     std::fs::write(w.in_dir.join(name), data).unwrap();
     let report = impex::transform::run_group(&w.db, group_id, &w.in_dir).unwrap();
