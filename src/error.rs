@@ -37,6 +37,10 @@ pub enum Error {
     /// The storage layer failed (a statement, a constraint, a busy database).
     #[error(transparent)]
     Storage(#[from] StoreError),
+    /// A row is no longer in the state its change expected: another process (or a person)
+    /// changed it first, e.g. released a lock as stale or resent a transmission.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Other(String),
 }

@@ -29,8 +29,8 @@ impl Job for Housekeeping {
     }
 
     fn run(&self, ctx: &JobContext) -> Result<Report, JobError> {
-        let mut conn = crate::db::open_existing(&ctx.db_path).map_err(|e| JobError::Temporary(e.to_string()))?;
-        let days = crate::db::queries::config::retention_days(&conn).map_err(|e| JobError::Temporary(e.to_string()))?;
+        let mut conn = crate::db::open_existing(&ctx.db_path)?;
+        let days = crate::db::queries::config::retention_days(&conn)?;
         let cutoff = SystemTime::now() - Duration::from_secs(days.max(0) as u64 * 86_400);
         let mut files = 0i64;
         let mut failed = 0i64;
@@ -40,7 +40,7 @@ impl Job for Housekeeping {
             failed += bad;
         }
         let cutoff_text = crate::time::format(chrono::Utc::now() - chrono::Duration::days(days));
-        let rows = crate::db::queries::housekeeping::prune(&mut conn, &cutoff_text).map_err(|e| JobError::Temporary(e.to_string()))?;
+        let rows = crate::db::queries::housekeeping::prune(&mut conn, &cutoff_text)?;
         let msg = format!("deleted {files} files and {rows} rows older than {days} days{}", if failed > 0 { format!("; {failed} files could not be deleted") } else { String::new() });
         Ok(Report { outcome: if failed > 0 { super::Outcome::Warn } else { super::Outcome::Ok }, ok_count: files + rows, failed_count: failed, message: msg })
     }

@@ -87,6 +87,22 @@ pub enum JobError {
     Permanent(String),
 }
 
+/// A storage failure during a run is temporary: the database may be busy or the disk full for
+/// a while; the scheduler retries after `retryDelay` and stops the schedule when the retries
+/// are used up.
+impl From<crate::error::StoreError> for JobError {
+    fn from(e: crate::error::StoreError) -> Self {
+        JobError::Temporary(e.to_string())
+    }
+}
+
+/// Opening the database failed (missing file, newer schema, busy): temporary, as above.
+impl From<crate::error::Error> for JobError {
+    fn from(e: crate::error::Error) -> Self {
+        JobError::Temporary(e.to_string())
+    }
+}
+
 /// A job. Implementations are listed in the registry [`crate::jobs::REGISTRY`].
 pub trait Job: Sync {
     /// `"JobDefDO"."id"`.

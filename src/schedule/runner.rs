@@ -452,7 +452,7 @@ impl Runner {
             };
             let lock_lost = match state::finish(&tx, id, &self.holder, &after, &now_text) {
                 Ok(()) => None,
-                Err(Error::Other(m)) => Some(m),
+                Err(Error::Conflict(m)) => Some(m),
                 Err(e) => return Err(e),
             };
             q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;

@@ -93,10 +93,10 @@ pub fn next_version(current: Option<&str>, due: Due) -> String {
 
 /// Runs every due export (of `config_id` only, when given); returns the files written.
 pub fn run_once(db_path: &Path, base: &Path, now: DateTime<Utc>, config_id: Option<i64>) -> Result<Vec<String>, JobError> {
-    let mut conn = db::open_existing(db_path).map_err(|e| JobError::Temporary(e.to_string()))?;
+    let mut conn = db::open_existing(db_path)?;
     let dir = paths::customer_export_dir(base);
     std::fs::create_dir_all(&dir).map_err(|e| JobError::Permanent(format!("cannot create {}: {e}", dir.display())))?;
-    let configs = q::customer_export_configs(&conn).map_err(|e| JobError::Temporary(e.to_string()))?;
+    let configs = q::customer_export_configs(&conn)?;
     let mut written = Vec::new();
     for c in configs {
         let id = c.i("id").unwrap_or(0);
@@ -121,7 +121,7 @@ pub fn run_once(db_path: &Path, base: &Path, now: DateTime<Utc>, config_id: Opti
         let since = if due == Due::Increment { c.o("lastExport") } else { None };
         let new_too = c.i("exportNewCustomerOnIncrement").unwrap_or(1) != 0;
         let now_text = crate::time::format(now);
-        let ids = q::customers_to_export(&conn, shop, since.as_deref(), new_too).map_err(|e| JobError::Temporary(e.to_string()))?;
+        let ids = q::customers_to_export(&conn, shop, since.as_deref(), new_too)?;
         let (version, full_text) = if ids.is_empty() && due == Due::Increment {
             (None, None)
         } else {
@@ -134,9 +134,9 @@ pub fn run_once(db_path: &Path, base: &Path, now: DateTime<Utc>, config_id: Opti
             written.push(name);
             (Some(version), (due == Due::Full).then(|| now_text.clone()))
         };
-        let tx = conn.write().map_err(|e| JobError::Temporary(e.to_string()))?;
-        q::customer_export_done(&tx, id, version.as_deref(), &now_text, full_text.as_deref()).map_err(|e| JobError::Temporary(e.to_string()))?;
-        tx.commit().map_err(|e| JobError::Temporary(e.to_string()))?;
+        let tx = conn.write()?;
+        q::customer_export_done(&tx, id, version.as_deref(), &now_text, full_text.as_deref())?;
+        tx.commit()?;
     }
     Ok(written)
 }

@@ -81,13 +81,12 @@ pub fn run_group_importing(
     // the checkpoint's pages while they are copied (declared first: it stops after the
     // connection's last checkpoint).
     let _writeback = crate::db::writeback::WalWriteback::start(db_path);
-    let mut conn = crate::db::open_existing(db_path).map_err(|e| ConfigError(e.to_string()))?;
+    let mut conn = crate::db::open_existing(db_path)?;
     // Index pages of a large file's transaction stay in memory.
     conn.large_cache();
     // A file moves to done/ after its commit: the commit must be durable first.
-    conn.durable_commits().map_err(|e| ConfigError(e.to_string()))?;
-    let group_name = q::group_name(&conn, group_id)
-        .map_err(|e| ConfigError(e.to_string()))?
+    conn.durable_commits()?;
+    let group_name = q::group_name(&conn, group_id)?
         .ok_or_else(|| ConfigError(format!("no \"TransformerProcessGroupDO\" with id {group_id}")))?;
     let processes = build_processes(&conn, group_id)?;
     let parent = in_dir.parent().unwrap_or(Path::new(".")).to_path_buf();
@@ -149,7 +148,7 @@ pub fn run_group_importing(
 }
 
 fn build_processes(conn: &Conn, group_id: i64) -> Result<Vec<Process>, ConfigError> {
-    let rows = q::processes(conn, group_id).map_err(|e| ConfigError(e.to_string()))?;
+    let rows = q::processes(conn, group_id)?;
     let mut out = Vec::new();
     for r in rows {
         let bean = bean(r.bean_id).ok_or_else(|| {
@@ -161,7 +160,7 @@ fn build_processes(conn: &Conn, group_id: i64) -> Result<Vec<Process>, ConfigErr
                 known.join(", ")
             ))
         })?;
-        let params = Params { process_id: r.id, values: q::process_params(conn, r.id).map_err(|e| ConfigError(e.to_string()))? };
+        let params = Params { process_id: r.id, values: q::process_params(conn, r.id)? };
         let (pattern, column) = match params.values.get(&SOURCE_FILENAME) {
             Some(p) if !p.trim().is_empty() => (p.clone(), "TransformerProcessParameterDO SOURCE_FILENAME (key 4)"),
             _ => (r.regex.clone(), "filenameRegex"),

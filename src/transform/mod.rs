@@ -48,6 +48,18 @@ pub use group::{run_group, run_group_importing, run_group_with, GroupReport, Obs
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+impl From<crate::error::StoreError> for ConfigError {
+    fn from(e: crate::error::StoreError) -> Self {
+        ConfigError(e.to_string())
+    }
+}
+
+impl From<crate::error::Error> for ConfigError {
+    fn from(e: crate::error::Error) -> Self {
+        ConfigError(e.to_string())
+    }
+}
+
 /// The line of an error known by its position in `path` (read again up to there: only
 /// failed files pay for counting their lines).
 pub fn resolve_line(mut err: ImportError, path: &Path) -> ImportError {

@@ -68,7 +68,7 @@ pub fn build(conn: &Conn, params: &Params) -> Result<Box<dyn Transformer>, Confi
 /// Parameter SHOP_ID, checked to name a shop.
 pub(crate) fn checked_shop(conn: &Conn, params: &Params) -> Result<i64, ConfigError> {
     let shop = params.shop_id()?;
-    if !q::shop_exists(conn, shop).map_err(|e| ConfigError(e.to_string()))? {
+    if !q::shop_exists(conn, shop)? {
         return Err(ConfigError(format!(
             "\"TransformerProcessDO\" id {}: parameter SHOP_ID (key 1) is {shop}, but there is no \"ShopDO\" with that id",
             params.process_id

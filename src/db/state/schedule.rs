@@ -180,7 +180,7 @@ pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -
         AfterRun::Interrupted { .. } => st.execute(params![id, holder, outcome, after.message(), None::<i64>, None::<String>, now])?,
     };
     if n != 1 {
-        return Err(Error::Other(format!("ScheduleDO id {id}: the lock is no longer held by {holder} (released as stale by another process?)")));
+        return Err(Error::Conflict(format!("ScheduleDO id {id}: the lock is no longer held by {holder} (released as stale by another process?)")));
     }
     Ok(())
 }

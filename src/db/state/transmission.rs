@@ -51,7 +51,7 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
     if n == 1 {
         Ok(())
     } else {
-        Err(Error::Other(format!(
+        Err(Error::Conflict(format!(
             "transmission {id}: cannot move from {} to {to}: it is no longer in state {} (changed by someone else?)",
             from.as_str(),
             from.as_str()
