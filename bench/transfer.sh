@@ -24,7 +24,7 @@ done
 cargo build --release -q
 IMPEX=$PWD/target/release/impex
 USER_NAME=impextest
-PASS=Impex-test-pw1  # the same as tests/transfer_support, so parallel runs agree
+PASS=Impex-test-pw1  # the same as tests/it/support/transfer.rs, so parallel runs agree
 id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/bash "$USER_NAME"
 echo "$USER_NAME:$PASS" | chpasswd
 

@@ -1,11 +1,9 @@
 //! Issue 7: operations (housekeeping).
-mod common;
-
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use common::TestEnv;
+use crate::support::env::TestEnv;
 use impex::jobs::{self, JobContext};
 
 fn touch(path: &std::path::Path, age_days: u64) {

@@ -1,16 +1,13 @@
 //! File transfer job (JobDefDO 3) against real servers: vsftpd (FTP, explicit FTPS) and OpenSSH
-//! sshd (SFTP) on loopback, plus local directories. See `transfer_support` for the harness.
-mod common;
-mod transfer_support;
-
+//! sshd (SFTP) on loopback, plus local directories. See `support::transfer` for the harness.
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::TestEnv;
+use crate::support::env::TestEnv;
 use impex::jobs::{JobContext, JobError, Outcome, Report};
-use transfer_support as ts;
+use crate::support::transfer as ts;
 
 const REGEX: &str = r"OpenPositionsImport_[0-9]*\.xml";
 

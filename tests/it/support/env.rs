@@ -1,6 +1,5 @@
 //! Shared test support: a fresh database and base directory per test, and a runner for the real
 //! `impex` binary.
-#![allow(dead_code)]
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

@@ -1,17 +1,23 @@
-//! Support for tests/export.rs: the configuration and business SQL, the sqlite3 shell, xmllint
-//! XSD validation and structure comparison with the reference examples.
-#![allow(dead_code)]
+//! Support for the export tests (tests/it/export.rs): the configuration and business SQL
+//! (tests/export_support/, also used by bench/export.sh), the sqlite3 shell, xmllint XSD
+//! validation and structure comparison with the reference examples.
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::common::TestEnv;
+use super::env::TestEnv;
 
 /// CommunicationPartnerDO rows for every file sender key, partner referrers, finance controller
 /// mappings (as the reference writes them).
-pub const CONFIG: &str = include_str!("config.sql");
+pub const CONFIG: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/export_support/config.sql"
+));
 /// Business events in plain SQLite.
-pub const BUSINESS: &str = include_str!("business.sql");
+pub const BUSINESS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/export_support/business.sql"
+));
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

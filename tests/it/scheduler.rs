@@ -1,12 +1,10 @@
 //! The scheduler end to end: real `impex run` / `run --once` / `trigger` / `status` processes on
 //! a real database file, with the test job (`IMPEX_TEST_JOBS=1`, "JobDefDO" 10999; behaviour by
 //! configId, one line per run in `<base>/test-job-runs.log`).
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{wait_for, TestEnv};
+use crate::support::env::{wait_for, TestEnv};
 
 const TEST_JOB: i64 = 10999;
 /// A cron that never fires in the lifetime of these tests (runs only as first run / retry).

@@ -1,13 +1,10 @@
 //! Export: transmissions created by triggers from business rows, written by `impex send` in the
 //! formats of the reference; retries, crash safety, customer export.
-mod common;
-mod export_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{wait_for, TestEnv};
-use export_support as sup;
+use crate::support::env::{files_under, wait_for, TestEnv};
+use crate::support::export as sup;
 
 fn setup() -> TestEnv {
     let env = TestEnv::new(true);
@@ -282,7 +279,7 @@ fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
     let ids: BTreeSet<String> =
         sup::names(&outbox).iter().map(|f| f.rsplit('_').next().unwrap().trim_end_matches(".xml").to_string()).collect();
     assert_eq!(ids.len() as i64, N);
-    assert!(common::files_under(&env.base().join("communication/messages/.staging")).is_empty());
+    assert!(files_under(&env.base().join("communication/messages/.staging")).is_empty());
 }
 
 #[test]
@@ -367,7 +364,7 @@ fn a_file_written_before_a_crash_is_not_written_again() {
     assert_eq!(sup::names(&sup::outbox(&env)), vec![name.clone()]);
     assert!(read(&env, &name).contains("written before the crash"));
     assert_eq!(env.query_string(&format!(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = {id}"#)), "PUSHED");
-    assert!(common::files_under(&staging).is_empty(), "{:?}", common::files_under(&staging));
+    assert!(files_under(&staging).is_empty(), "{:?}", files_under(&staging));
     // a stored name whose file is missing (died before the rename): written now, under that name
     env.sql_ok(r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo") VALUES (40002, 10002, 5000, 6, 'Y')"#);
     let id2 = tid(&env, r#""dispatchRef" = 40002"#);

@@ -2,12 +2,10 @@
 //! through the real `impex import` binary (and `impex::transform::run_group` for the group
 //! rules the file transfer job relies on).
 #![allow(clippy::cloned_ref_to_slice_refs)]
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{files_under, TestEnv};
+use crate::support::env::{files_under, TestEnv};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
 

@@ -1,7 +1,5 @@
 //! Issue 2: the IOM table mirror, `impex init`, `impex sql` (the dialect bridge) and `impex check`.
-mod common;
-
-use common::TestEnv;
+use crate::support::env::TestEnv;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/reference_sql/{name}", env!("CARGO_MANIFEST_DIR"))

@@ -5,7 +5,6 @@
 //!
 //! Needs root and the packages of `tests/install-deps.sh`. When they are missing the tests print
 //! `SKIPPED: ...` and return, unless env `CI` is set: then they fail.
-#![allow(dead_code)]
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -249,6 +248,7 @@ pub struct Sshd {
     /// The host public key line (`ssh-ed25519 AAAA...`).
     pub host_pub: String,
     /// A user key (ed25519, no passphrase) in authorized_keys.
+    #[allow(dead_code)] // no test reads it: they name the key files with `key`
     pub user_key: PathBuf,
 }
 
@@ -484,6 +484,7 @@ impl Drop for Proxy {
 
 /// The configuration of one transfer: IOM-style rows as the reference scripts create them
 /// (finance controller = sending partner and configuration partner, shop = receiving partner).
+#[allow(dead_code)] // no test reads the ids yet: they know them
 pub struct Config {
     pub id: i64,
     pub partner: i64,

@@ -162,7 +162,7 @@ fn top_level_modules_depend_one_way() {
     let mut wrong = Vec::new();
     for m in &g.modules {
         if layer_of(m).is_none() {
-            wrong.push(format!("src/{m} is in no layer of tests/layering.rs: add it to LAYERS"));
+            wrong.push(format!("src/{m} is in no layer of tests/it/layering.rs: add it to LAYERS"));
         }
     }
     for (from, to) in &g.edges {

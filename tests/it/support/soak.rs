@@ -1,7 +1,6 @@
 //! Helpers of the soak test: a TCP proxy whose open connections can all be cut at once, and a
 //! small seeded random generator (the fault schedule is reproducible from the printed seed,
 //! apart from the timing of the processes themselves).
-#![allow(dead_code)]
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

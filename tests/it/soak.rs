@@ -15,18 +15,14 @@
 //! records, each bad file in `error/` with a reason, each transmission's file written once and
 //! complete, no lock and no temporary file left. Without root/vsftpd/sshd (outside CI) the pulls
 //! use local directories (kills only).
-mod common;
-mod soak_support;
-mod transfer_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::TestEnv;
-use soak_support::{FaultProxy, Rng};
-use transfer_support as ts;
+use crate::support::env::{files_under, TestEnv};
+use crate::support::soak::{FaultProxy, Rng};
+use crate::support::transfer as ts;
 
 /// Seconds of faults in the default (CI) run.
 const DEFAULT_SECS: u64 = 50;
@@ -314,7 +310,7 @@ fn files_in(dir: &Path) -> BTreeMap<String, PathBuf> {
 
 /// Temporary or partial files anywhere under `dir` (lock files are permanent by design).
 fn temporaries(dir: &Path) -> Vec<String> {
-    common::files_under(dir)
+    files_under(dir)
         .into_iter()
         .filter(|f| {
             let p = Path::new(f);

@@ -1,9 +1,9 @@
 //! Issue 7: `impex demo` runs the whole product on the embedded default and can be re-run.
-mod common;
+use crate::support::env::TestEnv;
 
 #[test]
 fn demo_runs_every_interface_and_can_be_rerun() {
-    let env = common::TestEnv::empty();
+    let env = TestEnv::empty();
     for round in 0..2 {
         let out = env.run(&["demo", "d"]);
         let text = String::from_utf8_lossy(&out.stdout);

@@ -1,0 +1,26 @@
+//! The integration tests of impex, one test binary (`cargo test --test integration`): the
+//! support code is compiled once and the tests are linked once. Each module below was its own
+//! binary before (`tests/<module>.rs`); `cargo test --test integration transfer::` runs one.
+//! Fixtures stay in `tests/fixtures/`, `tests/xsd/` and `tests/export_support/*.sql`.
+
+// Shared support: test environments, export checks, real FTP/SFTP servers, the fault proxy.
+mod support;
+
+// `impex demo`: the whole product on the embedded default, and re-running it.
+mod demo;
+// Exports: `impex send` documents (XSDs, reference examples), retries, crash safety, customers.
+mod export;
+// The IOM table mirror, `impex init`, `impex sql` (the dialect bridge) and `impex check`.
+mod foundation;
+// Imports: transformer groups, the OpenPositions, PaymentHistories and storeOrder beans.
+mod import;
+// The architecture: the modules of src/ depend one way; only src/db uses the database library.
+mod layering;
+// Operations: housekeeping deletes old finished files only.
+mod operations;
+// The scheduler end to end: `impex run`, `run --once`, `trigger`, `status`, signals, locks.
+mod scheduler;
+// Soak test (about a minute): the pipeline under kill -9, server restarts, cut connections.
+mod soak;
+// The file transfer job against real vsftpd (FTP, FTPS), sshd (SFTP) and local directories.
+mod transfer;
