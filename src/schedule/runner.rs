@@ -1,9 +1,9 @@
 //! The run loop of `impex run`, `impex run --once` and `impex trigger`, on std threads.
 //!
 //! Each tick (at most [`Options::max_sleep`] apart, earlier when a fire time or a finished job
-//! wakes it): release stale locks (`lock`), re-read the runnable schedules (so changes made by
+//! wakes it): release stale locks (`maintenance::rescuer`), re-read the runnable schedules (so changes made by
 //! other processes take effect within a tick), compute which are due (`due`), claim them in one
-//! `BEGIN IMMEDIATE` transaction (optimistic `UPDATE`s, see `state::claim`) together with their
+//! unit of work (`Conn::write`; optimistic `UPDATE`s, see `state::claim`) with their
 //! RUNNING history rows, and start each job on its own thread (at most `max_jobs` at a time).
 //! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
