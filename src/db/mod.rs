@@ -19,7 +19,6 @@ pub mod queries;
 pub mod script;
 pub mod seed;
 pub mod state;
-pub mod writeback;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -120,24 +120,6 @@ impl BlockWriter {
         Ok(())
     }
 
-    /// Reads from `r` straight into the block buffer (no copy through a buffer of the caller)
-    /// and writes whole blocks as they fill; returns the bytes read, 0 at the end of `r`.
-    pub fn write_from(&mut self, r: &mut impl io::Read) -> io::Result<usize> {
-        if !self.direct {
-            let mut buf = [0u8; 64 * 1024];
-            let n = r.read(&mut buf)?;
-            self.write_all(&buf[..n])?;
-            return Ok(n);
-        }
-        let len = self.len;
-        let n = r.read(&mut self.block()[len..])?;
-        self.len += n;
-        if self.len == BLOCK {
-            self.flush_buffer(false)?;
-        }
-        Ok(n)
-    }
-
     /// Writes the rest and returns the file (not yet synced), positioned at its end.
     pub fn finish(mut self) -> io::Result<File> {
         self.flush_buffer(true)?;
@@ -218,14 +200,8 @@ mod tests {
             }
             // every second length: the file system refuses the first direct write
             w.refuse_next_direct_write = len % 2 == 1;
-            // half of the lengths written from a reader (read into the block buffer)
-            if len % 4 < 2 {
-                for piece in data[..len].chunks(100_003) {
-                    w.write_all(piece).unwrap();
-                }
-            } else {
-                let mut r = Pieces(&data[..len]);
-                while w.write_from(&mut r).unwrap() > 0 {}
+            for piece in data[..len].chunks(100_003) {
+                w.write_all(piece).unwrap();
             }
             let mut f = w.finish().unwrap();
             f.sync_all().unwrap();
@@ -234,18 +210,6 @@ mod tests {
             File::open(&path).unwrap().read_to_end(&mut back).unwrap();
             assert_eq!(back.len(), len, "length {len}");
             assert!(back == data[..len], "content of length {len}");
-        }
-    }
-
-    /// A reader that returns at most 100,003 bytes per read (reads end off the block boundaries).
-    struct Pieces<'a>(&'a [u8]);
-
-    impl Read for Pieces<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.0.len().min(out.len()).min(100_003);
-            out[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
         }
     }
 }

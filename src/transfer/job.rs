@@ -133,14 +133,6 @@ pub fn plan(conn: &Conn, base: &Path, config_id: i64, schedule_id: Option<i64>, 
         passphrase: value(&v, "pullPrivateKeyPassphrase").map(Secret::new),
         known_hosts: value(&v, "knownHostsFile").map(|p| local_path(base, p)),
         accept_new_host_key: bool_opt("acceptNewHostKey")?,
-        connections: match value(&v, "sftpConnections") {
-            None => 2,
-            Some(c) => match c.trim() {
-                "1" => 1,
-                "2" => 2,
-                o => return Err(bad(config_id, "sftpConnections", format!("`{o}` is neither 1 nor 2"))),
-            },
-        },
         ca_file: value(&v, "ftpsCaFile").map(|p| local_path(base, p)),
     };
     let work_dir = crate::fs::paths::transfer_dir(base, config.base_path.as_deref(), schedule_key);

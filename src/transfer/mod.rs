@@ -13,7 +13,6 @@
 //! - [`state`]: the ledger states and their transitions;
 //! - [`job`]: the [`crate::jobs::Job`] implementation.
 pub mod account;
-pub mod segmented;
 pub mod ftp;
 pub mod job;
 pub mod ledger;
@@ -104,7 +103,7 @@ pub(crate) fn copy_chunks(
     }
 }
 
-/// Conn options from the `"ExecutionBeanValueDO"` rows (see README "File transfer").
+/// Connection options from the `"ExecutionBeanValueDO"` rows (see README "File transfer").
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
     pub connect_timeout: Duration,
@@ -117,8 +116,6 @@ pub struct ConnectOptions {
     pub known_hosts: Option<PathBuf>,
     /// SFTP: `acceptNewHostKey`.
     pub accept_new_host_key: bool,
-    /// SFTP: `sftpConnections`, connections for a large file (1 or 2; see [`segmented`]).
-    pub connections: u8,
     /// FTPS: `ftpsCaFile` (or env `IMPEX_FTPS_CA_FILE`).
     pub ca_file: Option<PathBuf>,
 }
@@ -132,7 +129,6 @@ impl Default for ConnectOptions {
             passphrase: None,
             known_hosts: None,
             accept_new_host_key: false,
-            connections: 2,
             ca_file: None,
         }
     }
@@ -160,17 +156,6 @@ pub trait Transport {
     /// (FTP's LIST has minutes at best, so FTP asks SIZE and MDTM).
     fn listing_is_exact(&self) -> bool {
         false
-    }
-    /// A second connection like this one, for a segmented download of a large file (see
-    /// [`segmented`]); `None` when the transport does not download in segments.
-    fn reconnect(&self) -> Option<TResult<Box<dyn Transport + Send>>> {
-        None
-    }
-    /// Fills `buf` with the bytes of `path` from `offset` on (segmented downloads). A file that
-    /// ends before is an error that says it changed.
-    fn read_at(&mut self, path: &str, offset: u64, buf: &mut [u8]) -> TResult<()> {
-        let _ = (path, offset, buf);
-        Err(TransferError::permanent(format!("{}: no random access", self.describe())))
     }
     /// Stores `input` as `path` (overwriting); returns the number of bytes.
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64>;

@@ -27,11 +27,6 @@ pub struct Sftp {
     sftp: ssh2::Sftp,
     _session: Session,
     desc: String,
-    /// For a second connection (segmented downloads).
-    account: Account,
-    opts: ConnectOptions,
-    /// The file [`Transport::read_at`] read last, kept open for the next piece.
-    reading: Option<(String, ssh2::File)>,
 }
 
 // libssh2 session error codes (libssh2.h).
@@ -216,7 +211,7 @@ fn open(account: &Account, opts: &ConnectOptions) -> TResult<Sftp> {
         return Err(TransferError::permanent(format!("{desc}: authentication as {} failed", account.user)));
     }
     let sftp = sess.sftp().map_err(|e| map(&e, &format!("{desc}: starting the SFTP subsystem")))?;
-    Ok(Sftp { sftp, _session: sess, desc, account: account.clone(), opts: opts.clone(), reading: None })
+    Ok(Sftp { sftp, _session: sess, desc })
 }
 
 /// Ciphers in order of preference. With the vendored libssh2 patch (whole packets per cipher
@@ -283,14 +278,6 @@ fn stat_to(name: String, st: &ssh2::FileStat) -> RemoteFile {
     RemoteFile { name, size: st.size.unwrap_or(0), mtime: st.mtime.map(|t| t as i64), is_file: st.is_file() }
 }
 
-impl Sftp {
-    /// Closes the handle kept open by [`Transport::read_at`]: some servers keep an open file
-    /// busy (no rename or delete), and other operations need no handle of it.
-    fn stop_reading(&mut self) {
-        self.reading = None;
-    }
-}
-
 impl Transport for Sftp {
     fn describe(&self) -> String {
         self.desc.clone()
@@ -323,7 +310,6 @@ impl Transport for Sftp {
     }
 
     fn stat(&mut self, path: &str) -> TResult<Option<RemoteFile>> {
-        self.stop_reading();
         match self.sftp.stat(Path::new(path)) {
             Ok(st) => Ok(Some(stat_to(path.rsplit('/').next().unwrap_or(path).to_string(), &st))),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(None),
@@ -332,7 +318,6 @@ impl Transport for Sftp {
     }
 
     fn get(&mut self, path: &str, size_hint: Option<u64>, out: &mut dyn Write) -> TResult<u64> {
-        self.stop_reading();
         let what = format!("{}: reading {path}", self.desc);
         let mut f = self.sftp.open(Path::new(path)).map_err(|e| map(&e, &what))?;
         // libssh2 requests 4x the buffer ahead: for a small file, a buffer just past its size
@@ -353,44 +338,7 @@ impl Transport for Sftp {
         Ok(n)
     }
 
-    fn reconnect(&self) -> Option<TResult<Box<dyn Transport + Send>>> {
-        if self.opts.connections < 2 {
-            return None;
-        }
-        Some(open(&self.account, &self.opts).map(|s| Box::new(s) as Box<dyn Transport + Send>))
-    }
-
-    fn read_at(&mut self, path: &str, offset: u64, buf: &mut [u8]) -> TResult<()> {
-        use std::io::{Seek, SeekFrom};
-        let what = format!("{}: reading {path} at {offset}", self.desc);
-        if self.reading.as_ref().is_none_or(|(p, _)| p != path) {
-            self.reading = None;
-            let f = self.sftp.open(Path::new(path)).map_err(|e| map(&e, &what))?;
-            self.reading = Some((path.to_string(), f));
-        }
-        let f = &mut self.reading.as_mut().expect("opened above").1;
-        f.seek(SeekFrom::Start(offset)).map_err(|e| io_map(&e, &what))?;
-        let mut got = 0;
-        while got < buf.len() {
-            // reads of at most SFTP_BUF: libssh2 requests a few reads ahead, not past the segment
-            let end = (got + SFTP_BUF).min(buf.len());
-            match f.read(&mut buf[got..end]) {
-                Ok(0) => {
-                    return Err(TransferError::temporary(format!(
-                        "CHANGED:the remote file ended at {} bytes, before its listed size (changed during the transfer); pulled next run",
-                        offset + got as u64
-                    )))
-                }
-                Ok(k) => got += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_map(&e, &format!("{what}: after {got} bytes"))),
-            }
-        }
-        Ok(())
-    }
-
     fn put(&mut self, path: &str, input: &mut dyn Read) -> TResult<u64> {
-        self.stop_reading();
         let what = format!("{}: writing {path}", self.desc);
         let mut f = self.sftp.create(Path::new(path)).map_err(|e| map(&e, &what))?;
         let mut buf = vec![0u8; SFTP_BUF];
@@ -403,7 +351,6 @@ impl Transport for Sftp {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> TResult<()> {
-        self.stop_reading();
         // SFTP v3: rename fails when the target exists.
         self.remove(to)?;
         self.sftp
@@ -412,7 +359,6 @@ impl Transport for Sftp {
     }
 
     fn remove(&mut self, path: &str) -> TResult<()> {
-        self.stop_reading();
         match self.sftp.unlink(Path::new(path)) {
             Ok(()) => Ok(()),
             Err(e) if e.code() == ErrorCode::SFTP(FX_NO_SUCH_FILE) => Ok(()),

@@ -77,10 +77,6 @@ pub fn run_group_importing(
     given: &[PathBuf],
     obs: &mut dyn Observer,
 ) -> Result<GroupReport, ConfigError> {
-    // The disk writes the WAL pages of a file while it is imported, not all at its commit, and
-    // the checkpoint's pages while they are copied (declared first: it stops after the
-    // connection's last checkpoint).
-    let _writeback = crate::db::writeback::WalWriteback::start(db_path);
     let mut conn = crate::db::open_existing(db_path)?;
     // Index pages of a large file's transaction stay in memory.
     conn.large_cache();

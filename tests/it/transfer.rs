@@ -496,10 +496,10 @@ fn ftp_without_epsv_falls_back_to_pasv() {
     assert!(names(&area.remote()).is_empty());
 }
 
-/// A cut connection during a segmented SFTP download (a file of 64 MiB or more goes over two
-/// connections): nothing lands in in/, the next run pulls the file whole.
+/// A cut connection during the SFTP download of a large file (through the pipe to the O_DIRECT
+/// writer): nothing lands in in/, the next run pulls the file whole over one connection.
 #[test]
-fn dropped_connection_during_segmented_download() {
+fn dropped_connection_during_a_large_download() {
     let Some(srv) = servers(Proto::Sftp) else { return };
     let sshd = srv.sshd.as_ref().unwrap();
     let proxy = ts::Proxy::start(sshd.port);
@@ -507,52 +507,23 @@ fn dropped_connection_during_segmented_download() {
     let area = ts::Area::new();
     let big = ts::content(43, 72 * 1024 * 1024);
     area.put("OpenPositionsImport_1.xml", &big);
-    configure_via_proxy(&env, sshd, &proxy, &area, "segcut");
-    // each connection is cut after 20 MB: the segmented download (two connections) fails
+    configure_via_proxy(&env, sshd, &proxy, &area, "bigcut");
+    // the connection is cut after 20 MB
     proxy.cut_after.store(20 * 1024 * 1024, Ordering::SeqCst);
-    match run(&env, 10000, "segcut") {
+    match run(&env, 10000, "bigcut") {
         Err(JobError::Temporary(m)) => assert!(m.contains("OpenPositionsImport_1.xml") || m.contains("reading"), "{m}"),
         other => panic!("expected a temporary error, got {other:?}"),
     }
     assert!(proxy.cuts.load(Ordering::SeqCst) >= 1, "the proxy cut a connection");
-    assert!(names(&in_dir(&env, "segcut")).is_empty(), "nothing half-pulled lands in in/");
+    assert!(names(&in_dir(&env, "bigcut")).is_empty(), "nothing half-pulled lands in in/");
     proxy.cut_after.store(0, Ordering::SeqCst);
     let before = proxy.connections.load(Ordering::SeqCst);
-    let r = run(&env, 10000, "segcut").unwrap();
+    let r = run(&env, 10000, "bigcut").unwrap();
     assert_eq!(r.ok_count, 1, "{}", r.message);
-    assert_eq!(proxy.connections.load(Ordering::SeqCst) - before, 2, "a segmented download over two connections");
-    assert!(std::fs::read(in_dir(&env, "segcut").join("OpenPositionsImport_1.xml")).unwrap() == big, "content");
+    assert_eq!(proxy.connections.load(Ordering::SeqCst) - before, 1, "one connection");
+    assert!(std::fs::read(in_dir(&env, "bigcut").join("OpenPositionsImport_1.xml")).unwrap() == big, "content");
     assert_eq!(count(&env, 10000, "PULL", "DONE"), 1);
     assert!(names(&area.remote()).is_empty());
-
-    // sftpConnections=1: a file as large as one stream over one connection
-    let big2 = ts::content(44, 72 * 1024 * 1024);
-    area.put("OpenPositionsImport_2.xml", &big2);
-    env.conn()
-        .execute(
-            r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef")
-               SELECT k."id", '1', v."communicationPartnerRef" FROM "ExecutionBeanKeyDefDO" k, "ExecutionBeanValueDO" v
-               WHERE k."parameterKey" = 'sftpConnections' AND v."executionBeanKeyDefRef" = 1330"#,
-            [],
-        )
-        .unwrap();
-    let before = proxy.connections.load(Ordering::SeqCst);
-    let r = run(&env, 10000, "segcut").unwrap();
-    assert_eq!(r.ok_count, 1, "{}", r.message);
-    assert_eq!(proxy.connections.load(Ordering::SeqCst) - before, 1, "sftpConnections=1: one connection");
-    assert!(std::fs::read(in_dir(&env, "segcut").join("OpenPositionsImport_2.xml")).unwrap() == big2, "content");
-    // anything but 1 or 2 is a configuration error that names the option
-    env.conn()
-        .execute(
-            r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '3' WHERE "executionBeanKeyDefRef" =
-               (SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "parameterKey" = 'sftpConnections')"#,
-            [],
-        )
-        .unwrap();
-    match run(&env, 10000, "segcut") {
-        Err(JobError::Permanent(m)) => assert!(m.contains("sftpConnections") && m.contains("`3`"), "{m}"),
-        other => panic!("expected a configuration error, got {other:?}"),
-    }
 }
 
 /// `kill -9` of `impex transfer` in the middle of a pull, at several points: after rerunning,
@@ -658,8 +629,7 @@ fn large_file_flat_memory() {
         assert!(rss_kb > 0, "{p:?}: no memory reading");
         let got = in_dir(&env, "big").join("OpenPositionsImport_1.xml");
         assert_eq!(std::fs::metadata(&got).unwrap().len(), 200 * 1024 * 1024, "{p:?}");
-        // byte for byte, and the ledger's hash is the content's (SFTP: a segmented download
-        // over two connections, pieces written in order)
+        // byte for byte, and the ledger's hash is the content's
         let chunk = ts::content(9, 1024 * 1024);
         let mut hash = <sha2::Sha256 as sha2::Digest>::new();
         {

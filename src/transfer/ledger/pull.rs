@@ -320,21 +320,7 @@ fn pull_one(conn: &mut Conn, t: &mut dyn Transport, spec: &Spec, path: &str, ent
     let part = partial_path(spec, id);
     let result = (|| -> TResult<(u64, String)> {
         let file = std::fs::File::create(&part).map_err(|e| io(format!("creating {}", part.display()), e))?;
-        let second = if before.size >= crate::transfer::segmented::MIN_SIZE {
-            match t.reconnect() {
-                Some(Ok(s)) => Some(s),
-                Some(Err(e)) => {
-                    tracing::debug!(file = %path, "no second connection for a segmented download ({}); one stream", e.message);
-                    None
-                }
-                None => None,
-            }
-        } else {
-            None
-        };
-        let (n, file, hash) = if let Some(second) = second {
-            crate::transfer::segmented::download(t, second, path, before.size, file)?
-        } else if before.size >= PIPE_MIN_SIZE {
+        let (n, file, hash) = if before.size >= PIPE_MIN_SIZE {
             let mut w = PipeWriter::new(file);
             let n = t.get(path, Some(before.size), &mut w)?;
             let (file, hash) = w.finish().map_err(|e| io(format!("writing {}", part.display()), e))?;
