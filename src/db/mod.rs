@@ -141,7 +141,9 @@ impl Conn {
         let _ = self.sql.pragma_update(None, "cache_size", -16384);
     }
 
-    /// Runs SQL statements without parameters (tests, seeds, `impex sql`'s checks).
+    /// Runs SQL statements without parameters. This and the other generic SQL methods below
+    /// are for tests, fixtures and tools; business code uses the named operations of
+    /// [`queries`] and [`state`] (a test keeps it so).
     pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
         Ok(self.sql.execute_batch(sql)?)
     }

@@ -82,19 +82,25 @@ fn references(code: &str) -> BTreeSet<String> {
     refs
 }
 
+/// The storage handle's generic SQL methods: for tests, fixtures and tools. Business code uses
+/// the named operations of the storage layer instead.
+const GENERIC_SQL: &[&str] = &[".execute_batch(", ".execute(", ".query_rows(", ".query_i64(", ".query_value("];
+
 struct Graph {
     /// module -> module it refers to -> files that do
     edges: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
     modules: BTreeSet<String>,
     /// files outside the storage layer that name the database library
     library_users: Vec<String>,
+    /// (file, method) outside the storage layer and outside tests calling generic SQL
+    generic_sql: Vec<(String, &'static str)>,
 }
 
 fn graph() -> Graph {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut g = Graph { edges: BTreeMap::new(), modules: BTreeSet::new(), library_users: Vec::new() };
+    let mut g = Graph { edges: BTreeMap::new(), modules: BTreeSet::new(), library_users: Vec::new(), generic_sql: Vec::new() };
     for f in files {
         let rel = f.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
         let top = rel.split('/').next().unwrap().trim_end_matches(".rs").to_string();
@@ -105,6 +111,14 @@ fn graph() -> Graph {
         let code = code(&std::fs::read_to_string(&f).unwrap());
         if top != STORAGE && (code.contains("rusqlite") || code.contains("libsqlite3")) {
             g.library_users.push(rel.clone());
+        }
+        if top != STORAGE {
+            let business = code.split("#[cfg(test)]").next().unwrap_or("");
+            for m in GENERIC_SQL {
+                if business.contains(m) {
+                    g.generic_sql.push((rel.clone(), m));
+                }
+            }
         }
         for r in references(&code) {
             if r != top {
@@ -186,12 +200,19 @@ fn only_the_storage_layer_uses_the_database_library() {
     assert!(g.library_users.is_empty(), "outside src/{STORAGE}/, these files use the database library: {:?}", g.library_users);
 }
 
+/// SQL text stays in the storage layer: outside it, only tests use the handle's generic methods.
+#[test]
+fn business_code_uses_named_storage_operations() {
+    let g = graph();
+    assert!(g.generic_sql.is_empty(), "outside src/{STORAGE}/ and its tests, generic SQL calls: {:?}", g.generic_sql);
+}
+
 /// The test sees what it must: a reference written either way, and a cycle.
 #[test]
 fn the_layering_check_finds_references_and_cycles() {
     let refs = references(&code("use crate::db::Conn;\nuse crate::{fs, model::job};\n// crate::cli in a comment\nlet x = $crate::y;"));
     assert_eq!(refs.into_iter().collect::<Vec<_>>(), ["db", "fs", "model"]);
-    let mut g = Graph { edges: BTreeMap::new(), modules: ["a", "b", "c"].map(String::from).into(), library_users: Vec::new() };
+    let mut g = Graph { edges: BTreeMap::new(), modules: ["a", "b", "c"].map(String::from).into(), library_users: Vec::new(), generic_sql: Vec::new() };
     for (x, y) in [("a", "b"), ("b", "c"), ("c", "a")] {
         g.edges.entry(x.into()).or_default().entry(y.into()).or_default().insert(format!("{x}.rs"));
     }
