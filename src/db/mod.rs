@@ -405,6 +405,45 @@ pub fn default_path() -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The storage handle's contract, which every backend keeps: a unit of work commits with
+    /// `commit` and leaves nothing when dropped; a trusted one has the per-row reference checks
+    /// off inside and on again after; failures come with a kind.
+    #[test]
+    fn units_of_work_commit_roll_back_and_report_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = open(&path).unwrap();
+        migrate::init(&mut conn).unwrap();
+        let carriers = |c: &Conn| c.query_i64(r#"SELECT count(*) FROM "CarrierDO""#, &[]).unwrap();
+        {
+            let tx = conn.write().unwrap();
+            tx.execute(r#"INSERT INTO "CarrierDO" ("id", "name") VALUES (1, 'kept')"#, &[]).unwrap();
+            tx.commit().unwrap();
+        }
+        {
+            let tx = conn.write().unwrap();
+            tx.execute(r#"INSERT INTO "CarrierDO" ("id", "name") VALUES (2, 'dropped')"#, &[]).unwrap();
+        }
+        assert_eq!(carriers(&conn), 1, "a dropped unit of work leaves nothing");
+
+        // a dangling reference: refused normally, accepted in a trusted unit of work
+        let dangling = r#"INSERT INTO "OrderDO" ("shopRef", "shopOrderNo", "currency", "orderCreationDate") VALUES (424242, 'x', 'EUR', now())"#;
+        let e = conn.execute(dangling, &[]).unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Constraint, "{e}");
+        conn.write_trusted(true, |tx| tx.execute(dangling, &[]).map(|_| ())).unwrap();
+        let e = conn.execute(dangling, &[]).unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Constraint, "reference checks are on again after a trusted unit of work: {e}");
+
+        // another process holds the write lock longer than this connection waits: Busy
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn.set_busy_timeout(Duration::from_millis(50)).unwrap();
+        let e = conn.write().err().expect("the write lock is taken");
+        assert!(e.is_busy(), "{e:?}");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert!(conn.write().is_ok());
+    }
+
     /// A cached statement is compiled once, however often it runs with other values. (Without
     /// QPSG, SQLite expired a statement like this one each time rusqlite's cache cleared its
     /// bindings, and the sending job compiled its queries again for every transmission.)
