@@ -205,6 +205,13 @@ CREATE TABLE IF NOT EXISTS "CommunicationPartnerDO" (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS "CommunicationPartnerDO_unique"
     ON "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef", IFNULL("receivingPartnerReferrerRef", -1));
+-- The same three columns as IOM's unique constraint, so that scripts' `ON CONFLICT
+-- ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")` has its
+-- target (schema version 3). A NULL receiver still counts as one value (the index above); `impex
+-- sql` turns that clause with DO NOTHING into a plain `ON CONFLICT DO NOTHING`, so a script run
+-- twice adds a NULL-receiver row once (see docs/configuration.md).
+CREATE UNIQUE INDEX IF NOT EXISTS "CommunicationPartnerDO_partners"
+    ON "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef");
 
 CREATE TABLE IF NOT EXISTS "ExecutionBeanValueDO" (
     "id"                      INTEGER PRIMARY KEY,

@@ -19,6 +19,10 @@ pub const STEPS: &[&str] = &[
     // 1 -> 2: the debtor index of the open positions is gone (bulk imports maintained it for
     // no query of impex; see schema.sql)
     r#"DROP INDEX IF EXISTS "OpenPositionDO_debitor";"#,
+    // 2 -> 3: a unique index on exactly the three partner columns, which IOM's
+    // `ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")`
+    // names (schema.sql creates it; the step only marks the version)
+    r#"SELECT 1;"#,
 ];
 
 /// The schema version this impex writes.
@@ -88,6 +92,35 @@ mod tests {
         assert_eq!(indexes, 0);
         let kept: i64 = conn.sql().query_row(r#"SELECT count(*) FROM "CarrierDO" WHERE "id" = 77"#, [], |r| r.get(0)).unwrap();
         assert_eq!(kept, 1);
-        assert_eq!(version(&conn).unwrap(), 2);
+        assert_eq!(version(&conn).unwrap(), LATEST);
+    }
+
+    /// A version-2 database gets the three-column partner index; then IOM's upsert of a
+    /// partner runs twice, with a receiver and with a NULL receiver, and adds each row once.
+    #[test]
+    fn version_2_database_takes_iom_partner_upserts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        init(&mut conn).unwrap();
+        let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
+        crate::db::script::run(&mut conn, &[src("reference", crate::db::seed::REFERENCE), src("demo", crate::db::seed::DEMO)]).unwrap();
+        conn.execute_batch(r#"DROP INDEX "CommunicationPartnerDO_partners"; PRAGMA user_version = 2;"#).unwrap();
+        assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 2, to: LATEST });
+        let index = r#"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'CommunicationPartnerDO_partners'"#;
+        assert_eq!(conn.query_i64(index, &[]).unwrap(), 1);
+        let script = r#"
+            INSERT INTO oms."CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")
+            VALUES (nextval('"CommunicationPartnerDO_id_seq"'), 100005, 10010, (SELECT "id" FROM "PartnerReferrerDO" WHERE "supplierRef" = 5000))
+            ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") DO NOTHING;
+            INSERT INTO oms."CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")
+            VALUES (nextval('"CommunicationPartnerDO_id_seq"'), 100013, 10010, NULL)
+            ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") DO NOTHING;"#;
+        let count = r#"SELECT count(*) FROM "CommunicationPartnerDO" WHERE "sendingPartnerReferrerRef" = 10010 AND "communicationRef" IN (100005, 100013)"#;
+        let before = conn.query_i64(count, &[]).unwrap();
+        crate::db::script::run(&mut conn, &[src("upsert", script)]).unwrap();
+        let once = conn.query_i64(count, &[]).unwrap();
+        crate::db::script::run(&mut conn, &[src("upsert", script)]).unwrap();
+        assert_eq!(conn.query_i64(count, &[]).unwrap(), once, "the second run adds nothing");
+        assert_eq!(once, before + 2, "one row with a receiver, one with none");
     }
 }

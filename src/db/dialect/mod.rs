@@ -43,6 +43,25 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
+/// IOM's `INSERT INTO "CommunicationPartnerDO" ... ON CONFLICT ("communicationRef",
+/// "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") DO NOTHING` (any column order)
+/// becomes `... ON CONFLICT DO NOTHING`: SQLite takes the three-column target only for rows with
+/// a receiver, and impex also refuses a second row with a NULL receiver (its other unique index);
+/// without a target, DO NOTHING skips both, so such a script can run twice, as on IOM.
+fn partner_upsert(sql: String) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r#"(?is)^(INSERT\s+INTO\s+"CommunicationPartnerDO"\s.*?)\s+ON\s+CONFLICT\s*\(([^()]*)\)\s*DO\s+NOTHING$"#).unwrap()
+    });
+    let Some(c) = re.captures(&sql) else { return sql };
+    let mut cols: Vec<String> = c[2].split(',').map(|x| x.trim().trim_matches('"').to_string()).collect();
+    cols.sort();
+    if cols != ["communicationRef", "receivingPartnerReferrerRef", "sendingPartnerReferrerRef"] {
+        return sql;
+    }
+    format!("{} ON CONFLICT DO NOTHING", &c[1])
+}
+
 /// Splits and rewrites a script. See the module documentation.
 pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
     let chars: Vec<char> = script.chars().collect();
@@ -66,7 +85,7 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
                     .unwrap_or("")
                     .trim()
                     .to_string();
-                out.push(Statement { sql: text, line: l, first_line });
+                out.push(Statement { sql: partner_upsert(text), line: l, first_line });
             }
         }
         cur.clear();
@@ -327,6 +346,19 @@ pub fn split_top_level(s: &str, sep: char) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partner_upsert_of_iom_scripts_loses_its_target() {
+        let s = split(
+            "INSERT INTO oms.\"CommunicationPartnerDO\" (\"id\") VALUES (1)\n  ON CONFLICT (\"communicationRef\", \"sendingPartnerReferrerRef\", \"receivingPartnerReferrerRef\") DO NOTHING;\n\
+             INSERT INTO \"CommunicationPartnerDO\" (\"id\") VALUES (2) ON CONFLICT (\"id\") DO NOTHING;\n\
+             INSERT INTO \"ShopDO\" (\"id\") VALUES (3) ON CONFLICT (\"communicationRef\", \"sendingPartnerReferrerRef\", \"receivingPartnerReferrerRef\") DO NOTHING;",
+        )
+        .unwrap();
+        assert_eq!(s[0].sql, "INSERT INTO \"CommunicationPartnerDO\" (\"id\") VALUES (1) ON CONFLICT DO NOTHING");
+        assert!(s[1].sql.ends_with("ON CONFLICT (\"id\") DO NOTHING"), "{}", s[1].sql);
+        assert!(s[2].sql.contains("ON CONFLICT (\"communicationRef\""), "{}", s[2].sql);
+    }
 
     #[test]
     fn splits_on_semicolons_outside_literals() {
