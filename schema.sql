@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS "TransmissionTypeDefDO" (
 
 CREATE TABLE IF NOT EXISTS "ExecutionBeanDefDO" (
     "id"          INTEGER PRIMARY KEY,
-    "name"        TEXT NOT NULL UNIQUE,
+    -- real configurations insert (id, description) only
+    "name"        TEXT UNIQUE,
     "description" TEXT
 );
 
@@ -62,7 +63,8 @@ CREATE TABLE IF NOT EXISTS "ExecutionBeanKeyDefDO" (
 
 CREATE TABLE IF NOT EXISTS "DecisionBeanDefDO" (
     "id"          INTEGER PRIMARY KEY,
-    "name"        TEXT NOT NULL UNIQUE,
+    -- real configurations insert (id, description) only
+    "name"        TEXT UNIQUE,
     "description" TEXT
 );
 
@@ -183,7 +185,9 @@ CREATE TABLE IF NOT EXISTS "PartnerReferrerDO" (
 -- key = <format>###<execution bean>###<transmission type>
 CREATE TABLE IF NOT EXISTS "CommunicationDO" (
     "id"                     INTEGER PRIMARY KEY,
-    "key"                    TEXT NOT NULL UNIQUE CHECK ("key" LIKE '%###%###%'),
+    -- free text in IOM (e.g. `shopMessageTransmitterOrder`); the ImpEx reference's keys are
+    -- `<format>###<bean>###<type>`, which the file senders and the FTP job look for
+    "key"                    TEXT NOT NULL UNIQUE,
     "documentFormatDefRef"   INTEGER REFERENCES "DocumentFormatDefDO"("id"),
     "executionBeanDefRef"    INTEGER REFERENCES "ExecutionBeanDefDO"("id"),
     "transmissionTypeDefRef" INTEGER REFERENCES "TransmissionTypeDefDO"("id"),
@@ -277,7 +281,8 @@ CREATE TABLE IF NOT EXISTS "TransformerProcessDO" (
     "index"                      INTEGER NOT NULL,
     "transformerBeanDefRef"      INTEGER NOT NULL REFERENCES "TransformerBeanDefDO"("id"),
     "transformerProcessGroupRef" INTEGER NOT NULL REFERENCES "TransformerProcessGroupDO"("id"),
-    "filenameRegex"              TEXT NOT NULL,
+    -- NULL: the regex is the process's parameter 4 (SOURCE_FILENAME) alone
+    "filenameRegex"              TEXT,
     "moveObsoleteFiles"          INTEGER NOT NULL DEFAULT 0 CHECK ("moveObsoleteFiles" IN (0,1))
 );
 

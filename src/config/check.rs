@@ -78,8 +78,16 @@ fn regexes(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
     Ok(())
 }
 
-/// Every transformer process names a bean this impex implements.
+/// Every transformer process names a bean this impex implements and has a file name regex.
 fn beans(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for id in q::processes_without_pattern(conn)? {
+        out.push(problem(
+            "TransformerProcessDO",
+            Some(id),
+            "filenameRegex",
+            "NULL, and the process has no parameter SOURCE_FILENAME (key 4): it matches no file",
+        ));
+    }
     for (id, bean) in q::process_beans(conn)? {
         if crate::transform::bean(bean).is_none() {
             out.push(problem("TransformerProcessDO", Some(id), "transformerBeanDefRef", format!("no transformer bean with TransformerBeanDefDO id {bean} is implemented by this impex")));
@@ -158,4 +166,25 @@ pub fn file_permissions(db_path: &std::path::Path) -> Vec<Problem> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process whose files nothing names (NULL "filenameRegex", no parameter 4) is a problem.
+    #[test]
+    fn a_process_without_any_file_name_regex_is_reported() {
+        let conn = crate::db::memory();
+        conn.execute_batch(crate::db::seed::REFERENCE).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO "TransformerProcessGroupDO" ("id", "name") VALUES (1, 'g');
+               INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex")
+               VALUES (7, 1, 22, 1, NULL), (8, 2, 22, 1, 'x.*');"#,
+        )
+        .unwrap();
+        let found: Vec<_> = check(&conn).unwrap().into_iter().filter(|p| p.column == "filenameRegex").collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].table.as_str(), found[0].id), ("TransformerProcessDO", Some(7)));
+    }
 }

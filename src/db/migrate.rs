@@ -23,7 +23,15 @@ pub const STEPS: &[&str] = &[
     // `ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")`
     // names (schema.sql creates it; the step only marks the version)
     r#"SELECT 1;"#,
+    // 3 -> 4: constraints real IOM configurations do not keep (free-text "CommunicationDO"."key",
+    // NULL "TransformerProcessDO"."filenameRegex", bean definitions without a name): those
+    // tables are rebuilt from schema.sql ([`REBUILDS`])
+    r#"SELECT 1;"#,
 ];
+
+/// Tables rebuilt from their `schema.sql` definition when a database passes a version: SQLite
+/// cannot change a column's constraints in place. (version reached, tables)
+pub const REBUILDS: &[(i64, &[&str])] = &[(4, &["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO"])];
 
 /// The schema version this impex writes.
 pub const LATEST: i64 = 1 + STEPS.len() as i64;
@@ -51,16 +59,78 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
     if from == LATEST {
         return Ok(InitOutcome::UpToDate);
     }
-    let tx = conn.write()?;
-    if from > 0 {
-        for step in &STEPS[(from - 1) as usize..] {
-            tx.sql().execute_batch(step)?;
-        }
+    let rebuilds: Vec<&str> = REBUILDS.iter().filter(|(v, _)| from > 0 && *v > from).flat_map(|(_, t)| t.iter().copied()).collect();
+    // A rebuild drops and re-creates tables that others refer to: the reference checks are off
+    // for it (they cannot change inside a transaction) and checked as a whole before the commit.
+    if !rebuilds.is_empty() {
+        conn.sql().pragma_update(None, "foreign_keys", "OFF")?;
     }
-    tx.sql().execute_batch(SCHEMA)?;
-    tx.sql().pragma_update(None, "user_version", LATEST)?;
-    tx.commit()?;
+    let result = (|| -> Result<()> {
+        let tx = conn.write()?;
+        if from > 0 {
+            for step in &STEPS[(from - 1) as usize..] {
+                tx.sql().execute_batch(step)?;
+            }
+            if !rebuilds.is_empty() {
+                rebuild(&tx, &rebuilds)?;
+            }
+        }
+        tx.sql().execute_batch(SCHEMA)?;
+        tx.sql().pragma_update(None, "user_version", LATEST)?;
+        if !rebuilds.is_empty() {
+            let broken: i64 = tx.sql().query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            if broken > 0 {
+                return Err(crate::error::Error::Other(format!(
+                    "upgrading the schema to version {LATEST}: {broken} rows refer to rows that do not exist; nothing was changed (see `impex check` with the older impex)"
+                )));
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    if !rebuilds.is_empty() {
+        conn.sql().pragma_update(None, "foreign_keys", "ON")?;
+    }
+    result?;
     Ok(if from == 0 { InitOutcome::Created } else { InitOutcome::Upgraded { from, to: LATEST } })
+}
+
+/// Re-creates `tables` with their definition in `schema.sql`, keeping every row (the columns
+/// both versions have). Views and triggers are dropped first (renaming a table re-reads every
+/// view and trigger, and they name the old table); `schema.sql`, run next, creates them again,
+/// and the indexes.
+fn rebuild(tx: &Conn, tables: &[&str]) -> Result<()> {
+    let sql = tx.sql();
+    let mut st = sql.prepare("SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')")?;
+    let objects: Vec<(String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    drop(st);
+    for (kind, name) in objects {
+        sql.execute_batch(&format!("DROP {} IF EXISTS \"{}\"", kind.to_uppercase(), name.replace('"', "\"\"")))?;
+    }
+    for table in tables {
+        let ddl = table_ddl(SCHEMA, table).ok_or_else(|| crate::error::Error::Other(format!("schema.sql has no table {table}")))?;
+        let new = format!("{table}__new");
+        sql.execute_batch(&ddl.replacen(&format!("\"{table}\""), &format!("\"{new}\""), 1))?;
+        let columns = |t: &str| -> rusqlite::Result<Vec<String>> {
+            let mut st = sql.prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))?;
+            let v = st.query_map([], |r| r.get(0))?.collect();
+            v
+        };
+        let old_cols = columns(table)?;
+        let keep: Vec<String> = columns(&new)?.into_iter().filter(|c| old_cols.contains(c)).map(|c| format!("\"{c}\"")).collect();
+        let keep = keep.join(", ");
+        sql.execute_batch(&format!(
+            "INSERT INTO \"{new}\" ({keep}) SELECT {keep} FROM \"{table}\"; DROP TABLE \"{table}\"; ALTER TABLE \"{new}\" RENAME TO \"{table}\";"
+        ))?;
+    }
+    Ok(())
+}
+
+/// The `CREATE TABLE IF NOT EXISTS "<table>" (...);` statement of `schema`.
+fn table_ddl<'s>(schema: &'s str, table: &str) -> Option<&'s str> {
+    let start = schema.find(&format!("CREATE TABLE IF NOT EXISTS \"{table}\" ("))?;
+    let end = schema[start..].find("\n);")? + start + 3;
+    Some(&schema[start..end])
 }
 
 /// Upgrades an existing database (see [`init`]).
@@ -122,5 +192,64 @@ mod tests {
         crate::db::script::run(&mut conn, &[src("upsert", script)]).unwrap();
         assert_eq!(conn.query_i64(count, &[]).unwrap(), once, "the second run adds nothing");
         assert_eq!(once, before + 2, "one row with a receiver, one with none");
+    }
+
+    /// A version-3 database (with the old constraints, configuration rows and rows referring to
+    /// them) is rebuilt in place: every row stays, references hold, views and triggers are
+    /// back, and what real configurations write is accepted.
+    #[test]
+    fn version_3_database_accepts_real_configurations() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        init(&mut conn).unwrap();
+        let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
+        let seeds = [src("reference", crate::db::seed::REFERENCE), src("demo", crate::db::seed::DEMO), src("02", include_str!("../../jobs/02_import_openpositions.sql"))];
+        crate::db::script::run(&mut conn, &seeds).unwrap();
+        let objects = r#"SELECT count(*) FROM sqlite_schema WHERE type IN ('view', 'trigger', 'index')"#;
+        let fresh_objects = conn.query_i64(objects, &[]).unwrap();
+        let counts = |c: &Conn| -> Vec<i64> {
+            ["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO", "CommunicationPartnerDO", "TransformerProcessParameterDO"]
+                .iter()
+                .map(|t| c.query_i64(&format!(r#"SELECT count(*) FROM "{t}""#), &[]).unwrap())
+                .collect()
+        };
+        let before = counts(&conn);
+        assert!(before.iter().all(|n| *n > 0), "{before:?}");
+        // the version-3 definitions of the four tables
+        let old = [
+            (
+                "CommunicationDO",
+                r#"CREATE TABLE "CommunicationDO__old" ("id" INTEGER PRIMARY KEY, "key" TEXT NOT NULL UNIQUE CHECK ("key" LIKE '%###%###%'),
+                   "documentFormatDefRef" INTEGER REFERENCES "DocumentFormatDefDO"("id"), "executionBeanDefRef" INTEGER REFERENCES "ExecutionBeanDefDO"("id"),
+                   "transmissionTypeDefRef" INTEGER REFERENCES "TransmissionTypeDefDO"("id"), "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)), "description" TEXT)"#,
+            ),
+            (
+                "TransformerProcessDO",
+                r#"CREATE TABLE "TransformerProcessDO__old" ("id" INTEGER PRIMARY KEY, "index" INTEGER NOT NULL,
+                   "transformerBeanDefRef" INTEGER NOT NULL REFERENCES "TransformerBeanDefDO"("id"),
+                   "transformerProcessGroupRef" INTEGER NOT NULL REFERENCES "TransformerProcessGroupDO"("id"), "filenameRegex" TEXT NOT NULL,
+                   "moveObsoleteFiles" INTEGER NOT NULL DEFAULT 0 CHECK ("moveObsoleteFiles" IN (0,1)))"#,
+            ),
+            ("ExecutionBeanDefDO", r#"CREATE TABLE "ExecutionBeanDefDO__old" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL UNIQUE, "description" TEXT)"#),
+            ("DecisionBeanDefDO", r#"CREATE TABLE "DecisionBeanDefDO__old" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL UNIQUE, "description" TEXT)"#),
+        ];
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN;").unwrap();
+        for (t, ddl) in old {
+            conn.execute_batch(&format!(r#"{ddl}; INSERT INTO "{t}__old" SELECT * FROM "{t}"; DROP TABLE "{t}"; ALTER TABLE "{t}__old" RENAME TO "{t}";"#)).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 3; COMMIT; PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON;").unwrap();
+        assert!(conn.execute(r#"INSERT INTO "CommunicationDO" ("id", "key") VALUES (999, 'shopMessageTransmitterOrder')"#, &[]).is_err(), "the old CHECK is in place");
+
+        assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 3, to: LATEST });
+        assert_eq!(counts(&conn), before, "every row stays");
+        assert_eq!(conn.query_i64("SELECT count(*) FROM pragma_foreign_key_check", &[]).unwrap(), 0);
+        assert_eq!(conn.query_i64(objects, &[]).unwrap(), fresh_objects, "views, triggers and indexes are back");
+        // references into the rebuilt tables are still checked
+        assert!(conn.execute(r#"INSERT INTO "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef") VALUES (424242, 10010)"#, &[]).is_err());
+        // what real configurations write
+        conn.execute(r#"INSERT INTO "CommunicationDO" ("id", "key") VALUES (999, 'shopMessageTransmitterOrder')"#, &[]).unwrap();
+        conn.execute(r#"INSERT INTO "DecisionBeanDefDO" ("id", "description") VALUES (30000, 'project decision bean')"#, &[]).unwrap();
+        conn.execute(r#"INSERT INTO "ExecutionBeanDefDO" ("id", "description") VALUES (30000, 'project execution bean')"#, &[]).unwrap();
+        conn.execute(r#"UPDATE "TransformerProcessDO" SET "filenameRegex" = NULL"#, &[]).unwrap();
     }
 }

@@ -157,9 +157,15 @@ fn build_processes(conn: &Conn, group_id: i64) -> Result<Vec<Process>, ConfigErr
             ))
         })?;
         let params = Params { process_id: r.id, values: q::process_params(conn, r.id)? };
-        let (pattern, column) = match params.values.get(&SOURCE_FILENAME) {
-            Some(p) if !p.trim().is_empty() => (p.clone(), "TransformerProcessParameterDO SOURCE_FILENAME (key 4)"),
-            _ => (r.regex.clone(), "filenameRegex"),
+        let (pattern, column) = match (params.values.get(&SOURCE_FILENAME), &r.regex) {
+            (Some(p), _) if !p.trim().is_empty() => (p.clone(), "TransformerProcessParameterDO SOURCE_FILENAME (key 4)"),
+            (_, Some(re)) => (re.clone(), "filenameRegex"),
+            (_, None) => {
+                return Err(ConfigError(format!(
+                    "\"TransformerProcessDO\" id {}: no file name regex: \"filenameRegex\" is NULL and there is no parameter SOURCE_FILENAME (key 4)",
+                    r.id
+                )))
+            }
         };
         let regex = Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|e| ConfigError(format!("\"TransformerProcessDO\" id {}: {column}: invalid regex `{pattern}`: {e}", r.id)))?;

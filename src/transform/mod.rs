@@ -193,6 +193,28 @@ mod tests {
         assert_eq!(std::fs::read_dir(&in_dir).unwrap().count(), 0);
     }
 
+    /// A process without "filenameRegex" takes its files by parameter 4 alone (as real IOM
+    /// configurations write it); with neither, the group refuses to run and says why.
+    #[test]
+    fn null_filename_regex_uses_parameter_4_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_path, conn, group) = open_positions_group(dir.path());
+        conn.execute(r#"UPDATE "TransformerProcessDO" SET "filenameRegex" = NULL WHERE "transformerProcessGroupRef" = ?1"#, &[&group]).unwrap();
+        let in_dir = dir.path().join("work").join("in");
+        std::fs::create_dir_all(&in_dir).unwrap();
+        std::fs::write(in_dir.join("OpenPositionsImport_1.xml"), "<Invoices/>").unwrap();
+        let report = run_group(&db_path, group, &in_dir).unwrap();
+        assert_eq!(report.imported + report.failed, 1, "the file is taken by parameter 4: {:?}", report.messages);
+        conn.execute(
+            r#"DELETE FROM "TransformerProcessParameterDO" WHERE "transformerProcessesParameterKeyDefRef" = 4
+               AND "transformerProcessesRef" IN (SELECT "id" FROM "TransformerProcessDO" WHERE "transformerProcessGroupRef" = ?1)"#,
+            &[&group],
+        )
+        .unwrap();
+        let e = run_group(&db_path, group, &in_dir).unwrap_err();
+        assert!(e.0.contains("filenameRegex") && e.0.contains("SOURCE_FILENAME"), "{e}");
+    }
+
     #[test]
     fn error_display() {
         let e = ImportError::at(3, 17, "PayType", "unknown");

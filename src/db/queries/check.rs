@@ -155,3 +155,18 @@ pub fn unmapped_payments(conn: &Conn) -> StoreResult<Vec<UnmappedPayment>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Ids of the `"TransformerProcessDO"` rows with neither a `"filenameRegex"` nor a non-empty
+/// parameter 4 (SOURCE_FILENAME).
+pub fn processes_without_pattern(conn: &Conn) -> StoreResult<Vec<i64>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT p."id" FROM "TransformerProcessDO" p
+           WHERE p."filenameRegex" IS NULL
+             AND NOT EXISTS (SELECT 1 FROM "TransformerProcessParameterDO" pp
+                             WHERE pp."transformerProcessesRef" = p."id" AND pp."transformerProcessesParameterKeyDefRef" = 4
+                               AND trim(coalesce(pp."parameterValue", '')) <> '')
+           ORDER BY p."id""#,
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -25,7 +25,8 @@ pub use super::order_status::*;
 pub struct ProcessRow {
     pub id: i64,
     pub bean_id: i64,
-    pub regex: String,
+    /// `"filenameRegex"`; NULL when the process's parameter 4 alone names its files.
+    pub regex: Option<String>,
     pub move_obsolete: bool,
 }
 
@@ -38,7 +39,7 @@ pub fn group_id_by_name(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
 }
 
 /// All groups with their processes' file name patterns (parameter 4 when set, else
-/// filenameRegex): (group id, group name, pattern).
+/// filenameRegex; a process with neither is left out): (group id, group name, pattern).
 pub fn group_patterns(conn: &Conn) -> StoreResult<Vec<(i64, String, String)>> {
     let mut st = conn.sql().prepare(
         r#"SELECT g."id", g."name", coalesce(nullif(trim((SELECT pp."parameterValue" FROM "TransformerProcessParameterDO" pp
@@ -47,8 +48,9 @@ pub fn group_patterns(conn: &Conn) -> StoreResult<Vec<(i64, String, String)>> {
            FROM "TransformerProcessGroupDO" g JOIN "TransformerProcessDO" p ON p."transformerProcessGroupRef" = g."id"
            ORDER BY g."id", p."index", p."id""#,
     )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?)))?;
+    let rows: Vec<(i64, String, Option<String>)> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(rows.into_iter().filter_map(|(id, name, p)| p.map(|p| (id, name, p))).collect())
 }
 
 /// The processes of a group in `"index"` order.
