@@ -71,11 +71,16 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
             for step in &STEPS[(from - 1) as usize..] {
                 tx.sql().execute_batch(step)?;
             }
-            if !rebuilds.is_empty() {
-                rebuild(&tx, &rebuilds)?;
+        }
+        let saved = if rebuilds.is_empty() { Vec::new() } else { rebuild(&tx, &rebuilds)? };
+        tx.sql().execute_batch(SCHEMA)?;
+        // views and triggers schema.sql does not make (an operator's own) come back as they were
+        for (name, sql) in saved {
+            let exists: i64 = tx.sql().query_row("SELECT count(*) FROM sqlite_schema WHERE name = ?1", [&name], |r| r.get(0))?;
+            if exists == 0 {
+                tx.sql().execute_batch(&sql)?;
             }
         }
-        tx.sql().execute_batch(SCHEMA)?;
         tx.sql().pragma_update(None, "user_version", LATEST)?;
         if !rebuilds.is_empty() {
             let broken: i64 = tx.sql().query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
@@ -97,14 +102,15 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
 
 /// Re-creates `tables` with their definition in `schema.sql`, keeping every row (the columns
 /// both versions have). Views and triggers are dropped first (renaming a table re-reads every
-/// view and trigger, and they name the old table); `schema.sql`, run next, creates them again,
-/// and the indexes.
-fn rebuild(tx: &Conn, tables: &[&str]) -> Result<()> {
+/// view and trigger, and they name the old table); `schema.sql`, run next, creates its own again,
+/// and the indexes; the others are returned (name, SQL) to be created again after it.
+fn rebuild(tx: &Conn, tables: &[&str]) -> Result<Vec<(String, String)>> {
     let sql = tx.sql();
-    let mut st = sql.prepare("SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')")?;
-    let objects: Vec<(String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut st = sql.prepare("SELECT type, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') AND sql IS NOT NULL")?;
+    let objects: Vec<(String, String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     drop(st);
-    for (kind, name) in objects {
+    let saved = objects.iter().map(|(_, name, sql)| (name.clone(), sql.clone())).collect();
+    for (kind, name, _) in objects {
         sql.execute_batch(&format!("DROP {} IF EXISTS \"{}\"", kind.to_uppercase(), name.replace('"', "\"\"")))?;
     }
     for table in tables {
@@ -123,7 +129,7 @@ fn rebuild(tx: &Conn, tables: &[&str]) -> Result<()> {
             "INSERT INTO \"{new}\" ({keep}) SELECT {keep} FROM \"{table}\"; DROP TABLE \"{table}\"; ALTER TABLE \"{new}\" RENAME TO \"{table}\";"
         ))?;
     }
-    Ok(())
+    Ok(saved)
 }
 
 /// The `CREATE TABLE IF NOT EXISTS "<table>" (...);` statement of `schema`.
@@ -238,12 +244,16 @@ mod tests {
             conn.execute_batch(&format!(r#"{ddl}; INSERT INTO "{t}__old" SELECT * FROM "{t}"; DROP TABLE "{t}"; ALTER TABLE "{t}__old" RENAME TO "{t}";"#)).unwrap();
         }
         conn.execute_batch("PRAGMA user_version = 3; COMMIT; PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON;").unwrap();
+        // an operator's own view on a rebuilt table
+        conn.execute_batch(r#"CREATE VIEW "myCommunications" AS SELECT "key" FROM "CommunicationDO""#).unwrap();
+        let fresh_objects = fresh_objects + 1;
         assert!(conn.execute(r#"INSERT INTO "CommunicationDO" ("id", "key") VALUES (999, 'shopMessageTransmitterOrder')"#, &[]).is_err(), "the old CHECK is in place");
 
         assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 3, to: LATEST });
         assert_eq!(counts(&conn), before, "every row stays");
         assert_eq!(conn.query_i64("SELECT count(*) FROM pragma_foreign_key_check", &[]).unwrap(), 0);
         assert_eq!(conn.query_i64(objects, &[]).unwrap(), fresh_objects, "views, triggers and indexes are back");
+        assert!(conn.query_i64(r#"SELECT count(*) FROM "myCommunications""#, &[]).unwrap() > 0, "the operator's view works");
         // references into the rebuilt tables are still checked
         assert!(conn.execute(r#"INSERT INTO "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef") VALUES (424242, 10010)"#, &[]).is_err());
         // what real configurations write
