@@ -2,10 +2,10 @@
 //! its bean by `"transformerBeanDefRef"`; [`BeanDef::build`] checks the process's parameters
 //! and returns the [`Transformer`] that imports one file inside its unit of work.
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::db::{Conn, Tx};
 
-use super::xml_input::XmlInput;
 use super::{open_positions, payment_histories, store_order, ConfigError, ImportError};
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
@@ -52,8 +52,9 @@ impl Ctx<'_> {
 
 /// A configured bean: imports one file.
 pub trait Transformer {
-    /// Imports `input` inside `ctx.tx`; returns the number of records.
-    fn import(&self, ctx: &mut Ctx<'_>, input: XmlInput) -> Result<u64, ImportError>;
+    /// Imports the file `file` inside `ctx.tx`; returns the number of records. XML beans read it
+    /// with [`super::xml_input::XmlInput::open`].
+    fn import(&self, ctx: &mut Ctx<'_>, file: &Path) -> Result<u64, ImportError>;
 
     /// True when the bean itself checks every reference it writes (invoice, debtor, mapped
     /// ids): SQLite's per-row foreign key checks are then switched off for the file's

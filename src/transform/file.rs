@@ -9,7 +9,6 @@ use crate::db::Conn;
 use super::bean::Ctx;
 use super::group::{Observer, Process};
 use super::moves::{file_meta, move_to_error, unique_target};
-use super::xml_input::XmlInput;
 use super::{incoming, resolve_line, state, ImportError};
 
 /// Imports the file `path` of the transform directory; a `given` file (`impex import FILE`) is
@@ -69,10 +68,9 @@ pub(super) fn import_file(
     let mut copy_failed: Option<String> = None;
     let result = conn.write_trusted(p.transformer.checks_references(), |tx| -> Result<u64, ImportError> {
         let id = state::start(tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
-        let input = XmlInput::open(given.unwrap_or(path))?;
         let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
         let mut ctx = Ctx { tx, import_file_id: id, file_name: &name, progress: &mut progress };
-        let n = p.transformer.import(&mut ctx, input).map_err(|e| resolve_line(e, given.unwrap_or(path)))?;
+        let n = p.transformer.import(&mut ctx, given.unwrap_or(path)).map_err(|e| resolve_line(e, given.unwrap_or(path)))?;
         if let Err(e) = place(&mut copy) {
             copy_failed = Some(e.clone());
             return Err(ImportError::file(e));

@@ -245,7 +245,8 @@ impl Transformer for OpenPositions {
     /// channel); this one checks each record's fields and references and writes it in the
     /// file's transaction, so the first failing record is the one reported. (The XML scan is the
     /// heavier half: the field checks are on this side to balance the two.)
-    fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
+    fn import(&self, ctx: &mut Ctx<'_>, file: &std::path::Path) -> Result<u64, ImportError> {
+        let mut x = XmlInput::open(file)?;
         let root = x.root()?;
         if root.name != "OpenPositions" {
             return Err(ImportError {

@@ -71,7 +71,8 @@ impl Transformer for PaymentHistories {
         true
     }
 
-    fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
+    fn import(&self, ctx: &mut Ctx<'_>, file: &std::path::Path) -> Result<u64, ImportError> {
+        let mut x = XmlInput::open(file)?;
         let root = x.root()?;
         if root.name != "PaymentHistories" {
             return Err(ImportError {

@@ -170,7 +170,8 @@ fn order_date(node: &Node, path: &str) -> Result<String, ImportError> {
 }
 
 impl Transformer for StoreOrder {
-    fn import(&self, ctx: &mut Ctx<'_>, mut x: XmlInput) -> Result<u64, ImportError> {
+    fn import(&self, ctx: &mut Ctx<'_>, file: &std::path::Path) -> Result<u64, ImportError> {
+        let mut x = XmlInput::open(file)?;
         let root = x.root()?;
         if root.name != "storeOrder" {
             return Err(ImportError {

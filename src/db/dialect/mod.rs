@@ -3,7 +3,7 @@
 //!
 //! A script is split into statements at `;` outside string literals, quoted identifiers and
 //! comments, each remembering the line where it starts. Outside literals, the bridge rewrites:
-//! - `oms.` / `customer.` / `admin.` schema prefixes: removed (all tables and functions share one
+//! - `oms.` / `customer.` / `admin.` / `product.` schema prefixes: removed (all tables and functions share one
 //!   namespace);
 //! - `current_timestamp`, `localtimestamp`: `now()` (one timestamp format, see [`crate::time`]);
 //! - `::type` casts: removed (SQLite is dynamically typed);
@@ -274,7 +274,7 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
             let word: String = chars[s..i].iter().collect();
             let lower = word.to_lowercase();
             let followed_by_dot = i < n && chars[i] == '.';
-            if followed_by_dot && (lower == "oms" || lower == "customer" || lower == "admin") {
+            if followed_by_dot && (lower == "oms" || lower == "customer" || lower == "admin" || lower == "product") {
                 i += 1; // drop the schema prefix and its dot
                 continue;
             }
