@@ -5,7 +5,7 @@
 -- Partner referrers of the supplier and of accounting are created by the jobs/ scripts, as in
 -- the reference. Idempotent: INSERT OR IGNORE.
 
-INSERT OR IGNORE INTO "ShopDO" ("id", "name", "parentShopRef", "defaultCurrency", "defaultLanguage") VALUES
+INSERT OR IGNORE INTO "ShopDO" ("id", "name", "parentRef", "defaultCurrency", "defaultLanguage") VALUES
   (100,   'inSPIRED', NULL, 'EUR', 'en'),
   (10000, 'inTRONICS', 100, 'EUR', 'en');
 

@@ -24,3 +24,5 @@ mod scheduler;
 mod soak;
 // The file transfer job against real vsftpd (FTP, FTPS), sshd (SFTP) and local directories.
 mod transfer;
+// In-place upgrades of databases made by earlier releases.
+mod upgrade;
