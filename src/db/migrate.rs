@@ -37,7 +37,9 @@ pub const STEPS: &[&str] = &[
 /// reached, function). Each is idempotent (it looks before it changes) and runs in the
 /// upgrade's transaction, after [`STEPS`], with reference checks off and checked as a whole
 /// before the commit.
-pub const CODE_STEPS: &[(i64, fn(&Conn) -> Result<()>)] = &[(5, v5_columns), (5, v5_move_impex_ids)];
+pub type CodeStep = fn(&Conn) -> Result<()>;
+
+pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids)];
 
 /// Columns of version 5: (table, column, definition).
 const V5_COLUMNS: &[(&str, &str, &str)] = &[
@@ -202,7 +204,7 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
         return Ok(InitOutcome::UpToDate);
     }
     let rebuilds: Vec<&str> = REBUILDS.iter().filter(|(v, _)| from > 0 && *v > from).flat_map(|(_, t)| t.iter().copied()).collect();
-    let code_steps: Vec<fn(&Conn) -> Result<()>> = CODE_STEPS.iter().filter(|(v, _)| from > 0 && *v > from).map(|(_, f)| *f).collect();
+    let code_steps: Vec<CodeStep> = CODE_STEPS.iter().filter(|(v, _)| from > 0 && *v > from).map(|(_, f)| *f).collect();
     // A rebuild drops and re-creates tables that others refer to, a code step moves ids that
     // others refer to: the reference checks are off for them (they cannot change inside a
     // transaction) and checked as a whole before the commit.
