@@ -60,7 +60,10 @@ INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUE
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),
-  (4, 'SOURCE_FILENAME', 'regex of the file names the process handles');
+  (4, 'SOURCE_FILENAME', 'regex of the file names the process handles'),
+  -- impex's own keys are negative: IOM core and projects never use negative ids
+  (-1, 'UNZIP_MAX_BYTES', 'UnzipBean (19): most bytes an archive may unpack to (default 4294967296 = 4 GiB)'),
+  (-2, 'UNZIP_MAX_ENTRIES', 'UnzipBean (19): most entries an archive may have (default 100000)');
 
 INSERT OR IGNORE INTO "PaymentDefDO" ("id", "name", "description") VALUES
   (1,   'NO_PAYMENT', 'no payment'),
