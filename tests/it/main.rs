@@ -24,3 +24,5 @@ mod scheduler;
 mod soak;
 // The file transfer job against real vsftpd (FTP, FTPS), sshd (SFTP) and local directories.
 mod transfer;
+// UnzipBean (19): archives unpacked into in/ and their entries imported by the same run.
+mod unzip;
