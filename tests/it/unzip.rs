@@ -263,3 +263,21 @@ fn nested_archives_are_bounded_by_the_passes_of_a_run() {
     assert!(dir.join("done").join(&left).is_file());
     assert_eq!(env.query_i64(r#"SELECT "openAmount" FROM "OpenPositionDO""#), 2);
 }
+
+/// Entries get their names only at the end of the archive's unit of work; when that fails (here
+/// an entry's name is taken by a directory), the entries renamed before are removed again and
+/// the archive goes to error/.
+#[test]
+fn a_failed_rename_at_the_end_removes_the_entries_placed_before() {
+    let (env, gid, _) = setup();
+    let (dir, in_dir) = dirs(&env);
+    std::fs::create_dir(in_dir.join("blocker")).unwrap();
+    std::fs::write(in_dir.join("x.zip"), zip_bytes(&[E::File("OpenPositionsImport_1.xml", positions("t1", "5")), E::File("blocker", b"x".to_vec())])).unwrap();
+    let r = impex::transform::run_group(&env.db(), gid, &in_dir).unwrap();
+    assert_eq!((r.imported, r.failed), (0, 1), "{:?}", r.messages);
+    assert_eq!(names_in(&in_dir), vec!["blocker"]);
+    assert!(dir.join("error/x.zip").is_file());
+    let txt = env.query_string(r#"SELECT "errorText" FROM "ImportFileDO" WHERE "fileName" = 'x.zip'"#);
+    assert!(txt.contains("cannot rename") && txt.contains("blocker"), "{txt}");
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 0);
+}
