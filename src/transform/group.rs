@@ -1,6 +1,8 @@
 //! A group run: the files of a transform directory, each to the first process whose file name
 //! regex matches it, oldest first; files no process matches to obsolete/ (see the module
-//! documentation of [`super`]).
+//! documentation of [`super`]). A run makes passes: after one, the files that appeared in the
+//! directory meanwhile (produced by a bean, e.g. unpacked by [`super::unzip`]) get the next,
+//! up to [`MAX_ROUNDS`] passes.
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 

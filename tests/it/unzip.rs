@@ -201,6 +201,7 @@ fn refused_and_broken_archives_go_to_error_and_leave_nothing_unpacked() {
     let r = impex::transform::run_group(&env.db(), gid, &in_dir).unwrap();
     assert_eq!((r.imported, r.failed, r.obsolete), (0, cases.len() as i64, 0), "{:#?}", r.messages);
     assert_eq!(names_in(&in_dir), Vec::<String>::new(), "nothing unpacked, no temporaries");
+    assert!(!dir.join("evil.xml").exists() && !env.path("evil.xml").exists() && !Path::new("/abs.xml").exists());
     assert!(names_in(&dir.join("done")).is_empty());
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 0);
     for (name, bytes, reason) in &cases {
