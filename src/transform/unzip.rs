@@ -13,7 +13,8 @@
 //! - Broken archives (not a zip, cut off, bad CRC, unsupported compression) fail with the
 //!   reason of the zip reader.
 //! - Entries are written to hidden temporaries (`.NAME.unzip.PID.tmp`, which the group ignores
-//!   and the next run removes when this process is gone) and fsynced; they get their final
+//!   and the next run removes when this process is gone), made durable (an fsync each, or one
+//!   `syncfs` for more than 16), and get their final
 //!   names only just before the archive's unit of work commits ([`Ctx::produce`]), so a failure
 //!   or a crash before the commit leaves no unpacked file, and the archive stays in `in/` to be
 //!   unpacked again.
@@ -32,6 +33,8 @@ pub const UNZIP_MAX_ENTRIES: i64 = -2;
 pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
 /// Default of [`UNZIP_MAX_ENTRIES`].
 pub const DEFAULT_MAX_ENTRIES: u64 = 100_000;
+/// Archives with at most this many files have each fsynced; larger ones share one `syncfs`.
+const SYNC_EACH_UP_TO: usize = 16;
 
 pub fn build(_conn: &crate::db::Conn, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
     Ok(Box::new(Unzip {
@@ -192,11 +195,14 @@ impl Transformer for Unzip {
                 }
                 out.write_all(&buf[..k]).map_err(|e| err(format!("cannot write {}: {e}", tmp.display())))?;
             }
-            out.sync_all().map_err(|e| err(format!("cannot sync {}: {e}", tmp.display())))?;
             compressed += entry.compressed_size();
             produced.push((tmp, dir.join(&p.target)));
             ctx.progress(compressed, n as u64 + 1);
         }
+        // Durable before they get their names: one flush of the file system for an archive of
+        // many entries (an fsync each costs milliseconds), else an fsync of each.
+        crate::fs::sync_files(&dir, planned.len() > SYNC_EACH_UP_TO, temps.0.iter().map(PathBuf::as_path))
+            .map_err(|e| ImportError::file(format!("cannot sync the unpacked files: {e}")))?;
         // the unit of work renames (or removes) them from here on
         temps.0.clear();
         for (tmp, target) in produced {

@@ -282,3 +282,49 @@ fn a_failed_rename_at_the_end_removes_the_entries_placed_before() {
     assert!(txt.contains("cannot rename") && txt.contains("blocker"), "{txt}");
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "OpenPositionDO""#), 0);
 }
+
+/// kill -9 while an archive is being unpacked (`impex import` reports progress every 10,000
+/// entries; 2,000 more follow, so the kill comes well before the commit): no unpacked
+/// file under its name and no row; the next run removes the dead run's temporaries and unpacks
+/// the archive completely.
+#[test]
+fn killed_unpacking_leaves_only_temporaries_and_the_next_run_unpacks_it() {
+    use std::io::{BufRead, BufReader};
+    let (env, gid, _) = setup();
+    // unmatched entries stay in in/ (no obsolete/ moves to wait for)
+    env.sql_ok(&format!(r#"UPDATE "TransformerProcessDO" SET "moveObsoleteFiles" = FALSE WHERE "transformerProcessGroupRef" = {gid};"#));
+    let n = 12_000;
+    let names: Vec<String> = (0..n).map(|i| format!("e{i:05}.bin")).collect();
+    let entries: Vec<E<'_>> = names.iter().map(|name| E::Stored(name, name.as_bytes().to_vec())).collect();
+    let in_dir = env.base().join("share/import/import_openpositions/in");
+    std::fs::create_dir_all(&in_dir).unwrap();
+    std::fs::write(in_dir.join("many.zip"), zip_bytes(&entries)).unwrap();
+    let mut child = env
+        .cmd(&["import", "--group", "import_openpositions"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "impex ended before reporting progress");
+        if line.contains("many.zip: 10000 records read") {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL
+    assert!(!child.wait().unwrap().success());
+    let left = names_in(&in_dir);
+    assert!(left.contains(&"many.zip".to_string()), "{:?}", &left[..5.min(left.len())]);
+    assert!(left.iter().all(|f| f == "many.zip" || (f.starts_with(".e") && f.ends_with(".tmp"))), "only temporaries besides the archive");
+    assert!(left.len() > 10_000);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 0);
+    let r = impex::transform::run_group(&env.db(), gid, &in_dir).unwrap();
+    assert_eq!((r.imported, r.failed, r.obsolete, r.records), (1, 0, n as i64, n as i64), "{:?}", r.messages);
+    let left = names_in(&in_dir);
+    assert_eq!(left, names, "every entry once, no temporaries");
+    assert_eq!(std::fs::read(in_dir.join("e00042.bin")).unwrap(), b"e00042.bin");
+    assert!(in_dir.parent().unwrap().join("done/many.zip").is_file());
+}
