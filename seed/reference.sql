@@ -13,6 +13,7 @@
 --   ScheduleDO             -1 send_transmissions, -2 customer_export, -3 clean_shared_fs
 --   TransformerBeanDefDO   -10000 ImportXmlStoreOrderBean (and impex's other beans below)
 --   CommunicationDO        -100023, -100024 (second and third pull between the same partners)
+--   TransformerProcessParameterKeyDefDO  -1 UNZIP_MAX_BYTES, -2 UNZIP_MAX_ENTRIES
 -- A database made before schema version 5 had them at the positive ids (the same digits);
 -- `impex init` moves them and every reference to them.
 
@@ -74,7 +75,10 @@ INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUE
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),
-  (4, 'SOURCE_FILENAME', 'regex of the file names the process handles');
+  (4, 'SOURCE_FILENAME', 'regex of the file names the process handles'),
+  -- impex's own keys are negative: IOM core and projects never use negative ids
+  (-1, 'UNZIP_MAX_BYTES', 'UnzipBean (19): most bytes an archive may unpack to (default 4294967296 = 4 GiB)'),
+  (-2, 'UNZIP_MAX_ENTRIES', 'UnzipBean (19): most entries an archive may have (default 100000)');
 
 INSERT OR IGNORE INTO "PaymentDefDO" ("id", "name", "description") VALUES
   (1,   'NO_PAYMENT', 'no payment'),

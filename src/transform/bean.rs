@@ -2,11 +2,11 @@
 //! its bean by `"transformerBeanDefRef"`; [`BeanDef::build`] checks the process's parameters
 //! and returns the [`Transformer`] that imports one file inside its unit of work.
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::db::{Conn, Tx};
 
-use super::{open_positions, payment_histories, store_order, ConfigError, ImportError};
+use super::{open_positions, payment_histories, store_order, unzip, ConfigError, ImportError};
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
 #[derive(Debug, Clone, Default)]
@@ -40,13 +40,32 @@ pub struct Ctx<'a> {
     pub tx: &'a Tx<'a>,
     pub import_file_id: i64,
     pub file_name: &'a str,
+    /// The transform directory the file belongs to (the group's `in/`; for a file given to
+    /// `impex import`, where its copy goes), where files a bean produces are placed.
+    pub dir: &'a Path,
     pub(super) progress: &'a mut dyn FnMut(u64, u64),
+    pub(super) produced: &'a mut Vec<Produced>,
+}
+
+/// A file a bean produced for the next stage of the group run: a complete, synced hidden
+/// temporary file in [`Ctx::dir`] and the name it gets there.
+#[derive(Debug)]
+pub struct Produced {
+    pub temporary: PathBuf,
+    pub target: PathBuf,
 }
 
 impl Ctx<'_> {
     /// Reports progress: bytes read and records imported so far.
     pub fn progress(&mut self, bytes: u64, records: u64) {
         (self.progress)(bytes, records)
+    }
+
+    /// Hands over a produced file: it is renamed from `temporary` to `target` just before the
+    /// file's unit of work commits (replacing a file of that name), and removed when the unit
+    /// of work fails. So a produced file appears only with the commit of what produced it.
+    pub fn produce(&mut self, temporary: PathBuf, target: PathBuf) {
+        self.produced.push(Produced { temporary, target });
     }
 }
 
@@ -75,8 +94,9 @@ pub struct BeanDef {
     pub build: BuildFn,
 }
 
-/// Every bean impex knows. Each seeded `"TransformerBeanDefDO"` row except 19 (unzip) has one.
+/// Every bean impex knows. Each seeded `"TransformerBeanDefDO"` row has one.
 pub static BEANS: &[BeanDef] = &[
+    BeanDef { def_id: 19, name: "UnzipBean", build: unzip::build },
     BeanDef { def_id: 22, name: "ImportXmlOpenpositionsBean", build: open_positions::build },
     BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
     BeanDef { def_id: -10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
@@ -110,17 +130,18 @@ mod tests {
 
     #[test]
     fn seeded_beans_have_an_implementation() {
+        let mut seen = Vec::new();
         for line in crate::db::seed::REFERENCE.lines() {
             if let Some(rest) = line.trim().strip_prefix('(') {
-                if rest.contains("Bean'") && !rest.contains("UnzipBean") {
+                if rest.contains("Bean'") {
                     let id: i64 = rest.split(',').next().unwrap().trim().parse().unwrap();
                     let name = rest.split('\'').nth(1).unwrap();
-                    if name.starts_with("Import") {
-                        let b = bean(id).unwrap_or_else(|| panic!("no bean for seeded id {id}"));
-                        assert_eq!(b.name, name);
-                    }
+                    let b = bean(id).unwrap_or_else(|| panic!("no bean for seeded id {id} ({name})"));
+                    assert_eq!(b.name, name);
+                    seen.push(id);
                 }
             }
         }
+        assert!(seen.contains(&19) && seen.contains(&22), "the seed's bean rows were not found: {seen:?}");
     }
 }

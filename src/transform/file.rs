@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::db::queries::import as q;
 use crate::db::Conn;
 
-use super::bean::Ctx;
+use super::bean::{Ctx, Produced};
 use super::group::{Observer, Process};
 use super::moves::{file_meta, move_to_error, unique_target};
 use super::{incoming, resolve_line, state, ImportError};
@@ -66,18 +66,28 @@ pub(super) fn import_file(
     let done_target = unique_target(&parent.join("done"), &name);
     // a given file that did not reach in/: nothing to record or to move, the original stays
     let mut copy_failed: Option<String> = None;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut produced: Vec<Produced> = Vec::new();
+    // produced files already under their final names (removed again when the commit fails)
+    let mut placed_products: Vec<PathBuf> = Vec::new();
     let result = conn.write_trusted(p.transformer.checks_references(), |tx| -> Result<u64, ImportError> {
         let id = state::start(tx, &name, &directory, group_id, p.id, p.bean.def_id, size, &modified)?;
         let mut progress = |bytes: u64, records: u64| obs.progress(bytes, records);
-        let mut ctx = Ctx { tx, import_file_id: id, file_name: &name, progress: &mut progress };
+        let mut ctx = Ctx { tx, import_file_id: id, file_name: &name, dir, progress: &mut progress, produced: &mut produced };
         let n = p.transformer.import(&mut ctx, given.unwrap_or(path)).map_err(|e| resolve_line(e, given.unwrap_or(path)))?;
         if let Err(e) = place(&mut copy) {
             copy_failed = Some(e.clone());
             return Err(ImportError::file(e));
         }
         state::finish_done(tx, id, n, &done_target.display().to_string())?;
+        // Produced files get their names last, right before the commit: a crash before it
+        // leaves only hidden temporaries (removed by the next run) and the file to redo.
+        place_products(&mut produced, &mut placed_products, dir)?;
         Ok(n)
     });
+    if result.is_err() {
+        discard_products(&produced, &placed_products);
+    }
     if result.is_err() && copy_failed.is_none() {
         copy_failed = place(&mut copy).err();
     }
@@ -116,6 +126,35 @@ pub(super) fn import_file(
             move_to_error(&name, group_id, group_name, p, &err, path, &target);
             tracing::warn!(file = %name, group = group_name, "import failed: {err}");
             Err(err)
+        }
+    }
+}
+
+/// Renames the produced files to their final names and syncs the directory (so that the names
+/// are durable before the commit that reports them).
+fn place_products(produced: &mut [Produced], placed: &mut Vec<PathBuf>, dir: &Path) -> Result<(), ImportError> {
+    for p in produced.iter() {
+        std::fs::rename(&p.temporary, &p.target)
+            .map_err(|e| ImportError::file(format!("cannot rename {} to {}: {e}", p.temporary.display(), p.target.display())))?;
+        placed.push(p.target.clone());
+    }
+    if !produced.is_empty() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| ImportError::file(format!("cannot sync {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// A failed unit of work leaves none of its produced files: neither temporaries nor (when the
+/// commit itself failed after the renames) the renamed files.
+fn discard_products(produced: &[Produced], placed: &[PathBuf]) {
+    for p in produced {
+        let _ = std::fs::remove_file(&p.temporary);
+    }
+    for t in placed {
+        if let Err(e) = std::fs::remove_file(t) {
+            tracing::warn!(file = %t.display(), "cannot remove a file produced by a failed import: {e}");
         }
     }
 }

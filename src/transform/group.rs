@@ -1,6 +1,9 @@
 //! A group run: the files of a transform directory, each to the first process whose file name
 //! regex matches it, oldest first; files no process matches to obsolete/ (see the module
-//! documentation of [`super`]).
+//! documentation of [`super`]). A run makes passes: after one, the files that appeared in the
+//! directory meanwhile (produced by a bean, e.g. unpacked by [`super::unzip`]) get the next,
+//! up to [`MAX_ROUNDS`] passes.
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -101,7 +104,65 @@ pub fn run_group_importing(
     lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
 
     crate::fs::atomic::remove_dead_temporaries(in_dir);
-    let files = list_files(in_dir, given).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
+    let move_obsolete = processes.iter().any(|p| p.move_obsolete);
+    let mut report = GroupReport::default();
+    // Files of this run, by name and identity: a later pass takes only files that appeared
+    // since (produced by a bean of this run, e.g. unpacked from an archive), not the unmatched
+    // files left in in/ or a file whose move failed.
+    let mut seen: HashSet<FileId> = HashSet::new();
+    for round in 1..=MAX_ROUNDS + 1 {
+        let given_now = if round == 1 { given } else { &[] };
+        let files = list_files(in_dir, given_now).map_err(|e| ConfigError(format!("cannot list {}: {e}", in_dir.display())))?;
+        let files: Vec<_> = files.into_iter().filter(|(f, source)| seen.insert(file_id(source.unwrap_or(f)))).collect();
+        if files.is_empty() {
+            break;
+        }
+        if round > MAX_ROUNDS {
+            tracing::warn!(
+                dir = %in_dir.display(),
+                "files keep appearing after {MAX_ROUNDS} passes (archives that contain archives?): {} left for the next run",
+                files.len()
+            );
+            break;
+        }
+        run_pass(&mut conn, group_id, &group_name, &processes, files, in_dir, &parent, move_obsolete, &mut report, obs);
+    }
+    drop(lock);
+    Ok(report)
+}
+
+/// The most passes of a run over in/: the first, and further ones for files produced by the
+/// passes before (bounded, so that an archive containing itself, or archives
+/// unpacking to archives, cannot keep a run going for ever; what is left waits for the next run).
+pub const MAX_ROUNDS: usize = 10;
+
+/// A file by name and identity (device, inode, size, mtime): a produced file renamed over an
+/// earlier one of the same name is a new file.
+type FileId = (PathBuf, u64, u64, u64, Option<std::time::SystemTime>);
+
+fn file_id(path: &Path) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(m) => (path.to_path_buf(), m.dev(), m.ino(), m.len(), m.modified().ok()),
+        Err(_) => (path.to_path_buf(), 0, 0, 0, None),
+    }
+}
+
+/// One pass over the files listed: each to the first process that matches it, in process order;
+/// the unmatched ones to obsolete/ (or left in place).
+#[allow(clippy::too_many_arguments)]
+fn run_pass(
+    conn: &mut Conn,
+    group_id: i64,
+    group_name: &str,
+    processes: &[Process],
+    files: Vec<(PathBuf, Option<&Path>)>,
+    in_dir: &Path,
+    parent: &Path,
+    move_obsolete: bool,
+    report: &mut GroupReport,
+    obs: &mut dyn Observer,
+) {
     let mut by_process: Vec<Vec<(PathBuf, Option<&Path>)>> = vec![Vec::new(); processes.len()];
     let mut unmatched = Vec::new();
     for (f, source) in files {
@@ -112,13 +173,12 @@ pub fn run_group_importing(
             None => {} // (`impex import` refuses given files that no process takes)
         }
     }
-    let mut report = GroupReport::default();
     for (p, files) in processes.iter().zip(by_process) {
         for (f, source) in files {
             let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let size = std::fs::metadata(source.unwrap_or(&f)).map(|m| m.len()).unwrap_or(0);
             obs.file_started(&name, size);
-            let res = import_file(&mut conn, group_id, &group_name, p, &f, source, &parent, obs);
+            let res = import_file(conn, group_id, group_name, p, &f, source, parent, obs);
             obs.file_finished(&name, &res);
             match res {
                 Ok(n) => {
@@ -132,15 +192,12 @@ pub fn run_group_importing(
             }
         }
     }
-    let move_obsolete = processes.iter().any(|p| p.move_obsolete);
     for f in unmatched {
         report.obsolete += 1;
         if move_obsolete {
-            move_to_obsolete(&mut conn, group_id, &f, in_dir, &parent);
+            move_to_obsolete(conn, group_id, &f, in_dir, parent);
         }
     }
-    drop(lock);
-    Ok(report)
 }
 
 fn build_processes(conn: &Conn, group_id: i64) -> Result<Vec<Process>, ConfigError> {

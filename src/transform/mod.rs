@@ -16,13 +16,16 @@
 //! - files no process matches go to `obsolete/` when any process of the group has
 //!   `"moveObsoleteFiles"` set, else they stay where they are;
 //! - names starting with `.` are ignored (files being copied in);
+//! - files a bean produces (the unzip bean's entries) appear in the directory with the commit of
+//!   the file that produced them, and the run lists the directory again after each pass to
+//!   import them too (at most [`group::MAX_ROUNDS`] passes);
 //! - a `"ImportFileDO"` DONE row is written in the file's transaction, so a crash after the
 //!   commit but before the move is repaired by the next run (the file is moved, not imported
 //!   again: same name, size and mtime).
 //!
 //! Files: [`bean`] (the transformer contract and the registry of beans), [`group`] (a group
 //! run), `file` (one file's unit of work and crash repair), `moves` (done/, error/, obsolete/),
-//! one file per bean ([`open_positions`], [`payment_histories`], [`store_order`]), [`values`]
+//! one file per bean ([`open_positions`], [`payment_histories`], [`store_order`], [`unzip`]), [`values`]
 //! and [`xml_input`] (reading XML fields).
 pub mod bean;
 mod file;
@@ -34,6 +37,7 @@ pub mod order_intake;
 pub mod payment_histories;
 pub use crate::db::state::import_file as state;
 pub mod store_order;
+pub mod unzip;
 pub mod values;
 pub mod xml_input;
 

@@ -316,7 +316,8 @@ fn check_finds_each_kind_of_problem() {
         INSERT INTO "TransformerProcessGroupDO" ("id", "name") VALUES (1, 'g');
         INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex") VALUES (1, 1, 22, 1, 'Open[0-9');
         INSERT INTO "TransformerProcessParameterDO" ("id", "parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef") VALUES (1, '(unclosed', 4, 1);
-        INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex") VALUES (2, 2, 19, 1, 'x.*');
+        INSERT INTO "TransformerBeanDefDO" ("id", "name") VALUES (777, 'SomeOtherBean');
+        INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex") VALUES (2, 2, 777, 1, 'x.*');
         INSERT INTO "TransformerProcessParameterDO" ("id", "parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef") VALUES (2, '10000', 1, 999);
         INSERT INTO "ScheduleDO" ("id", "cron", "jobDefRef", "key", "retryDelay", "configId") VALUES (100, '0 61 * * * ?', 3, 'bad_cron', '5 minutes', 4711);
         INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "retryDelay") VALUES (1, 100020, 10010, 'soon');
@@ -334,7 +335,7 @@ fn check_finds_each_kind_of_problem() {
         r#""ScheduleDO" id 100 "retryDelay""#,
         r#""ScheduleDO" id 100 "configId": no "FileTransferConfigurationDO" with id 4711"#,
         r#""TransformerProcessDO" id 1 "filenameRegex": invalid regex"#,
-        r#""TransformerProcessDO" id 2 "transformerBeanDefRef": no transformer bean with TransformerBeanDefDO id 19"#,
+        r#""TransformerProcessDO" id 2 "transformerBeanDefRef": no transformer bean with TransformerBeanDefDO id 777"#,
         r#""TransformerProcessParameterDO" id 1 "parameterValue": invalid regex"#,
         r#""ExecutionBeanValueDO" id 1 "parameterValue": invalid regex"#,
         r#""CommunicationPartnerDO" id 1 "retryDelay""#,

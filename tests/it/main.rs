@@ -26,5 +26,7 @@ mod scheduler;
 mod soak;
 // The file transfer job against real vsftpd (FTP, FTPS), sshd (SFTP) and local directories.
 mod transfer;
+// UnzipBean (19): archives unpacked into in/ and their entries imported by the same run.
+mod unzip;
 // In-place upgrades of databases made by earlier releases.
 mod upgrade;

@@ -685,9 +685,10 @@ fn receiving_partner_and_transformer_warn() {
     // Swap: the configuration now names the shop, the communication partner's receiver.
     conn.execute_batch(
         r#"INSERT INTO "TransformerProcessGroupDO" ("id", "name") VALUES (10000, 'import_openpositions');
-           -- a bean impex does not implement (UnzipBean): the group cannot run
+           -- a bean impex does not implement: the group cannot run
+           INSERT INTO "TransformerBeanDefDO" ("id", "name") VALUES (777, 'SomeOtherBean');
            INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex")
-               VALUES (10000, 1, 19, 10000, 'OpenPositionsImport_.*');
+               VALUES (10000, 1, 777, 10000, 'OpenPositionsImport_.*');
            UPDATE "FileTransferConfigurationDO" SET "partnerReferrerRef" = 10010, "transformerProcessGroupRef" = 10000 WHERE "id" = 10000;"#,
     )
     .unwrap();
