@@ -56,7 +56,8 @@ INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUE
   (19, 'UnzipBean', 'unzips archives'),
   (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
   (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files'),
-  (10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)');
+  (10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)'),
+  (-10200, 'ImportXmlOpenTransDispatchBean', 'imports openTRANS 2.1 DISPATCHNOTIFICATION files as dispatches (impex bean)');
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),
