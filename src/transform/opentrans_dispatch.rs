@@ -26,6 +26,11 @@ pub const BMECAT: &str = "http://www.bmecat.org/bmecat/2005";
 
 const INFO: &str = "DISPATCHNOTIFICATION_HEADER/DISPATCHNOTIFICATION_INFO";
 
+/// PARTY elements of the header at most (the header is held in memory).
+const MAX_PARTIES: usize = 1000;
+/// Tracking numbers of one dispatch at most.
+const MAX_TRACKING: usize = 1000;
+
 pub fn build(conn: &Conn, params: &Params) -> Result<Box<dyn Transformer>, ConfigError> {
     Ok(Box::new(OpenTransDispatch { shop: checked_shop(conn, params)? }))
 }
@@ -210,6 +215,9 @@ fn read_header(x: &mut XmlInput, header_el: &Element) -> Result<Header, ImportEr
                             x.skip()?;
                         }
                     }
+                    if h.parties.len() == MAX_PARTIES {
+                        return Err(ImportError::at(1, party.line, format!("{INFO}/PARTIES/PARTY"), format!("more than {MAX_PARTIES} PARTY elements")));
+                    }
                     h.parties.push(party);
                 }
             } else {
@@ -288,7 +296,13 @@ fn read_packages(x: &mut XmlInput, out: &mut Vec<String>) -> Result<(), ImportEr
                 if is(&id, OPENTRANS, "PACKAGE_ID") {
                     let deliverer = id.attr("type").map(str::trim) == Some("deliverer_specific");
                     let v = text(x, &id)?;
+                    if deliverer && v.value.contains(';') {
+                        return Err(ImportError { field: Some("DISPATCHNOTIFICATION_ITEM/LOGISTIC_DETAILS/PACKAGE_INFO/PACKAGE/PACKAGE_ID".into()), line: Some(v.line), ..ImportError::file(format!("tracking number `{}` contains `;` (the separator of \"DispatchDO\".\"trackingNumbers\")", v.value)) });
+                    }
                     if deliverer && !v.value.is_empty() && !out.contains(&v.value) {
+                        if out.len() == MAX_TRACKING {
+                            return Err(ImportError { field: Some("DISPATCHNOTIFICATION_ITEM/LOGISTIC_DETAILS/PACKAGE_INFO/PACKAGE/PACKAGE_ID".into()), line: Some(v.line), ..ImportError::file(format!("more than {MAX_TRACKING} tracking numbers in one item")) });
+                        }
                         out.push(v.value);
                     }
                 } else {
@@ -460,6 +474,12 @@ impl Transformer for OpenTransDispatch {
                 if !all.contains(&t.as_str()) {
                     all.push(t);
                 }
+            }
+            if all.len() > MAX_TRACKING {
+                return Err(ImportError::at(r, it.line, format!("{item}/LOGISTIC_DETAILS/PACKAGE_INFO/PACKAGE/PACKAGE_ID"), format!(
+                    "more than {MAX_TRACKING} tracking numbers for the dispatch of order `{}`",
+                    order_id.value
+                )));
             }
             let joined = (!all.is_empty()).then(|| all.join(";"));
             let p = q::NewDispatchPosition {
