@@ -208,6 +208,24 @@ fn fixture_with_several_orders_and_suppliers_becomes_dispatches() {
     );
 }
 
+/// A file of one supplier named by its "SupplierDO" name, with `bmc:`, dates without a time and
+/// the position number only in the item's LINE_ITEM_ID.
+#[test]
+fn second_fixture_with_bmc_prefix_and_dates() {
+    let env = setup();
+    let out = import(&env, &repo("tests/fixtures/import/openTransDispatch_2.xml"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        env.query_string(
+            r#"SELECT group_concat(x, ' / ') FROM (SELECT o."shopOrderNo" || '|' || d."supplierRef" || '|' || d."deliveryNoteNo" || '|'
+                      || coalesce(d."trackingNumbers", '-') || '|' || coalesce(d."supplierOrderNo", '-') || '|' || d."netAmount" || '|' || d."dispatchDate" AS x
+               FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" ORDER BY o."shopOrderNo")"#
+        ),
+        "0083|5000|LS-7781|-|AB-0083|9000|2026-12-01 00:00:00.000 / 2014000001|5000|LS-7781|1Z999AA10123456784|-|8000|2026-12-01 00:00:00.000"
+    );
+    assert_eq!(env.query_string(r#"SELECT group_concat("number" || 'x' || "quantity") FROM "DispatchPositionDO""#), "1x1,2x1");
+}
+
 /// `bmecat:` and `bmc:` prefixes, a prefixed openTRANS with a default BMEcat namespace, and
 /// BMEcat declared on each element: the same rows.
 #[test]
