@@ -41,16 +41,19 @@ CREATE TABLE IF NOT EXISTS "DocumentTypeDefDO" (
 );
 
 CREATE TABLE IF NOT EXISTS "TransmissionTypeDefDO" (
-    "id"          INTEGER PRIMARY KEY,
-    "name"        TEXT NOT NULL UNIQUE,
-    "description" TEXT
+    "id"              INTEGER PRIMARY KEY,
+    "name"            TEXT NOT NULL UNIQUE,
+    "description"     TEXT,
+    "roleDefRef"      INTEGER,
+    "messageTypeName" TEXT
 );
 
 CREATE TABLE IF NOT EXISTS "ExecutionBeanDefDO" (
-    "id"          INTEGER PRIMARY KEY,
-    -- real configurations insert (id, description) only
-    "name"        TEXT UNIQUE,
-    "description" TEXT
+    "id"                 INTEGER PRIMARY KEY,
+    -- real configurations insert (id, "decisionBeanDefRef", description) only
+    "name"               TEXT UNIQUE,
+    "description"        TEXT,
+    "decisionBeanDefRef" INTEGER REFERENCES "DecisionBeanDefDO"("id")
 );
 
 CREATE TABLE IF NOT EXISTS "ExecutionBeanKeyDefDO" (
@@ -58,6 +61,10 @@ CREATE TABLE IF NOT EXISTS "ExecutionBeanKeyDefDO" (
     "executionBeanDefRef" INTEGER NOT NULL REFERENCES "ExecutionBeanDefDO"("id"),
     "parameterKey"        TEXT NOT NULL,
     "description"         TEXT,
+    "parameterTypeDefRef" INTEGER,
+    "mandatory"           INTEGER CHECK ("mandatory" IN (0,1)),
+    "defaultValue"        TEXT,
+    "activeOMT"           INTEGER CHECK ("activeOMT" IN (0,1)),
     UNIQUE ("executionBeanDefRef", "parameterKey")
 );
 
@@ -122,15 +129,46 @@ CREATE TABLE IF NOT EXISTS "PlatformConfigDO" (
     "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
 );
 
+-- IOM's columns as its configuration scripts write them (create_or_update_shop); impex reads
+-- "name", "parentRef", "active", the defaults, "shopName", "returnDeadline" and the RMA number
+-- sequence columns; the others are kept for the scripts and the operator.
 CREATE TABLE IF NOT EXISTS "ShopDO" (
     "id"               INTEGER PRIMARY KEY,
     "name"             TEXT NOT NULL,
-    "parentShopRef"    INTEGER REFERENCES "ShopDO"("id"),
+    "parentRef"        INTEGER REFERENCES "ShopDO"("id"),
     "active"           INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
     "defaultCurrency"  TEXT NOT NULL DEFAULT 'EUR',
     "defaultLanguage"  TEXT NOT NULL DEFAULT 'de',
     "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
-    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "shopName"                            TEXT,
+    "internalShopName"                    TEXT,
+    "isB2B"                               INTEGER NOT NULL DEFAULT 0 CHECK ("isB2B" IN (0,1)),
+    "returnDeadline"                      INTEGER,  -- days
+    "returnCharge"                        NUMERIC,
+    "shopRMANumberSequenceName"           TEXT,
+    "shopRMANumberSequenceFormatString"   TEXT,     -- e.g. 'rma-number-{0}'
+    "shopOrderSequenceName"               TEXT,
+    "shopOrderSequenceNumberFormatString" TEXT,
+    "shopCustomerSequenceName"            TEXT,
+    "availabilityTolerance"               INTEGER,
+    "countryDefRef"                       INTEGER,
+    "mapArticleId"                        INTEGER CHECK ("mapArticleId" IN (0,1)),
+    "orderOptimizeDefRef"                 INTEGER,
+    "overwriteSelectedSupplierAllowed"    INTEGER CHECK ("overwriteSelectedSupplierAllowed" IN (0,1)),
+    "singleArticleInfo"                   INTEGER CHECK ("singleArticleInfo" IN (0,1)),
+    "shopAddressRef"                      INTEGER,
+    "shopOrderValidationRef"              INTEGER,
+    "hasSupplierPrefix"                   INTEGER CHECK ("hasSupplierPrefix" IN (0,1)),
+    "hasInformShopReturn"                 INTEGER CHECK ("hasInformShopReturn" IN (0,1)),
+    "shopUsesOMT"                         INTEGER CHECK ("shopUsesOMT" IN (0,1)),
+    "preferredSupplierOnly"               INTEGER CHECK ("preferredSupplierOnly" IN (0,1)),
+    "orderProcessingDelay"                TEXT,
+    "orderTokenValidityDuration"          TEXT,
+    "amountDaysForPaymentReminderMailOfPrepaidOrders" INTEGER,
+    "amountDaysForAutoCancellationOfPrepaidOrders"    INTEGER,
+    "isReservationWithDOSE"               INTEGER CHECK ("isReservationWithDOSE" IN (0,1)),
+    "version"                             INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS "SupplierDO" (
@@ -142,9 +180,12 @@ CREATE TABLE IF NOT EXISTS "SupplierDO" (
 );
 
 CREATE TABLE IF NOT EXISTS "CarrierDO" (
-    "id"     INTEGER PRIMARY KEY,
-    "name"   TEXT NOT NULL,
-    "active" INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1))
+    "id"               INTEGER PRIMARY KEY,
+    "name"             TEXT NOT NULL,
+    "active"           INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "trackingUrl"      TEXT,  -- the tracking number is appended, e.g. https://www.dhl.com/en-us/home/tracking.html?AWB=
+    "modificationDate" TEXT,
+    "version"          INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS "PaymentProviderDO" (
@@ -179,6 +220,114 @@ CREATE TABLE IF NOT EXISTS "PartnerReferrerDO" (
 );
 
 -- ===================================================================================
+-- Which suppliers and carriers serve a shop, and the names they know each other by
+-- (IOM's tables, written by its configuration scripts; read by impex check and the RMA
+-- and inventory services)
+-- ===================================================================================
+
+CREATE TABLE IF NOT EXISTS "Shop2SupplierDO" (
+    "id"                                  INTEGER PRIMARY KEY,
+    "shopRef"                             INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "supplierRef"                         INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "shopSupplierName"                    TEXT,   -- the supplier's name as the shop knows it (ATP location)
+    "supplierShopName"                    TEXT,   -- the shop's name as the supplier knows it
+    "active"                              INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "splitShipmentAllowed"                INTEGER NOT NULL DEFAULT 0 CHECK ("splitShipmentAllowed" IN (0,1)),
+    "useSupplierArticleNoAsShopArticleNo" INTEGER CHECK ("useSupplierArticleNoAsShopArticleNo" IN (0,1)),
+    "shopArticleNoPrefix"                 TEXT,
+    "stockReduceModel"                    INTEGER,
+    "supplierSupportsCOD"                 INTEGER CHECK ("supplierSupportsCOD" IN (0,1)),
+    "returnCarrierRef"                    INTEGER REFERENCES "CarrierDO"("id"),
+    "reservationTimeInDays"               INTEGER NOT NULL DEFAULT 0,
+    -- accounts of IOM's supplier web services; impex never shows them
+    "shopAccount"                         TEXT,
+    "shopPassword"                        TEXT,
+    "supplierAccount"                     TEXT,
+    "supplierPassword"                    TEXT,
+    "creationDate"                        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"                    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    UNIQUE ("shopRef", "supplierRef")
+);
+
+CREATE TABLE IF NOT EXISTS "Shop2CarrierDO" (
+    "id"              INTEGER PRIMARY KEY,
+    "shopRef"         INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "carrierRef"      INTEGER NOT NULL REFERENCES "CarrierDO"("id"),
+    "shopCarrierName" TEXT NOT NULL,
+    UNIQUE ("shopRef", "shopCarrierName")
+);
+
+CREATE TABLE IF NOT EXISTS "Supplier2CarrierDO" (
+    "id"                  INTEGER PRIMARY KEY,
+    "supplierRef"         INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "carrierRef"          INTEGER NOT NULL REFERENCES "CarrierDO"("id"),
+    "supplierCarrierName" TEXT NOT NULL,
+    UNIQUE ("supplierRef", "supplierCarrierName")
+);
+
+-- Return types (1 CAN ... 5 DEF) and reasons (codes CAN010 ... DEF990): seed/reference.sql.
+CREATE TABLE IF NOT EXISTS "ReturnTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "ReturnReasonDefDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "name"             TEXT NOT NULL UNIQUE,
+    "returnTypeDefRef" INTEGER NOT NULL REFERENCES "ReturnTypeDefDO"("id"),
+    "description"      TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "Shop2ReturnTypeDefDO" (
+    "id"                 INTEGER PRIMARY KEY,
+    "returnTypeDefRef"   INTEGER NOT NULL REFERENCES "ReturnTypeDefDO"("id"),
+    "shopReturnTypeName" TEXT NOT NULL,
+    "shopRef"            INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    UNIQUE ("shopRef", "returnTypeDefRef")
+);
+
+CREATE TABLE IF NOT EXISTS "Shop2ReturnReasonDefDO" (
+    "id"                   INTEGER PRIMARY KEY,
+    "returnReasonDefRef"   INTEGER NOT NULL REFERENCES "ReturnReasonDefDO"("id"),
+    "shopReturnReasonName" TEXT NOT NULL,
+    "shopRef"              INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    UNIQUE ("shopRef", "returnReasonDefRef")
+);
+
+CREATE TABLE IF NOT EXISTS "Supplier2ReturnTypeDefDO" (
+    "id"                     INTEGER PRIMARY KEY,
+    "returnTypeDefRef"       INTEGER NOT NULL REFERENCES "ReturnTypeDefDO"("id"),
+    "supplierReturnTypeName" TEXT NOT NULL,
+    "supplierRef"            INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "rmaNo"                  TEXT,
+    "preselected"            INTEGER NOT NULL DEFAULT 0 CHECK ("preselected" IN (0,1)),
+    UNIQUE ("supplierRef", "returnTypeDefRef")
+);
+
+CREATE TABLE IF NOT EXISTS "Supplier2ReturnReasonDefDO" (
+    "id"                       INTEGER PRIMARY KEY,
+    "returnReasonDefRef"       INTEGER NOT NULL REFERENCES "ReturnReasonDefDO"("id"),
+    "supplierReturnReasonName" TEXT NOT NULL,
+    "supplierRef"              INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "preselected"              INTEGER NOT NULL DEFAULT 0 CHECK ("preselected" IN (0,1)),
+    UNIQUE ("supplierRef", "returnReasonDefRef")
+);
+
+-- Where a shop's customers send returns of a supplier, per return type.
+CREATE TABLE IF NOT EXISTS "SupplierReturnAddressDO" (
+    "id"                        INTEGER PRIMARY KEY,
+    "addressLine1"              TEXT,
+    "addressLine2"              TEXT,
+    "addressLine3"              TEXT,
+    "addressLine4"              TEXT,
+    "addressLine5"              TEXT,
+    "supplier2ReturnTypeDefRef" INTEGER NOT NULL REFERENCES "Supplier2ReturnTypeDefDO"("id"),
+    "shop2SupplierRef"          INTEGER NOT NULL REFERENCES "Shop2SupplierDO"("id"),
+    UNIQUE ("supplier2ReturnTypeDefRef", "shop2SupplierRef")
+);
+
+-- ===================================================================================
 -- Communication
 -- ===================================================================================
 
@@ -192,7 +341,9 @@ CREATE TABLE IF NOT EXISTS "CommunicationDO" (
     "executionBeanDefRef"    INTEGER REFERENCES "ExecutionBeanDefDO"("id"),
     "transmissionTypeDefRef" INTEGER REFERENCES "TransmissionTypeDefDO"("id"),
     "active"                 INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
-    "description"            TEXT
+    "description"            TEXT,
+    "communicationVersionDefRef" INTEGER,
+    "transmissionFormDefRef"     INTEGER
 );
 
 -- receivingPartnerReferrerRef NULL = all partners of that kind (the business object's own partner).
@@ -205,7 +356,8 @@ CREATE TABLE IF NOT EXISTS "CommunicationPartnerDO" (
     "receivingPartnerReferrerRef" INTEGER REFERENCES "PartnerReferrerDO"("id"),
     "maxNoOfRetries"              INTEGER NOT NULL DEFAULT 12 CHECK ("maxNoOfRetries" >= 0),
     "retryDelay"                  TEXT NOT NULL DEFAULT '30m',
-    "mergeTypeDefRef"             INTEGER REFERENCES "MergeTypeDefDO"("id")
+    "mergeTypeDefRef"             INTEGER REFERENCES "MergeTypeDefDO"("id"),
+    "splitTransmissionPerSupplier" INTEGER NOT NULL DEFAULT 0 CHECK ("splitTransmissionPerSupplier" IN (0,1))
 );
 CREATE UNIQUE INDEX IF NOT EXISTS "CommunicationPartnerDO_unique"
     ON "CommunicationPartnerDO" ("communicationRef", "sendingPartnerReferrerRef", IFNULL("receivingPartnerReferrerRef", -1));
@@ -297,7 +449,9 @@ CREATE TABLE IF NOT EXISTS "TransformerProcessParameterDO" (
 -- Jobs: schedules and file transfer configuration
 -- ===================================================================================
 
--- typeDefRef: 10 = pull, 30 = pull and push (deliver).
+-- typeDefRef (IOM's FileTransferJobTypeDefDO): 10 = pull, 30 = pull and push (pull into the
+-- local pushDirectory, then the transformer group). Delivering local files to the partner is
+-- the impex option deliverRemoteDirectory, for any type (docs/transfer.md).
 -- basePath NULL = <omtBasePath>/share/<ScheduleDO.key>.
 CREATE TABLE IF NOT EXISTS "FileTransferConfigurationDO" (
     "id"                         INTEGER PRIMARY KEY,

@@ -1,6 +1,6 @@
 -- Order intake: the web shop (IOM Connector side) delivers its orders as storeOrder files
 -- (OrderService format); they are pulled every minute and imported as orders of shop 10000 by
--- the impex project bean ImportXmlStoreOrderBean (TransformerBeanDefDO 10000). A second file with
+-- the impex project bean ImportXmlStoreOrderBean (TransformerBeanDefDO -10000, looked up by name). A second file with
 -- the same shop order number is rejected as a duplicate.
 
 INSERT INTO oms."TransformerProcessGroupDO" ("id", "name")

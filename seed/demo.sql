@@ -1,16 +1,21 @@
 -- impex demo data, loaded by `impex init --demo`: the organisation "inSPIRED" (shop 100) with
--- its shop "inTRONICS" (10000), a supplier, a carrier, a finance controller, and customers,
+-- its shop "inTRONICS" (10000), a supplier and a carrier serving it, a finance controller, and customers,
 -- debtors, orders and invoices that the reference's example files refer to
 -- (OpenPositions: RefNr 2014000001, Debtor 10000).
 -- Partner referrers of the supplier and of accounting are created by the jobs/ scripts, as in
 -- the reference. Idempotent: INSERT OR IGNORE.
 
-INSERT OR IGNORE INTO "ShopDO" ("id", "name", "parentShopRef", "defaultCurrency", "defaultLanguage") VALUES
+INSERT OR IGNORE INTO "ShopDO" ("id", "name", "parentRef", "defaultCurrency", "defaultLanguage") VALUES
   (100,   'inSPIRED', NULL, 'EUR', 'en'),
   (10000, 'inTRONICS', 100, 'EUR', 'en');
 
 INSERT OR IGNORE INTO "SupplierDO" ("id", "name") VALUES (5000, 'inTRONICS Distribution');
-INSERT OR IGNORE INTO "CarrierDO" ("id", "name") VALUES (5100, 'DHL');
+INSERT OR IGNORE INTO "CarrierDO" ("id", "name", "trackingUrl") VALUES (5100, 'DHL', 'https://www.dhl.com/en-us/home/tracking.html?AWB=');
+-- which supplier serves the shop, and the carrier's names at the shop and at the supplier
+INSERT OR IGNORE INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSupplierName", "supplierShopName", "splitShipmentAllowed")
+  VALUES (10000, 10000, 5000, 'inTRONICS Distribution', 'inTRONICS', 1);
+INSERT OR IGNORE INTO "Shop2CarrierDO" ("id", "shopRef", "carrierRef", "shopCarrierName") VALUES (10000, 10000, 5100, 'DHL');
+INSERT OR IGNORE INTO "Supplier2CarrierDO" ("id", "supplierRef", "carrierRef", "supplierCarrierName") VALUES (10000, 5000, 5100, 'DHL');
 INSERT OR IGNORE INTO "PaymentProviderDO" ("id", "name") VALUES (5200, 'PayPal');
 INSERT OR IGNORE INTO "FinanceControllerDO" ("id", "name") VALUES (1, 'inSPIRED Accounting');
 

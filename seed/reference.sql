@@ -1,11 +1,25 @@
 -- impex reference data: the *DefDO rows and CommunicationDO keys that configuration scripts
 -- look up by id or key. Loaded by `impex init` (idempotent: INSERT OR IGNORE).
--- Ids are IOM's where IOM publishes them; where it does not, impex's choice is marked (impex).
+-- Ids are IOM's where IOM publishes them. Rows impex adds for itself have NEGATIVE ids: IOM core
+-- and its projects only use positive ids (fixed ones, project ids from 10000, and sequences), so
+-- no real configuration collides with them, and the sequences (max(id) + 1) are not moved.
+-- impex's own rows (docs/configuration.md, "impex's own ids"):
+--   DocumentFormatDefDO    -10 ANY
+--   TransmissionTypeDefDO  -500 SEND_DEBITOR, -510 SEND_OPEN_AMOUNT,
+--                          -520 SEND_PURCHASE_ORDER_DISPATCH, -530 SEND_PURCHASE_ORDER_RETURN
+--   ExecutionBeanDefDO     -100 MESSAGE_FILE_SENDER_BEAN
+--   ExecutionBeanKeyDefDO  -10001 ... -10014 (options of the FTP job 202)
+--   JobDefDO               -10001 SEND_TRANSMISSIONS, -10002 CUSTOMER_EXPORT, -10003 CLEAN_SHARED_FS_JOB
+--   ScheduleDO             -1 send_transmissions, -2 customer_export, -3 clean_shared_fs
+--   TransformerBeanDefDO   -10000 ImportXmlStoreOrderBean, -10200 ImportXmlOpenTransDispatchBean
+--   CommunicationDO        -100023, -100024 (second and third pull between the same partners)
+-- A database made before schema version 5 had them at the positive ids (the same digits);
+-- `impex init` moves them and every reference to them.
 
 INSERT OR IGNORE INTO "DocumentFormatDefDO" ("id", "name", "description") VALUES
   (1, 'PDF', 'PDF document'),
   (2, 'XML', 'XML document'),
-  (10, 'ANY', 'any format (impex): files moved as they are');
+  (-10, 'ANY', 'any format (impex): files moved as they are');
 
 INSERT OR IGNORE INTO "DocumentTypeDefDO" ("id", "name", "description") VALUES
   (6,  'DELIVERY_NOTE', 'delivery note'),
@@ -19,16 +33,16 @@ INSERT OR IGNORE INTO "TransmissionTypeDefDO" ("id", "name", "description") VALU
   (60,   'SEND_RETURN', 'return'),
   (64,   'SEND_RETURN_ANNOUNCEMENT', 'return announcement (RMA)'),
   (80,   'SEND_DISPATCH', 'dispatch'),
-  (500,  'SEND_DEBITOR', 'debtor export (impex id)'),
-  (510,  'SEND_OPEN_AMOUNT', 'open amounts of invoices, SalesOrders (impex id)'),
-  (520,  'SEND_PURCHASE_ORDER_DISPATCH', 'open payments of dispatches, PurchaseOrders (impex id)'),
-  (530,  'SEND_PURCHASE_ORDER_RETURN', 'open payments of returns, PurchaseOrders (impex id)'),
+  (-500, 'SEND_DEBITOR', 'debtor export (impex id)'),
+  (-510, 'SEND_OPEN_AMOUNT', 'open amounts of invoices, SalesOrders (impex id)'),
+  (-520, 'SEND_PURCHASE_ORDER_DISPATCH', 'open payments of dispatches, PurchaseOrders (impex id)'),
+  (-530, 'SEND_PURCHASE_ORDER_RETURN', 'open payments of returns, PurchaseOrders (impex id)'),
   (1040, 'EXT_RECEIVE_ARTICLE', 'file transfer: articles'),
   (1080, 'EXT_RECEIVE_DISPATCH', 'file transfer: dispatches'),
   (1900, 'EXT_TRANSFER_FILE', 'file transfer: any file');
 
 INSERT OR IGNORE INTO "ExecutionBeanDefDO" ("id", "name", "description") VALUES
-  (100, 'MESSAGE_FILE_SENDER_BEAN', 'writes a transmission as a file into <base>/communication/messages/out (impex id)'),
+  (-100, 'MESSAGE_FILE_SENDER_BEAN', 'writes a transmission as a file into <base>/communication/messages/out (impex id)'),
   (202, 'FTP_JOB', 'file transfer job: pull (and push) over FTP, FTPS, SFTP or a local directory');
 
 INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "parameterKey", "description") VALUES
@@ -47,16 +61,16 @@ INSERT OR IGNORE INTO "MergeTypeDefDO" ("id", "name", "description") VALUES
 
 INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
   (3, 'FTP_JOB', 'file transfer: pull (and push), then run the transformer group'),
-  (10003, 'CLEAN_SHARED_FS_JOB', 'housekeeping: deletes old done/obsolete/sent/archive files and finished rows');
+  (-10003, 'CLEAN_SHARED_FS_JOB', 'housekeeping: deletes old done/obsolete/sent/archive files and finished rows');
 
 INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "configId", "cron", "expectedRuntime", "jobDefRef", "key", "maxNoOfRetries", "retryDelay") VALUES
-  (3, 1, NULL, '0 30 3 * * ?', 600000, 10003, 'clean_shared_fs', 3, '1h');
+  (-3, 1, NULL, '0 30 3 * * ?', 600000, -10003, 'clean_shared_fs', 3, '1h');
 
 INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUES
   (19, 'UnzipBean', 'unzips archives'),
   (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
   (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files'),
-  (10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)'),
+  (-10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)'),
   (-10200, 'ImportXmlOpenTransDispatchBean', 'imports openTRANS 2.1 DISPATCHNOTIFICATION files as dispatches (impex bean)');
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
@@ -90,43 +104,68 @@ INSERT OR IGNORE INTO "DunningLevelDefDO" ("id", "name", "description") VALUES
   (4, 'THIRD_REMINDER', 'third reminder (impex id)');
 
 INSERT OR IGNORE INTO "CommunicationDO" ("id", "key", "documentFormatDefRef", "executionBeanDefRef", "transmissionTypeDefRef", "description") VALUES
-  (2,      'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR', 2, 100, 500, 'Debtors export'),
-  (100005, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER', 2, 100, 10, 'storeOrder export to the supplier'),
-  (100010, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT', 2, 100, 510, 'SalesOrders export of open amounts'),
-  (100011, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH', 2, 100, 520, 'PurchaseOrders export for dispatches'),
-  (100012, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN', 2, 100, 530, 'PurchaseOrders export for returns'),
-  (100013, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 2, 100, 64, 'ReturnAnnouncement (RMA) export'),
-  (100020, 'ANY###FTP_JOB###EXT_TRANSFER_FILE', 10, 202, 1900, 'file transfer of any file'),
-  (100021, 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE', 10, 202, 1040, 'file transfer of article files'),
-  (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', 10, 202, 1080, 'file transfer of dispatch files'),
-  (100023, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_2', 10, 202, 1900, 'file transfer of any file, a second pull between the same partners (impex)'),
-  (100024, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_3', 10, 202, 1900, 'file transfer of any file, a third pull between the same partners (impex)');
+  (2,      'XML###MESSAGE_FILE_SENDER_BEAN###SEND_DEBITOR', 2, -100, -500, 'Debtors export'),
+  (100005, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_ORDER', 2, -100, 10, 'storeOrder export to the supplier'),
+  (100010, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_OPEN_AMOUNT', 2, -100, -510, 'SalesOrders export of open amounts'),
+  (100011, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH', 2, -100, -520, 'PurchaseOrders export for dispatches'),
+  (100012, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_RETURN', 2, -100, -530, 'PurchaseOrders export for returns'),
+  (100013, 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 2, -100, 64, 'ReturnAnnouncement (RMA) export'),
+  (100020, 'ANY###FTP_JOB###EXT_TRANSFER_FILE', -10, 202, 1900, 'file transfer of any file'),
+  (100021, 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE', -10, 202, 1040, 'file transfer of article files'),
+  (100022, 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH', -10, 202, 1080, 'file transfer of dispatch files'),
+  (-100023, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_2', -10, 202, 1900, 'file transfer of any file, a second pull between the same partners (impex)'),
+  (-100024, 'ANY###FTP_JOB###EXT_TRANSFER_FILE_3', -10, 202, 1900, 'file transfer of any file, a third pull between the same partners (impex)');
 
 -- == transfer ==
--- Options of the file transfer job (impex additions, ids >= 10001), set per CommunicationPartnerDO
+-- Options of the file transfer job (impex additions, ids -10001 ... -10014), set per CommunicationPartnerDO
 -- like the IOM keys above. Described in README.md, "File transfer".
 INSERT OR IGNORE INTO "ExecutionBeanKeyDefDO" ("id", "executionBeanDefRef", "parameterKey", "description") VALUES
-  (10001, 202, 'pushFtpAccount', 'account for delivering (typeDefRef 30); default: pullFtpAccount'),
-  (10002, 202, 'deliverDirectory', 'local directory whose files are delivered (default <base>/communication/messages/out)'),
-  (10003, 202, 'deliverRemoteDirectory', 'remote directory files are delivered to (required for typeDefRef 30)'),
-  (10004, 202, 'deliverFilenameRegex', 'only local files whose names match are delivered (default: all)'),
-  (10005, 202, 'remoteArchiveDirectory', 'pulled remote files are moved here instead of being deleted'),
-  (10006, 202, 'knownHostsFile', 'SFTP known_hosts file (default ~/.ssh/known_hosts)'),
-  (10007, 202, 'acceptNewHostKey', 'true: an unknown SFTP host key is accepted and appended to knownHostsFile'),
-  (10008, 202, 'connectTimeout', 'seconds to wait for a connection (default 15)'),
-  (10009, 202, 'ioTimeout', 'seconds to wait for data on an open connection (default 60)'),
-  (10010, 202, 'minFileAge', 'seconds a remote file must be unchanged before it is pulled (default 10)'),
-  (10011, 202, 'pullPrivateKeyPassphrase', 'passphrase of pullPrivateKeyFile'),
-  (10012, 202, 'ftpsCaFile', 'PEM file of CA certificates trusted for FTPS, in addition to the system roots'),
-  (10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)'),
-  (10014, 202, 'sftpConnections', 'SFTP connections a pull of a file of 64 MiB or more may use: 2 (default) or 1');
+  (-10001, 202, 'pushFtpAccount', 'account for delivering (see deliverRemoteDirectory); default: pullFtpAccount'),
+  (-10002, 202, 'deliverDirectory', 'local directory whose files are delivered (default <base>/communication/messages/out)'),
+  (-10003, 202, 'deliverRemoteDirectory', 'remote directory local files are delivered to; set = the job delivers (any typeDefRef)'),
+  (-10004, 202, 'deliverFilenameRegex', 'only local files whose names match are delivered (default: all)'),
+  (-10005, 202, 'remoteArchiveDirectory', 'pulled remote files are moved here instead of being deleted'),
+  (-10006, 202, 'knownHostsFile', 'SFTP known_hosts file (default ~/.ssh/known_hosts)'),
+  (-10007, 202, 'acceptNewHostKey', 'true: an unknown SFTP host key is accepted and appended to knownHostsFile'),
+  (-10008, 202, 'connectTimeout', 'seconds to wait for a connection (default 15)'),
+  (-10009, 202, 'ioTimeout', 'seconds to wait for data on an open connection (default 60)'),
+  (-10010, 202, 'minFileAge', 'seconds a remote file must be unchanged before it is pulled (default 10)'),
+  (-10011, 202, 'pullPrivateKeyPassphrase', 'passphrase of pullPrivateKeyFile'),
+  (-10012, 202, 'ftpsCaFile', 'PEM file of CA certificates trusted for FTPS, in addition to the system roots'),
+  (-10013, 202, 'deliverSentDirectory', 'where delivered local files are moved (default <deliverDirectory>/sent)'),
+  (-10014, 202, 'sftpConnections', 'SFTP connections a pull of a file of 64 MiB or more may use: 2 (default) or 1');
 -- == end transfer ==
 
 -- == export (owned by src/send) ==
 INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
-  (10001, 'SEND_TRANSMISSIONS', 'file senders: writes due transmissions into <base>/communication/messages/out (impex)'),
-  (10002, 'CUSTOMER_EXPORT', 'customer export v1.1 per "CustomerExportConfigDO" into <base>/importarticle/export (impex)');
+  (-10001, 'SEND_TRANSMISSIONS', 'file senders: writes due transmissions into <base>/communication/messages/out (impex)'),
+  (-10002, 'CUSTOMER_EXPORT', 'customer export v1.1 per "CustomerExportConfigDO" into <base>/importarticle/export (impex)');
 INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key") VALUES
-  (1, 1, '0/10 * * * * ?', 10001, 'send_transmissions'),
-  (2, 1, '0 * * * * ?', 10002, 'customer_export');
+  (-1, 1, '0/10 * * * * ?', -10001, 'send_transmissions'),
+  (-2, 1, '0 * * * * ?', -10002, 'customer_export');
 -- == end export ==
+
+-- == returns (IOM's ids and codes) ==
+INSERT OR IGNORE INTO "ReturnTypeDefDO" ("id", "name", "description") VALUES
+  (1, 'CAN', 'cancellation'),
+  (2, 'RCL', 'recall'),
+  (3, 'INV', 'inversion'),
+  (4, 'RET', 'return'),
+  (5, 'DEF', 'defect');
+INSERT OR IGNORE INTO "ReturnReasonDefDO" ("id", "name", "returnTypeDefRef", "description") VALUES
+  (1,   'CAN010', 1, 'cancellation'),
+  (2,   'CAN020', 1, 'cancellation'),
+  (12,  'CAN990', 1, 'cancellation, other reason'),
+  (100, 'RCL010', 2, 'recall'),
+  (101, 'RCL015', 2, 'recall'),
+  (102, 'RCL020', 2, 'recall'),
+  (109, 'RCL990', 2, 'recall, other reason'),
+  (204, 'INV990', 3, 'inversion, other reason'),
+  (301, 'RET020', 4, 'return'),
+  (304, 'RET050', 4, 'return'),
+  (305, 'RET060', 4, 'return'),
+  (308, 'RET090', 4, 'return'),
+  (312, 'RET990', 4, 'return, other reason'),
+  (313, 'RET045', 4, 'return'),
+  (323, 'RET190', 4, 'return');
+-- == end returns ==

@@ -33,6 +33,7 @@ pub const JOB_SCRIPTS: &[(&str, &str)] = &[
     ("jobs/09_export_customers.sql", include_str!("../../jobs/09_export_customers.sql")),
     ("jobs/10_export_return_announcements.sql", include_str!("../../jobs/10_export_return_announcements.sql")),
     ("jobs/11_import_orders.sql", include_str!("../../jobs/11_import_orders.sql")),
+    ("jobs/14_returns.sql", include_str!("../../jobs/14_returns.sql")),
 ];
 
 /// Sample files dropped into the partners' directories: (schedule key, file name, content).

@@ -65,7 +65,7 @@ pub enum Command {
     Resend(transmissions::IdArgs),
     /// Cancel a transmission that is not yet PUSHED.
     Cancel(transmissions::IdArgs),
-    /// Run the sending job (JobDefDO 10001) once now: write due transmissions into the outbox.
+    /// Run the sending job (JobDefDO -10001) once now: write due transmissions into the outbox.
     Send(transmissions::SendArgs),
 }
 

@@ -1,6 +1,6 @@
 //! Export commands: `impex transmissions [--state S] [--json]` lists transmissions and events
 //! with no partner configured; `impex resend ID`, `impex cancel ID`; `impex send` runs the
-//! sending job (JobDefDO 10001) once now.
+//! sending job (JobDefDO -10001) once now.
 use crate::db::Conn;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

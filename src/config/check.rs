@@ -36,6 +36,9 @@ pub fn check(conn: &Conn) -> StoreResult<Vec<Problem>> {
     foreign_keys(conn, &mut out)?;
     payment_mappings(conn, &mut out)?;
     base_path(conn, &mut out)?;
+    pull_and_push(conn, &mut out)?;
+    partners(conn, &mut out)?;
+    returns(conn, &mut out)?;
     out.sort_by(|a, b| (a.warning, &a.table, a.id, &a.column).cmp(&(b.warning, &b.table, b.id, &b.column)));
     out.dedup();
     Ok(out)
@@ -137,6 +140,72 @@ fn payment_mappings(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
     Ok(())
 }
 
+/// IOM's type 30 ("pull and push") puts the pulled files into the local push directory: a
+/// configuration without one (and without impex's delivery option) is incomplete.
+fn pull_and_push(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    use crate::db::queries::transfer as t;
+    for id in q::pull_and_push_configs(conn)? {
+        let Some(config) = t::config(conn, id)? else { continue };
+        let partner = match config.communication_partner_ref {
+            Some(p) => Some(p),
+            None => t::ftp_partner(conn, config.partner_referrer_ref, config.transmission_type)?,
+        };
+        // a configuration without a partner fails at its first run with that reason; the
+        // schedule checks above name the configuration
+        let Some(partner) = partner else { continue };
+        let values = t::partner_values(conn, partner)?;
+        let set = |k: &str| values.get(k).and_then(|v| v.as_deref()).is_some_and(|v| !v.trim().is_empty());
+        if !set("pushDirectory") && !set("deliverRemoteDirectory") {
+            out.push(problem(
+                "FileTransferConfigurationDO",
+                Some(id),
+                "typeDefRef",
+                format!("30 (pull and push) needs the local push directory: add ExecutionBeanValueDO pushDirectory (key 1332) to \"CommunicationPartnerDO\" {partner}, e.g. 'importarticle/in/'"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every shop that takes orders has a supplier (warning: a shop used for accounting exports
+/// only needs none).
+fn partners(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for (id, name) in q::shops_without_supplier(conn)? {
+        out.push(Problem {
+            table: "ShopDO".into(),
+            id: Some(id),
+            column: "id".into(),
+            reason: format!("shop '{name}' has no active supplier: add a \"Shop2SupplierDO\" row (shopRef {id}, supplierRef ...); orders, returns and stock of the shop need one"),
+            warning: true,
+        });
+    }
+    Ok(())
+}
+
+/// A return reason is only offered with its return type: a reason mapped for a shop or supplier
+/// that has no mapping of that type can never be used; a return address joins a supplier's
+/// return type to a relation with the same supplier.
+fn returns(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
+    for r in q::return_reasons_without_type(conn)? {
+        let (who, types) = if r.table == "Shop2ReturnReasonDefDO" { ("shop", "Shop2ReturnTypeDefDO") } else { ("supplier", "Supplier2ReturnTypeDefDO") };
+        out.push(problem(
+            r.table,
+            Some(r.id),
+            "returnReasonDefRef",
+            format!("return reason {} belongs to return type {}, which {who} {} has no \"{types}\" row for", r.reason, r.return_type, r.partner),
+        ));
+    }
+    for (id, type_supplier, relation_supplier) in q::return_addresses_of_another_supplier(conn)? {
+        out.push(problem(
+            "SupplierReturnAddressDO",
+            Some(id),
+            "supplier2ReturnTypeDefRef",
+            format!("the return type is supplier {type_supplier}'s, the shop-supplier relation (shop2SupplierRef) is supplier {relation_supplier}'s"),
+        ));
+    }
+    Ok(())
+}
+
 fn base_path(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
     match crate::db::queries::config::base_path(conn)? {
         None => out.push(problem("PlatformConfigDO", None, "omtBasePath", "no base directory configured: run `impex init --base DIR`")),
@@ -186,5 +255,83 @@ mod tests {
         let found: Vec<_> = check(&conn).unwrap().into_iter().filter(|p| p.column == "filenameRegex").collect();
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].table.as_str(), found[0].id), ("TransformerProcessDO", Some(7)));
+    }
+
+    fn demo() -> Conn {
+        let mut conn = crate::db::memory();
+        let src = |name: &str, text: &str| crate::db::script::Source { name: name.into(), text: text.into() };
+        crate::db::script::run(
+            &mut conn,
+            &[src("reference", crate::db::seed::REFERENCE), src("demo", crate::db::seed::DEMO), src("14", include_str!("../../jobs/14_returns.sql"))],
+        )
+        .unwrap();
+        conn
+    }
+
+    fn about(conn: &Conn, table: &str) -> Vec<Problem> {
+        check(conn).unwrap().into_iter().filter(|p| p.table == table).collect()
+    }
+
+    /// The demo's shops, suppliers and return configuration are consistent.
+    #[test]
+    fn demo_partners_and_returns_are_consistent() {
+        let conn = demo();
+        for t in ["ShopDO", "Shop2ReturnReasonDefDO", "Supplier2ReturnReasonDefDO", "SupplierReturnAddressDO"] {
+            assert_eq!(about(&conn, t), vec![], "{t}");
+        }
+    }
+
+    /// A shop that takes orders without any supplier: a warning naming the shop.
+    #[test]
+    fn a_shop_without_supplier_is_reported() {
+        let conn = demo();
+        conn.execute_batch(r#"UPDATE "Shop2SupplierDO" SET "active" = 0"#).unwrap();
+        let found = about(&conn, "ShopDO");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].warning && found[0].id == Some(10000) && found[0].reason.contains("no active supplier"), "{found:?}");
+    }
+
+    /// A return reason of a type the shop (or supplier) does not offer, and a return address
+    /// joining two different suppliers.
+    #[test]
+    fn return_reasons_without_their_type_and_mixed_addresses_are_reported() {
+        let conn = demo();
+        conn.execute_batch(
+            r#"INSERT INTO "Shop2ReturnReasonDefDO" ("id", "returnReasonDefRef", "shopReturnReasonName", "shopRef") VALUES (9001, 1, 'CAN010', 10000);
+               DELETE FROM "SupplierReturnAddressDO" WHERE "supplier2ReturnTypeDefRef" IN (SELECT "id" FROM "Supplier2ReturnTypeDefDO" WHERE "returnTypeDefRef" = 4);
+               DELETE FROM "Supplier2ReturnTypeDefDO" WHERE "returnTypeDefRef" = 4;
+               INSERT INTO "SupplierDO" ("id", "name") VALUES (5001, 'other');
+               INSERT INTO "Supplier2ReturnTypeDefDO" ("id", "returnTypeDefRef", "supplierReturnTypeName", "supplierRef") VALUES (9002, 5, 'DEF', 5001);
+               INSERT INTO "SupplierReturnAddressDO" ("id", "supplier2ReturnTypeDefRef", "shop2SupplierRef") VALUES (9003, 9002, 10000);"#,
+        )
+        .unwrap();
+        let shop = about(&conn, "Shop2ReturnReasonDefDO");
+        assert_eq!(shop.len(), 1, "{shop:?}");
+        assert!(shop[0].id == Some(9001) && shop[0].reason.contains("CAN010") && shop[0].reason.contains("type CAN"), "{shop:?}");
+        // the supplier lost its RET type: its seven RET reasons are unusable
+        assert_eq!(about(&conn, "Supplier2ReturnReasonDefDO").len(), 7);
+        let addr = about(&conn, "SupplierReturnAddressDO");
+        assert_eq!(addr.len(), 1, "{addr:?}");
+        assert!(addr[0].id == Some(9003) && addr[0].reason.contains("5001") && addr[0].reason.contains("5000"), "{addr:?}");
+    }
+
+    /// IOM's pull and push (typeDefRef 30) needs the local push directory; impex's delivery
+    /// option alone is accepted too.
+    #[test]
+    fn pull_and_push_without_push_directory_is_reported() {
+        let conn = demo();
+        conn.execute_batch(
+            r#"INSERT INTO "PartnerReferrerDO" ("id", "supplierRef") VALUES (5000, 5000);
+               INSERT INTO "FileTransferConfigurationDO" ("id", "transmissionTypeDefRef", "typeDefRef", "partnerReferrerRef") VALUES (7, 1080, 30, 5000);
+               INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")
+                 VALUES (70, (SELECT "id" FROM "CommunicationDO" WHERE "key" = 'ANY###FTP_JOB###EXT_RECEIVE_DISPATCH'), 5000, 10010);
+               INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES (1331, 'dispatches', 70);"#,
+        )
+        .unwrap();
+        let found = about(&conn, "FileTransferConfigurationDO");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].id == Some(7) && found[0].column == "typeDefRef" && found[0].reason.contains("pushDirectory (key 1332)"), "{found:?}");
+        conn.execute_batch(r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES (1332, 'dispatches/in/', 70)"#).unwrap();
+        assert_eq!(about(&conn, "FileTransferConfigurationDO"), vec![]);
     }
 }

@@ -27,7 +27,151 @@ pub const STEPS: &[&str] = &[
     // NULL "TransformerProcessDO"."filenameRegex", bean definitions without a name): those
     // tables are rebuilt from schema.sql ([`REBUILDS`])
     r#"SELECT 1;"#,
+    // 4 -> 5: the columns real IOM scripts write ("ShopDO"."parentShopRef" is IOM's
+    // "parentRef"), and impex's own rows move to negative ids out of the ranges real
+    // installations use: [`CODE_STEPS`]; new tables come from schema.sql
+    r#"SELECT 1;"#,
 ];
+
+/// Work of an upgrade step that plain SQL cannot do safely on every database: (version
+/// reached, function). Each is idempotent (it looks before it changes) and runs in the
+/// upgrade's transaction, after [`STEPS`], with reference checks off and checked as a whole
+/// before the commit.
+pub type CodeStep = fn(&Conn) -> Result<()>;
+
+pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids)];
+
+/// Columns of version 5: (table, column, definition).
+const V5_COLUMNS: &[(&str, &str, &str)] = &[
+    ("TransmissionTypeDefDO", "roleDefRef", "INTEGER"),
+    ("TransmissionTypeDefDO", "messageTypeName", "TEXT"),
+    ("ExecutionBeanDefDO", "decisionBeanDefRef", r#"INTEGER REFERENCES "DecisionBeanDefDO"("id")"#),
+    ("ExecutionBeanKeyDefDO", "parameterTypeDefRef", "INTEGER"),
+    ("ExecutionBeanKeyDefDO", "mandatory", r#"INTEGER CHECK ("mandatory" IN (0,1))"#),
+    ("ExecutionBeanKeyDefDO", "defaultValue", "TEXT"),
+    ("ExecutionBeanKeyDefDO", "activeOMT", r#"INTEGER CHECK ("activeOMT" IN (0,1))"#),
+    ("ShopDO", "shopName", "TEXT"),
+    ("ShopDO", "internalShopName", "TEXT"),
+    ("ShopDO", "isB2B", r#"INTEGER NOT NULL DEFAULT 0 CHECK ("isB2B" IN (0,1))"#),
+    ("ShopDO", "returnDeadline", "INTEGER"),
+    ("ShopDO", "returnCharge", "NUMERIC"),
+    ("ShopDO", "shopRMANumberSequenceName", "TEXT"),
+    ("ShopDO", "shopRMANumberSequenceFormatString", "TEXT"),
+    ("ShopDO", "shopOrderSequenceName", "TEXT"),
+    ("ShopDO", "shopOrderSequenceNumberFormatString", "TEXT"),
+    ("ShopDO", "shopCustomerSequenceName", "TEXT"),
+    ("ShopDO", "availabilityTolerance", "INTEGER"),
+    ("ShopDO", "countryDefRef", "INTEGER"),
+    ("ShopDO", "mapArticleId", r#"INTEGER CHECK ("mapArticleId" IN (0,1))"#),
+    ("ShopDO", "orderOptimizeDefRef", "INTEGER"),
+    ("ShopDO", "overwriteSelectedSupplierAllowed", r#"INTEGER CHECK ("overwriteSelectedSupplierAllowed" IN (0,1))"#),
+    ("ShopDO", "singleArticleInfo", r#"INTEGER CHECK ("singleArticleInfo" IN (0,1))"#),
+    ("ShopDO", "shopAddressRef", "INTEGER"),
+    ("ShopDO", "shopOrderValidationRef", "INTEGER"),
+    ("ShopDO", "hasSupplierPrefix", r#"INTEGER CHECK ("hasSupplierPrefix" IN (0,1))"#),
+    ("ShopDO", "hasInformShopReturn", r#"INTEGER CHECK ("hasInformShopReturn" IN (0,1))"#),
+    ("ShopDO", "shopUsesOMT", r#"INTEGER CHECK ("shopUsesOMT" IN (0,1))"#),
+    ("ShopDO", "preferredSupplierOnly", r#"INTEGER CHECK ("preferredSupplierOnly" IN (0,1))"#),
+    ("ShopDO", "orderProcessingDelay", "TEXT"),
+    ("ShopDO", "orderTokenValidityDuration", "TEXT"),
+    ("ShopDO", "amountDaysForPaymentReminderMailOfPrepaidOrders", "INTEGER"),
+    ("ShopDO", "amountDaysForAutoCancellationOfPrepaidOrders", "INTEGER"),
+    ("ShopDO", "isReservationWithDOSE", r#"INTEGER CHECK ("isReservationWithDOSE" IN (0,1))"#),
+    ("ShopDO", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("CarrierDO", "trackingUrl", "TEXT"),
+    ("CarrierDO", "modificationDate", "TEXT"),
+    ("CarrierDO", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("CommunicationDO", "communicationVersionDefRef", "INTEGER"),
+    ("CommunicationDO", "transmissionFormDefRef", "INTEGER"),
+    ("CommunicationPartnerDO", "splitTransmissionPerSupplier", r#"INTEGER NOT NULL DEFAULT 0 CHECK ("splitTransmissionPerSupplier" IN (0,1))"#),
+];
+
+fn columns_of(conn: &Conn, table: &str) -> Result<Vec<String>> {
+    let sql = conn.sql();
+    let mut st = sql.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let v = st.query_map([table], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(v)
+}
+
+fn v5_columns(conn: &Conn) -> Result<()> {
+    let shop = columns_of(conn, "ShopDO")?;
+    if shop.iter().any(|c| c == "parentShopRef") && !shop.iter().any(|c| c == "parentRef") {
+        conn.sql().execute_batch(r#"ALTER TABLE "ShopDO" RENAME COLUMN "parentShopRef" TO "parentRef""#)?;
+    }
+    for (table, column, definition) in V5_COLUMNS {
+        if !columns_of(conn, table)?.iter().any(|c| c == column) {
+            conn.sql().execute_batch(&format!(r#"ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}"#))?;
+        }
+    }
+    Ok(())
+}
+
+/// impex's own rows before version 5 and where they are now: (table, the column that names
+/// the row, its name, old id, new id). seed/reference.sql lists the same ids.
+pub const MOVED_IDS: &[(&str, &str, &str, i64, i64)] = &[
+    ("DocumentFormatDefDO", "name", "ANY", 10, -10),
+    ("TransmissionTypeDefDO", "name", "SEND_DEBITOR", 500, -500),
+    ("TransmissionTypeDefDO", "name", "SEND_OPEN_AMOUNT", 510, -510),
+    ("TransmissionTypeDefDO", "name", "SEND_PURCHASE_ORDER_DISPATCH", 520, -520),
+    ("TransmissionTypeDefDO", "name", "SEND_PURCHASE_ORDER_RETURN", 530, -530),
+    ("ExecutionBeanDefDO", "name", "MESSAGE_FILE_SENDER_BEAN", 100, -100),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "pushFtpAccount", 10001, -10001),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "deliverDirectory", 10002, -10002),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "deliverRemoteDirectory", 10003, -10003),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "deliverFilenameRegex", 10004, -10004),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "remoteArchiveDirectory", 10005, -10005),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "knownHostsFile", 10006, -10006),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "acceptNewHostKey", 10007, -10007),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "connectTimeout", 10008, -10008),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "ioTimeout", 10009, -10009),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "minFileAge", 10010, -10010),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "pullPrivateKeyPassphrase", 10011, -10011),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "ftpsCaFile", 10012, -10012),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "deliverSentDirectory", 10013, -10013),
+    ("ExecutionBeanKeyDefDO", "parameterKey", "sftpConnections", 10014, -10014),
+    ("JobDefDO", "name", "SEND_TRANSMISSIONS", 10001, -10001),
+    ("JobDefDO", "name", "CUSTOMER_EXPORT", 10002, -10002),
+    ("JobDefDO", "name", "CLEAN_SHARED_FS_JOB", 10003, -10003),
+    ("ScheduleDO", "key", "send_transmissions", 1, -1),
+    ("ScheduleDO", "key", "customer_export", 2, -2),
+    ("ScheduleDO", "key", "clean_shared_fs", 3, -3),
+    ("TransformerBeanDefDO", "name", "ImportXmlStoreOrderBean", 10000, -10000),
+    ("CommunicationDO", "key", "ANY###FTP_JOB###EXT_TRANSFER_FILE_2", 100023, -100023),
+    ("CommunicationDO", "key", "ANY###FTP_JOB###EXT_TRANSFER_FILE_3", 100024, -100024),
+];
+
+/// Columns that hold ids of another table without a declared reference: (table, column,
+/// the table whose ids they hold).
+const SOFT_REFERENCES: &[(&str, &str, &str)] = &[("JobRunDO", "jobDefRef", "JobDefDO"), ("TransferFileDO", "scheduleRef", "ScheduleDO")];
+
+/// Moves each of impex's rows of [`MOVED_IDS`] that is still at its old id (and is impex's: it
+/// has impex's name there) to its new id, with every column that refers to it. A row an
+/// operator put at an old id under another name stays where it is.
+fn v5_move_impex_ids(conn: &Conn) -> Result<()> {
+    let sql = conn.sql();
+    let references: Vec<(String, String, String)> = {
+        let mut st = sql.prepare(
+            "SELECT m.name, f.\"from\", f.\"table\" FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+        )?;
+        let mut v = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        v.extend(SOFT_REFERENCES.iter().map(|(t, c, p)| (t.to_string(), c.to_string(), p.to_string())));
+        v
+    };
+    for (table, name_column, name, old, new) in MOVED_IDS {
+        let ours: i64 = sql.query_row(&format!(r#"SELECT count(*) FROM "{table}" WHERE "id" = ?1 AND "{name_column}" = ?2"#), rusqlite::params![old, name], |r| r.get(0))?;
+        let taken: i64 = sql.query_row(&format!(r#"SELECT count(*) FROM "{table}" WHERE "id" = ?1"#), [new], |r| r.get(0))?;
+        if ours == 0 || taken > 0 {
+            continue;
+        }
+        for (child, column, _) in references.iter().filter(|(_, _, parent)| parent == table) {
+            if columns_of(conn, child)?.iter().any(|c| c == column) {
+                sql.execute(&format!(r#"UPDATE "{child}" SET "{column}" = ?1 WHERE "{column}" = ?2"#), [new, old])?;
+            }
+        }
+        sql.execute(&format!(r#"UPDATE "{table}" SET "id" = ?1 WHERE "id" = ?2"#), [new, old])?;
+    }
+    Ok(())
+}
 
 /// Tables rebuilt from their `schema.sql` definition when a database passes a version: SQLite
 /// cannot change a column's constraints in place. (version reached, tables)
@@ -60,9 +204,12 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
         return Ok(InitOutcome::UpToDate);
     }
     let rebuilds: Vec<&str> = REBUILDS.iter().filter(|(v, _)| from > 0 && *v > from).flat_map(|(_, t)| t.iter().copied()).collect();
-    // A rebuild drops and re-creates tables that others refer to: the reference checks are off
-    // for it (they cannot change inside a transaction) and checked as a whole before the commit.
-    if !rebuilds.is_empty() {
+    let code_steps: Vec<CodeStep> = CODE_STEPS.iter().filter(|(v, _)| from > 0 && *v > from).map(|(_, f)| *f).collect();
+    // A rebuild drops and re-creates tables that others refer to, a code step moves ids that
+    // others refer to: the reference checks are off for them (they cannot change inside a
+    // transaction) and checked as a whole before the commit.
+    let unchecked = !rebuilds.is_empty() || !code_steps.is_empty();
+    if unchecked {
         conn.sql().pragma_update(None, "foreign_keys", "OFF")?;
     }
     let result = (|| -> Result<()> {
@@ -70,6 +217,9 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
         if from > 0 {
             for step in &STEPS[(from - 1) as usize..] {
                 tx.sql().execute_batch(step)?;
+            }
+            for step in &code_steps {
+                step(&tx)?;
             }
         }
         let saved = if rebuilds.is_empty() { Vec::new() } else { rebuild(&tx, &rebuilds)? };
@@ -82,7 +232,7 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
             }
         }
         tx.sql().pragma_update(None, "user_version", LATEST)?;
-        if !rebuilds.is_empty() {
+        if unchecked {
             let broken: i64 = tx.sql().query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
             if broken > 0 {
                 return Err(crate::error::Error::Other(format!(
@@ -93,7 +243,7 @@ pub fn init(conn: &mut Conn) -> Result<InitOutcome> {
         tx.commit()?;
         Ok(())
     })();
-    if !rebuilds.is_empty() {
+    if unchecked {
         conn.sql().pragma_update(None, "foreign_keys", "ON")?;
     }
     result?;
@@ -241,7 +391,9 @@ mod tests {
         ];
         conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN;").unwrap();
         for (t, ddl) in old {
-            conn.execute_batch(&format!(r#"{ddl}; INSERT INTO "{t}__old" SELECT * FROM "{t}"; DROP TABLE "{t}"; ALTER TABLE "{t}__old" RENAME TO "{t}";"#)).unwrap();
+            conn.execute_batch(ddl).unwrap();
+            let cols = columns_of(&conn, &format!("{t}__old")).unwrap().iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+            conn.execute_batch(&format!(r#"INSERT INTO "{t}__old" SELECT {cols} FROM "{t}"; DROP TABLE "{t}"; ALTER TABLE "{t}__old" RENAME TO "{t}";"#)).unwrap();
         }
         conn.execute_batch("PRAGMA user_version = 3; COMMIT; PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON;").unwrap();
         // an operator's own view on a rebuilt table

@@ -1,4 +1,4 @@
-//! The housekeeping job (JobDefDO 10003 `CLEAN_SHARED_FS_JOB`, like IOM's job of that name):
+//! The housekeeping job (JobDefDO -10003 `CLEAN_SHARED_FS_JOB`, like IOM's job of that name):
 //! deletes old files and finished rows so that impex can run for months.
 //!
 //! Deleted when older than `"PlatformConfigDO"."housekeepingRetentionDays"` (default 28):
@@ -21,7 +21,7 @@ pub struct Housekeeping;
 
 impl Job for Housekeeping {
     fn def_id(&self) -> i64 {
-        10003
+        -10003
     }
 
     fn name(&self) -> &'static str {

@@ -1,4 +1,4 @@
-//! Customer export v1.1 (reference: "Export Customer - Version 1.1"), `"JobDefDO"` 10002
+//! Customer export v1.1 (reference: "Export Customer - Version 1.1"), `"JobDefDO"` -10002
 //! CUSTOMER_EXPORT, one run per `"CustomerExportConfigDO"` row (or the schedule's `configId`).
 //!
 //! - NULL "exportStartDate" disables a configuration; nothing happens before that date.
@@ -29,7 +29,7 @@ pub struct CustomerExportJob;
 
 impl Job for CustomerExportJob {
     fn def_id(&self) -> i64 {
-        10002
+        -10002
     }
     fn name(&self) -> &'static str {
         "CUSTOMER_EXPORT"

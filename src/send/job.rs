@@ -1,4 +1,4 @@
-//! The sending job (`"JobDefDO"` 10001 SEND_TRANSMISSIONS; `impex send` runs it once).
+//! The sending job (`"JobDefDO"` -10001 SEND_TRANSMISSIONS; `impex send` runs it once).
 //!
 //! A run takes due transmissions (INITIAL, and DO_PUSH whose "nextRetryDate" has passed) in
 //! batches, oldest first, and for each batch:
@@ -44,7 +44,7 @@ pub struct SendTransmissionsJob;
 
 impl Job for SendTransmissionsJob {
     fn def_id(&self) -> i64 {
-        10001
+        -10001
     }
     fn name(&self) -> &'static str {
         "SEND_TRANSMISSIONS"

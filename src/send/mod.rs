@@ -4,7 +4,7 @@
 //!   business event (dispatch, return, invoice, debtor change, order ready for its supplier,
 //!   return announcement) and matching `"CommunicationPartnerDO"`; [`transmission`] routes a due
 //!   transmission to its document format and file name.
-//! - [`job`]: the sending job (`"JobDefDO"` 10001 SEND_TRANSMISSIONS, `impex send`): writes due
+//! - [`job`]: the sending job (`"JobDefDO"` -10001 SEND_TRANSMISSIONS, `impex send`): writes due
 //!   transmissions into `<base>/communication/messages/out`, retries, crash safety.
 //! - [`state`]: the only code that changes a transmission's state.
 //! - [`sender`]: the file sender contract and the registry of document formats.
@@ -12,7 +12,7 @@
 //!   [`purchase_orders`] (PurchaseOrders v1.1 for dispatches and returns), [`debtors`],
 //!   [`sales_orders`] (Export Open Positions), [`store_order`] (Export Order for Order Placement),
 //!   [`return_announcement`] (RMA export) and [`customers`] (Export Customer v1.1, `"JobDefDO"`
-//!   10002 CUSTOMER_EXPORT).
+//!   -10002 CUSTOMER_EXPORT).
 //! - [`writer`]: quick-xml writing helpers.
 pub mod customers;
 pub mod debtors;

@@ -1,5 +1,6 @@
 //! The file transfer job (`"JobDefDO"` 3, FTP_JOB): pull from FTP, FTPS, SFTP or a local
-//! directory, deliver exports (`typeDefRef` 30), then run the configuration's transformer group.
+//! directory into the local `pushDirectory`, deliver local files when `deliverRemoteDirectory` is set, then run
+//! the configuration's transformer group.
 //!
 //! Configuration lookup (reference: "FTP Pull / Scheduler / ExecutionBean Configuration"):
 //! 1. `"ScheduleDO"."configId"` = `"FileTransferConfigurationDO"."id"`;
@@ -157,9 +158,10 @@ pub fn plan(conn: &Conn, base: &Path, config_id: i64, schedule_id: Option<i64>, 
             if account.scheme == Scheme::Local { local_path(base, a).to_string_lossy().into_owned() } else { a.to_string() }
         }),
     };
-    let deliver = if config.type_def_ref == 30 {
-        let remote = value(&v, "deliverRemoteDirectory")
-            .ok_or_else(|| bad(config_id, "deliverRemoteDirectory", "missing: typeDefRef 30 (pull and push) needs the remote directory to deliver to"))?;
+    // IOM's typeDefRef 30 ("pull and push") pulls into the local pushDirectory like 10; no
+    // remote delivery is involved. Delivering local files to the partner is impex's option:
+    // it happens when deliverRemoteDirectory is set, for any type.
+    let deliver = if let Some(remote) = value(&v, "deliverRemoteDirectory") {
         let remote_dir = if push_account.scheme == Scheme::Local { local_path(base, remote).to_string_lossy().into_owned() } else { remote.to_string() };
         let local_dir = value(&v, "deliverDirectory").map(|d| local_path(base, d)).unwrap_or_else(|| crate::fs::paths::outbox(base));
         let sent = value(&v, "deliverSentDirectory").map(|d| local_path(base, d)).unwrap_or_else(|| local_dir.join("sent"));

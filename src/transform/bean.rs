@@ -79,7 +79,7 @@ pub struct BeanDef {
 pub static BEANS: &[BeanDef] = &[
     BeanDef { def_id: 22, name: "ImportXmlOpenpositionsBean", build: open_positions::build },
     BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
-    BeanDef { def_id: 10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
+    BeanDef { def_id: -10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
     BeanDef { def_id: -10200, name: "ImportXmlOpenTransDispatchBean", build: opentrans_dispatch::build },
 ];
 

@@ -1,4 +1,4 @@
-//! ImportXmlStoreOrderBean (`"TransformerBeanDefDO"` 10000, an impex project bean): order
+//! ImportXmlStoreOrderBean (`"TransformerBeanDefDO"` -10000, an impex project bean): order
 //! intake from storeOrder files (root `storeOrder`, the OrderService-v1.0 format of the
 //! reference's "Export Order for Order Placement") into `"OrderDO"`, `"OrderPositionDO"`,
 //! `"OrderAddressDO"`, `"OrderChargeDO"` and `"OrderPropertyDO"`; the customer is found or

@@ -384,8 +384,8 @@ fn seeded_schedules_and_jobs_run_directly() {
             r#"SELECT "key" || ' ' || "jobDefRef" || ' ' || "cron" || ' ' || "active" FROM "ScheduleDO" WHERE "id" = {id}"#
         ))
     };
-    assert_eq!(sched(1), "send_transmissions 10001 0/10 * * * * ? 1");
-    assert_eq!(sched(2), "customer_export 10002 0 * * * * ? 1");
+    assert_eq!(sched(-1), "send_transmissions -10001 0/10 * * * * ? 1");
+    assert_eq!(sched(-2), "customer_export -10002 0 * * * * ? 1");
     env.sql_ok(r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo") VALUES (50001, 10002, 5000, 7, 'Z')"#);
     let ctx = |id: i64, key: &str| impex::jobs::JobContext {
         db_path: env.db(),
@@ -395,11 +395,11 @@ fn seeded_schedules_and_jobs_run_directly() {
         config_id: None,
         cancel: Arc::new(AtomicBool::new(false)),
     };
-    let send = impex::jobs::lookup(10001).expect("SEND_TRANSMISSIONS registered");
+    let send = impex::jobs::lookup(-10001).expect("SEND_TRANSMISSIONS registered");
     assert_eq!(send.name(), "SEND_TRANSMISSIONS");
-    let r = send.run(&ctx(1, "send_transmissions")).unwrap();
+    let r = send.run(&ctx(-1, "send_transmissions")).unwrap();
     assert_eq!((r.outcome, r.ok_count, r.failed_count), (impex::jobs::Outcome::Ok, 1, 0), "{}", r.message);
-    let r = send.run(&ctx(1, "send_transmissions")).unwrap();
+    let r = send.run(&ctx(-1, "send_transmissions")).unwrap();
     assert_eq!(r.ok_count, 0, "{}", r.message);
     assert_eq!(sup::names(&sup::outbox(&env)).len(), 1);
 
@@ -407,8 +407,8 @@ fn seeded_schedules_and_jobs_run_directly() {
         r#"INSERT INTO "CustomerExportConfigDO" ("id", "exportName", "exportStartDate", "intervalFullInDays", "intervalIncrementInMinutes", "shopRef")
            VALUES (1, 'IOM-CUSTOMER', now(), 1, 60, 10000)"#,
     );
-    let export = impex::jobs::lookup(10002).expect("CUSTOMER_EXPORT registered");
-    let r = export.run(&ctx(2, "customer_export")).unwrap();
+    let export = impex::jobs::lookup(-10002).expect("CUSTOMER_EXPORT registered");
+    let r = export.run(&ctx(-2, "customer_export")).unwrap();
     assert_eq!(r.ok_count, 1, "{}", r.message);
     assert!(r.message.contains("IOM-CUSTOMER_10000_1.00000_"), "{}", r.message);
     let out = env.ok(&["check"]);

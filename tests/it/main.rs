@@ -3,6 +3,8 @@
 //! binary before (`tests/<module>.rs`); `cargo test --test integration transfer::` runs one.
 //! Fixtures stay in `tests/fixtures/`, `tests/xsd/` and `tests/export_support/*.sql`.
 
+// Configurations written the way real IOM projects write them (the blueprint project).
+mod blueprint;
 // Shared support: test environments, export checks, real FTP/SFTP servers, the fault proxy.
 mod support;
 
@@ -26,3 +28,5 @@ mod scheduler;
 mod soak;
 // The file transfer job against real vsftpd (FTP, FTPS), sshd (SFTP) and local directories.
 mod transfer;
+// In-place upgrades of databases made by earlier releases.
+mod upgrade;

@@ -38,7 +38,7 @@ fn housekeeping_deletes_old_finished_files_only() {
     for (p, age) in [(&old_done, 40), (&new_done, 1), (&old_obsolete, 29), (&old_error, 400), (&old_in, 400), (&old_sent, 30), (&old_outbox, 400)] {
         touch(p, age);
     }
-    let job = jobs::lookup(10003).expect("housekeeping job registered");
+    let job = jobs::lookup(-10003).expect("housekeeping job registered");
     let report = job.run(&ctx(&env)).unwrap();
     assert_eq!(report.outcome, jobs::Outcome::Ok, "{}", report.message);
     assert!(!old_done.exists() && !old_obsolete.exists() && !old_sent.exists());
@@ -52,7 +52,7 @@ fn housekeeping_deletes_old_finished_files_only() {
     job.run(&ctx(&env)).unwrap();
     assert!(!new_done.exists());
     // seeded and visible in "ScheduleDO"
-    assert_eq!(env.query_string(r#"SELECT "key" FROM "ScheduleDO" WHERE "jobDefRef" = 10003"#), "clean_shared_fs");
+    assert_eq!(env.query_string(r#"SELECT "key" FROM "ScheduleDO" WHERE "jobDefRef" = -10003"#), "clean_shared_fs");
 }
 
 fn jobs_script(name: &str) -> String {
@@ -108,7 +108,7 @@ fn housekeeping_prunes_finished_rows_only() {
            UPDATE "TransmissionDO" SET "state" = 'PUSHED' WHERE "dispatchRef" = 4;"#,
     )
     .unwrap();
-    let report = jobs::lookup(10003).unwrap().run(&ctx(&env)).unwrap();
+    let report = jobs::lookup(-10003).unwrap().run(&ctx(&env)).unwrap();
     assert!(report.message.contains("2 rows"), "{}", report.message);
     let left: Vec<i64> = conn
         .prepare(r#"SELECT "dispatchRef" FROM "TransmissionDO" ORDER BY 1"#)

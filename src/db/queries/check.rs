@@ -170,3 +170,67 @@ pub fn processes_without_pattern(conn: &Conn) -> StoreResult<Vec<i64>> {
     let rows = st.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Ids of the file transfer configurations of IOM's type 30 ("pull and push").
+pub fn pull_and_push_configs(conn: &Conn) -> StoreResult<Vec<i64>> {
+    let mut st = conn.sql().prepare(r#"SELECT "id" FROM "FileTransferConfigurationDO" WHERE "typeDefRef" = 30 ORDER BY "id""#)?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Active shops that are no other shop's parent (the shops that take orders) and have no active
+/// `"Shop2SupplierDO"` row: (id, name).
+pub fn shops_without_supplier(conn: &Conn) -> StoreResult<Vec<(i64, String)>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT s."id", s."name" FROM "ShopDO" s
+           WHERE s."active" = 1
+             AND NOT EXISTS (SELECT 1 FROM "ShopDO" c WHERE c."parentRef" = s."id")
+             AND NOT EXISTS (SELECT 1 FROM "Shop2SupplierDO" x WHERE x."shopRef" = s."id" AND x."active" = 1)
+           ORDER BY s."id""#,
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A return reason mapped for a shop or supplier that has no mapping of the reason's return
+/// type: (table, id, shop or supplier id, reason code, return type name).
+pub struct UnusableReturnReason {
+    pub table: &'static str,
+    pub id: i64,
+    pub partner: i64,
+    pub reason: String,
+    pub return_type: String,
+}
+
+pub fn return_reasons_without_type(conn: &Conn) -> StoreResult<Vec<UnusableReturnReason>> {
+    let mut out = Vec::new();
+    for (table, partner_col, types_table) in [
+        ("Shop2ReturnReasonDefDO", "shopRef", "Shop2ReturnTypeDefDO"),
+        ("Supplier2ReturnReasonDefDO", "supplierRef", "Supplier2ReturnTypeDefDO"),
+    ] {
+        let mut st = conn.sql().prepare(&format!(
+            r#"SELECT m."id", m."{partner_col}", r."name", t."name" FROM "{table}" m
+               JOIN "ReturnReasonDefDO" r ON r."id" = m."returnReasonDefRef"
+               JOIN "ReturnTypeDefDO" t ON t."id" = r."returnTypeDefRef"
+               WHERE NOT EXISTS (SELECT 1 FROM "{types_table}" x WHERE x."{partner_col}" = m."{partner_col}" AND x."returnTypeDefRef" = r."returnTypeDefRef")
+               ORDER BY m."id""#
+        ))?;
+        let rows = st.query_map([], |r| Ok(UnusableReturnReason { table, id: r.get(0)?, partner: r.get(1)?, reason: r.get(2)?, return_type: r.get(3)? }))?;
+        out.extend(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    Ok(out)
+}
+
+/// `"SupplierReturnAddressDO"` rows whose return type belongs to another supplier than their
+/// shop-supplier relation: (id, supplier of the return type, supplier of the relation).
+pub fn return_addresses_of_another_supplier(conn: &Conn) -> StoreResult<Vec<(i64, i64, i64)>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT a."id", t."supplierRef", s."supplierRef" FROM "SupplierReturnAddressDO" a
+           JOIN "Supplier2ReturnTypeDefDO" t ON t."id" = a."supplier2ReturnTypeDefRef"
+           JOIN "Shop2SupplierDO" s ON s."id" = a."shop2SupplierRef"
+           WHERE t."supplierRef" <> s."supplierRef"
+           ORDER BY a."id""#,
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -143,11 +143,11 @@ pub fn last_run_of(conn: &Conn, schedule_id: i64) -> StoreResult<Option<(String,
     .optional()?)
 }
 
-/// (id, key) of the active schedules except the housekeeping job (10003): file transfers (job 3,
+/// (id, key) of the active schedules except the housekeeping job (-10003): file transfers (job 3,
 /// the imports) first, then the others by id (the order in which `impex demo` runs them).
 pub fn active_imports_first(conn: &Conn) -> StoreResult<Vec<(i64, String)>> {
     let mut st = conn.sql().prepare(
-        r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> 10003
+        r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> -10003
            ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#,
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
