@@ -226,6 +226,33 @@ fn second_fixture_with_bmc_prefix_and_dates() {
     assert_eq!(env.query_string(r#"SELECT group_concat("number" || 'x' || "quantity") FROM "DispatchPositionDO""#), "1x1,2x1");
 }
 
+/// The carrier is the supplier's ("Supplier2CarrierDO"): its only one, or the order's when the
+/// supplier has several and the order's is one of them; the order's when it has none.
+#[test]
+fn carrier_is_the_suppliers() {
+    let env = setup();
+    env.sql_ok(
+        r#"INSERT INTO "CarrierDO" ("id", "name") VALUES (5101, 'UPS'), (5102, 'GLS');
+           INSERT INTO "Supplier2CarrierDO" ("id", "supplierRef", "carrierRef", "supplierCarrierName") VALUES
+             (20001, 5001, 5101, 'UPS'), (20002, 5000, 5102, 'GLS');"#,
+    );
+    assert!(import(&env, &repo("tests/fixtures/import/openTransDispatch_1.xml")).status.success());
+    assert_eq!(
+        env.query_string(
+            r#"SELECT group_concat(x) FROM (SELECT o."shopOrderNo" || ':' || coalesce(d."carrierRef", '-') AS x
+               FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" ORDER BY o."shopOrderNo")"#
+        ),
+        "0083:5100,D-100:5101",
+        "0083: supplier 5000 ships with DHL (demo) and GLS, the order says DHL; D-100: supplier 5001's only carrier"
+    );
+    // a supplier with several carriers, none of them the order's: no carrier
+    env.sql_ok(r#"UPDATE "OrderDO" SET "carrierRef" = NULL WHERE "shopOrderNo" = '0083'; DELETE FROM "DispatchPositionDO"; DELETE FROM "TransmissionDO"; DELETE FROM "DispatchDO";"#);
+    let f = env.path("openTransDispatch_again.xml");
+    std::fs::copy(repo("tests/fixtures/import/openTransDispatch_1.xml"), &f).unwrap();
+    assert!(import(&env, &f).status.success());
+    assert_eq!(env.query_string(r#"SELECT coalesce("carrierRef", '-') FROM "DispatchDO" WHERE "orderRef" = 10002"#), "-");
+}
+
 /// `bmecat:` and `bmc:` prefixes, a prefixed openTRANS with a default BMEcat namespace, and
 /// BMEcat declared on each element: the same rows.
 #[test]
@@ -380,10 +407,10 @@ fn pulled_over_ftp_then_exported_as_purchase_orders() {
     env.sql_ok(BUSINESS);
     let key = GROUP;
     let config = env.query_i64(&format!(r#"SELECT "configId" FROM "ScheduleDO" WHERE "key" = '{key}'"#));
-    // 30 (pull and push) needs a delivery target on this branch: pull only (10) here
+    // the script's typeDefRef 30 (pull and push: into pushDirectory, then the group) as it is
+    assert_eq!(env.query_i64(&format!(r#"SELECT "typeDefRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config}"#)), 30);
     env.sql_ok(&format!(
-        r#"UPDATE "FileTransferConfigurationDO" SET "typeDefRef" = 10 WHERE "id" = {config};
-           UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{}'
+        r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{}'
              WHERE "executionBeanKeyDefRef" = 1330 AND "communicationPartnerRef" = (SELECT "communicationPartnerRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config});
            UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{}'
              WHERE "executionBeanKeyDefRef" = 1331 AND "communicationPartnerRef" = (SELECT "communicationPartnerRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config});"#,

@@ -73,17 +73,23 @@ pub fn supplier_by_party_id(conn: &Conn, party_id: &str) -> StoreResult<Option<i
         .optional()?)
 }
 
-/// The carrier of a dispatch of `supplier` for `order`. The one place of this rule: today the
-/// order's carrier (`"OrderDO"."carrierRef"`, NULL when the order names none); once the
-/// supplier's carrier is configured (`"Supplier2CarrierDO"`), it is looked up here instead.
+/// The carrier of a dispatch of `supplier` for `order`, the one place of this rule. When the
+/// supplier has carriers (`"Supplier2CarrierDO"`): the order's carrier if it is one of them, else
+/// the supplier's carrier if it has exactly one, else NULL. A supplier without carriers: the
+/// order's carrier (`"OrderDO"."carrierRef"`, NULL when the order names none).
 pub fn dispatch_carrier(conn: &Conn, supplier: i64, order: i64) -> StoreResult<Option<i64>> {
-    let _ = supplier;
     Ok(conn
         .sql()
-        .prepare_cached(r#"SELECT "carrierRef" FROM "OrderDO" WHERE "id" = ?1"#)?
-        .query_row([order], |r| r.get(0))
-        .optional()?
-        .flatten())
+        .prepare_cached(
+            r#"SELECT CASE WHEN EXISTS (SELECT 1 FROM "Supplier2CarrierDO" WHERE "supplierRef" = ?1)
+                      THEN coalesce(
+                             (SELECT sc."carrierRef" FROM "Supplier2CarrierDO" sc JOIN "OrderDO" o ON o."carrierRef" = sc."carrierRef"
+                               WHERE sc."supplierRef" = ?1 AND o."id" = ?2 LIMIT 1),
+                             (SELECT CASE WHEN count(DISTINCT "carrierRef") = 1 THEN min("carrierRef") END
+                                FROM "Supplier2CarrierDO" WHERE "supplierRef" = ?1))
+                      ELSE (SELECT "carrierRef" FROM "OrderDO" WHERE "id" = ?2) END"#,
+        )?
+        .query_row(params![supplier, order], |r| r.get(0))?)
 }
 
 /// A dispatch of the file being imported: (id, supplier, tracking numbers).
