@@ -1469,4 +1469,5 @@ CREATE TABLE IF NOT EXISTS "DispatchPositionDO" (
 );
 CREATE INDEX IF NOT EXISTS "DispatchPositionDO_orderPositionRef" ON "DispatchPositionDO" ("orderPositionRef");
 CREATE INDEX IF NOT EXISTS "DispatchPositionDO_dispatchRef" ON "DispatchPositionDO" ("dispatchRef");
-CREATE INDEX IF NOT EXISTS "DispatchDO_importFileRef" ON "DispatchDO" ("importFileRef");
+-- the dispatches of an order (the import looks up the dispatch of an order of its file by it)
+CREATE INDEX IF NOT EXISTS "DispatchDO_orderRef" ON "DispatchDO" ("orderRef");

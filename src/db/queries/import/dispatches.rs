@@ -92,7 +92,8 @@ pub fn dispatch_carrier(conn: &Conn, supplier: i64, order: i64) -> StoreResult<O
         .query_row(params![supplier, order], |r| r.get(0))?)
 }
 
-/// A dispatch of the file being imported: (id, supplier, tracking numbers).
+/// A dispatch of the file being imported: (id, supplier, tracking numbers). Found through the
+/// order (index "DispatchDO_orderRef": an order has few dispatches).
 pub fn dispatch_of_file(conn: &Conn, import_file: i64, order: i64) -> StoreResult<Option<(i64, i64, Option<String>)>> {
     Ok(conn
         .sql()
