@@ -863,6 +863,36 @@ fn declared(head: &[u8]) -> Result<Option<&'static encoding_rs::Encoding>, Impor
 mod tests {
     use super::*;
 
+    /// With namespaces resolved, a declaration is in scope until its element ends, also when
+    /// the element was skipped or read as text; without, `ns` stays empty (the other beans).
+    #[test]
+    fn namespaces_follow_their_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ns.xml");
+        std::fs::write(&path, r#"<r xmlns="urn:a" xmlns:p="urn:p"><x xmlns="urn:b"><y/></x><t xmlns:p="urn:q"><p:u/></t><p:v>1</p:v><w/><e xmlns="urn:c"/><z/></r>"#).unwrap();
+        for resolve in [true, false] {
+            let mut x = XmlInput::open(&path).unwrap();
+            if resolve {
+                x.resolve_namespaces();
+            }
+            let root = x.root().unwrap();
+            let mut seen = vec![format!("{}={}", root.name, root.ns)];
+            while let Some(el) = x.next_child().unwrap() {
+                seen.push(format!("{}={}", el.name, el.ns));
+                match el.name.as_str() {
+                    "v" => assert_eq!(x.text(&el).unwrap(), "1"),
+                    _ => x.skip().unwrap(),
+                }
+            }
+            let want = if resolve {
+                vec!["r=urn:a", "x=urn:b", "t=urn:a", "v=urn:p", "w=urn:a", "e=urn:c", "z=urn:a"]
+            } else {
+                vec!["r=", "x=", "t=", "v=", "w=", "e=", "z="]
+            };
+            assert_eq!(seen, want, "resolve {resolve}");
+        }
+    }
+
     /// Lines are right after the reader's buffer was refilled several times (the newlines are
     /// counted when a line is asked for, and the rest of a buffer before it is refilled), in
     /// UTF-8 and in a transcoded file, with LF and CRLF.
