@@ -1219,7 +1219,11 @@ CREATE TABLE IF NOT EXISTS "DispatchDO" (
     "netAmount"           INTEGER NOT NULL,  -- minor units, positive
     "currency"            TEXT NOT NULL DEFAULT 'EUR',
     "dispatchDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
-    "creationDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+    "creationDate"        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    -- dispatches imported from openTRANS DISPATCHNOTIFICATION files (ImportXmlOpenTransDispatchBean)
+    "trackingNumbers"        TEXT,          -- PACKAGE_IDs of type deliverer_specific, joined by ';'
+    "dispatchNotificationId" TEXT,          -- DISPATCHNOTIFICATION_ID (also in deliveryNoteNo)
+    "importFileRef"          INTEGER REFERENCES "ImportFileDO"("id")  -- the file the dispatch came from
 );
 
 CREATE TABLE IF NOT EXISTS "ReturnDO" (
@@ -1445,3 +1449,25 @@ BEGIN
     AND r."decisionBeanDefRef" = 180;
 END;
 -- == end export triggers ==
+
+-- ===================================================================================
+-- Dispatch positions (openTRANS dispatch import)
+-- ===================================================================================
+
+-- What a dispatch shipped, per order position (ImportXmlOpenTransDispatchBean writes one row per
+-- DISPATCHNOTIFICATION_ITEM). The open quantity of a position is its "quantity" minus the sum
+-- of its rows here.
+CREATE TABLE IF NOT EXISTS "DispatchPositionDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "dispatchRef"      INTEGER NOT NULL REFERENCES "DispatchDO"("id") ON DELETE CASCADE,
+    "orderPositionRef" INTEGER NOT NULL REFERENCES "OrderPositionDO"("id"),
+    "number"           INTEGER NOT NULL,   -- "OrderPositionDO"."number" (LINE_ITEM_ID)
+    "quantity"         INTEGER NOT NULL CHECK ("quantity" > 0),
+    "lineItemId"       TEXT,               -- DISPATCHNOTIFICATION_ITEM/LINE_ITEM_ID as sent
+    "supplierPid"      TEXT,               -- PRODUCT_ID/SUPPLIER_PID
+    "orderUnit"        TEXT                -- ORDER_UNIT
+);
+CREATE INDEX IF NOT EXISTS "DispatchPositionDO_orderPositionRef" ON "DispatchPositionDO" ("orderPositionRef");
+CREATE INDEX IF NOT EXISTS "DispatchPositionDO_dispatchRef" ON "DispatchPositionDO" ("dispatchRef");
+-- the dispatches of an order (the import looks up the dispatch of an order of its file by it)
+CREATE INDEX IF NOT EXISTS "DispatchDO_orderRef" ON "DispatchDO" ("orderRef");

@@ -11,7 +11,7 @@
 --   ExecutionBeanKeyDefDO  -10001 ... -10014 (options of the FTP job 202)
 --   JobDefDO               -10001 SEND_TRANSMISSIONS, -10002 CUSTOMER_EXPORT, -10003 CLEAN_SHARED_FS_JOB
 --   ScheduleDO             -1 send_transmissions, -2 customer_export, -3 clean_shared_fs
---   TransformerBeanDefDO   -10000 ImportXmlStoreOrderBean (and impex's other beans below)
+--   TransformerBeanDefDO   -10000 ImportXmlStoreOrderBean, -10200 ImportXmlOpenTransDispatchBean
 --   CommunicationDO        -100023, -100024 (second and third pull between the same partners)
 --   TransformerProcessParameterKeyDefDO  -1 UNZIP_MAX_BYTES, -2 UNZIP_MAX_ENTRIES
 -- A database made before schema version 5 had them at the positive ids (the same digits);
@@ -71,7 +71,8 @@ INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUE
   (19, 'UnzipBean', 'unzips archives'),
   (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
   (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files'),
-  (-10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)');
+  (-10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)'),
+  (-10200, 'ImportXmlOpenTransDispatchBean', 'imports openTRANS 2.1 DISPATCHNOTIFICATION files as dispatches (impex bean)');
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),

@@ -84,6 +84,9 @@ const V5_COLUMNS: &[(&str, &str, &str)] = &[
     ("CommunicationDO", "communicationVersionDefRef", "INTEGER"),
     ("CommunicationDO", "transmissionFormDefRef", "INTEGER"),
     ("CommunicationPartnerDO", "splitTransmissionPerSupplier", r#"INTEGER NOT NULL DEFAULT 0 CHECK ("splitTransmissionPerSupplier" IN (0,1))"#),
+    ("DispatchDO", "trackingNumbers", "TEXT"),
+    ("DispatchDO", "dispatchNotificationId", "TEXT"),
+    ("DispatchDO", "importFileRef", r#"INTEGER REFERENCES "ImportFileDO"("id")"#),
 ];
 
 fn columns_of(conn: &Conn, table: &str) -> Result<Vec<String>> {

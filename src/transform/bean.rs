@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::{Conn, Tx};
 
-use super::{open_positions, payment_histories, store_order, unzip, ConfigError, ImportError};
+use super::{open_positions, opentrans_dispatch, payment_histories, store_order, unzip, ConfigError, ImportError};
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
 #[derive(Debug, Clone, Default)]
@@ -100,6 +100,7 @@ pub static BEANS: &[BeanDef] = &[
     BeanDef { def_id: 22, name: "ImportXmlOpenpositionsBean", build: open_positions::build },
     BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
     BeanDef { def_id: -10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
+    BeanDef { def_id: -10200, name: "ImportXmlOpenTransDispatchBean", build: opentrans_dispatch::build },
 ];
 
 /// The bean of a `"TransformerBeanDefDO"` id.

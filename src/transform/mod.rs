@@ -25,7 +25,8 @@
 //!
 //! Files: [`bean`] (the transformer contract and the registry of beans), [`group`] (a group
 //! run), `file` (one file's unit of work and crash repair), `moves` (done/, error/, obsolete/),
-//! one file per bean ([`open_positions`], [`payment_histories`], [`store_order`], [`unzip`]), [`values`]
+//! one file per bean ([`open_positions`], [`payment_histories`], [`store_order`], [`unzip`],
+//! [`opentrans_dispatch`]), [`values`]
 //! and [`xml_input`] (reading XML fields).
 pub mod bean;
 mod file;
@@ -33,6 +34,7 @@ pub mod group;
 pub mod incoming;
 mod moves;
 pub mod open_positions;
+pub mod opentrans_dispatch;
 pub mod order_intake;
 pub mod payment_histories;
 pub use crate::db::state::import_file as state;

@@ -4,7 +4,10 @@
 //!   XML declaration that `encoding_rs` knows (ISO-8859-1, windows-1252, ...) are transcoded to
 //!   UTF-8 while streaming; an unknown encoding name is an error.
 //! - Names are matched by local name: a default namespace
-//!   (`http://types.theberlinbakery.com/v1_0`) or prefixes make no difference.
+//!   (`http://types.theberlinbakery.com/v1_0`) or prefixes make no difference. A bean whose
+//!   format mixes namespaces (openTRANS with BMEcat types) asks for
+//!   [`XmlInput::resolve_namespaces`]: every [`Element`] then carries its namespace URI, whatever
+//!   prefix (or default namespace) the file used; an undeclared prefix is an error.
 //! - A `<!DOCTYPE>` (and with it every DTD, internal or external entity) is refused; of the
 //!   entity references only the five predefined ones and character references are allowed.
 //! - Every error carries the line (counted while streaming).
@@ -15,6 +18,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::{NamespaceResolver, ResolveResult};
 use quick_xml::Reader;
 
 use super::values::{FieldSpec, Place, Slot, Span};
@@ -31,6 +35,9 @@ pub struct Element {
     pub line: u64,
     /// `<x/>`: no content follows.
     pub empty: bool,
+    /// The namespace URI of the element; empty when it has none or when namespaces are not
+    /// resolved (see [`XmlInput::resolve_namespaces`]).
+    pub ns: String,
 }
 
 impl Element {
@@ -254,6 +261,8 @@ pub struct XmlInput {
     size: u64,
     /// The file (read again to find the line of a position for a message).
     path: PathBuf,
+    /// The namespace bindings in scope, when the bean asked for namespaces.
+    ns: Option<NamespaceResolver>,
 }
 
 impl XmlInput {
@@ -304,7 +313,14 @@ impl XmlInput {
             encoding: enc.name(),
             size,
             path: path.to_path_buf(),
+            ns: None,
         })
+    }
+
+    /// From now on every element gets its namespace URI ([`Element::ns`]), resolved from the
+    /// `xmlns` declarations in scope. Call it before [`XmlInput::root`].
+    pub fn resolve_namespaces(&mut self) {
+        self.ns = Some(NamespaceResolver::default());
     }
 
     /// Size of the file in bytes.
@@ -338,12 +354,14 @@ impl XmlInput {
                     return Err(self.err("a DOCTYPE / DTD is not allowed in import files (refused: entities could read other files)"))
                 }
                 Event::Start(s) => {
-                    let el = start_el(self.reader.get_ref().line(), &s, false)?;
+                    let mut el = start_el(self.reader.get_ref().line(), &s, false)?;
+                    ns_open(&mut self.ns, &s, false, el.line, &mut el.ns)?;
                     self.open.push(&el.name, el.line);
                     return Ok(el);
                 }
                 Event::Empty(s) => {
-                    let el = start_el(self.reader.get_ref().line(), &s, true)?;
+                    let mut el = start_el(self.reader.get_ref().line(), &s, true)?;
+                    ns_open(&mut self.ns, &s, true, el.line, &mut el.ns)?;
                     self.pending_empty = true;
                     return Ok(el);
                 }
@@ -381,15 +399,18 @@ impl XmlInput {
             match ev {
                 Event::Start(s) => {
                     fill_el(self.reader.get_ref().line(), &s, false, el)?;
+                    ns_open(&mut self.ns, &s, false, el.line, &mut el.ns)?;
                     self.open.push(&el.name, el.line);
                     return Ok(true);
                 }
                 Event::Empty(s) => {
                     fill_el(self.reader.get_ref().line(), &s, true, el)?;
+                    ns_open(&mut self.ns, &s, true, el.line, &mut el.ns)?;
                     self.pending_empty = true;
                     return Ok(true);
                 }
                 Event::End(_) => {
+                    ns_close(&mut self.ns);
                     self.open.pop();
                     return Ok(false);
                 }
@@ -485,11 +506,16 @@ impl XmlInput {
                         }
                     }
                     if !empty {
+                        if let Some(r) = &mut self.ns {
+                            let line = self.reader.get_ref().line();
+                            r.push(s).map_err(|e| err_at(line, format!("malformed XML: namespace declaration in <{name}>: {e}")).in_record(record))?;
+                        }
                         self.open.push_spec(specs[i].name, pos);
                     }
                     (i, empty)
                 }
                 Event::End(_) => {
+                    ns_close(&mut self.ns);
                     self.open.pop();
                     return Ok(());
                 }
@@ -533,6 +559,7 @@ impl XmlInput {
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => {
+                    ns_close(&mut self.ns);
                     self.open.pop();
                     return Ok(());
                 }
@@ -556,8 +583,15 @@ impl XmlInput {
         loop {
             let ev = next_event(&mut self.reader, &mut self.buf)?;
             match ev {
-                Event::Start(_) => depth += 1,
+                Event::Start(s) => {
+                    if let Some(r) = &mut self.ns {
+                        let line = self.reader.get_ref().line();
+                        r.push(&s).map_err(|e| err_at(line, format!("malformed XML: namespace declaration: {e}")))?;
+                    }
+                    depth += 1
+                }
                 Event::End(_) => {
+                    ns_close(&mut self.ns);
                     depth -= 1;
                     if depth == 0 {
                         self.open.pop();
@@ -609,18 +643,21 @@ impl XmlInput {
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Start(s) => {
-                    let child = start_el(self.reader.get_ref().line(), &s, false)?;
+                    let mut child = start_el(self.reader.get_ref().line(), &s, false)?;
+                    ns_open(&mut self.ns, &s, false, child.line, &mut child.ns)?;
                     self.open.push(&child.name, child.line);
                     let c = self.tree_inner(child, max_nodes, count)?;
                     node.children.push(c);
                 }
                 Event::Empty(s) => {
-                    let child = start_el(self.reader.get_ref().line(), &s, true)?;
+                    let mut child = start_el(self.reader.get_ref().line(), &s, true)?;
+                    ns_open(&mut self.ns, &s, true, child.line, &mut child.ns)?;
                     self.pending_empty = true;
                     let c = self.tree_inner(child, max_nodes, count)?;
                     node.children.push(c);
                 }
                 Event::End(_) => {
+                    ns_close(&mut self.ns);
                     self.open.pop();
                     return Ok(node);
                 }
@@ -694,6 +731,32 @@ fn fill_el(line: u64, e: &BytesStart<'_>, empty: bool, el: &mut Element) -> Resu
     Ok(())
 }
 
+/// With namespaces resolved: opens the scope of start tag `s` (closed again at once for an empty
+/// element) and writes the element's namespace URI into `out` (empty when it has none).
+fn ns_open(ns: &mut Option<NamespaceResolver>, s: &BytesStart<'_>, empty: bool, line: u64, out: &mut String) -> Result<(), ImportError> {
+    out.clear();
+    let Some(r) = ns else { return Ok(()) };
+    r.push(s).map_err(|e| err_at(line, format!("malformed XML: namespace declaration in <{}>: {e}", s.name().0)))?;
+    let res = match r.resolve_element(s.name()).0 {
+        ResolveResult::Bound(n) => {
+            out.push_str(n.0);
+            Ok(())
+        }
+        ResolveResult::Unbound => Ok(()),
+        ResolveResult::Unknown(p) => Err(err_at(line, format!("malformed XML: the namespace prefix `{p}` of <{}> is not declared", s.name().0))),
+    };
+    if empty {
+        r.pop();
+    }
+    res
+}
+
+/// With namespaces resolved: closes the scope of the element whose end tag was read.
+fn ns_close(ns: &mut Option<NamespaceResolver>) {
+    if let Some(r) = ns {
+        r.pop();
+    }
+}
 
 fn err_at(line: u64, reason: impl Into<String>) -> ImportError {
     ImportError { line: Some(line), ..ImportError::file(reason) }
@@ -799,6 +862,36 @@ fn declared(head: &[u8]) -> Result<Option<&'static encoding_rs::Encoding>, Impor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With namespaces resolved, a declaration is in scope until its element ends, also when
+    /// the element was skipped or read as text; without, `ns` stays empty (the other beans).
+    #[test]
+    fn namespaces_follow_their_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ns.xml");
+        std::fs::write(&path, r#"<r xmlns="urn:a" xmlns:p="urn:p"><x xmlns="urn:b"><y/></x><t xmlns:p="urn:q"><p:u/></t><p:v>1</p:v><w/><e xmlns="urn:c"/><z/></r>"#).unwrap();
+        for resolve in [true, false] {
+            let mut x = XmlInput::open(&path).unwrap();
+            if resolve {
+                x.resolve_namespaces();
+            }
+            let root = x.root().unwrap();
+            let mut seen = vec![format!("{}={}", root.name, root.ns)];
+            while let Some(el) = x.next_child().unwrap() {
+                seen.push(format!("{}={}", el.name, el.ns));
+                match el.name.as_str() {
+                    "v" => assert_eq!(x.text(&el).unwrap(), "1"),
+                    _ => x.skip().unwrap(),
+                }
+            }
+            let want = if resolve {
+                vec!["r=urn:a", "x=urn:b", "t=urn:a", "v=urn:p", "w=urn:a", "e=urn:c", "z=urn:a"]
+            } else {
+                vec!["r=", "x=", "t=", "v=", "w=", "e=", "z="]
+            };
+            assert_eq!(seen, want, "resolve {resolve}");
+        }
+    }
 
     /// Lines are right after the reader's buffer was refilled several times (the newlines are
     /// counted when a line is asked for, and the rest of a buffer before it is refilled), in

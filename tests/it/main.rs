@@ -16,6 +16,8 @@ mod export;
 mod foundation;
 // Imports: transformer groups, the OpenPositions, PaymentHistories and storeOrder beans.
 mod import;
+// The openTRANS 2.1 dispatch import (bean -10200, jobs/12), end to end over FTP to the export.
+mod opentrans;
 // The architecture: the modules of src/ depend one way; only src/db uses the database library.
 mod layering;
 // Operations: housekeeping deletes old finished files only.

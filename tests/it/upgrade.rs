@@ -29,6 +29,15 @@ fn row_counts(env: &TestEnv) -> BTreeMap<String, i64> {
     }).collect()
 }
 
+/// (table, column, declared type, not null) of every table.
+fn columns(env: &TestEnv) -> Vec<(String, String, String, bool)> {
+    let conn = env.conn();
+    let mut st = conn
+        .prepare("SELECT m.name, c.name, c.type, c.\"notnull\" FROM sqlite_schema m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.name")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+}
+
 /// Every impex row moves out of the ids real IOM installations use, with every reference to
 /// it; nothing is lost, the transmission in flight is still sent, and a second `impex init`
 /// changes nothing.
@@ -80,6 +89,10 @@ fn version_4_release_database_moves_impex_ids_and_keeps_everything() {
     let out_dir = env.base().join("communication/messages/out");
     assert!(crate::support::env::files_under(&out_dir).iter().any(|f| f.starts_with("PurchaseOrders_DISPATCH_10000_")), "{:?}", crate::support::env::files_under(&out_dir));
     env.ok(&["check"]);
+
+    // the upgraded database has every table and column a new one has
+    let fresh = TestEnv::new(false);
+    assert_eq!(columns(&env), columns(&fresh), "schema of the upgraded database = schema of a new one");
 
     let again = env.ok(&["init"]);
     assert!(again.contains("is up to date"), "{again}");

@@ -1,18 +1,21 @@
 //! Queries of the import pipeline, one file per table group: the transformer configuration
 //! (here), [`files`] (`"ImportFileDO"`), [`finance`] (finance controller mappings),
-//! [`open_positions`], [`payment_histories`] and [`orders`] (the rows the beans write).
+//! [`open_positions`], [`payment_histories`], [`orders`] and [`dispatches`] (the rows the beans
+//! write).
 use std::collections::HashMap;
 
 use rusqlite::OptionalExtension;
 
 use crate::db::{Conn, StoreResult};
 
+pub mod dispatches;
 pub mod files;
 pub mod finance;
 pub mod open_positions;
 pub mod orders;
 pub mod payment_histories;
 
+pub use dispatches::*;
 pub use files::*;
 pub use finance::*;
 pub use open_positions::*;

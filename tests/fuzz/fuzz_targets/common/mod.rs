@@ -1,5 +1,6 @@
 //! Shared set-up of the import fuzz targets: one demo database with the import groups of
-//! `tests/fixtures/import/setup.sql`, made once per fuzzing process.
+//! `tests/fixtures/import/setup.sql` and `jobs/12_import_opentrans_dispatch.sql`, made once per
+//! fuzzing process.
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -22,6 +23,7 @@ pub fn world() -> &'static World {
             Source { name: "reference".into(), text: impex::db::seed::REFERENCE.into() },
             Source { name: "demo".into(), text: impex::db::seed::DEMO.into() },
             Source { name: "setup".into(), text: include_str!("../../../fixtures/import/setup.sql").into() },
+            Source { name: "12".into(), text: include_str!("../../../../jobs/12_import_opentrans_dispatch.sql").into() },
         ];
         db::script::run(&mut conn, &sources).unwrap();
         db::queries::config::set_base_path(&conn, dir.path().to_str().unwrap()).unwrap();
