@@ -3,7 +3,8 @@
 //!
 //! In DIR (default `./impex-demo`, made anew) it creates a database with the demo data and the
 //! `jobs/` configuration, points the pulls at local partner directories, drops sample
-//! OpenPositions and PaymentHistories files there, writes business rows with plain SQL so that
+//! files there (OpenPositions, PaymentHistories, a storeOrder, a supplier's openTRANS dispatch
+//! notification, a zip of article and stock files), writes business rows with plain SQL so that
 //! every export kind is written once, runs the schedules until the work is done, and prints what
 //! happened.
 use std::path::{Path, PathBuf};
@@ -33,14 +34,17 @@ pub const JOB_SCRIPTS: &[(&str, &str)] = &[
     ("jobs/09_export_customers.sql", include_str!("../../jobs/09_export_customers.sql")),
     ("jobs/10_export_return_announcements.sql", include_str!("../../jobs/10_export_return_announcements.sql")),
     ("jobs/11_import_orders.sql", include_str!("../../jobs/11_import_orders.sql")),
+    ("jobs/12_import_opentrans_dispatch.sql", include_str!("../../jobs/12_import_opentrans_dispatch.sql")),
     ("jobs/14_returns.sql", include_str!("../../jobs/14_returns.sql")),
 ];
 
-/// Sample files dropped into the partners' directories: (schedule key, file name, content).
-const SAMPLES: &[(&str, &str, &str)] = &[
-    ("import_openpositions", "OpenPositionsImport_1.xml", include_str!("../../seed/demo/OpenPositionsImport_1.xml")),
-    ("import_paymenthistories", "PaymentHistories_1.xml", include_str!("../../seed/demo/PaymentHistories_1.xml")),
-    ("import_orders", "storeOrder_000000300.xml", include_str!("../../seed/demo/storeOrder_000000300.xml")),
+/// Sample files dropped into the partners' directories: (schedule key, partner, file name,
+/// content).
+const SAMPLES: &[(&str, &str, &str, &str)] = &[
+    ("import_openpositions", "accounting", "OpenPositionsImport_1.xml", include_str!("../../seed/demo/OpenPositionsImport_1.xml")),
+    ("import_paymenthistories", "accounting", "PaymentHistories_1.xml", include_str!("../../seed/demo/PaymentHistories_1.xml")),
+    ("import_orders", "webshop", "storeOrder_000000300.xml", include_str!("../../seed/demo/storeOrder_000000300.xml")),
+    ("import_opentrans_dispatch", "supplier", "openTransDispatch_1.xml", include_str!("../../seed/demo/openTransDispatch_1.xml")),
 ];
 
 const BUSINESS: &str = include_str!("../../seed/demo/business.sql");
@@ -67,8 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
 
     // the partners' "servers" are local directories; run every schedule now and then
     let mut setup = String::new();
-    for (key, file, content) in SAMPLES {
-        let partner = if *key == "import_orders" { "webshop" } else { "accounting" };
+    for (key, partner, file, content) in SAMPLES {
         let remote = partners.join(partner).join(key);
         std::fs::create_dir_all(&remote)?;
         let path = remote.join(file);
@@ -79,11 +82,14 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             .write(true)
             .open(&path)?
             .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))?;
+        // the schedule's pull reads that directory (no account: a local directory)
         setup.push_str(&format!(
             r#"UPDATE "ExecutionBeanValueDO" SET "parameterValue" = '{remote}'
-               WHERE "executionBeanKeyDefRef" = 1331 AND "communicationPartnerRef" IN (
-                   SELECT v."communicationPartnerRef" FROM "ExecutionBeanValueDO" v
-                   WHERE v."executionBeanKeyDefRef" = 1331 AND v."parameterValue" LIKE '%/{key}');
+               WHERE "executionBeanKeyDefRef" = 1331 AND "communicationPartnerRef" = (
+                   SELECT c."communicationPartnerRef" FROM "FileTransferConfigurationDO" c JOIN "ScheduleDO" s ON s."configId" = c."id" WHERE s."key" = '{key}');
+               DELETE FROM "ExecutionBeanValueDO"
+               WHERE "executionBeanKeyDefRef" = 1330 AND "communicationPartnerRef" = (
+                   SELECT c."communicationPartnerRef" FROM "FileTransferConfigurationDO" c JOIN "ScheduleDO" s ON s."configId" = c."id" WHERE s."key" = '{key}');
 "#,
             remote = remote.display().to_string().replace('\'', "''")
         ));

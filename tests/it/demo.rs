@@ -1,4 +1,4 @@
-//! Issue 7: `impex demo` runs the whole product on the embedded default and can be re-run.
+//! `impex demo` runs the whole product on the embedded default and can be re-run.
 use crate::support::env::TestEnv;
 
 #[test]
@@ -12,6 +12,7 @@ fn demo_runs_every_interface_and_can_be_rerun() {
             "share/import_openpositions/done/OpenPositionsImport_1.xml",
             "share/import_paymenthistories/done/PaymentHistories_1.xml",
             "share/import_orders/done/storeOrder_000000300.xml",
+            "share/import_opentrans_dispatch/dispatches/done/openTransDispatch_1.xml",
             "order 2014000001",
             "Part Paid",
             "PurchaseOrders_DISPATCH_10000_",
