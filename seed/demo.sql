@@ -10,6 +10,10 @@ INSERT OR IGNORE INTO "ShopDO" ("id", "name", "parentShopRef", "defaultCurrency"
   (10000, 'inTRONICS', 100, 'EUR', 'en');
 
 INSERT OR IGNORE INTO "SupplierDO" ("id", "name") VALUES (5000, 'inTRONICS Distribution');
+-- the standard headers of the supplier's article (A) and availability (BCG) CSV files
+INSERT OR IGNORE INTO "ImportConfigurationDO" ("id", "csvHeader", "csvDelimiter", "csvQuote", "supplierRef", "importDatapackFileTypeDefRef") VALUES
+  (5001, 'supplierArticleNo|manufacturer|manufacturerArticleNo|ISBN|EAN|articleName|length|height|width|weight|assortmentName|assortmentIdentifier|deliveryForm|customsTariffNo|parentSupplierArticleNo|articleForm|immaterialUid|articleLanguage|supplierSalesCode|supplierArticleIdentifier|articleType|edition|packagingUnit|packagingUnitValue', '|', NULL, 5000, 1),
+  (5013, 'supplierArticleNo|currency|purchasePrice|listPrice|stockLevel|stockType|availabilityInDays|salesPrice|basicPrice|basicPriceUnitValue|basicPriceUnit|salesPriceOld|provisionType|provisionPercentage|taxType|isBestseller', '|', NULL, 5000, 13);
 INSERT OR IGNORE INTO "CarrierDO" ("id", "name") VALUES (5100, 'DHL');
 INSERT OR IGNORE INTO "PaymentProviderDO" ("id", "name") VALUES (5200, 'PayPal');
 INSERT OR IGNORE INTO "FinanceControllerDO" ("id", "name") VALUES (1, 'inSPIRED Accounting');

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::db::{Conn, Tx};
 
-use super::{open_positions, payment_histories, store_order, ConfigError, ImportError};
+use super::{articles, open_positions, payment_histories, store_order, ConfigError, ImportError};
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
 #[derive(Debug, Clone, Default)]
@@ -80,6 +80,7 @@ pub static BEANS: &[BeanDef] = &[
     BeanDef { def_id: 22, name: "ImportXmlOpenpositionsBean", build: open_positions::build },
     BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
     BeanDef { def_id: 10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
+    BeanDef { def_id: -10300, name: "ImportCsvArticleBean", build: articles::build },
 ];
 
 /// The bean of a `"TransformerBeanDefDO"` id.

@@ -1,5 +1,5 @@
 //! Queries of the import pipeline, one file per table group: the transformer configuration
-//! (here), [`files`] (`"ImportFileDO"`), [`finance`] (finance controller mappings),
+//! (here), [`articles`] (supplier CSV files), [`files`] (`"ImportFileDO"`), [`finance`] (finance controller mappings),
 //! [`open_positions`], [`payment_histories`] and [`orders`] (the rows the beans write).
 use std::collections::HashMap;
 
@@ -7,12 +7,14 @@ use rusqlite::OptionalExtension;
 
 use crate::db::{Conn, StoreResult};
 
+pub mod articles;
 pub mod files;
 pub mod finance;
 pub mod open_positions;
 pub mod orders;
 pub mod payment_histories;
 
+pub use articles::*;
 pub use files::*;
 pub use finance::*;
 pub use open_positions::*;
