@@ -750,6 +750,9 @@ mod tests {
         let e = check_csv(b"supplierArticleNo|currency|purchasePrice|stockLevel|isBestseller|listPrice\n", bcg_layout()).unwrap_err();
         assert!(e.reason.contains("`listPrice`, which is not a configured column"), "{e}");
         assert!(check_csv(b"", bcg_layout()).is_err());
+        // a BOM before the header, empty lines, no line end at the end
+        let ok = b"\xef\xbb\xbfsupplierArticleNo|currency|purchasePrice|stockLevel|isBestseller\r\n\r\n1|EUR|1|2|1\n\n2|EUR|1|2|0";
+        assert_eq!(check_csv(ok, bcg_layout()), Ok(2));
         assert!(Layout::new(Kind::Bcg, "supplierArticleNo|nope", "|", None).is_err());
         assert!(Layout::new(Kind::Bcg, "currency", "|", None).is_err());
         assert_eq!(Layout::new(Kind::A, "supplierArticleNo", "\\t", Some("0x22")).map(|l| (l.delimiter, l.quote)).unwrap(), (b'\t', b'"'));
