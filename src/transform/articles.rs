@@ -349,21 +349,6 @@ impl<R: std::io::Read> std::io::Read for StripCr<R> {
     }
 }
 
-/// Reads a CSV file of a layout record by record and checks each row's values.
-pub struct CsvRows<R: std::io::Read> {
-    reader: csv::Reader<StripCr<R>>,
-    layout: Layout,
-    /// For each column of the file, its index into [`Kind::fields`].
-    columns: Vec<usize>,
-    record: csv::StringRecord,
-    scratch: String,
-    cells: Vec<Cell>,
-    /// Rows read so far.
-    pub records: u64,
-    /// The line of the current row.
-    pub line: u64,
-}
-
 /// The field name of an error.
 fn err(record: u64, line: u64, field: &str, reason: impl Into<String>) -> ImportError {
     ImportError::at(record, line, field, reason)
@@ -423,61 +408,22 @@ fn boolean(v: &str) -> Result<i64, String> {
     }
 }
 
-impl<R: std::io::Read> CsvRows<R> {
-    /// Reads the header line and checks it against the layout.
-    pub fn new(input: R, layout: Layout) -> Result<Self, ImportError> {
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(layout.delimiter)
-            .quote(layout.quote)
-            .double_quote(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(StripCr::new(input));
-        let n = layout.kind.fields().len();
-        let mut rows =
-            CsvRows { reader, layout, columns: Vec::new(), record: csv::StringRecord::new(), scratch: String::new(), cells: vec![Cell::Null; n + 8], records: 0, line: 1 };
-        if !rows.read()? {
-            return Err(ImportError { line: Some(1), ..ImportError::file("the file is empty: the header line is missing") });
-        }
-        let fields = rows.layout.kind.fields();
-        let line = rows.line;
-        let herr = |field: Option<String>, reason: String| ImportError { line: Some(line), field, ..ImportError::file(reason) };
-        let mut columns = Vec::new();
-        for name in rows.record.iter() {
-            let name = clean_name(name, rows.layout.quote);
-            let i = find_field(fields, &name)
-                .filter(|i| rows.layout.configured.contains(i))
-                .ok_or_else(|| herr(Some(name.clone()), format!("the header names `{name}`, which is not a configured column (\"ImportConfigurationDO\".\"csvHeader\": {})", rows.configured_names())))?;
-            if columns.contains(&i) {
-                return Err(herr(Some(name.clone()), format!("the header names `{name}` twice")));
-            }
-            columns.push(i);
-        }
-        if let Some(&missing) = rows.layout.configured.iter().find(|i| !columns.contains(i)) {
-            let name = fields[missing].name;
-            return Err(herr(Some(name.into()), format!("the header lacks the configured column `{name}`")));
-        }
-        rows.columns = columns;
-        Ok(rows)
-    }
+/// Reads the records of a CSV file (after its header), without looking at their values.
+pub struct CsvReader<R: std::io::Read> {
+    reader: csv::Reader<StripCr<R>>,
+    /// The field name of each column (for messages).
+    names: Vec<&'static str>,
+    /// Records read so far (the header not counted).
+    pub records: u64,
+}
 
-    fn configured_names(&self) -> String {
-        let fields = self.layout.kind.fields();
-        self.layout.configured.iter().map(|&i| fields[i].name).collect::<Vec<_>>().join(", ")
-    }
-
-    /// The columns rows of this file write.
-    pub fn update_columns(&self) -> Vec<&'static str> {
-        self.layout.update_columns()
-    }
-
-    /// Reads the next line into `record`; false at the end.
-    fn read(&mut self) -> Result<bool, ImportError> {
-        match self.reader.read_record(&mut self.record) {
+impl<R: std::io::Read> CsvReader<R> {
+    /// Reads the next record into `record`; false at the end. Its line is `record.position()`.
+    pub fn read(&mut self, record: &mut csv::StringRecord) -> Result<bool, ImportError> {
+        match self.reader.read_record(record) {
             Ok(more) => {
-                if let Some(p) = self.record.position() {
-                    self.line = p.line();
+                if more {
+                    self.records += 1;
                 }
                 Ok(more)
             }
@@ -486,12 +432,12 @@ impl<R: std::io::Read> CsvRows<R> {
                     csv::ErrorKind::Utf8 { pos, err } => (pos.as_ref().map(|p| p.line()), Some(err.field())),
                     _ => (e.position().map(|p| p.line()), None),
                 };
-                let field = field.and_then(|i| self.columns.get(i)).map(|&i| self.layout.kind.fields()[i].name.to_string());
+                let field = field.and_then(|i| self.names.get(i)).map(|n| n.to_string());
                 let reason = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8".to_string(),
                     _ => format!("unreadable: {e}"),
                 };
-                Err(ImportError { record: Some(self.records + 1), line: line.or(Some(self.line)), field, reason, pos: None })
+                Err(ImportError { record: Some(self.records + 1), line, field, reason, pos: None })
             }
         }
     }
@@ -500,20 +446,77 @@ impl<R: std::io::Read> CsvRows<R> {
     pub fn bytes(&self) -> u64 {
         self.reader.position().byte()
     }
+}
 
-    /// Reads and checks the next row; `write` gets its values (in the order of the kind's
-    /// columns). False at the end of the file.
-    pub fn next_row<const N: usize>(&mut self, write: impl FnOnce(&[Val<'_>; N]) -> Result<(), ImportError>) -> Result<bool, ImportError> {
-        if !self.read()? {
-            return Ok(false);
+/// Checks the values of a file's records and turns them into the values of its table's columns.
+pub struct Checker {
+    layout: Layout,
+    /// For each column of the file, its index into [`Kind::fields`].
+    columns: Vec<usize>,
+    scratch: String,
+    cells: Vec<Cell>,
+}
+
+/// Opens `input` with `layout`: reads the header line and checks it against the configuration.
+pub fn open<R: std::io::Read>(input: R, layout: Layout) -> Result<(CsvReader<R>, Checker), ImportError> {
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(layout.delimiter)
+        .quote(layout.quote)
+        .double_quote(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(StripCr::new(input));
+    let mut reader = CsvReader { reader, names: Vec::new(), records: 0 };
+    let mut header = csv::StringRecord::new();
+    if !reader.read(&mut header).map_err(|e| ImportError { record: None, ..e })? {
+        return Err(ImportError { line: Some(1), ..ImportError::file("the file is empty: the header line is missing") });
+    }
+    reader.records = 0;
+    let fields = layout.kind.fields();
+    let line = header.position().map_or(1, |p| p.line());
+    let herr = |field: Option<String>, reason: String| ImportError { line: Some(line), field, ..ImportError::file(reason) };
+    let configured = || layout.configured.iter().map(|&i| fields[i].name).collect::<Vec<_>>().join(", ");
+    let mut columns = Vec::new();
+    for name in header.iter() {
+        let name = clean_name(name, layout.quote);
+        let i = find_field(fields, &name).filter(|i| layout.configured.contains(i)).ok_or_else(|| {
+            herr(Some(name.clone()), format!("the header names `{name}`, which is not a configured column (\"ImportConfigurationDO\".\"csvHeader\": {})", configured()))
+        })?;
+        if columns.contains(&i) {
+            return Err(herr(Some(name.clone()), format!("the header names `{name}` twice")));
         }
-        self.records += 1;
-        let (record, line) = (self.records, self.line);
-        if self.record.len() != self.columns.len() {
+        columns.push(i);
+    }
+    if let Some(&missing) = layout.configured.iter().find(|i| !columns.contains(i)) {
+        let name = fields[missing].name;
+        return Err(herr(Some(name.into()), format!("the header lacks the configured column `{name}`")));
+    }
+    reader.names = columns.iter().map(|&i| fields[i].name).collect();
+    let n = layout.kind.columns().len();
+    Ok((reader, Checker { layout, columns, scratch: String::new(), cells: vec![Cell::Null; n] }))
+}
+
+impl Checker {
+    /// The columns rows of this file write.
+    pub fn update_columns(&self) -> Vec<&'static str> {
+        self.layout.update_columns()
+    }
+
+    /// Checks `rec`, the `record`-th row of the file; `write` gets its values (in the order of
+    /// the kind's columns).
+    pub fn check<const N: usize>(
+        &mut self,
+        rec: &csv::StringRecord,
+        record: u64,
+        write: impl FnOnce(&[Val<'_>; N]) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.len() != self.columns.len() {
             return Err(ImportError {
                 record: Some(record),
                 line: Some(line),
-                reason: format!("{} fields, but the header has {}", self.record.len(), self.columns.len()),
+                reason: format!("{} fields, but the header has {}", rec.len(), self.columns.len()),
                 ..ImportError::default()
             });
         }
@@ -524,8 +527,7 @@ impl<R: std::io::Read> CsvRows<R> {
         }
         for (col, &fi) in self.columns.iter().enumerate() {
             let fl = fields[fi];
-            let raw = &self.record[col];
-            let v = raw.trim_matches([' ', '\t']);
+            let v = rec[col].trim_matches([' ', '\t']);
             if v.is_empty() {
                 match fl.ty {
                     Type::Key => return Err(err(record, line, fl.name, "mandatory value is empty")),
@@ -533,13 +535,10 @@ impl<R: std::io::Read> CsvRows<R> {
                     _ => continue,
                 }
             }
-            let here = Cell::Field(col);
             let cell_err = |r: String| err(record, line, fl.name, r);
             match fl.ty {
-                Type::Text | Type::Key => {
-                    // (trimmed again when resolved below)
-                    self.cells[fl.slot] = here;
-                }
+                // (trimmed again when resolved below)
+                Type::Text | Type::Key => self.cells[fl.slot] = Cell::Field(col),
                 Type::Decimal => {
                     let s = self.scratch.len();
                     normalise_decimal(v, &mut self.scratch).map_err(cell_err)?;
@@ -563,14 +562,45 @@ impl<R: std::io::Read> CsvRows<R> {
             *v = match *c {
                 Cell::Null => Val::Null,
                 Cell::Int(i) => Val::Int(i),
-                Cell::Field(col) => Val::Text(self.record[col].trim_matches([' ', '\t'])),
+                Cell::Field(col) => Val::Text(rec[col].trim_matches([' ', '\t'])),
                 Cell::Scratch(s, e) => Val::Text(&self.scratch[s..e]),
             };
         }
-        write(&values).map_err(|e| e.in_record(record))?;
-        Ok(true)
+        write(&values).map_err(|e| e.in_record(record))
+    }
+}
+
+/// A file read and checked on one thread, row by row.
+pub struct CsvRows<R: std::io::Read> {
+    pub reader: CsvReader<R>,
+    pub checker: Checker,
+    record: csv::StringRecord,
+}
+
+impl<R: std::io::Read> CsvRows<R> {
+    pub fn new(input: R, layout: Layout) -> Result<Self, ImportError> {
+        let (reader, checker) = open(input, layout)?;
+        Ok(CsvRows { reader, checker, record: csv::StringRecord::new() })
     }
 
+    /// Rows read so far.
+    pub fn records(&self) -> u64 {
+        self.reader.records
+    }
+
+    /// The line of the last row read.
+    pub fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// Reads and checks the next row; `write` gets its values. False at the end of the file.
+    pub fn next_row<const N: usize>(&mut self, write: impl FnOnce(&[Val<'_>; N]) -> Result<(), ImportError>) -> Result<bool, ImportError> {
+        if !self.reader.read(&mut self.record)? {
+            return Ok(false);
+        }
+        self.checker.check(&self.record, self.reader.records, write)?;
+        Ok(true)
+    }
 }
 
 /// Reads every row of `input` with `layout` without writing (the fuzz target's entry): the
@@ -582,7 +612,7 @@ pub fn check_csv(input: &[u8], layout: Layout) -> Result<u64, ImportError> {
         Kind::A => while rows.next_row::<24>(|_| Ok(()))? {},
         Kind::Bcg => while rows.next_row::<21>(|_| Ok(()))? {},
     }
-    Ok(rows.records)
+    Ok(rows.records())
 }
 
 impl Articles {
@@ -626,33 +656,119 @@ impl Transformer for Articles {
         let f = parse_file_name(ctx.file_name).map_err(|r| ImportError { field: Some("file name".into()), ..ImportError::file(r) })?;
         let layout = self.layout(ctx.tx, &f)?;
         let input = std::fs::File::open(file).map_err(|e| ImportError::file(format!("cannot open {}: {e}", file.display())))?;
-        let mut rows = CsvRows::new(input, layout)?;
-        let update = rows.update_columns();
+        let (reader, checker) = open(input, layout)?;
+        let update = checker.update_columns();
         let now = crate::time::now_text();
-        let mut next_progress = 10_000;
-        let mut progress = |rows: &CsvRows<std::fs::File>, ctx: &mut Ctx<'_>| {
-            if rows.records >= next_progress {
-                ctx.progress(rows.bytes(), rows.records);
-                next_progress += 10_000;
-            }
-        };
+        let ab = std::env::var("IMPEX_ARTICLES_AB").unwrap_or_default();
+        let threaded = ab != "single";
+        let plain = ab == "plain";
         match f.kind {
             Kind::A => {
-                let mut w = ArticleWriter::new(ctx.tx, f.supplier, ctx.import_file_id, &now, &update)?;
-                while rows.next_row::<24>(|v| w.write(v).map_err(Into::into))? {
-                    progress(&rows, ctx);
-                }
+                let mut w = ArticleWriter::new(ctx.tx, f.supplier, ctx.import_file_id, &now, &update, plain)?;
+                run::<24>(reader, checker, ctx, threaded, |v| w.write(v).map_err(Into::into))
             }
             Kind::Bcg => {
-                let mut w = StockWriter::new(ctx.tx, f.shop, f.supplier, ctx.import_file_id, &now, &update)?;
-                while rows.next_row::<21>(|v| w.write(v).map_err(Into::into))? {
-                    progress(&rows, ctx);
-                }
+                let mut w = StockWriter::new(ctx.tx, f.shop, f.supplier, ctx.import_file_id, &now, &update, plain)?;
+                run::<21>(reader, checker, ctx, threaded, |v| w.write(v).map_err(Into::into))
             }
         }
-        ctx.progress(rows.bytes(), rows.records);
-        Ok(rows.records)
     }
+}
+
+/// Records per batch from the parser thread to the writer.
+const BATCH: usize = 512;
+
+/// Records read by the parser thread, on their way to the writer (reused).
+#[derive(Default)]
+struct Batch {
+    records: Vec<csv::StringRecord>,
+    len: usize,
+    /// The error that ended reading (after the records before it).
+    error: Option<ImportError>,
+    bytes: u64,
+}
+
+/// Reads the records, checks and writes them; returns their number. `threaded`: a parser
+/// thread reads the records (CSV and UTF-8) in batches, through a bounded channel, while this
+/// thread checks and writes them.
+fn run<const N: usize>(
+    mut reader: CsvReader<std::fs::File>,
+    mut checker: Checker,
+    ctx: &mut Ctx<'_>,
+    threaded: bool,
+    mut write: impl FnMut(&[Val<'_>; N]) -> Result<(), ImportError>,
+) -> Result<u64, ImportError> {
+    let mut next_progress = 10_000;
+    if !threaded {
+        let mut rec = csv::StringRecord::new();
+        while reader.read(&mut rec)? {
+            checker.check::<N>(&rec, reader.records, &mut write)?;
+            if reader.records >= next_progress {
+                ctx.progress(reader.bytes(), reader.records);
+                next_progress += 10_000;
+            }
+        }
+        ctx.progress(reader.bytes(), reader.records);
+        return Ok(reader.records);
+    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
+        let parser = s.spawn(move || loop {
+            let mut b = back_rx.try_recv().unwrap_or_default();
+            b.len = 0;
+            let mut end = false;
+            while b.len < BATCH {
+                if b.records.len() == b.len {
+                    b.records.push(csv::StringRecord::new());
+                }
+                match reader.read(&mut b.records[b.len]) {
+                    Ok(true) => b.len += 1,
+                    Ok(false) => end = true,
+                    Err(e) => {
+                        b.error = Some(e);
+                        end = true;
+                    }
+                }
+                if end {
+                    break;
+                }
+            }
+            b.bytes = reader.bytes();
+            if tx.send(b).is_err() || end {
+                return;
+            }
+        });
+        let mut n = 0u64;
+        let mut bytes = 0;
+        let result = (|| {
+            for mut b in rx.iter() {
+                for rec in &b.records[..b.len] {
+                    n += 1;
+                    checker.check::<N>(rec, n, &mut write)?;
+                }
+                if let Some(e) = b.error.take() {
+                    return Err(e);
+                }
+                bytes = b.bytes;
+                if n >= next_progress {
+                    ctx.progress(bytes, n);
+                    next_progress = n + 10_000;
+                }
+                let _ = back_tx.send(b);
+            }
+            Ok(n)
+        })();
+        // a writer that stopped early stops the parser (its next send fails)
+        drop(rx);
+        if let Err(p) = parser.join() {
+            std::panic::resume_unwind(p);
+        }
+        if result.is_ok() {
+            ctx.progress(bytes, n);
+        }
+        result
+    })
 }
 
 #[cfg(test)]
@@ -719,7 +835,7 @@ mod tests {
             })
             .unwrap()
         {
-            lines.push(rows.line);
+            lines.push(rows.line());
         }
         assert_eq!(lines, vec![2, 3, 4]);
         assert_eq!(got, vec![
