@@ -10,7 +10,8 @@
 //! - The whole file is refused (nothing written) for a bad file name, an unknown shop or
 //!   supplier, a missing configuration, a header that does not match it, a row with another
 //!   number of fields, or a value that is not what its column needs (e.g. a non-numeric stock).
-//! - Streaming: one record at a time (the `csv` crate), written with one prepared upsert.
+//! - Streaming in constant memory: a parser thread reads the records (the `csv` crate) in
+//!   batches; this thread checks each and writes it with one prepared upsert.
 use std::path::Path;
 
 use crate::db::bulk::Val;
@@ -659,17 +660,14 @@ impl Transformer for Articles {
         let (reader, checker) = open(input, layout)?;
         let update = checker.update_columns();
         let now = crate::time::now_text();
-        let ab = std::env::var("IMPEX_ARTICLES_AB").unwrap_or_default();
-        let threaded = ab != "single";
-        let plain = ab == "plain";
         match f.kind {
             Kind::A => {
-                let mut w = ArticleWriter::new(ctx.tx, f.supplier, ctx.import_file_id, &now, &update, plain)?;
-                run::<24>(reader, checker, ctx, threaded, |v| w.write(v).map_err(Into::into))
+                let mut w = ArticleWriter::new(ctx.tx, f.supplier, ctx.import_file_id, &now, &update)?;
+                run::<24>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))
             }
             Kind::Bcg => {
-                let mut w = StockWriter::new(ctx.tx, f.shop, f.supplier, ctx.import_file_id, &now, &update, plain)?;
-                run::<21>(reader, checker, ctx, threaded, |v| w.write(v).map_err(Into::into))
+                let mut w = StockWriter::new(ctx.tx, f.shop, f.supplier, ctx.import_file_id, &now, &update)?;
+                run::<21>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))
             }
         }
     }
@@ -688,29 +686,17 @@ struct Batch {
     bytes: u64,
 }
 
-/// Reads the records, checks and writes them; returns their number. `threaded`: a parser
-/// thread reads the records (CSV and UTF-8) in batches, through a bounded channel, while this
-/// thread checks and writes them.
+/// Reads the records, checks and writes them; returns their number. A parser thread reads the
+/// records (CSV and UTF-8) in batches of [`BATCH`], through a bounded channel (constant memory),
+/// while this thread checks and writes them (8 % faster than one thread on the benchmark:
+/// docs/performance.md).
 fn run<const N: usize>(
     mut reader: CsvReader<std::fs::File>,
     mut checker: Checker,
     ctx: &mut Ctx<'_>,
-    threaded: bool,
     mut write: impl FnMut(&[Val<'_>; N]) -> Result<(), ImportError>,
 ) -> Result<u64, ImportError> {
     let mut next_progress = 10_000;
-    if !threaded {
-        let mut rec = csv::StringRecord::new();
-        while reader.read(&mut rec)? {
-            checker.check::<N>(&rec, reader.records, &mut write)?;
-            if reader.records >= next_progress {
-                ctx.progress(reader.bytes(), reader.records);
-                next_progress += 10_000;
-            }
-        }
-        ctx.progress(reader.bytes(), reader.records);
-        return Ok(reader.records);
-    }
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();

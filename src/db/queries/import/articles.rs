@@ -1,6 +1,7 @@
 //! Supplier CSV files (ImportCsvArticleBean): the configured header of a supplier's file type
 //! (`"ImportConfigurationDO"`), and the upserts of `"SupplierArticleDO"` (A files) and
-//! `"ArticleStockDO"` (BCG files) through prepared bulk statements.
+//! `"ArticleStockDO"` (BCG files) through prepared bulk statements (7.5 % faster than rusqlite's
+//! copying binds on the benchmark: docs/performance.md).
 use rusqlite::{params, OptionalExtension};
 
 use crate::db::bulk::{BulkStatement, Val};
@@ -74,62 +75,15 @@ fn upsert(table: &str, fixed: &[&str], cols: &[&str], key: &[&str], update: &[&s
     )
 }
 
-/// The upsert of a writer: bulk (values bound without copies) or, to measure that, a plain
-/// rusqlite statement (values copied by SQLite).
-enum Upsert<'c, const N: usize> {
-    Bulk(BulkStatement<'c, N>),
-    Plain(rusqlite::Statement<'c>, Vec<rusqlite::types::Value>),
-}
-
-impl<'c, const N: usize> Upsert<'c, N> {
-    fn new(conn: &'c Conn, sql: &str, fixed: Vec<rusqlite::types::Value>, plain: bool) -> StoreResult<Self> {
-        if plain {
-            return Ok(Upsert::Plain(conn.sql().prepare(sql)?, fixed));
-        }
-        let mut st = BulkStatement::prepare(conn.sql(), sql, fixed.len() + 1)?;
-        for (i, v) in fixed.iter().enumerate() {
-            st.bind_fixed(i + 1, match v {
-                rusqlite::types::Value::Integer(n) => Val::Int(*n),
-                rusqlite::types::Value::Text(t) => Val::Text(t),
-                _ => Val::Null,
-            })?;
-        }
-        Ok(Upsert::Bulk(st))
-    }
-
-    fn execute(&mut self, values: &[Val<'_>; N]) -> StoreResult<()> {
-        match self {
-            Upsert::Bulk(st) => {
-                st.execute(values)?;
-            }
-            Upsert::Plain(st, fixed) => {
-                for (i, v) in fixed.iter().enumerate() {
-                    st.raw_bind_parameter(i + 1, v)?;
-                }
-                let first = fixed.len() + 1;
-                for (k, v) in values.iter().enumerate() {
-                    match *v {
-                        Val::Null => st.raw_bind_parameter(first + k, rusqlite::types::Null)?,
-                        Val::Int(n) => st.raw_bind_parameter(first + k, n)?,
-                        Val::Text(t) => st.raw_bind_parameter(first + k, t)?,
-                    }
-                }
-                st.raw_execute()?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Writes the articles of one A file of `supplier` (insert, or update of the supplier's article
 /// with that number).
 pub struct ArticleWriter<'c> {
-    st: Upsert<'c, 24>,
+    st: BulkStatement<'c, 24>,
 }
 
 impl<'c> ArticleWriter<'c> {
     /// `update`: the columns of [`ARTICLE_COLUMNS`] the file has (an existing article keeps the others).
-    pub fn new(conn: &'c Conn, supplier: i64, import_file: i64, now: &str, update: &[&str], plain: bool) -> StoreResult<Self> {
+    pub fn new(conn: &'c Conn, supplier: i64, import_file: i64, now: &str, update: &[&str]) -> StoreResult<Self> {
         let sql = upsert(
             "SupplierArticleDO",
             &["supplierRef", "importFileRef", "creationDate", "modificationDate"],
@@ -137,25 +91,29 @@ impl<'c> ArticleWriter<'c> {
             &["supplierRef", "supplierArticleNo"],
             update,
         );
-        use rusqlite::types::Value as V;
-        let fixed = vec![V::Integer(supplier), V::Integer(import_file), V::Text(now.into()), V::Text(now.into())];
-        Ok(ArticleWriter { st: Upsert::new(conn, &sql, fixed, plain)? })
+        let mut st = BulkStatement::prepare(conn.sql(), &sql, 5)?;
+        st.bind_fixed(1, supplier.into())?;
+        st.bind_fixed(2, import_file.into())?;
+        st.bind_fixed(3, now.into())?;
+        st.bind_fixed(4, now.into())?;
+        Ok(ArticleWriter { st })
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 24]) -> StoreResult<()> {
-        self.st.execute(values)
+        self.st.execute(values)?;
+        Ok(())
     }
 }
 
 /// Writes the availability and prices of one BCG file of `supplier` in `shop` (insert, or
 /// update of the row of that shop, supplier and article number).
 pub struct StockWriter<'c> {
-    st: Upsert<'c, 21>,
+    st: BulkStatement<'c, 21>,
 }
 
 impl<'c> StockWriter<'c> {
     /// `update`: the columns of [`STOCK_COLUMNS`] the file has (an existing row keeps the others).
-    pub fn new(conn: &'c Conn, shop: i64, supplier: i64, import_file: i64, now: &str, update: &[&str], plain: bool) -> StoreResult<Self> {
+    pub fn new(conn: &'c Conn, shop: i64, supplier: i64, import_file: i64, now: &str, update: &[&str]) -> StoreResult<Self> {
         let sql = upsert(
             "ArticleStockDO",
             &["shopRef", "supplierRef", "importFileRef", "creationDate", "modificationDate"],
@@ -163,13 +121,18 @@ impl<'c> StockWriter<'c> {
             &["shopRef", "supplierRef", "supplierArticleNo"],
             update,
         );
-        use rusqlite::types::Value as V;
-        let fixed = vec![V::Integer(shop), V::Integer(supplier), V::Integer(import_file), V::Text(now.into()), V::Text(now.into())];
-        Ok(StockWriter { st: Upsert::new(conn, &sql, fixed, plain)? })
+        let mut st = BulkStatement::prepare(conn.sql(), &sql, 6)?;
+        st.bind_fixed(1, shop.into())?;
+        st.bind_fixed(2, supplier.into())?;
+        st.bind_fixed(3, import_file.into())?;
+        st.bind_fixed(4, now.into())?;
+        st.bind_fixed(5, now.into())?;
+        Ok(StockWriter { st })
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 21]) -> StoreResult<()> {
-        self.st.execute(values)
+        self.st.execute(values)?;
+        Ok(())
     }
 }
 
@@ -189,13 +152,13 @@ mod tests {
         v[1] = Val::Text("EUR");
         v[6] = Val::Int(5);
         {
-            let mut w = StockWriter::new(&conn, 1, 2, 3, "2026-01-01", &STOCK_COLUMNS, false).unwrap();
+            let mut w = StockWriter::new(&conn, 1, 2, 3, "2026-01-01", &STOCK_COLUMNS).unwrap();
             w.write(&v).unwrap();
         }
         v[1] = Val::Null;
         v[6] = Val::Int(7);
         {
-            let mut w = StockWriter::new(&conn, 1, 2, 4, "2026-01-02", &["supplierArticleNo", "stockLevel"], true).unwrap();
+            let mut w = StockWriter::new(&conn, 1, 2, 4, "2026-01-02", &["supplierArticleNo", "stockLevel"]).unwrap();
             w.write(&v).unwrap();
         }
         let row: (String, Option<String>, i64, i64, i64) = conn
