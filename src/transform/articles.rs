@@ -852,6 +852,8 @@ mod tests {
         let e = check_csv(b"supplierArticleNo|currency|purchasePrice|stockLevel|isBestseller|listPrice\n", bcg_layout()).unwrap_err();
         assert!(e.reason.contains("`listPrice`, which is not a configured column"), "{e}");
         assert!(check_csv(b"", bcg_layout()).is_err());
+        let e = check_csv(b"supplierArticleNo|currency|purchasePrice|stockLevel|isBestseller\r\n1|EUR|1|2|1\r\n2|\xe4|1|2|1\r\n", bcg_layout()).unwrap_err();
+        assert_eq!((e.record, e.line, e.field.as_deref(), e.reason.as_str()), (Some(2), Some(3), Some("currency"), "the text is not UTF-8"));
         // a BOM before the header, empty lines, no line end at the end
         let ok = b"\xef\xbb\xbfsupplierArticleNo|currency|purchasePrice|stockLevel|isBestseller\r\n\r\n1|EUR|1|2|1\n\n2|EUR|1|2|0";
         assert_eq!(check_csv(ok, bcg_layout()), Ok(2));
