@@ -119,6 +119,7 @@ fn bad_files_go_to_error_with_line_and_reason() {
         ("10000_5000_20261202100005_BCG.csv", vec![BCG_REORDERED.into(), good(), format!("{}|extra", good())], &["record 2, line 3", "17 fields, but the header has 16"]),
         ("10000_4999_20261202100006_BCG.csv", vec![BCG_REORDERED.into(), good()], &["supplier 4999 of the file name is no \"SupplierDO\""]),
         ("99_5000_20261202100007_BCG.csv", vec![BCG_REORDERED.into(), good()], &["shop 99 of the file name is no \"ShopDO\""]),
+        ("100_5000_20261202100010_BCG.csv", vec![BCG_REORDERED.into(), good()], &["shop 100 of the file name is neither the process's shop 10000"]),
         ("10000_5000_20261302100008_BCG.csv", vec![BCG_REORDERED.into(), good()], &["is not a time yyyyMMddHHmmss"]),
     ];
     let err_dir = env.base().join("share/import").join(GROUP).join("error");
