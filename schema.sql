@@ -1471,3 +1471,96 @@ CREATE INDEX IF NOT EXISTS "DispatchPositionDO_orderPositionRef" ON "DispatchPos
 CREATE INDEX IF NOT EXISTS "DispatchPositionDO_dispatchRef" ON "DispatchPositionDO" ("dispatchRef");
 -- the dispatches of an order (the import looks up the dispatch of an order of its file by it)
 CREATE INDEX IF NOT EXISTS "DispatchDO_orderRef" ON "DispatchDO" ("orderRef");
+
+-- == articles (ImportCsvArticleBean, TransformerBeanDefDO -10300) ==
+-- Article (A) and availability (BCG) CSV files of suppliers: docs/import.md, "Articles and
+-- availability". Money: minor units (INTEGER, rounded half to even) plus the exact decimal as
+-- given ("...Decimal", normalised to a decimal point).
+CREATE TABLE IF NOT EXISTS "ImportDatapackFileTypeDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+-- The header a supplier's files of one type have (IOM: product."ImportConfigurationDO").
+CREATE TABLE IF NOT EXISTS "ImportConfigurationDO" (
+    "id"                           INTEGER PRIMARY KEY,
+    "csvHeader"                    TEXT NOT NULL,
+    "csvDelimiter"                 TEXT NOT NULL DEFAULT '|',
+    "csvQuote"                     TEXT,          -- NULL: 0x18 (CAN)
+    "supplierRef"                  INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "importDatapackFileTypeDefRef" INTEGER NOT NULL REFERENCES "ImportDatapackFileTypeDefDO"("id"),
+    "creationDate"                 TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"             TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    UNIQUE ("supplierRef", "importDatapackFileTypeDefRef")
+);
+
+-- Basic data of a supplier's article (A files), one row per supplier and supplierArticleNo.
+CREATE TABLE IF NOT EXISTS "SupplierArticleDO" (
+    "id"                         INTEGER PRIMARY KEY,
+    "supplierRef"                INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "supplierArticleNo"          TEXT NOT NULL,   -- as given (leading zeros lost upstream stay lost)
+    "manufacturer"               TEXT,
+    "manufacturerArticleNo"      TEXT,
+    "isbn"                       TEXT,
+    "ean"                        TEXT,
+    "articleName"                TEXT,
+    "length"                     TEXT,            -- decimals as text, decimal point
+    "height"                     TEXT,
+    "width"                      TEXT,
+    "weight"                     TEXT,
+    "assortmentName"             TEXT,
+    "assortmentIdentifier"       TEXT,
+    "deliveryForm"               TEXT,
+    "customsTariffNo"            TEXT,
+    "parentSupplierArticleNo"    TEXT,
+    "articleForm"                TEXT,
+    "immaterialUid"              TEXT,
+    "articleLanguage"            TEXT,
+    "supplierSalesCode"          TEXT,
+    "supplierArticleIdentifier"  TEXT,
+    "articleType"                TEXT,
+    "edition"                    TEXT,
+    "packagingUnit"              TEXT,
+    "packagingUnitValue"         TEXT,            -- decimal as text
+    "importFileRef"              INTEGER REFERENCES "ImportFileDO"("id"),
+    "creationDate"               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "version"                    INTEGER NOT NULL DEFAULT 1,
+    UNIQUE ("supplierRef", "supplierArticleNo")
+);
+
+-- Availability and prices of a supplier's article in a shop (BCG files), one row per shop,
+-- supplier and supplierArticleNo. The inventory (ATP) service answers from "stockLevel".
+CREATE TABLE IF NOT EXISTS "ArticleStockDO" (
+    "id"                     INTEGER PRIMARY KEY,
+    "shopRef"                INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "supplierRef"            INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "supplierArticleNo"      TEXT NOT NULL,
+    "currency"               TEXT,
+    "purchasePrice"          INTEGER,
+    "purchasePriceDecimal"   TEXT,
+    "listPrice"              INTEGER,
+    "listPriceDecimal"       TEXT,
+    "stockLevel"             INTEGER,
+    "stockType"              TEXT,
+    "availabilityInDays"     INTEGER,
+    "salesPrice"             INTEGER,
+    "salesPriceDecimal"      TEXT,
+    "basicPrice"             INTEGER,
+    "basicPriceDecimal"      TEXT,
+    "basicPriceUnitValue"    TEXT,
+    "basicPriceUnit"         TEXT,
+    "salesPriceOld"          INTEGER,
+    "salesPriceOldDecimal"   TEXT,
+    "provisionType"          TEXT,
+    "provisionPercentage"    TEXT,
+    "taxType"                TEXT,
+    "isBestseller"           INTEGER CHECK ("isBestseller" IN (0,1)),
+    "importFileRef"          INTEGER REFERENCES "ImportFileDO"("id"),
+    "creationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate"       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "version"                INTEGER NOT NULL DEFAULT 1,
+    UNIQUE ("shopRef", "supplierRef", "supplierArticleNo")
+);
+-- == end articles ==

@@ -16,6 +16,10 @@ INSERT OR IGNORE INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSu
   VALUES (10000, 10000, 5000, 'inTRONICS Distribution', 'inTRONICS', 1);
 INSERT OR IGNORE INTO "Shop2CarrierDO" ("id", "shopRef", "carrierRef", "shopCarrierName") VALUES (10000, 10000, 5100, 'DHL');
 INSERT OR IGNORE INTO "Supplier2CarrierDO" ("id", "supplierRef", "carrierRef", "supplierCarrierName") VALUES (10000, 5000, 5100, 'DHL');
+-- the standard headers of the supplier's article (A) and availability (BCG) CSV files
+INSERT OR IGNORE INTO "ImportConfigurationDO" ("id", "csvHeader", "csvDelimiter", "csvQuote", "supplierRef", "importDatapackFileTypeDefRef") VALUES
+  (5001, 'supplierArticleNo|manufacturer|manufacturerArticleNo|ISBN|EAN|articleName|length|height|width|weight|assortmentName|assortmentIdentifier|deliveryForm|customsTariffNo|parentSupplierArticleNo|articleForm|immaterialUid|articleLanguage|supplierSalesCode|supplierArticleIdentifier|articleType|edition|packagingUnit|packagingUnitValue', '|', NULL, 5000, 1),
+  (5013, 'supplierArticleNo|currency|purchasePrice|listPrice|stockLevel|stockType|availabilityInDays|salesPrice|basicPrice|basicPriceUnitValue|basicPriceUnit|salesPriceOld|provisionType|provisionPercentage|taxType|isBestseller', '|', NULL, 5000, 13);
 INSERT OR IGNORE INTO "PaymentProviderDO" ("id", "name") VALUES (5200, 'PayPal');
 INSERT OR IGNORE INTO "FinanceControllerDO" ("id", "name") VALUES (1, 'inSPIRED Accounting');
 

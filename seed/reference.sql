@@ -72,7 +72,15 @@ INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUE
   (22, 'ImportXmlOpenpositionsBean', 'imports OpenPositions files'),
   (23, 'ImportXmlPaymenthistoriesBean', 'imports PaymentHistories files'),
   (-10000, 'ImportXmlStoreOrderBean', 'imports storeOrder files (OrderService format) as orders (impex project bean)'),
-  (-10200, 'ImportXmlOpenTransDispatchBean', 'imports openTRANS 2.1 DISPATCHNOTIFICATION files as dispatches (impex bean)');
+  (-10200, 'ImportXmlOpenTransDispatchBean', 'imports openTRANS 2.1 DISPATCHNOTIFICATION files as dispatches (impex bean)'),
+  (-10300, 'ImportCsvArticleBean', 'imports article (A) and availability (BCG) CSV files of suppliers (impex bean)');
+
+-- file types of supplier CSV files ("ImportConfigurationDO"."importDatapackFileTypeDefRef")
+INSERT OR IGNORE INTO "ImportDatapackFileTypeDefDO" ("id", "name", "description") VALUES
+  (1,  'A', 'article basic data'),
+  (6,  'ABC', 'article basic data, availability and prices in one file'),
+  (13, 'BCG', 'availability and prices'),
+  (39, 'SHOP_ARTICLE_NO', 'shop article numbers');
 
 INSERT OR IGNORE INTO "TransformerProcessParameterKeyDefDO" ("id", "name", "description") VALUES
   (1, 'SHOP_ID', 'id of the ShopDO the imported data belongs to'),

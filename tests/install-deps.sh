@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when missing: vsftpd (FTP/FTPS server), OpenSSH's
 # sshd (SFTP server), libxml2-utils (xmllint for XSD checks of exported files), sqlite3 (shell
-# checks). Needs root (CI is root); without root it says what is missing and the tests that need
-# a server are reported as skipped.
+# checks and the benchmarks' floors), time (/usr/bin/time -v, the benchmarks' peak memory).
+# Needs root (CI is root); without root it says what is missing and the tests that need a server
+# are reported as skipped.
 set -euo pipefail
 need=()
 command -v vsftpd >/dev/null 2>&1 || [ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+[ -x /usr/bin/time ] || need+=(time)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::{Conn, Tx};
 
-use super::{open_positions, opentrans_dispatch, payment_histories, store_order, unzip, ConfigError, ImportError};
+use super::{articles, open_positions, opentrans_dispatch, payment_histories, store_order, unzip, ConfigError, ImportError};
 
 /// The parameters of one `"TransformerProcessDO"` (`"TransformerProcessParameterDO"` by key id).
 #[derive(Debug, Clone, Default)]
@@ -101,6 +101,7 @@ pub static BEANS: &[BeanDef] = &[
     BeanDef { def_id: 23, name: "ImportXmlPaymenthistoriesBean", build: payment_histories::build },
     BeanDef { def_id: -10000, name: "ImportXmlStoreOrderBean", build: store_order::build },
     BeanDef { def_id: -10200, name: "ImportXmlOpenTransDispatchBean", build: opentrans_dispatch::build },
+    BeanDef { def_id: -10300, name: "ImportCsvArticleBean", build: articles::build },
 ];
 
 /// The bean of a `"TransformerBeanDefDO"` id.

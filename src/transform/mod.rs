@@ -26,8 +26,9 @@
 //! Files: [`bean`] (the transformer contract and the registry of beans), [`group`] (a group
 //! run), `file` (one file's unit of work and crash repair), `moves` (done/, error/, obsolete/),
 //! one file per bean ([`open_positions`], [`payment_histories`], [`store_order`], [`unzip`],
-//! [`opentrans_dispatch`]), [`values`]
+//! [`opentrans_dispatch`], [`articles`]), [`values`]
 //! and [`xml_input`] (reading XML fields).
+pub mod articles;
 pub mod bean;
 mod file;
 pub mod group;

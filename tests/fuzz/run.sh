@@ -11,6 +11,7 @@ seeds() {
     sql_dialect) echo jobs tests/fixtures/reference_sql ;;
     import_open_positions|import_payment_histories|import_store_order) echo tests/fixtures/import seed/demo ;;
     import_opentrans_dispatch) echo tests/fixtures/import ;;
+    import_articles_csv) echo tests/fixtures/articles ;;
   esac
 }
 for t in $(cargo fuzz list --fuzz-dir tests/fuzz); do

@@ -90,7 +90,7 @@ fn jobs_scripts_run_in_order_on_a_demo_database() {
         ));
         assert_eq!(n, 1, "{key}");
     }
-    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ScheduleDO" WHERE "jobDefRef" = 3"#), 4);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ScheduleDO" WHERE "jobDefRef" = 3"#), 5);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "CustomerExportConfigDO" WHERE "shopRef" = 10000"#), 1);
     // parameter 4 is attached to its own process (the reference's hard-coded 10000 is an erratum)
     assert_eq!(

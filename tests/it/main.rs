@@ -8,6 +8,8 @@ mod blueprint;
 // Shared support: test environments, export checks, real FTP/SFTP servers, the fault proxy.
 mod support;
 
+// Supplier article (A) and availability (BCG) CSV files (ImportCsvArticleBean).
+mod articles;
 // `impex demo`: the whole product on the embedded default, and re-running it.
 mod demo;
 // Exports: `impex send` documents (XSDs, reference examples), retries, crash safety, customers.

@@ -417,7 +417,7 @@ fn soak_with_faults() {
     let mut setup = format!(
         r#"UPDATE "ScheduleDO" SET "cron" = '0/1 * * * * ?', "retryDelay" = '1s', "maxNoOfRetries" = 1000000
                WHERE "key" IN ('{OP_KEY}', '{PH_KEY}', 'send_transmissions');
-           UPDATE "ScheduleDO" SET "active" = 0 WHERE "key" IN ('import_orders', 'import_opentrans_dispatch');  -- no storeOrder / dispatch partner here
+           UPDATE "ScheduleDO" SET "active" = 0 WHERE "key" IN ('import_orders', 'import_opentrans_dispatch', 'import_articles');  -- no storeOrder / dispatch / article partner here
            UPDATE "CommunicationPartnerDO" SET "retryDelay" = '1s', "maxNoOfRetries" = 1000
                WHERE "communicationRef" = (SELECT "id" FROM "CommunicationDO" WHERE "key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH');
 "#

@@ -1,7 +1,7 @@
 //! Queries of the import pipeline, one file per table group: the transformer configuration
-//! (here), [`files`] (`"ImportFileDO"`), [`finance`] (finance controller mappings),
-//! [`open_positions`], [`payment_histories`], [`orders`] and [`dispatches`] (the rows the beans
-//! write).
+//! (here), [`articles`] (supplier CSV files), [`files`] (`"ImportFileDO"`), [`finance`] (finance
+//! controller mappings), [`open_positions`], [`payment_histories`], [`orders`] and [`dispatches`]
+//! (the rows the beans write).
 use std::collections::HashMap;
 
 use rusqlite::OptionalExtension;
@@ -9,6 +9,7 @@ use rusqlite::OptionalExtension;
 use crate::db::{Conn, StoreResult};
 
 pub mod dispatches;
+pub mod articles;
 pub mod files;
 pub mod finance;
 pub mod open_positions;
@@ -16,6 +17,7 @@ pub mod orders;
 pub mod payment_histories;
 
 pub use dispatches::*;
+pub use articles::*;
 pub use files::*;
 pub use finance::*;
 pub use open_positions::*;
