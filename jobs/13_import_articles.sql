@@ -1,6 +1,7 @@
 -- Article import: supplier 5000 delivers its article (A) and availability (BCG) CSV files
--- <shopId>_<supplierId>_<yyyyMMddHHmmss>_<A|BCG>.csv; they are pulled every 15 minutes into
--- importarticle/in/ of the work directory and imported by ImportCsvArticleBean
+-- <shopId>_<supplierId>_<yyyyMMddHHmmss>_<A|BCG>.csv, as they are or in zip archives; they are
+-- pulled every 15 minutes into importarticle/in/ of the work directory, archives are unpacked
+-- there by the UnzipBean (19) and the CSV files imported by ImportCsvArticleBean
 -- (TransformerBeanDefDO -10300, an impex bean) for shop 10000. The files' headers are configured
 -- per supplier in "ImportConfigurationDO" (the demo data has the standard A and BCG headers of
 -- supplier 5000).
@@ -13,9 +14,16 @@ ON CONFLICT DO NOTHING;
 INSERT INTO oms."TransformerProcessGroupDO" ("id", "name")
 VALUES (nextval('"TransformerProcessGroupDO_id_seq"'), 'import_articles');
 
--- "filenameRegex" NULL: parameter 4 alone names the files
+-- stage 1: zip archives are unpacked into importarticle/in/ ("filenameRegex" NULL: parameter 4
+-- alone names the files, as IOM's project scripts write it)
 INSERT INTO oms."TransformerProcessDO" ("id", index, "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex", "moveObsoleteFiles")
-VALUES (nextval('"TransformerProcessDO_id_seq"'), 1,
+VALUES (nextval('"TransformerProcessDO_id_seq"'), 1, 19, currval('"TransformerProcessGroupDO_id_seq"'), NULL, TRUE);
+INSERT INTO oms."TransformerProcessParameterDO" ("id", "parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef")
+VALUES (nextval('"TransformerProcessParameterDO_id_seq"'), '[0-9]+_[0-9]+_.*\.zip', 4, currval('"TransformerProcessDO_id_seq"'));
+
+-- stage 2: the CSV files (those that came as they are, and those the archives held)
+INSERT INTO oms."TransformerProcessDO" ("id", index, "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex", "moveObsoleteFiles")
+VALUES (nextval('"TransformerProcessDO_id_seq"'), 2,
         (SELECT "id" FROM oms."TransformerBeanDefDO" WHERE "name" = 'ImportCsvArticleBean'),
         currval('"TransformerProcessGroupDO_id_seq"'), NULL, TRUE);
 
@@ -60,7 +68,7 @@ INSERT INTO oms."ExecutionBeanValueDO" ("id", "executionBeanKeyDefRef", "paramet
 SELECT nextval('"ExecutionBeanValueDO_id_seq"'), k."id", v."value", cp."id"
 FROM (SELECT 'pullDirectory' AS "key", '/supplier/5000/articles' AS "value"
       UNION ALL SELECT 'pushDirectory', 'importarticle/in/'
-      UNION ALL SELECT 'pullFilenameRegex', '[0-9]+_[0-9]+_[0-9]{14}_(A|BCG)\.csv') v
+      UNION ALL SELECT 'pullFilenameRegex', '[0-9]+_[0-9]+_.*\.(csv|zip)') v
 JOIN oms."ExecutionBeanKeyDefDO" k ON k."executionBeanDefRef" = 202 AND k."parameterKey" = v."key"
 JOIN oms."CommunicationPartnerDO" cp
   ON cp."communicationRef" = (SELECT "id" FROM oms."CommunicationDO" WHERE "key" = 'ANY###FTP_JOB###EXT_RECEIVE_ARTICLE')

@@ -35,6 +35,7 @@ pub const JOB_SCRIPTS: &[(&str, &str)] = &[
     ("jobs/10_export_return_announcements.sql", include_str!("../../jobs/10_export_return_announcements.sql")),
     ("jobs/11_import_orders.sql", include_str!("../../jobs/11_import_orders.sql")),
     ("jobs/12_import_opentrans_dispatch.sql", include_str!("../../jobs/12_import_opentrans_dispatch.sql")),
+    ("jobs/13_import_articles.sql", include_str!("../../jobs/13_import_articles.sql")),
     ("jobs/14_returns.sql", include_str!("../../jobs/14_returns.sql")),
 ];
 
@@ -46,6 +47,30 @@ const SAMPLES: &[(&str, &str, &str, &str)] = &[
     ("import_orders", "webshop", "storeOrder_000000300.xml", include_str!("../../seed/demo/storeOrder_000000300.xml")),
     ("import_opentrans_dispatch", "supplier", "openTransDispatch_1.xml", include_str!("../../seed/demo/openTransDispatch_1.xml")),
 ];
+
+/// The supplier's article and stock files, delivered in one zip archive (schedule key, partner,
+/// archive name, the files in it).
+const ARCHIVE: (&str, &str, &str, &[(&str, &str)]) = (
+    "import_articles",
+    "supplier",
+    "10000_5000_20261130080000_articles.zip",
+    &[
+        ("10000_5000_20261130080000_A.csv", include_str!("../../seed/demo/10000_5000_20261130080000_A.csv")),
+        ("10000_5000_20261130080000_BCG.csv", include_str!("../../seed/demo/10000_5000_20261130080000_BCG.csv")),
+    ],
+);
+
+/// A zip archive of `files` (name, content).
+fn zip_of(files: &[(&str, &str)]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in files {
+        zip.start_file(*name, options)?;
+        zip.write_all(content.as_bytes())?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
 
 const BUSINESS: &str = include_str!("../../seed/demo/business.sql");
 
@@ -71,7 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
 
     // the partners' "servers" are local directories; run every schedule now and then
     let mut setup = String::new();
-    for (key, partner, file, content) in SAMPLES {
+    let archive = zip_of(ARCHIVE.3)?;
+    let samples = SAMPLES.iter().map(|(k, p, f, c)| (*k, *p, *f, c.as_bytes())).chain([(ARCHIVE.0, ARCHIVE.1, ARCHIVE.2, archive.as_slice())]);
+    for (key, partner, file, content) in samples {
         let remote = partners.join(partner).join(key);
         std::fs::create_dir_all(&remote)?;
         let path = remote.join(file);

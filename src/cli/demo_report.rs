@@ -54,6 +54,8 @@ pub fn print(conn: &Conn, db_path: &Path, base: &Path) -> anyhow::Result<()> {
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"TransferFileDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ImportFileDO\"'");
     println!("  sqlite3 -header -column {db} 'SELECT * FROM \"ScheduleDO\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT \"id\", \"orderRef\", \"deliveryNoteNo\", \"trackingNumbers\", \"carrierRef\" FROM \"DispatchDO\"'");
+    println!("  sqlite3 -header -column {db} 'SELECT \"supplierArticleNo\", \"stockLevel\", \"salesPriceDecimal\" FROM \"ArticleStockDO\"'");
     println!("  impex --db {db} status");
     println!("  impex --db {db} transmissions");
     println!("  impex --db {db} order 0083");

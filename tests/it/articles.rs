@@ -162,3 +162,76 @@ fn configured_subset_and_semicolon_delimiter() {
     assert_eq!(env.query_string(r#"SELECT "stockLevel" || ':' || "salesPrice" || ':' || "currency" FROM "ArticleStockDO" WHERE "supplierArticleNo" = '7'"#), "9:200:EUR");
     assert_eq!(env.query_string(r#"SELECT "stockLevel" || ':' || coalesce("salesPrice", 'NULL') FROM "ArticleStockDO" WHERE "supplierArticleNo" = '8'"#), "1:NULL");
 }
+
+/// End to end with jobs/13 as it is (typeDefRef 30, pushDirectory importarticle/in/, the unzip
+/// stage and the CSV stage): the supplier's zip of two BCG files is pulled from a real sshd,
+/// unpacked into importarticle/in/ and its stock imported in the same run; the archive and
+/// the CSV files end in done/.
+#[test]
+fn zip_of_bcg_files_pulled_over_sftp_is_unpacked_and_imported() {
+    use crate::support::transfer as ts;
+    use std::io::Write;
+    if let Some(why) = ts::unavailable(false, true) {
+        ts::skip(&why);
+        return;
+    }
+    let sshd = ts::Sshd::start();
+    let area = ts::Area::new();
+    let env = setup();
+    let key = GROUP;
+    let config = env.query_i64(&format!(r#"SELECT "configId" FROM "ScheduleDO" WHERE "key" = '{key}'"#));
+    assert_eq!(env.query_i64(&format!(r#"SELECT "typeDefRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config}"#)), 30);
+    let partner = env.query_i64(&format!(r#"SELECT "communicationPartnerRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config}"#));
+    let conn = env.conn();
+    for (k, v) in [
+        ("pullFtpAccount", sshd.account_password()),
+        ("knownHostsFile", sshd.known_hosts.display().to_string()),
+        ("pullDirectory", area.remote().display().to_string()),
+    ] {
+        conn.execute(
+            r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef")
+               VALUES ((SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = ?1), ?2, ?3)
+               ON CONFLICT ("communicationPartnerRef", "executionBeanKeyDefRef") DO UPDATE SET "parameterValue" = excluded."parameterValue""#,
+            rusqlite::params![k, v, partner],
+        )
+        .unwrap();
+    }
+    drop(conn);
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let header = "supplierArticleNo|currency|purchasePrice|listPrice|stockLevel|stockType|availabilityInDays|salesPrice|basicPrice|basicPriceUnitValue|basicPriceUnit|salesPriceOld|provisionType|provisionPercentage|taxType|isBestseller";
+    for (name, rows) in [
+        ("10000_5000_20261202100000_BCG.csv", vec!["100-0001|EUR|80,00|123,45|17|1|2|123,45|||||||FullTax|0", "SD111001|EUR|200,00|376,98|5|1|3|376,98|||||||FullTax|1"]),
+        ("stock/10000_5000_20261202110000_BCG.csv", vec!["100-0002|EUR|90,00|127,00|0|1|14|127,00|||||||NoTax|0"]),
+    ] {
+        zip.start_file(name, opts).unwrap();
+        let body: Vec<String> = std::iter::once(header.to_string()).chain(rows.iter().map(|r| r.to_string())).collect();
+        zip.write_all(format!("{}\r\n", body.join("\r\n")).as_bytes()).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let pulled = area.put("10000_5000_20261202120000_stock.zip", &bytes);
+    ts::age(&pulled, 60);
+    area.put("notes.txt", b"not for us");
+
+    let ctx = impex::jobs::JobContext {
+        db_path: env.db(),
+        base: env.base(),
+        schedule_id: env.query_i64(&format!(r#"SELECT "id" FROM "ScheduleDO" WHERE "key" = '{key}'"#)),
+        schedule_key: key.into(),
+        config_id: Some(config),
+        cancel: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    };
+    let report = impex::transfer::job::run(&ctx).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.message.contains("pulled 1 file(s)") && report.message.contains("3 file(s) imported, 0 failed"), "{}", report.message);
+    let stock = env.query_string(
+        r#"SELECT group_concat("supplierArticleNo" || ':' || "stockLevel", ',') FROM (SELECT * FROM "ArticleStockDO" WHERE "shopRef" = 10000 AND "supplierRef" = 5000 ORDER BY "supplierArticleNo")"#,
+    );
+    assert_eq!(stock, "100-0001:17,100-0002:0,SD111001:5");
+    let dir = env.base().join("share").join(key).join("importarticle");
+    let mut done = crate::support::env::files_under(&dir.join("done"));
+    done.sort();
+    assert_eq!(done, vec!["10000_5000_20261202100000_BCG.csv", "10000_5000_20261202110000_BCG.csv", "10000_5000_20261202120000_stock.zip"]);
+    assert!(crate::support::env::files_under(&dir.join("in")).is_empty());
+    assert_eq!(crate::support::env::files_under(&area.remote()), vec!["notes.txt".to_string()]);
+}

@@ -13,6 +13,8 @@ fn demo_runs_every_interface_and_can_be_rerun() {
             "share/import_paymenthistories/done/PaymentHistories_1.xml",
             "share/import_orders/done/storeOrder_000000300.xml",
             "share/import_opentrans_dispatch/dispatches/done/openTransDispatch_1.xml",
+            "share/import_articles/importarticle/done/10000_5000_20261130080000_articles.zip",
+            "share/import_articles/importarticle/done/10000_5000_20261130080000_BCG.csv",
             "order 2014000001",
             "Part Paid",
             "PurchaseOrders_DISPATCH_10000_",
