@@ -94,6 +94,9 @@ fn beans(conn: &Conn, out: &mut Vec<Problem>) -> StoreResult<()> {
     for (id, bean) in q::process_beans(conn)? {
         if crate::transform::bean(bean).is_none() {
             out.push(problem("TransformerProcessDO", Some(id), "transformerBeanDefRef", format!("no transformer bean with TransformerBeanDefDO id {bean} is implemented by this impex")));
+        } else if let Err(e) = crate::transform::check_process(conn, id, bean) {
+            // the bean's own check of its parameters (SHOP_ID, unzip limits, ...), as a group run makes it
+            out.push(problem("TransformerProcessParameterDO", Some(id), "parameterValue", e.0));
         }
     }
     Ok(())
@@ -333,5 +336,24 @@ mod tests {
         assert!(found[0].id == Some(7) && found[0].column == "typeDefRef" && found[0].reason.contains("pushDirectory (key 1332)"), "{found:?}");
         conn.execute_batch(r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef") VALUES (1332, 'dispatches/in/', 70)"#).unwrap();
         assert_eq!(about(&conn, "FileTransferConfigurationDO"), vec![]);
+    }
+
+    /// A process whose parameters its bean refuses (an unzip limit that is not a number, an
+    /// import bean without SHOP_ID) is reported as the group run would refuse it.
+    #[test]
+    fn bean_parameters_are_checked() {
+        let conn = demo();
+        conn.execute_batch(
+            r#"INSERT INTO "TransformerProcessGroupDO" ("id", "name") VALUES (1, 'g');
+               INSERT INTO "TransformerProcessDO" ("id", "index", "transformerBeanDefRef", "transformerProcessGroupRef", "filenameRegex")
+               VALUES (7, 1, 19, 1, '.*\.zip'), (8, 2, 22, 1, 'x.*'), (9, 3, 19, 1, 'y.*');
+               INSERT INTO "TransformerProcessParameterDO" ("parameterValue", "transformerProcessesParameterKeyDefRef", "transformerProcessesRef")
+               VALUES ('lots', -1, 7), ('1000', -2, 9);"#,
+        )
+        .unwrap();
+        let found = about(&conn, "TransformerProcessParameterDO");
+        assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), vec![Some(7), Some(8)], "{found:?}");
+        assert!(found[0].reason.contains("UNZIP_MAX_BYTES"), "{found:?}");
+        assert!(found[1].reason.contains("SHOP_ID"), "{found:?}");
     }
 }

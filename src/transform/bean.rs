@@ -109,6 +109,14 @@ pub fn bean(def_id: i64) -> Option<&'static BeanDef> {
     BEANS.iter().find(|b| b.def_id == def_id)
 }
 
+/// Checks a process's parameters as a group run would before touching a file (`impex check`):
+/// builds its bean and drops it. `Ok` for a bean this impex does not know (reported apart).
+pub fn check_process(conn: &Conn, process_id: i64, bean_id: i64) -> Result<(), ConfigError> {
+    let Some(def) = bean(bean_id) else { return Ok(()) };
+    let params = Params { process_id, values: crate::db::queries::import::process_params(conn, process_id)? };
+    (def.build)(conn, &params).map(drop)
+}
+
 /// Names of the beans (for `impex check` style messages and tests).
 pub fn bean_names() -> Vec<(i64, &'static str)> {
     BEANS.iter().map(|b| (b.def_id, b.name)).collect()

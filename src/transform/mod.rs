@@ -47,7 +47,7 @@ pub mod xml_input;
 use std::path::Path;
 
 pub use crate::model::import_error::ImportError;
-pub use bean::{bean, bean_names, BeanDef, BuildFn, Ctx, Params, Transformer, BEANS, SHOP_ID, SOURCE_FILENAME};
+pub use bean::{bean, bean_names, check_process, BeanDef, BuildFn, Ctx, Params, Transformer, BEANS, SHOP_ID, SOURCE_FILENAME};
 pub use group::{run_group, run_group_importing, run_group_with, GroupReport, Observer};
 
 /// A group that cannot run at all (unknown bean, invalid regex, missing group).
