@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 /// Layers from the top. A module may refer to the modules of the layers below its own only.
 const LAYERS: &[&[&str]] = &[
     &["cli"],
+    &["http"],
     &["config"],
     &["schedule"],
     &["jobs"],
     &["transfer"],
-    &["transform", "send"],
+    &["transform", "send", "auth", "inventory"],
     &["fs", "db"],
     &["model", "time"],
     &["error"],
