@@ -1564,3 +1564,52 @@ CREATE TABLE IF NOT EXISTS "ArticleStockDO" (
     UNIQUE ("shopRef", "supplierRef", "supplierArticleNo")
 );
 -- == end articles ==
+
+-- == inventory (ATP 2.0 and Reservation 2.0 REST APIs, src/inventory) ==
+-- docs/api.md, "Inventory: ATP and reservations". A reservation holds stock of a shop's
+-- suppliers for "lifetime" seconds; while it is RESERVED and its "expiryDate" is in the future,
+-- its quantities count as reserved in the ATP. Stock is "ArticleStockDO"."stockLevel".
+CREATE TABLE IF NOT EXISTS "ReservationDO" (
+    "id"               INTEGER PRIMARY KEY,            -- the API's resvId
+    "shopRef"          INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "type"             TEXT NOT NULL CHECK ("type" IN ('COMPLETE','PARTLY')),
+    "state"            TEXT NOT NULL CHECK ("state" IN ('RESERVED','EXPIRED')),  -- src/db/state/reservation.rs
+    "lifetime"         INTEGER NOT NULL CHECK ("lifetime" > 0),                   -- seconds
+    "expiryDate"       TEXT NOT NULL,                  -- creation (or last update) + lifetime
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+-- the maintenance function expire_once: RESERVED rows past their expiry
+CREATE INDEX IF NOT EXISTS "ReservationDO_due" ON "ReservationDO" ("state", "expiryDate");
+
+-- One product of a reservation as the shop sent it (the ATP id), the quantity asked for and
+-- the quantity reserved (the sum of its "ReservationItemStockDO" rows).
+CREATE TABLE IF NOT EXISTS "ReservationItemDO" (
+    "id"                INTEGER PRIMARY KEY,
+    "reservationRef"    INTEGER NOT NULL REFERENCES "ReservationDO"("id") ON DELETE CASCADE,
+    "number"            INTEGER NOT NULL,               -- position in the request, from 1
+    "productId"         TEXT NOT NULL,                  -- the shop's product id
+    "requestedQuantity" INTEGER NOT NULL CHECK ("requestedQuantity" > 0),
+    "reservedQuantity"  INTEGER NOT NULL CHECK ("reservedQuantity" >= 0),
+    UNIQUE ("reservationRef", "productId")
+);
+
+-- Where a reservation item's quantity is held: a supplier of the shop (the ATP location) and
+-- its article ("ArticleStockDO" of "shopRef" of the reservation, "supplierRef", "supplierArticleNo").
+CREATE TABLE IF NOT EXISTS "ReservationItemStockDO" (
+    "id"                 INTEGER PRIMARY KEY,
+    "reservationItemRef" INTEGER NOT NULL REFERENCES "ReservationItemDO"("id") ON DELETE CASCADE,
+    "reservationRef"     INTEGER NOT NULL REFERENCES "ReservationDO"("id") ON DELETE CASCADE,
+    "supplierRef"        INTEGER NOT NULL REFERENCES "SupplierDO"("id"),
+    "supplierArticleNo"  TEXT NOT NULL,
+    "quantity"           INTEGER NOT NULL CHECK ("quantity" > 0)
+);
+-- the reserved quantity of an article of a supplier (the ATP's "reserved")
+CREATE INDEX IF NOT EXISTS "ReservationItemStockDO_article" ON "ReservationItemStockDO" ("supplierArticleNo", "supplierRef");
+CREATE INDEX IF NOT EXISTS "ReservationItemStockDO_reservation" ON "ReservationItemStockDO" ("reservationRef");
+CREATE INDEX IF NOT EXISTS "ReservationItemStockDO_item" ON "ReservationItemStockDO" ("reservationItemRef");
+-- the ATP's "blocked": ordered, not dispatched positions of an article (by the supplier's
+-- article number, or by the shop's when the position has none)
+CREATE INDEX IF NOT EXISTS "OrderPositionDO_supplierArticleNo" ON "OrderPositionDO" ("supplierArticleNo");
+CREATE INDEX IF NOT EXISTS "OrderPositionDO_articleId" ON "OrderPositionDO" ("articleId") WHERE "supplierArticleNo" IS NULL;
+-- == end inventory ==
