@@ -9,6 +9,8 @@
 //!   [`schedule`] runs them.
 //! - [`transfer`], [`transform`], [`send`]: FTP/FTPS/SFTP/local transports and the file transfer
 //!   job, transformer groups and beans, transmissions and file senders.
+//! - [`inventory`]: the inventory service behind IOM's ATP 2.0 and Reservation 2.0 REST APIs
+//!   (availability per product and supplier, reservations), as a library.
 //! - [`fs`]: files on disk: the base directory layout, atomic writes, O_DIRECT writes.
 //! - [`db`]: the storage layer: the only code with SQL and the database library; state
 //!   transitions of every row with a state ([`db::state`]).
@@ -18,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fs;
+pub mod inventory;
 pub mod jobs;
 pub mod model;
 pub mod schedule;

@@ -6,6 +6,7 @@ pub mod housekeeping;
 pub mod schedule;
 pub mod transfer;
 pub mod import;
+pub mod inventory;
 pub mod order_status;
 pub mod export;
 pub mod status;

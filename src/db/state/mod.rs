@@ -5,8 +5,10 @@
 //! - [`schedule`]: `"ScheduleDO"` lock, retry, stop (the scheduler calls them).
 //! - [`transfer_file`]: the file ledger `"TransferFileDO"` of the file transfer job.
 //! - [`import_file`]: `"ImportFileDO"` rows of imported files.
+//! - [`reservation`]: `"ReservationDO"` of the inventory service (`src/inventory`).
 //! - [`transmission`]: `"TransmissionDO"` of the sending job and `impex resend`/`cancel`.
 pub mod import_file;
+pub mod reservation;
 pub mod schedule;
 pub mod transfer_file;
 pub mod transmission;
