@@ -368,3 +368,47 @@ pub fn expire_once(conn: &mut Conn, now: DateTime<Utc>) -> Result<usize> {
     tx.commit()?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_the_documented_rules() {
+        assert_eq!(atp_state(1, 0, None), AtpState::Available);
+        assert_eq!(atp_state(0, 0, Some(3)), AtpState::TemporarilyNotAvailable, "the supplier restocks");
+        assert_eq!(atp_state(0, 2, None), AtpState::TemporarilyNotAvailable, "reservations hold it");
+        assert_eq!(atp_state(0, 0, None), AtpState::SoldOut);
+        assert_eq!(atp_state(0, 0, Some(0)), AtpState::SoldOut);
+    }
+
+    /// Bad ids and bodies are field errors with their path; the HTTP status of each error.
+    #[test]
+    fn bad_requests_name_their_fields() {
+        let e = check_ids(&parse_ids("a,,bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")).unwrap_err();
+        let fields: Vec<Option<String>> = e.field_errors().into_iter().map(|f| f.source_field).collect();
+        assert_eq!(fields, [Some("id[1]".to_string()), Some("id[2]".to_string())]);
+        assert_eq!(e.http_status(), 400);
+        assert_eq!(check_ids(&parse_ids("a,b,a")).unwrap(), ["a", "b"], "duplicates answered once");
+        let req = ReservationRequest {
+            lifetime: Some(0),
+            kind: None,
+            items: Some(vec![
+                ReservationItem { id: Some("x".into()), qty: Some(0), state: None },
+                ReservationItem { id: Some("x".into()), qty: Some(1), state: None },
+                ReservationItem { id: None, qty: None, state: None },
+            ]),
+        };
+        let Err(InventoryError::Invalid(p)) = check_request(&req) else { panic!("invalid") };
+        let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["lifetime", "items[0].qty", "items[1].id", "items[2].id", "items[2].qty"]);
+        assert!(matches!(check_request(&ReservationRequest::default()), Err(InventoryError::Invalid(_))), "items are required");
+        let w = check_request(&ReservationRequest { items: Some(vec![ReservationItem { id: Some("x".into()), qty: Some(2), state: None }]), ..Default::default() }).unwrap();
+        assert_eq!((w.kind, w.lifetime), (ReservationType::Complete, DEFAULT_LIFETIME), "the defaults");
+        assert_eq!(InventoryError::ReservationNotFound(1).http_status(), 404);
+        assert_eq!(InventoryError::NotEnoughStock(vec![]).http_status(), 400);
+        assert_eq!(InventoryError::from(crate::error::StoreError::new(crate::error::StoreErrorKind::Busy, "locked")).http_status(), 503);
+        let body = serde_json::to_value(InventoryError::Storage(crate::error::StoreError::new(crate::error::StoreErrorKind::Other, "disk I/O error")).to_reservation_response()).unwrap();
+        assert_eq!(body, serde_json::json!({"statusCode": 500, "exceptions": [{"code": "STORAGE", "message": "an unexpected error occurred"}]}), "the database's message stays out of the answer");
+    }
+}
