@@ -20,6 +20,8 @@ mod foundation;
 mod import;
 // The openTRANS 2.1 dispatch import (bean -10200, jobs/12), end to end over FTP to the export.
 mod opentrans;
+// The inventory service (impex::inventory): ATP, reservations, their expiry, concurrent reservations.
+mod inventory;
 // The architecture: the modules of src/ depend one way; only src/db uses the database library.
 mod layering;
 // Operations: housekeeping deletes old finished files only.
