@@ -41,7 +41,8 @@ pub fn parse_ids(path_segment: &str) -> Vec<String> {
     path_segment.split(',').map(String::from).collect()
 }
 
-fn check_ids(ids: &[String]) -> Result<Vec<String>> {
+/// The ids to look up, each once, with its index in the request.
+fn check_ids(ids: &[String]) -> Result<Vec<(usize, String)>> {
     let mut problems = Vec::new();
     if ids.is_empty() {
         problems.push(FieldProblem::new("id", "at least one product id is required"));
@@ -57,10 +58,10 @@ fn check_ids(ids: &[String]) -> Result<Vec<String>> {
     if !problems.is_empty() {
         return Err(InventoryError::Invalid(problems));
     }
-    let mut unique: Vec<String> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(id) {
-            unique.push(id.clone());
+    let mut unique: Vec<(usize, String)> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if !unique.iter().any(|(_, u)| u == id) {
+            unique.push((i, id.clone()));
         }
     }
     Ok(unique)
@@ -104,14 +105,15 @@ pub fn atp_state(atp: i64, reserved: i64, availability_in_days: Option<i64>) -> 
 /// is answered as sold out (stock, reserved, blocked and atp 0, no location) with a
 /// `FieldError` of `id` saying so; the answer's `statusCode` is 200.
 pub fn atp(conn: &Conn, shop: i64, ids: &[String], resv_id: Option<i64>, now: DateTime<Utc>) -> Result<HttpResponseListAtp> {
-    let ids = check_ids(ids)?;
+    let wanted = check_ids(ids)?;
     if !q::shop_exists(conn, shop)? {
         return Err(InventoryError::UnknownShop(shop));
     }
+    let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
     let rows = q::stock_rows(conn, shop, &ids, &time::format(now), resv_id)?;
     let mut data = Vec::with_capacity(rows.len().max(ids.len()));
     let mut errors = Vec::new();
-    for (pos, id) in ids.iter().enumerate() {
+    for (pos, (index, id)) in wanted.iter().enumerate() {
         let mine: Vec<&StockRow> = rows.iter().filter(|r| r.pos == pos).collect();
         if mine.is_empty() {
             data.push(Atp {
@@ -124,7 +126,7 @@ pub fn atp(conn: &Conn, shop: i64, ids: &[String], resv_id: Option<i64>, now: Da
                 modification_date: None,
                 state: Some(AtpState::SoldOut),
             });
-            errors.push(FieldError { message: Some(format!("no supplier of shop {shop} has product '{id}'")), source_field: Some(format!("id[{pos}]")) });
+            errors.push(FieldError { message: Some(format!("no supplier of shop {shop} has product '{id}'")), source_field: Some(format!("id[{index}]")) });
             continue;
         }
         for r in mine {
@@ -389,7 +391,7 @@ mod tests {
         let fields: Vec<Option<String>> = e.field_errors().into_iter().map(|f| f.source_field).collect();
         assert_eq!(fields, [Some("id[1]".to_string()), Some("id[2]".to_string())]);
         assert_eq!(e.http_status(), 400);
-        assert_eq!(check_ids(&parse_ids("a,b,a")).unwrap(), ["a", "b"], "duplicates answered once");
+        assert_eq!(check_ids(&parse_ids("a,b,a,c")).unwrap(), [(0, "a".to_string()), (1, "b".to_string()), (3, "c".to_string())], "duplicates answered once");
         let req = ReservationRequest {
             lifetime: Some(0),
             kind: None,

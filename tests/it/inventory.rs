@@ -121,7 +121,7 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
     order(&env, "INV-O4", 0, 5001, "INV-1", 4, 0, "2026-12-01 10:00:00.000");
     let mut c = conn(&env);
 
-    let r = inv::atp(&c, SHOP, &ids(&["INV-1", "NOPE"]), None, t0()).unwrap();
+    let r = inv::atp(&c, SHOP, &ids(&["INV-1", "INV-1", "NOPE"]), None, t0()).unwrap();
     assert_eq!(
         lines(&r),
         [
@@ -129,11 +129,11 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
             line("INV-1", Some("Second Supplier"), 4, 0, 4, 0, AtpState::TemporarilyNotAvailable),
             line("NOPE", None, 0, 0, 0, 0, AtpState::SoldOut),
         ],
-        "the inactive supplier is not a location"
+        "the inactive supplier is not a location; a product asked for twice is answered once"
     );
     assert_eq!(r.status_code, Some(200));
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
-    assert_eq!(r.errors[0].source_field.as_deref(), Some("id[1]"));
+    assert_eq!(r.errors[0].source_field.as_deref(), Some("id[2]"), "the index in the request");
     assert!(r.errors[0].message.as_deref().unwrap().contains("NOPE"));
     let data = r.data.unwrap();
     assert_eq!(data[0].modification_date, Some(Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap()), "the open order is the newest row");
@@ -328,4 +328,31 @@ fn concurrent_reservations_never_exceed_the_stock() {
     let c = conn(&env);
     let a = lines(&inv::atp(&c, SHOP, &ids(&["INV-7"]), None, t0()).unwrap());
     assert_eq!((a[0].3 as i64, a[0].5 as i64), (got, STOCK - got));
+}
+
+/// The stock the ATP answers from is what the supplier's BCG file says: imported by the real
+/// `impex import` (jobs/13, ImportCsvArticleBean), then updated by a later file.
+#[test]
+fn the_atp_answers_from_imported_bcg_files() {
+    let env = setup();
+    env.sql_ok(include_str!("../../jobs/13_import_articles.sql"));
+    let header = "supplierArticleNo|currency|purchasePrice|listPrice|stockLevel|stockType|availabilityInDays|salesPrice|basicPrice|basicPriceUnitValue|basicPriceUnit|salesPriceOld|provisionType|provisionPercentage|taxType|isBestseller";
+    let import = |name: &str, rows: &[&str]| {
+        let p = env.path(name);
+        let text: String = std::iter::once(header).chain(rows.iter().copied()).map(|l| format!("{l}\r\n")).collect();
+        std::fs::write(&p, text).unwrap();
+        env.ok(&["import", "--group", "import_articles", p.to_str().unwrap()]);
+    };
+    import("10000_5000_20261202100000_BCG.csv", &["INV-8|EUR|1|2|12|1|0|3|||||||FullTax|0", "INV-9|EUR|1|2|0|1|7|3|||||||FullTax|0"]);
+    let mut c = conn(&env);
+    let r = inv::atp(&c, SHOP, &ids(&["INV-8", "INV-9"]), None, t0()).unwrap();
+    assert_eq!(
+        lines(&r),
+        [line("INV-8", Some(DEMO_LOCATION), 12, 0, 0, 12, AtpState::Available), line("INV-9", Some(DEMO_LOCATION), 0, 0, 0, 0, AtpState::TemporarilyNotAvailable)],
+        "INV-9 restocks in 7 days"
+    );
+    inv::create_reservation(&mut c, SHOP, &request(ReservationType::Complete, 600, &[("INV-8", 10)]), t0()).unwrap();
+    import("10000_5000_20261202110000_BCG.csv", &["INV-8|EUR|1|2|4|1||3|||||||FullTax|0"]);
+    let r = inv::atp(&c, SHOP, &ids(&["INV-8"]), None, t0()).unwrap();
+    assert_eq!(lines(&r), [line("INV-8", Some(DEMO_LOCATION), 4, 10, 0, 0, AtpState::TemporarilyNotAvailable)], "less stock than reserved: atp 0, never negative");
 }
