@@ -45,6 +45,7 @@ fn stock(env: &TestEnv, supplier: i64, article: &str, level: i64, days: Option<i
 
 /// An order of the shop in `state` with one position of `qty` of `article` at `supplier`, of
 /// which `dispatched` went out; returns the order's id.
+#[allow(clippy::too_many_arguments)]
 fn order(env: &TestEnv, no: &str, state: i64, supplier: i64, article: &str, qty: i64, dispatched: i64, modified: &str) -> i64 {
     let c = env.conn();
     c.execute(
