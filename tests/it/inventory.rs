@@ -119,7 +119,17 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
     order(&env, "INV-O1", 4500, 5000, "INV-1", 3, 1, "2026-12-01 12:00:00.000");
     order(&env, "INV-O2", 6200, 5000, "INV-1", 5, 0, "2026-12-01 13:00:00.000"); // cancelled
     order(&env, "INV-O3", 5000, 5000, "INV-1", 2, 0, "2026-12-01 13:00:00.000"); // dispatched
-    order(&env, "INV-O4", 0, 5001, "INV-1", 4, 0, "2026-12-01 10:00:00.000");
+    let o4 = order(&env, "INV-O4", 0, 5001, "INV-1", 4, 0, "2026-12-01 10:00:00.000");
+    let o5 = order(&env, "INV-O5", 4200, 5001, "INV-1", 1, 0, "2026-12-01 10:00:00.000");
+    // a position without the supplier's article number counts by the shop's (articleId); one
+    // without a supplier by its order's
+    env.conn()
+        .execute_batch(&format!(
+            r#"UPDATE "OrderPositionDO" SET "supplierArticleNo" = NULL WHERE "orderRef" = {o4};
+               UPDATE "OrderPositionDO" SET "supplierRef" = NULL WHERE "orderRef" = {o5};
+               UPDATE "OrderDO" SET "supplierRef" = 5001 WHERE "id" = {o5};"#
+        ))
+        .unwrap();
     let mut c = conn(&env);
 
     let r = inv::atp(&c, SHOP, &ids(&["INV-1", "INV-1", "NOPE"]), None, t0()).unwrap();
@@ -127,10 +137,10 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
         lines(&r),
         [
             line("INV-1", Some(DEMO_LOCATION), 10, 0, 2, 8, AtpState::Available),
-            line("INV-1", Some("Second Supplier"), 4, 0, 4, 0, AtpState::TemporarilyNotAvailable),
+            line("INV-1", Some("Second Supplier"), 4, 0, 5, 0, AtpState::TemporarilyNotAvailable),
             line("NOPE", None, 0, 0, 0, 0, AtpState::SoldOut),
         ],
-        "the inactive supplier is not a location; a product asked for twice is answered once"
+        "more blocked than stock is atp 0; the inactive supplier is not a location; a product asked for twice is answered once"
     );
     assert_eq!(r.status_code, Some(200));
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
@@ -210,6 +220,13 @@ fn a_reservation_holds_stock_until_it_expires() {
     assert_eq!(u.exceptions[0].message.as_deref(), Some(format!("The reservation with id {id} has already expired").as_str()));
     assert_eq!(reserved_items(&u), [("INV-2".to_string(), 4, ReservationItemState::Reserved)]);
     assert_eq!(u.data.unwrap().valid_until, Some(at + Duration::seconds(300)));
+    assert_eq!(atp(&c, at), 1);
+    // expired again (not marked): an update with the lifetime only reserves the same again
+    let at = t0() + Duration::seconds(500);
+    assert_eq!(atp(&c, at), 5);
+    let u = inv::update_reservation(&mut c, id, &ReservationRequest { lifetime: Some(60), ..Default::default() }, at).unwrap();
+    assert_eq!(u.exceptions[0].code.as_deref(), Some("21004"));
+    assert_eq!(reserved_items(&u), [("INV-2".to_string(), 4, ReservationItemState::Reserved)]);
     assert_eq!(atp(&c, at), 1);
 }
 
