@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fs;
+pub mod http;
 pub mod jobs;
 pub mod model;
 pub mod schedule;

@@ -21,3 +21,9 @@ pub fn transmissions(conn: &Conn) -> StoreResult<TransmissionSummary> {
     Ok(TransmissionSummary { by_state, manual_check, no_partner })
 }
 
+
+/// The database answers a query.
+pub fn ping(conn: &Conn) -> StoreResult<()> {
+    conn.sql().query_row("SELECT 1", [], |_| Ok(()))?;
+    Ok(())
+}
