@@ -17,6 +17,7 @@ pub async fn log(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(user.clone());
     let response = next.run(req).await;
     let user = user.0.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default();
+    super::metrics::request(method.as_str(), response.status().as_u16(), started.elapsed().as_secs_f64());
     tracing::info!(
         target: "impex::http::access",
         method = %method,

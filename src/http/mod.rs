@@ -9,10 +9,11 @@
 //! - [`state`]: what handlers share: the database connections.
 //! - [`auth`]: HTTP Basic, the caller and its rights.
 //! - [`error`]: the specs' error bodies.
-//! - [`access_log`]: one structured line per request.
+//! - [`access_log`]: one structured line per request; [`metrics`]: `/metrics` (Prometheus).
 pub mod access_log;
 pub mod auth;
 pub mod error;
+pub mod metrics;
 mod openapi;
 pub mod server;
 pub mod state;
@@ -33,7 +34,7 @@ pub fn router(state: AppState) -> Router {
 /// `GET /monitoring/services/health/status`: 200 when the database answers.
 fn health_routes() -> Router<AppState> {
     use axum::routing::get;
-    Router::new().route("/monitoring/services/health/status", get(health_status))
+    Router::new().route("/monitoring/services/health/status", get(health_status)).route("/metrics", get(metrics::get))
 }
 
 async fn health_status(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {

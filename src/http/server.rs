@@ -61,6 +61,7 @@ pub async fn serve(
     // the database must exist and have impex's schema before the first request
     drop(crate::db::open_existing(db_path)?);
     let state = AppState::new(db_path, auth);
+    super::metrics::handle();
     let app = super::router(state)
         .layer(axum::middleware::from_fn(super::access_log::log))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, opts.request_timeout))

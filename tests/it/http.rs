@@ -1,5 +1,5 @@
 //! The HTTP server of IOM's REST API over real sockets, with curl as the client: health without
-//! credentials, the served OpenAPI files, HTTPS with a test
+//! credentials, 401 with a challenge, the served OpenAPI files, HTTPS with a test
 //! certificate, graceful shutdown, and `impex run --listen` serving beside the scheduler.
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -55,7 +55,7 @@ pub fn curl(args: &[&str]) -> (u16, String, String) {
 }
 
 #[test]
-fn serve_answers_health_and_the_contract_and_stops_gracefully() {
+fn serve_answers_health_challenges_callers_and_stops_gracefully() {
     let env = TestEnv::new(true);
     let s = Server::start(&env, &["serve"], false);
     let (status, _, body) = curl(&[&s.url("/monitoring/services/health/status")]);
@@ -67,6 +67,15 @@ fn serve_answers_health_and_the_contract_and_stops_gracefully() {
     assert_eq!(curl(&[&s.url("/openapi/nothing.yaml")]).0, 404);
     // an unknown path
     assert_eq!(curl(&[&s.url("/servlets/services/nothing")]).0, 404);
+    // everything else needs credentials: 401 with a Basic challenge, in the spec's body
+    for extra in [vec![], vec!["-u", "nobody:wrong"]] {
+        let mut args = extra.clone();
+        let url = s.url("/metrics");
+        args.push(&url);
+        let (status, head, _) = curl(&args);
+        assert_eq!(status, 401, "{head}");
+        assert!(head.to_ascii_lowercase().contains("www-authenticate: basic realm="), "{head}");
+    }
     let (code, log) = s.terminate();
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("http: stopped"), "{log}");
