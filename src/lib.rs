@@ -20,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fs;
+pub mod http;
 pub mod inventory;
 pub mod jobs;
 pub mod model;

@@ -7,6 +7,7 @@ pub mod import;
 mod init;
 pub mod order;
 mod run;
+mod serve;
 mod sql;
 mod status;
 mod trigger;
@@ -49,6 +50,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Run the scheduler: jobs of active "ScheduleDO" rows by their Quartz cron, until SIGTERM.
     Run(run::Args),
+    /// Serve IOM's REST API (inventory, schedules, transmissions, health) until SIGTERM.
+    Serve(serve::Args),
     /// Show every schedule (next fire time, last run, retries, stops, locks) and the transmissions; exit 1 if a schedule is stopped or a transmission waits for manual check.
     Status(status::Args),
     /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
@@ -99,6 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(a) => check::run(&cli.db, a),
         Command::Demo(a) => demo::run(a),
         Command::Run(a) => run::run(&cli.db, a),
+        Command::Serve(a) => serve::run(&cli.db, a),
         Command::Status(a) => status::run(&cli.db, a),
         Command::Trigger(a) => trigger::run(&cli.db, a),
         Command::Transfer(a) => transfer::run(&cli.db, a),
