@@ -36,10 +36,11 @@ pub mod code {
     pub const EXPIRED: &str = "21004";
     pub const NOT_ENOUGH_STOCK: &str = "NOT_ENOUGH_STOCK";
     pub const UNKNOWN_SHOP: &str = "UNKNOWN_SHOP";
-    pub const RESERVATION_NOT_FOUND: &str = "RESERVATION_NOT_FOUND";
-    pub const INVALID_FIELD: &str = "INVALID_FIELD";
+    // the HTTP layer's codes (src/http/error.rs) for the same kinds of error
+    pub const RESERVATION_NOT_FOUND: &str = "NOT_FOUND";
+    pub const INVALID_FIELD: &str = "VALIDATION_EXCEPTION";
     pub const BUSY: &str = "BUSY";
-    pub const STORAGE: &str = "STORAGE";
+    pub const STORAGE: &str = "INTERNAL_ERROR";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,23 +102,30 @@ impl InventoryError {
         }
     }
 
-    /// The body's `exceptions`: one, with a code of [`code`].
-    pub fn exceptions(&self) -> Vec<CodedException> {
-        let c = match self {
+    /// The code of the body's exception ([`code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
             InventoryError::UnknownShop(_) => code::UNKNOWN_SHOP,
             InventoryError::ReservationNotFound(_) => code::RESERVATION_NOT_FOUND,
             InventoryError::Invalid(_) => code::INVALID_FIELD,
             InventoryError::NotEnoughStock(_) => code::NOT_ENOUGH_STOCK,
             InventoryError::Busy(_) => code::BUSY,
             InventoryError::Storage(_) => code::STORAGE,
-        };
-        // the database's own message stays in the log, not in the answer
-        let message = match self {
+        }
+    }
+
+    /// The message of the body's exception: the database's own message stays in the log.
+    pub fn message(&self) -> String {
+        match self {
             InventoryError::Busy(_) => "the database is busy; try again".to_string(),
             InventoryError::Storage(_) => "an unexpected error occurred".to_string(),
             other => other.to_string(),
-        };
-        vec![CodedException { message: Some(message), code: Some(c.into()) }]
+        }
+    }
+
+    /// The body's `exceptions`: one, with [`Self::code`] and [`Self::message`].
+    pub fn exceptions(&self) -> Vec<CodedException> {
+        vec![CodedException { message: Some(self.message()), code: Some(self.code().into()) }]
     }
 
     /// The ATP answer's body for this error.

@@ -411,6 +411,6 @@ mod tests {
         assert_eq!(InventoryError::NotEnoughStock(vec![]).http_status(), 400);
         assert_eq!(InventoryError::from(crate::error::StoreError::new(crate::error::StoreErrorKind::Busy, "locked")).http_status(), 503);
         let body = serde_json::to_value(InventoryError::Storage(crate::error::StoreError::new(crate::error::StoreErrorKind::Other, "disk I/O error")).to_reservation_response()).unwrap();
-        assert_eq!(body, serde_json::json!({"statusCode": 500, "exceptions": [{"code": "STORAGE", "message": "an unexpected error occurred"}]}), "the database's message stays out of the answer");
+        assert_eq!(body, serde_json::json!({"statusCode": 500, "exceptions": [{"code": "INTERNAL_ERROR", "message": "an unexpected error occurred"}]}), "the database's message stays out of the answer");
     }
 }
