@@ -139,7 +139,8 @@ impl Authenticator {
         self.cache.forget(account);
     }
 
-    /// The user of these credentials with its rights, or why not.
+    /// The user of these credentials with its rights, or why not. `conn` is the calling
+    /// thread's connection, outside a read snapshot (a failed login writes its count).
     pub fn authenticate(&self, conn: &Conn, account: &str, password: &str) -> Result<Principal, AuthError> {
         self.authenticate_at(conn, account, password, Utc::now())
     }
@@ -160,7 +161,11 @@ impl Authenticator {
                 (Some(before), Some(_)) => since.as_str() < before.as_str(),
                 _ => false,
             };
-            if !expired || !user_state::unblock(conn, row.id, expired_before.as_deref(), &now_text)? {
+            // an expired block ends here; when another process ended it first, its row says so
+            let ended = expired
+                && (user_state::unblock(conn, row.id, expired_before.as_deref(), &now_text)?
+                    || users::login_row(conn, account)?.is_some_and(|r| r.blocked_since.is_none()));
+            if !ended {
                 self.cache.forget(account);
                 tracing::warn!(target: "impex::auth", account, "login refused: account blocked (USER_BLOCKED) since {since}");
                 return Err(AuthError::Blocked);
@@ -482,5 +487,40 @@ mod tests {
         for secret in ["s3cret-pw", "wrong-pw", "$argon2", "typed-the-password-here"] {
             assert!(!text.contains(secret), "`{secret}` logged:\n{text}");
         }
+    }
+
+    #[test]
+    fn threads_with_their_own_connections_share_one_authenticator_and_count_failures_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        {
+            let mut c = db::open(&path).unwrap();
+            db::migrate::init(&mut c).unwrap();
+            c.execute_batch(db::seed::REFERENCE).unwrap();
+            c.execute_batch(r#"INSERT INTO "ShopDO" ("id", "name") VALUES (10000, 'inTRONICS');"#).unwrap();
+            add(&c, "shop", "s3cret", "ShopServiceClient", Target::Shop(10000));
+        }
+        let auth = std::sync::Arc::new(Authenticator::default());
+        auth.authenticate(&db::open(&path).unwrap(), "shop", "s3cret").unwrap();
+        let threads: Vec<_> = (0..2)
+            .map(|i| {
+                let (auth, path) = (auth.clone(), path.clone());
+                std::thread::spawn(move || {
+                    let c = db::open(&path).unwrap();
+                    for _ in 0..(2 + i) {
+                        assert!(matches!(auth.authenticate(&c, "shop", "wrong"), Err(AuthError::Unauthorized)));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // 2 + 3 failures from two connections: the fifth blocked the account, for a third
+        // connection and another authenticator (process) too, although the password is cached
+        let c = db::open(&path).unwrap();
+        assert_eq!(failed_logins(&c, "shop"), 5);
+        assert!(matches!(Authenticator::default().authenticate(&c, "shop", "s3cret"), Err(AuthError::Blocked)));
+        assert!(matches!(auth.authenticate(&c, "shop", "s3cret"), Err(AuthError::Blocked)));
     }
 }
