@@ -296,12 +296,16 @@ mod tests {
         let c = conn();
         add(&c, "shop", "s3cret", "ShopServiceClient", Target::Shop(10000));
         let auth = Authenticator::new(AuthConfig { lockout: Lockout { max_failures: 1000, ..Lockout::default() }, ..AuthConfig::default() });
+        // the fastest of five tries each: robust against other work on the machine
         let time = |account: &str| {
-            let t = std::time::Instant::now();
-            for _ in 0..3 {
-                assert!(auth.authenticate(&c, account, "wrong").is_err());
-            }
-            t.elapsed()
+            (0..5)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    assert!(auth.authenticate(&c, account, "wrong").is_err());
+                    t.elapsed()
+                })
+                .min()
+                .unwrap()
         };
         let (known, unknown) = (time("shop"), time("nobody"));
         assert!(unknown * 3 > known && known * 3 > unknown, "known {known:?}, unknown {unknown:?}");
