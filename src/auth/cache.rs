@@ -31,7 +31,7 @@ pub(crate) struct Cache {
 
 impl Cache {
     pub(crate) fn new(secret: [u8; 16], ttl: std::time::Duration, capacity: usize) -> Self {
-        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
+        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
         Cache { secret, ttl, capacity, entries: Mutex::new(HashMap::new()) }
     }
 
@@ -73,7 +73,8 @@ impl Cache {
                 entries.remove(&oldest);
             }
         }
-        entries.insert(account.to_string(), Entry { key, user_id, expires: now + self.ttl });
+        let expires = now.checked_add_signed(self.ttl).unwrap_or(DateTime::<Utc>::MAX_UTC);
+        entries.insert(account.to_string(), Entry { key, user_id, expires });
     }
 
     /// Drops the account's entry (its password changed, it was disabled or blocked).

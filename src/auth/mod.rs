@@ -106,8 +106,10 @@ fn secret() -> [u8; 16] {
     })
 }
 
-fn std_to_chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+/// `now - d` as timestamp text (the earliest time there is when `d` is too long).
+fn text_before(now: DateTime<Utc>, d: Duration) -> String {
+    let before = chrono::Duration::from_std(d).ok().and_then(|d| now.checked_sub_signed(d)).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    crate::time::format(before)
 }
 
 impl Default for Authenticator {
@@ -156,7 +158,7 @@ impl Authenticator {
         let lockout = self.config.lockout;
         let mut failed_before = row.failed_logins != 0 || row.last_failed_login.is_some();
         if let Some(since) = &row.blocked_since {
-            let expired_before = lockout.block_for.map(|d| crate::time::format(now - std_to_chrono(d)));
+            let expired_before = lockout.block_for.map(|d| text_before(now, d));
             let expired = match (&expired_before, crate::time::parse(since)) {
                 (Some(before), Some(_)) => since.as_str() < before.as_str(),
                 _ => false,
@@ -186,7 +188,7 @@ impl Authenticator {
             };
         if !verified {
             self.cache.forget(account);
-            let window_start = crate::time::format(now - std_to_chrono(lockout.window));
+            let window_start = text_before(now, lockout.window);
             let f = user_state::record_failed_login(conn, row.id, &now_text, &window_start, i64::from(lockout.max_failures.max(1)))?;
             if f.blocked_now {
                 tracing::warn!(target: "impex::auth", account, failures = f.count, "account blocked after {} failed logins (USER_BLOCKED)", f.count);
