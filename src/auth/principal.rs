@@ -57,14 +57,16 @@ impl Principal {
         Ok(Principal { user_id, account: account.to_string(), rights, global, shops, suppliers, organizations: users::organization_names(conn, user_id)? })
     }
 
-    /// Whether the user holds the right at all: for every shop and supplier, or for some. An
-    /// operation on one shop's or supplier's data asks [`Principal::may_for_shop`] or
-    /// [`Principal::may_for_supplier`] too.
+    /// Whether the user holds the right at all: for every shop and supplier, or for some. A
+    /// pre-check only: an operation on one shop's or supplier's data asks
+    /// [`Principal::may_for_shop`] or [`Principal::may_for_supplier`], one on no shop's data
+    /// (schedules, health) [`Principal::may_everywhere`].
     pub fn may(&self, right: Right) -> bool {
         self.rights.contains(&right)
     }
 
-    /// Whether the user holds the right for every shop and supplier (a role in no organization).
+    /// Whether the user holds the right for every shop and supplier (a role in no organization):
+    /// what an operation on no shop's or supplier's data (schedules, health, metrics) needs.
     pub fn may_everywhere(&self, right: Right) -> bool {
         self.global.contains(&right)
     }
