@@ -9,3 +9,4 @@ pub mod import;
 pub mod order_status;
 pub mod export;
 pub mod status;
+pub mod users;
