@@ -7,6 +7,7 @@
 //! - [`config`]: `impex check`, validating the configuration rows.
 //! - [`jobs`]: the composition root: the registry of jobs by `"JobDefDO"` id; the scheduler's
 //!   [`schedule`] runs them.
+//! - [`auth`]: users, passwords, rights of the REST API (no HTTP types).
 //! - [`transfer`], [`transform`], [`send`]: FTP/FTPS/SFTP/local transports and the file transfer
 //!   job, transformer groups and beans, transmissions and file senders.
 //! - [`inventory`]: the inventory service behind IOM's ATP 2.0 and Reservation 2.0 REST APIs
@@ -15,6 +16,7 @@
 //! - [`db`]: the storage layer: the only code with SQL and the database library; state
 //!   transitions of every row with a state ([`db::state`]).
 //! - [`model`], [`error`], [`time`]: shared plain types, errors, the timestamp format.
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

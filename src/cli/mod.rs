@@ -13,6 +13,7 @@ mod status;
 mod trigger;
 mod transfer;
 mod transmissions;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,8 @@ pub enum Command {
     Cancel(transmissions::IdArgs),
     /// Run the sending job (JobDefDO -10001) once now: write due transmissions into the outbox.
     Send(transmissions::SendArgs),
+    /// Manage the users of the REST API: add, grant, passwd, disable, enable, unblock, list.
+    User(user::Args),
 }
 
 /// What a command says about how it went.
@@ -112,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Resend(a) => transmissions::resend(&cli.db, a),
         Command::Cancel(a) => transmissions::cancel(&cli.db, a),
         Command::Send(a) => transmissions::send(&cli.db, a),
+        Command::User(a) => user::run(&cli.db, a),
     }
 }
 

@@ -44,7 +44,7 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-/// The API's authenticator.
-pub fn authenticator() -> Arc<dyn http::auth::Authenticate> {
-    Arc::new(http::auth::Nobody)
+/// The API's authenticator (the users of `impex user`).
+pub fn authenticator() -> Arc<crate::auth::Authenticator> {
+    Arc::new(crate::auth::Authenticator::default())
 }

@@ -1,8 +1,8 @@
 //! HTTP Basic on every endpoint but the health status: the [`Caller`] extractor reads the
 //! `Authorization` header, asks the [`Authenticate`] of the state (on a blocking thread: password
 //! checks and the database), and answers 401 with `WWW-Authenticate` when credentials are missing
-//! or wrong; handlers then ask the caller for a right ([`Caller::require`],
-//! [`Caller::require_shop`]) and answer 403 without it. The `Authorization` header and passwords
+//! or wrong (also for a blocked account, which the log names); handlers then ask the caller
+//! for a right ([`Caller::require`], [`Caller::require_shop`]) and answer 403 without it. The `Authorization` header and passwords
 //! are never logged.
 use std::sync::{Arc, Mutex};
 
@@ -12,69 +12,42 @@ use base64::Engine;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db::Conn;
+use crate::auth::{AuthError, Principal, Right};
 
-/// Why credentials were not accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthFailure {
-    /// Unknown account, wrong password or disabled account (one answer for all).
-    Unauthorized,
-    /// Too many failed logins: the account is blocked (IOM's USER_BLOCKED).
-    Blocked,
-    /// The check itself failed.
-    Storage(String),
-}
-
-/// What a caller may do.
-pub trait Grants: Send + Sync {
-    fn may(&self, right: &str) -> bool;
-    fn may_for_shop(&self, right: &str, shop_id: i64) -> bool;
-    fn may_for_supplier(&self, right: &str, supplier_id: i64) -> bool;
-}
-
-/// Checks an account and its password.
-pub trait Authenticate: Send + Sync {
-    fn authenticate(&self, conn: &Conn, account: &str, password: &str) -> Result<Caller, AuthFailure>;
-}
-
-/// Accepts nobody (the state's authenticator until one is configured).
-pub struct Nobody;
-
-impl Authenticate for Nobody {
-    fn authenticate(&self, _: &Conn, _: &str, _: &str) -> Result<Caller, AuthFailure> {
-        Err(AuthFailure::Unauthorized)
-    }
-}
-
-/// An authenticated caller.
+/// An authenticated caller: the user and its rights ([`crate::auth::Principal`]).
 #[derive(Clone)]
 pub struct Caller {
-    pub account: String,
-    pub grants: Arc<dyn Grants>,
+    pub principal: Arc<Principal>,
 }
 
 impl std::fmt::Debug for Caller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Caller").field("account", &self.account).finish()
+        f.debug_struct("Caller").field("account", &self.principal.account).finish()
     }
 }
 
 impl Caller {
-    /// 403 unless the caller has `right`.
-    pub fn require(&self, right: &str) -> Result<(), ApiError> {
-        if self.grants.may(right) {
+    pub fn account(&self) -> &str {
+        &self.principal.account
+    }
+
+    /// 403 unless the caller has `right` for everything (a global role: operations that are not
+    /// about one shop or supplier, such as schedules or metrics).
+    pub fn require(&self, right: Right) -> Result<(), ApiError> {
+        if self.principal.may_everywhere(right) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("user {} lacks the right {right}", self.account)))
+            Err(ApiError::forbidden(format!("user {} lacks the right {}", self.account(), right.as_str())))
         }
     }
 
-    /// 403 unless the caller has `right` for shop `shop_id` (its organization or a parent's).
-    pub fn require_shop(&self, right: &str, shop_id: i64) -> Result<(), ApiError> {
-        if self.grants.may_for_shop(right, shop_id) {
+    /// 403 unless the caller has `right` for shop `shop_id` (a role in the shop's organization or
+    /// in a parent's).
+    pub fn require_shop(&self, right: Right, shop_id: i64) -> Result<(), ApiError> {
+        if self.principal.may_for_shop(right, shop_id) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("user {} lacks the right {right} for shop {shop_id}", self.account)))
+            Err(ApiError::forbidden(format!("user {} lacks the right {} for shop {shop_id}", self.account(), right.as_str())))
         }
     }
 }
@@ -113,13 +86,13 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(ApiError::from)?;
         match result {
-            Ok(c) => Ok(c),
-            Err(AuthFailure::Unauthorized) => Err(ApiError::unauthorized()),
-            Err(AuthFailure::Blocked) => {
-                tracing::warn!(user = %name, "login refused: the account is blocked after repeated failures");
+            Ok(p) => Ok(Caller { principal: Arc::new(p) }),
+            Err(AuthError::Unauthorized) => Err(ApiError::unauthorized()),
+            Err(AuthError::Blocked) => {
+                tracing::warn!(user = %name, "request refused: the account is blocked after repeated failed logins (USER_BLOCKED)");
                 Err(ApiError::unauthorized())
             }
-            Err(AuthFailure::Storage(e)) => Err(ApiError::internal(e)),
+            Err(AuthError::Storage(e)) => Err(ApiError::internal(e)),
         }
     }
 }

@@ -12,8 +12,6 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
 
-/// The right `/metrics` needs.
-pub const RIGHT: &str = "HEALTH_READ";
 
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -39,7 +37,7 @@ pub fn request(method: &str, status: u16, seconds: f64) {
 }
 
 pub async fn get(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    caller.require(RIGHT)?;
+    caller.require(crate::auth::Right::HealthRead)?;
     let counts = state.db(|conn| crate::db::queries::status::counts(conn).map_err(crate::error::Error::from)).await?;
     let mut text = handle().render();
     let mut gauge = |name: &str, help: &str, rows: Vec<(Vec<(&str, String)>, i64)>| {

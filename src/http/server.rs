@@ -9,7 +9,6 @@ use anyhow::Context;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use super::auth::Authenticate;
 use super::state::AppState;
 
 /// IOM's port.
@@ -54,7 +53,7 @@ impl Default for Options {
 pub async fn serve(
     db_path: &Path,
     opts: Options,
-    auth: Arc<dyn Authenticate>,
+    auth: Arc<crate::auth::Authenticator>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {

@@ -17,11 +17,11 @@ pub struct AppState {
 struct Inner {
     db_path: PathBuf,
     idle: Mutex<Vec<Conn>>,
-    auth: Arc<dyn crate::http::auth::Authenticate>,
+    auth: Arc<crate::auth::Authenticator>,
 }
 
 impl AppState {
-    pub fn new(db_path: &Path, auth: Arc<dyn crate::http::auth::Authenticate>) -> Self {
+    pub fn new(db_path: &Path, auth: Arc<crate::auth::Authenticator>) -> Self {
         AppState { inner: Arc::new(Inner { db_path: db_path.to_path_buf(), idle: Mutex::new(Vec::new()), auth }) }
     }
 
@@ -29,7 +29,7 @@ impl AppState {
         &self.inner.db_path
     }
 
-    pub fn authenticator(&self) -> &Arc<dyn crate::http::auth::Authenticate> {
+    pub fn authenticator(&self) -> &Arc<crate::auth::Authenticator> {
         &self.inner.auth
     }
 

@@ -119,3 +119,40 @@ fn run_with_listen_serves_beside_the_scheduler() {
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains("http: stopped") && log.contains("scheduler stopped"), "{log}");
 }
+
+/// `impex user add ACCOUNT --role ROLE [target]` with the password on standard input.
+pub fn add_user(env: &TestEnv, account: &str, password: &str, role: &str, target: &[&str]) {
+    use std::io::Write;
+    let mut args = vec!["user", "add", account, "--role", role];
+    args.extend(target);
+    let mut child = env.cmd(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "impex user add: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// An operator reads /metrics; a shop's technical user may not (403); wrong passwords block the
+/// account (then even the right one gets 401), the log says so and never shows a password.
+#[test]
+fn users_rights_and_lockout_over_http() {
+    let env = TestEnv::new(true);
+    add_user(&env, "ops", "ops-secret-1", "Operator", &[]);
+    add_user(&env, "webshop", "shop-secret-2", "ShopServiceClient", &["--shop", "10000"]);
+    let s = Server::start(&env, &["serve"], false);
+    let url = s.url("/metrics");
+    let (status, head, body) = curl(&["-u", "ops:ops-secret-1", &url]);
+    assert_eq!(status, 200, "{head}");
+    assert!(body.contains("impex_http_requests_total") && body.contains("impex_transmissions"), "{body}");
+    assert_eq!(curl(&["-u", "webshop:shop-secret-2", &url]).0, 403);
+    for _ in 0..5 {
+        assert_eq!(curl(&["-u", "webshop:bad-guess-3", &url]).0, 401);
+    }
+    assert_eq!(curl(&["-u", "webshop:shop-secret-2", &url]).0, 401, "blocked after 5 failures");
+    assert_eq!(curl(&["-u", "ops:ops-secret-1", &url]).0, 200, "another account is not affected");
+    let (_, log) = s.terminate();
+    assert!(log.contains("USER_BLOCKED") || log.contains("blocked"), "{log}");
+    for secret in ["ops-secret-1", "shop-secret-2", "bad-guess-3", "$argon2"] {
+        assert!(!log.contains(secret), "`{secret}` in the log:\n{log}");
+    }
+    assert!(log.contains("user=ops"), "{log}");
+}

@@ -38,3 +38,5 @@ mod transfer;
 mod unzip;
 // In-place upgrades of databases made by earlier releases.
 mod upgrade;
+// `impex user`: the users of the REST API, passwords on stdin, never in the output.
+mod users;

@@ -10,3 +10,4 @@ pub mod inventory;
 pub mod order_status;
 pub mod export;
 pub mod status;
+pub mod users;

@@ -7,8 +7,10 @@
 //! - [`import_file`]: `"ImportFileDO"` rows of imported files.
 //! - [`reservation`]: `"ReservationDO"` of the inventory service (`src/inventory`).
 //! - [`transmission`]: `"TransmissionDO"` of the sending job and `impex resend`/`cancel`.
+//! - [`user`]: `"UserDO"` password, activity and lockout (src/auth, `impex user`).
 pub mod import_file;
 pub mod reservation;
 pub mod schedule;
 pub mod transfer_file;
 pub mod transmission;
+pub mod user;
