@@ -310,6 +310,12 @@ pub fn create_reservation(conn: &mut Conn, shop: i64, req: &ReservationRequest, 
     Ok(answer)
 }
 
+/// The shop reservation `id` belongs to: the paths of get, update and delete name no shop, so
+/// the HTTP layer checks the caller's rights for this one before it calls them.
+pub fn reservation_shop(conn: &Conn, id: i64) -> Result<i64> {
+    Ok(q::reservation(conn, id)?.ok_or(InventoryError::ReservationNotFound(id))?.shop)
+}
+
 /// `GET /reservation/{reservationId}`: the reservation with its reserved quantities; its items
 /// are `expired` once its lifetime has passed. `statusCode` 200.
 pub fn get_reservation(conn: &Conn, id: i64, now: DateTime<Utc>) -> Result<HttpResponseReservation> {

@@ -281,6 +281,7 @@ fn update_and_delete() {
 
     let r = inv::create_reservation(&mut c, SHOP, &request(ReservationType::Complete, 600, &[("INV-5", 8), ("INV-6", 1)]), at(0)).unwrap();
     let id = r.data.unwrap().resv_id.unwrap();
+    assert_eq!(inv::reservation_shop(&c, id).unwrap(), SHOP);
     assert_eq!(atp(&c, 1), [2, 1]);
     // 8 -> 9 of INV-5 needs its own 8 back; INV-6 is released
     let u = inv::update_reservation(&mut c, id, &request(ReservationType::Complete, 600, &[("INV-5", 9)]), at(2)).unwrap();
@@ -298,7 +299,7 @@ fn update_and_delete() {
 
     inv::delete_reservation(&mut c, id).unwrap();
     assert_eq!(atp(&c, 8), [10, 2]);
-    for e in [inv::get_reservation(&c, id, at(9)).unwrap_err(), inv::delete_reservation(&mut c, id).unwrap_err(), inv::update_reservation(&mut c, id, &request(ReservationType::Partly, 60, &[("INV-5", 1)]), at(9)).unwrap_err()] {
+    for e in [inv::reservation_shop(&c, id).unwrap_err(), inv::get_reservation(&c, id, at(9)).unwrap_err(), inv::delete_reservation(&mut c, id).unwrap_err(), inv::update_reservation(&mut c, id, &request(ReservationType::Partly, 60, &[("INV-5", 1)]), at(9)).unwrap_err()] {
         assert!(matches!(e, InventoryError::ReservationNotFound(i) if i == id), "{e:?}");
         assert_eq!(e.http_status(), 404);
     }
