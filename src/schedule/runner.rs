@@ -83,6 +83,7 @@ struct NextFire {
     cron: String,
     last_run: Option<String>,
     next_retry: Option<String>,
+    fixed_next_run: Option<String>,
     at: DateTime<Utc>,
 }
 
@@ -297,7 +298,7 @@ impl Runner {
                 continue;
             }
             if let Some(n) = self.next.get(&r.id) {
-                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.at > now {
+                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.fixed_next_run == r.fixed_next_run && n.at > now {
                     wake = Some(wake.map_or(n.at, |w| w.min(n.at)));
                     continue;
                 }
@@ -318,7 +319,7 @@ impl Runner {
                 Due::Now(at, _) => to_claim.push((r, at)),
                 Due::At(at, _) => {
                     wake = Some(wake.map_or(at, |w| w.min(at)));
-                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), at });
+                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), fixed_next_run: r.fixed_next_run.clone(), at });
                 }
                 Due::Never => {}
             }
@@ -501,5 +502,9 @@ impl Runner {
 }
 
 fn timing(r: &ScheduleRow) -> Timing {
-    Timing { last_run: r.last_run.as_deref().and_then(time::parse), next_retry: r.next_retry.as_deref().and_then(time::parse) }
+    Timing {
+        last_run: r.last_run.as_deref().and_then(time::parse),
+        next_retry: r.next_retry.as_deref().and_then(time::parse),
+        fixed_next_run: r.fixed_next_run.as_deref().and_then(time::parse),
+    }
 }
