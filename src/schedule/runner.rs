@@ -8,7 +8,8 @@
 //! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
 //! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
-//! locks and exits at once (code 130).
+//! locks and exits at once (code 130). `impex run` (mode `Forever`) beats in
+//! `"ProcessHeartbeatDO"` every `health::HEARTBEAT_INTERVAL` and deletes its row at exit.
 use crate::db::Conn;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use croner::Cron;
 use tracing::{error, info, warn};
 
 use super::due::{self, Due, Timing};
+use super::health::{Kind, Node};
 use super::lock::{self, Holder};
 use super::maintenance::overlong::{self, Watched};
 use super::maintenance::pruner::{self, Pruner};
@@ -112,6 +114,9 @@ pub struct Runner {
     backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
     rescuer: Rescuer,
+    /// This process in `"ProcessHeartbeatDO"` (`impex run` only: [`Mode::Forever`]).
+    node: Node,
+    last_beat: Option<Instant>,
 }
 
 impl Runner {
@@ -139,6 +144,8 @@ impl Runner {
             deadline: None,
             summary: Summary::default(),
             backlog: Vec::new(),
+            node: Node { id: me.to_string(), host: me.host.clone(), pid: me.pid, ..Node::this_process(Kind::Run) },
+            last_beat: None,
         })
     }
 
@@ -161,6 +168,11 @@ impl Runner {
             }
         }
         let result = self.main_loop(mode);
+        if self.last_beat.is_some() {
+            if let Err(e) = self.node.leave(&self.conn) {
+                warn!("removing this process's heartbeat: {e}");
+            }
+        }
         let cleanup = self.release_remaining();
         result?;
         cleanup?;
@@ -210,6 +222,9 @@ impl Runner {
                     error!("scheduler tick failed (retrying): {e}");
                     next_tick = Instant::now() + self.opts.max_sleep;
                 }
+            }
+            if mode == Mode::Forever && self.deadline.is_none() && self.last_beat.is_none_or(|b| b.elapsed() >= self.node.interval) {
+                self.heartbeat();
             }
             overlong::run_once(self.running.values_mut().map(|r| &mut r.watched));
             let done = match mode {
@@ -263,6 +278,15 @@ impl Runner {
                     next_tick = Instant::now();
                 }
             }
+        }
+    }
+
+    /// Records that this scheduler loop is alive (`"ProcessHeartbeatDO"`, see `health`). A
+    /// failure is logged; the loop goes on.
+    fn heartbeat(&mut self) {
+        self.last_beat = Some(Instant::now());
+        if let Err(e) = self.node.beat(&self.conn, Utc::now()) {
+            warn!("heartbeat: {e}");
         }
     }
 

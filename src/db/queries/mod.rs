@@ -8,4 +8,5 @@ pub mod transfer;
 pub mod import;
 pub mod order_status;
 pub mod export;
+pub mod heartbeat;
 pub mod status;

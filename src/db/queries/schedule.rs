@@ -173,26 +173,25 @@ pub fn search(conn: &Conn, f: &ScheduleFilter) -> StoreResult<(Vec<ScheduleApiRo
     let mut conds: Vec<String> = Vec::new();
     let mut vals: Vec<rusqlite::types::Value> = Vec::new();
     use rusqlite::types::Value as V;
-    let mut push = |cond: String, v: Vec<V>, conds: &mut Vec<String>| {
-        let mut c = cond;
-        for x in v {
-            vals.push(x);
-            c = c.replacen('?', &format!("?{}", vals.len()), 1);
-        }
-        conds.push(c);
+    // each value gets its numbered placeholder
+    let mut ph = |v: V| {
+        vals.push(v);
+        format!("?{}", vals.len())
     };
     if let Some(a) = f.active {
-        push(format!("{} = ?", eff!("activeRuntime", "active")), vec![V::Integer(a as i64)], &mut conds);
+        conds.push(format!("{} = {}", eff!("activeRuntime", "active"), ph(V::Integer(a as i64))));
     }
-    let list = |n: usize| vec!["?"; n].join(", ");
     if !f.ids.is_empty() {
-        push(format!(r#"s."id" IN ({})"#, list(f.ids.len())), f.ids.iter().map(|i| V::Integer(*i)).collect(), &mut conds);
+        let l: Vec<String> = f.ids.iter().map(|i| ph(V::Integer(*i))).collect();
+        conds.push(format!(r#"s."id" IN ({})"#, l.join(", ")));
     }
     if !f.job_names.is_empty() {
-        push(format!(r#"j."name" IN ({})"#, list(f.job_names.len())), f.job_names.iter().map(|i| V::Text(i.clone())).collect(), &mut conds);
+        let l: Vec<String> = f.job_names.iter().map(|i| ph(V::Text(i.clone()))).collect();
+        conds.push(format!(r#"j."name" IN ({})"#, l.join(", ")));
     }
     if !f.keys.is_empty() {
-        push(format!(r#"s."key" IN ({})"#, list(f.keys.len())), f.keys.iter().map(|i| V::Text(i.clone())).collect(), &mut conds);
+        let l: Vec<String> = f.keys.iter().map(|i| ph(V::Text(i.clone()))).collect();
+        conds.push(format!(r#"s."key" IN ({})"#, l.join(", ")));
     }
     if let Some(l) = f.is_locked {
         conds.push(if l { r#"s."lockedSince" IS NOT NULL"#.into() } else { r#"s."lockedSince" IS NULL"#.into() });
