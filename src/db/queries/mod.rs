@@ -5,6 +5,7 @@ pub mod config;
 pub mod housekeeping;
 pub mod schedule;
 pub mod transfer;
+pub mod transmission;
 pub mod import;
 pub mod order_status;
 pub mod export;
