@@ -228,10 +228,14 @@ fn update_by_id_with_a_valid_and_an_invalid_item_changes_only_the_valid_one() {
         TransmissionUpdateRequest { id: tapi::api_id("DISPATCHTRANSMISSION", bad), update_type: TransmissionUpdateType::Cancel },
         // PUSHED cannot be canceled
         TransmissionUpdateRequest { id: tapi::api_id("DISPATCHTRANSMISSION", ok), update_type: TransmissionUpdateType::Cancel },
+        // no such transmission
+        TransmissionUpdateRequest { id: tapi::api_id("DISPATCHTRANSMISSION", 987654), update_type: TransmissionUpdateType::Resend },
     ];
+    let total = env.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#);
     let r = tapi::update_by_id(&mut conn, &items).unwrap();
-    assert_eq!((r.meta.success_count, r.meta.failure_count), (1, 1));
-    assert_eq!((r.data[0].status, r.data[1].status), (200, 409));
+    assert_eq!((r.meta.success_count, r.meta.failure_count), (1, 2));
+    assert_eq!(r.data.iter().map(|m| m.status).collect::<Vec<_>>(), [200, 409, 404]);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#), total);
     assert!(r.data[0].errors.is_empty());
     assert_eq!(r.data[1].errors[0].code, "CONFLICT");
     assert!(r.data[1].errors[0].message.contains("PUSHED"), "{:?}", r.data[1]);

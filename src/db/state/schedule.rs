@@ -342,6 +342,45 @@ mod tests {
     }
 
     #[test]
+    fn runtime_values_steer_claims_and_reactivation() {
+        use crate::db::queries::schedule as q;
+        let mut c = crate::db::memory();
+        c.execute_batch(
+            r#"INSERT INTO "JobDefDO" ("id", "name") VALUES (1, 'j');
+               INSERT INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key", "stoppedSince", "countRetry", "reactivateOnStart")
+               VALUES (1, 1, '* * * * * ?', 1, 'a', NULL, 0, 0), (2, 1, '* * * * * ?', 1, 'b', '2026-01-01 00:00:00.000', 3, 0);"#,
+        )
+        .unwrap();
+        let now = "2026-01-01 00:00:01.000";
+        let set = |c: &mut Conn, id: i64, ch: RuntimeChange| {
+            let tx = c.write().unwrap();
+            assert!(set_runtime(&tx, id, &ch, now).unwrap());
+            tx.commit().unwrap();
+        };
+        // activeRuntime = false: not runnable, and a claim from an older read fails
+        let read = q::by_id(&c, 1).unwrap().unwrap();
+        set(&mut c, 1, RuntimeChange { active: Change::Set(false), ..Default::default() });
+        assert!(q::runnable(&c).unwrap().is_empty());
+        assert!(!claim(&c, &read, "me", now).unwrap());
+        set(&mut c, 1, RuntimeChange { active: Change::Reset, cron: Change::Set("0 0 * * * ?".into()), ..Default::default() });
+        let r = q::by_id(&c, 1).unwrap().unwrap();
+        assert_eq!((r.active, r.cron.as_str()), (true, "0 0 * * * ?"));
+        // fixedNextRun makes a stopped schedule runnable; the claim uses it up
+        set(&mut c, 2, RuntimeChange { fixed_next_run: Change::Set(now.into()), ..Default::default() });
+        let r = q::runnable(&c).unwrap().into_iter().find(|r| r.id == 2).expect("a stopped schedule with a fixed next run is runnable");
+        assert!(claim(&c, &r, "me", now).unwrap());
+        assert_eq!(q::by_id(&c, 2).unwrap().unwrap().fixed_next_run, None);
+        // reactivateOnStartRuntime counts at start
+        finish(&c, 2, "me", &AfterRun::Stop { count: 4, message: "x".into() }, now).unwrap();
+        assert_eq!(reactivate_on_start(&c).unwrap(), 0);
+        set(&mut c, 2, RuntimeChange { reactivate_on_start: Change::Set(true), ..Default::default() });
+        assert_eq!(reactivate_on_start(&c).unwrap(), 1);
+        // no such schedule: nothing written
+        let tx = c.write().unwrap();
+        assert!(!set_runtime(&tx, 99, &RuntimeChange { active: Change::Set(true), ..Default::default() }, now).unwrap());
+    }
+
+    #[test]
     fn retry_rule() {
         let now = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
         let temp = Err(JobError::Temporary("server down".into()));
