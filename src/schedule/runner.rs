@@ -329,11 +329,17 @@ impl Runner {
             }
             let cron = match self.cron(&r.cron) {
                 Ok(c) => c,
+                // (a stopped schedule is runnable only for its fixedNextRun; an unusable one
+                // stays stopped without another history row each tick)
+                Err(_) if r.stopped_since.is_some() => continue,
                 Err(e) => {
                     unrunnable.push((r, format!("cron: {e}; schedule stopped")));
                     continue;
                 }
             };
+            if jobs::lookup(r.job_def_ref).is_none() && r.stopped_since.is_some() {
+                continue;
+            }
             if jobs::lookup(r.job_def_ref).is_none() {
                 let m = format!("no job with JobDefDO id {} is known to this impex; schedule stopped", r.job_def_ref);
                 unrunnable.push((r, m));
