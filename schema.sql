@@ -1596,3 +1596,96 @@ CREATE TABLE IF NOT EXISTS "ArticleStockDO" (
     UNIQUE ("shopRef", "supplierRef", "supplierArticleNo")
 );
 -- == end articles ==
+
+-- ===================================================================================
+-- Users, roles and rights (IOM's user model; used by src/auth, docs/api.md)
+-- ===================================================================================
+-- == users (owned by src/auth; SQL in src/db/queries/users.rs and src/db/state/user.rs) ==
+
+-- An account of the REST API (a shop's technical user, an operator). IOM's columns; impex adds
+-- the lockout columns "failedLogins", "lastFailedLogin" and "blockedSince" (IOM calls a locked
+-- account USER_BLOCKED), written only by src/db/state/user.rs.
+CREATE TABLE IF NOT EXISTS "UserDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "accountName"      TEXT NOT NULL UNIQUE CHECK ("accountName" <> ''),
+    "active"           INTEGER NOT NULL DEFAULT 1 CHECK ("active" IN (0,1)),
+    "email"            TEXT,
+    "firstName"        TEXT,
+    "lastName"         TEXT,
+    "companyName"      TEXT,
+    -- an Argon2id PHC string ($argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>); NULL: no login
+    "cryptedPassword"  TEXT,
+    -- IOM's column; unused by impex and NULL (the PHC string carries the salt)
+    "hashSalt"         TEXT,
+    -- impex: failed logins in the current window (since "lastFailedLogin" minus the window)
+    "failedLogins"     INTEGER NOT NULL DEFAULT 0 CHECK ("failedLogins" >= 0),
+    -- impex: time of the last failed login (impex's timestamp format, UTC)
+    "lastFailedLogin"  TEXT,
+    -- impex: set when the account was blocked (USER_BLOCKED); NULL: not blocked
+    "blockedSince"     TEXT,
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "version"          INTEGER NOT NULL DEFAULT 0
+);
+
+-- A role: a named set of rights (seed/reference.sql: ShopServiceClient, Operator).
+CREATE TABLE IF NOT EXISTS "RoleDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+-- A right: one group of API operations (seed/reference.sql: ATP_READ, ...). IOM's ids of its
+-- rights are not published; impex's have negative ids.
+CREATE TABLE IF NOT EXISTS "RightDefDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "description" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS "Role2RightDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "roleRef"     INTEGER NOT NULL REFERENCES "RoleDO"("id") ON DELETE CASCADE,
+    "rightDefRef" INTEGER NOT NULL REFERENCES "RightDefDO"("id") ON DELETE CASCADE,
+    UNIQUE ("roleRef", "rightDefRef")
+);
+
+-- A role of a user in no organization: it covers every shop and supplier (an operator).
+CREATE TABLE IF NOT EXISTS "User2RoleDO" (
+    "id"      INTEGER PRIMARY KEY,
+    "userRef" INTEGER NOT NULL REFERENCES "UserDO"("id") ON DELETE CASCADE,
+    "roleRef" INTEGER NOT NULL REFERENCES "RoleDO"("id") ON DELETE CASCADE,
+    UNIQUE ("userRef", "roleRef")
+);
+
+-- A shop's or a supplier's organization, or one that groups others ("parentId"). Rows for
+-- shops and suppliers are made when needed (`impex user add --shop/--supplier`); a shop's
+-- organization has the organization of "ShopDO"."parentRef" as its parent.
+CREATE TABLE IF NOT EXISTS "OrganizationDO" (
+    "id"          INTEGER PRIMARY KEY,
+    "name"        TEXT NOT NULL UNIQUE,
+    "shopId"      INTEGER UNIQUE REFERENCES "ShopDO"("id"),
+    "supplierId"  INTEGER UNIQUE REFERENCES "SupplierDO"("id"),
+    "parentId"    INTEGER REFERENCES "OrganizationDO"("id"),
+    CHECK ("shopId" IS NULL OR "supplierId" IS NULL)
+);
+
+CREATE TABLE IF NOT EXISTS "User2OrganizationDO" (
+    "id"              INTEGER PRIMARY KEY,
+    "userRef"         INTEGER NOT NULL REFERENCES "UserDO"("id") ON DELETE CASCADE,
+    "organizationRef" INTEGER NOT NULL REFERENCES "OrganizationDO"("id") ON DELETE CASCADE,
+    UNIQUE ("userRef", "organizationRef")
+);
+
+-- A role of a user in an organization: it covers the organization's shop or supplier and those
+-- of its child organizations (and the child shops of its shop by "ShopDO"."parentRef").
+CREATE TABLE IF NOT EXISTS "User2Role2OrganizationDO" (
+    "id"              INTEGER PRIMARY KEY,
+    "userRef"         INTEGER NOT NULL REFERENCES "UserDO"("id") ON DELETE CASCADE,
+    "roleRef"         INTEGER NOT NULL REFERENCES "RoleDO"("id") ON DELETE CASCADE,
+    "organizationRef" INTEGER NOT NULL REFERENCES "OrganizationDO"("id") ON DELETE CASCADE,
+    UNIQUE ("userRef", "roleRef", "organizationRef")
+);
+CREATE INDEX IF NOT EXISTS "User2Role2OrganizationDO_user" ON "User2Role2OrganizationDO" ("userRef");
+CREATE INDEX IF NOT EXISTS "OrganizationDO_parent" ON "OrganizationDO" ("parentId");
+-- == end users ==

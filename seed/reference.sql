@@ -14,6 +14,9 @@
 --   TransformerBeanDefDO   -10000 ImportXmlStoreOrderBean, -10200 ImportXmlOpenTransDispatchBean
 --   CommunicationDO        -100023, -100024 (second and third pull between the same partners)
 --   TransformerProcessParameterKeyDefDO  -1 UNZIP_MAX_BYTES, -2 UNZIP_MAX_ENTRIES
+--   RightDefDO             -1 ... -10 (ATP_READ ... HEALTH_READ; docs/api.md)
+--   RoleDO                 -1 ShopServiceClient, -2 Operator
+--   Role2RightDO           -101 ... -105 (ShopServiceClient), -201 ... -205 (Operator)
 -- A database made before schema version 5 had them at the positive ids (the same digits);
 -- `impex init` moves them and every reference to them.
 
@@ -181,3 +184,33 @@ INSERT OR IGNORE INTO "ReturnReasonDefDO" ("id", "name", "returnTypeDefRef", "de
   (313, 'RET045', 4, 'return'),
   (323, 'RET190', 4, 'return');
 -- == end returns ==
+
+-- The rights of the REST API, one per group of operations (docs/api.md, "Users, roles and
+-- rights"; src/auth/right.rs lists the same), and the roles that hold them.
+INSERT OR IGNORE INTO "RightDefDO" ("id", "name", "description") VALUES
+  (-1,  'ATP_READ', 'read availability (ATP) of articles'),
+  (-2,  'RESERVATION_WRITE', 'create, change and delete reservations'),
+  (-3,  'SCHEDULES_READ', 'read schedules and job runs'),
+  (-4,  'SCHEDULES_WRITE', 'trigger, stop and change schedules'),
+  (-5,  'TRANSMISSIONS_READ', 'read transmissions'),
+  (-6,  'TRANSMISSIONS_WRITE', 'resend and cancel transmissions'),
+  (-7,  'ORDERS_WRITE', 'create orders and read them'),
+  (-8,  'ORDER_STATES_READ', 'read order states'),
+  (-9,  'RMA_WRITE', 'create return requests (RMA) and read them'),
+  (-10, 'HEALTH_READ', 'read health and metrics');
+
+INSERT OR IGNORE INTO "RoleDO" ("id", "name", "description") VALUES
+  (-1, 'ShopServiceClient', 'the technical user of a web shop (IOM connector documentation)'),
+  (-2, 'Operator', 'operates impex: schedules, transmissions, health (impex role)');
+
+INSERT OR IGNORE INTO "Role2RightDO" ("id", "roleRef", "rightDefRef") VALUES
+  (-101, -1, -1),
+  (-102, -1, -2),
+  (-103, -1, -7),
+  (-104, -1, -8),
+  (-105, -1, -9),
+  (-201, -2, -3),
+  (-202, -2, -4),
+  (-203, -2, -5),
+  (-204, -2, -6),
+  (-205, -2, -10);

@@ -7,17 +7,20 @@
 //! - [`config`]: `impex check`, validating the configuration rows.
 //! - [`jobs`]: the composition root: the registry of jobs by `"JobDefDO"` id; the scheduler's
 //!   [`schedule`] runs them.
+//! - [`auth`]: users, passwords, rights of the REST API (no HTTP types).
 //! - [`transfer`], [`transform`], [`send`]: FTP/FTPS/SFTP/local transports and the file transfer
 //!   job, transformer groups and beans, transmissions and file senders.
 //! - [`fs`]: files on disk: the base directory layout, atomic writes, O_DIRECT writes.
 //! - [`db`]: the storage layer: the only code with SQL and the database library; state
 //!   transitions of every row with a state ([`db::state`]).
 //! - [`model`], [`error`], [`time`]: shared plain types, errors, the timestamp format.
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod fs;
+pub mod http;
 pub mod jobs;
 pub mod model;
 pub mod schedule;

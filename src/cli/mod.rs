@@ -7,11 +7,13 @@ pub mod import;
 mod init;
 pub mod order;
 mod run;
+mod serve;
 mod sql;
 mod status;
 mod trigger;
 mod transfer;
 mod transmissions;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +51,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Run the scheduler: jobs of active "ScheduleDO" rows by their Quartz cron, until SIGTERM.
     Run(run::Args),
+    /// Serve IOM's REST API (inventory, schedules, transmissions, health) until SIGTERM.
+    Serve(serve::Args),
     /// Show every schedule (next fire time, last run, retries, stops, locks) and the transmissions; exit 1 if a schedule is stopped or a transmission waits for manual check.
     Status(status::Args),
     /// Run one schedule now regardless of its cron; exit 1 if it failed, 2 if the key is unknown.
@@ -67,6 +71,8 @@ pub enum Command {
     Cancel(transmissions::IdArgs),
     /// Run the sending job (JobDefDO -10001) once now: write due transmissions into the outbox.
     Send(transmissions::SendArgs),
+    /// Manage the users of the REST API: add, grant, passwd, disable, enable, unblock, list.
+    User(user::Args),
 }
 
 /// What a command says about how it went.
@@ -99,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(a) => check::run(&cli.db, a),
         Command::Demo(a) => demo::run(a),
         Command::Run(a) => run::run(&cli.db, a),
+        Command::Serve(a) => serve::run(&cli.db, a),
         Command::Status(a) => status::run(&cli.db, a),
         Command::Trigger(a) => trigger::run(&cli.db, a),
         Command::Transfer(a) => transfer::run(&cli.db, a),
@@ -108,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Resend(a) => transmissions::resend(&cli.db, a),
         Command::Cancel(a) => transmissions::cancel(&cli.db, a),
         Command::Send(a) => transmissions::send(&cli.db, a),
+        Command::User(a) => user::run(&cli.db, a),
     }
 }
 

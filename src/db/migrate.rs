@@ -30,6 +30,8 @@ pub const STEPS: &[&str] = &[
     // 4 -> 5: the columns real IOM scripts write ("ShopDO"."parentShopRef" is IOM's
     // "parentRef"), and impex's own rows move to negative ids out of the ranges real
     // installations use: [`CODE_STEPS`]; new tables come from schema.sql
+    r#"SELECT 1;"#,    // 5 -> 6: the REST API's tables (IOM's users, roles, rights and organizations; reservations;
+    // schedule runtime values; process heartbeats), from schema.sql
     r#"SELECT 1;"#,
 ];
 

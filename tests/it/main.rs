@@ -16,6 +16,8 @@ mod demo;
 mod export;
 // The IOM table mirror, `impex init`, `impex sql` (the dialect bridge) and `impex check`.
 mod foundation;
+// The HTTP server of the REST API over real sockets.
+mod http;
 // Imports: transformer groups, the OpenPositions, PaymentHistories and storeOrder beans.
 mod import;
 // The openTRANS 2.1 dispatch import (bean -10200, jobs/12), end to end over FTP to the export.
@@ -36,3 +38,5 @@ mod transfer;
 mod unzip;
 // In-place upgrades of databases made by earlier releases.
 mod upgrade;
+// `impex user`: the users of the REST API, passwords on stdin, never in the output.
+mod users;

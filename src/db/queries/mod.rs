@@ -11,3 +11,4 @@ pub mod order_status;
 pub mod export;
 pub mod heartbeat;
 pub mod status;
+pub mod users;

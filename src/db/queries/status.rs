@@ -21,3 +21,38 @@ pub fn transmissions(conn: &Conn) -> StoreResult<TransmissionSummary> {
     Ok(TransmissionSummary { by_state, manual_check, no_partner })
 }
 
+/// The database answers a query.
+pub fn ping(conn: &Conn) -> StoreResult<()> {
+    conn.sql().query_row("SELECT 1", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// What `/metrics` reports from the database: counts that every impex process sharing the
+/// database agrees on.
+#[derive(Debug, Default, Clone)]
+pub struct Counts {
+    /// (job name, outcome, runs) of the job history.
+    pub job_runs: Vec<(String, String, i64)>,
+    /// (state, transmissions).
+    pub transmissions: Vec<(String, i64)>,
+    /// (state, files) of the imports.
+    pub import_files: Vec<(String, i64)>,
+}
+
+pub fn counts(conn: &Conn) -> StoreResult<Counts> {
+    let pairs = |sql: &str| -> StoreResult<Vec<(String, i64)>> {
+        let mut st = conn.sql().prepare(sql)?;
+        let v = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(v)
+    };
+    let mut st = conn.sql().prepare(
+        r#"SELECT coalesce(j."name", CAST(r."jobDefRef" AS TEXT)), r."outcome", count(*) FROM "JobRunDO" r LEFT JOIN "JobDefDO" j ON j."id" = r."jobDefRef"
+           GROUP BY 1, 2 ORDER BY 1, 2"#,
+    )?;
+    let job_runs = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    Ok(Counts {
+        job_runs,
+        transmissions: pairs(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY 1 ORDER BY 1"#)?,
+        import_files: pairs(r#"SELECT "state", count(*) FROM "ImportFileDO" GROUP BY 1 ORDER BY 1"#)?,
+    })
+}

@@ -6,7 +6,9 @@
 //! - [`transfer_file`]: the file ledger `"TransferFileDO"` of the file transfer job.
 //! - [`import_file`]: `"ImportFileDO"` rows of imported files.
 //! - [`transmission`]: `"TransmissionDO"` of the sending job and `impex resend`/`cancel`.
+//! - [`user`]: `"UserDO"` password, activity and lockout (src/auth, `impex user`).
 pub mod import_file;
 pub mod schedule;
 pub mod transfer_file;
 pub mod transmission;
+pub mod user;
