@@ -494,6 +494,38 @@ CREATE TABLE IF NOT EXISTS "ScheduleDO" (
 );
 CREATE INDEX IF NOT EXISTS "ScheduleDO_active" ON "ScheduleDO" ("active", "stoppedSince", "lockedSince");
 
+-- Runtime values of a schedule (IOM's Schedule REST API 1.0: `activeRuntime`, `cronRuntime`,
+-- ...; impex addition). A NULL column means "use the configured value of "ScheduleDO""; a row
+-- with every column NULL is the same as no row. Written only by src/db/state/schedule.rs
+-- (`set_runtime`, and `claim` which clears "fixedNextRun" when the schedule is attempted).
+-- The scheduler reads the effective values (runtime, else configured) every tick.
+CREATE TABLE IF NOT EXISTS "ScheduleRuntimeDO" (
+    "scheduleRef"              INTEGER PRIMARY KEY REFERENCES "ScheduleDO"("id") ON DELETE CASCADE,
+    "activeRuntime"            INTEGER CHECK ("activeRuntime" IS NULL OR "activeRuntime" IN (0,1)),
+    "cronRuntime"              TEXT,
+    "reactivateOnStartRuntime" INTEGER CHECK ("reactivateOnStartRuntime" IS NULL OR "reactivateOnStartRuntime" IN (0,1)),
+    "maxNoOfRetriesRuntime"    INTEGER CHECK ("maxNoOfRetriesRuntime" IS NULL OR "maxNoOfRetriesRuntime" >= 0),
+    "retryDelayRuntime"        TEXT,
+    -- the next attempt, regardless of cron, nextRetry and maxNoOfRetries (active is respected);
+    -- cleared when the schedule is claimed
+    "fixedNextRun"             TEXT,
+    "modificationDate"         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now'))
+);
+
+-- Every impex process using this database (impex addition; IOM's cluster status): `impex run`
+-- beats every few seconds, the HTTP server too. "nodeId" is the process's lock holder text
+-- host:pid:start. A process is alive while "lastSeen" is at most 3 x "intervalMs" old; a clean
+-- exit deletes its row, a crashed process's row stays (not alive) until pruned after a day.
+CREATE TABLE IF NOT EXISTS "ProcessHeartbeatDO" (
+    "nodeId"     TEXT PRIMARY KEY,
+    "host"       TEXT NOT NULL,
+    "pid"        INTEGER NOT NULL,
+    "kind"       TEXT NOT NULL CHECK ("kind" IN ('run','serve')),
+    "started"    TEXT NOT NULL,
+    "lastSeen"   TEXT NOT NULL,
+    "intervalMs" INTEGER NOT NULL CHECK ("intervalMs" > 0)
+);
+
 -- Job history: one row per run, written by the scheduler (impex run / run --once / trigger).
 -- A row is inserted as RUNNING when the schedule is claimed and finished when the job ends.
 -- dueTime is the fire (or retry) time that made the schedule due; startTime - dueTime is the

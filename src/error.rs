@@ -47,6 +47,83 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The error of an operators' service (Schedule, Transmission and Health REST APIs, see
+/// docs/api.md): what the HTTP layer turns into a status code ([`ServiceError::http_status`])
+/// and an `ErrorReport` body.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The request is invalid (an unknown enum value, a bad cron, a limit out of range): 400.
+    #[error("{message}")]
+    Validation {
+        /// `VALIDATION_EXCEPTION`, or a more specific code.
+        code: &'static str,
+        /// The attribute, when one is to blame.
+        field: Option<String>,
+        message: String,
+    },
+    /// No such schedule or transmission: 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change is not allowed in the object's current state (e.g. cancel a PUSHED
+    /// transmission), or someone else changed it first: 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database is busy (another writer held it longer than the busy timeout): 503.
+    #[error("database busy: {0}")]
+    Busy(String),
+    /// Anything else: 500.
+    #[error(transparent)]
+    Internal(Error),
+}
+
+impl ServiceError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Validation { code: "VALIDATION_EXCEPTION", field: Some(field.to_string()), message: message.into() }
+    }
+
+    /// The HTTP status the specs give this error.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ServiceError::Validation { .. } => 400,
+            ServiceError::NotFound(_) => 404,
+            ServiceError::Conflict(_) => 409,
+            ServiceError::Busy(_) => 503,
+            ServiceError::Internal(_) => 500,
+        }
+    }
+
+    /// The `code` of the spec's `Error` object.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Validation { code, .. } => code,
+            ServiceError::NotFound(_) => "NOT_FOUND",
+            ServiceError::Conflict(_) => "CONFLICT",
+            ServiceError::Busy(_) => "SERVICE_UNAVAILABLE",
+            ServiceError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+}
+
+impl From<Error> for ServiceError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Conflict(m) => ServiceError::Conflict(m),
+            Error::Storage(s) => s.into(),
+            other => ServiceError::Internal(other),
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e.kind {
+            StoreErrorKind::Busy => ServiceError::Busy(e.message),
+            _ => ServiceError::Internal(Error::Storage(e)),
+        }
+    }
+}
+
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }

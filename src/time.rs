@@ -34,6 +34,22 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// An instant as the REST APIs' `format: date-time` (RFC 3339): UTC, milliseconds, `Z`, e.g.
+/// `2019-07-03T13:57:33.521Z`.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// A timestamp column as RFC 3339 (see [`rfc3339`]); `None` when unreadable.
+pub fn column_rfc3339(text: &str) -> Option<String> {
+    parse(text).map(rfc3339)
+}
+
+/// Parses an RFC 3339 date-time with any offset (`2019-07-03T15:57:33.521+02:00`, `...Z`).
+pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc))
+}
+
 /// Parses a delay of the form `<n>s|m|h|d` (IOM's `retryDelay`), e.g. `30m`.
 pub fn parse_delay(text: &str) -> Option<std::time::Duration> {
     let t = text.trim();
@@ -64,6 +80,14 @@ mod tests {
         assert_eq!(parse("2026-03-29T01:02:03Z"), Some(t));
         assert_eq!(parse("2026-03-29 01:02:03"), Some(t));
         assert!(parse("yesterday").is_none());
+    }
+
+    #[test]
+    fn rfc3339_both_ways() {
+        let t = parse_rfc3339("2019-07-03T15:57:33.521+02:00").unwrap();
+        assert_eq!(rfc3339(t), "2019-07-03T13:57:33.521Z");
+        assert_eq!(column_rfc3339("2019-07-03 13:57:33.521").as_deref(), Some("2019-07-03T13:57:33.521Z"));
+        assert!(parse_rfc3339("2019-07-03 13:57").is_none());
     }
 
     #[test]

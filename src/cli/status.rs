@@ -65,7 +65,11 @@ fn show(t: DateTime<Utc>, tz: Tz, json: bool) -> String {
 }
 
 fn line(s: ScheduleRow, tz: Tz, now: DateTime<Utc>, json: bool) -> Line {
-    let timing = due::Timing { last_run: s.last_run.as_deref().and_then(time::parse), next_retry: s.next_retry.as_deref().and_then(time::parse) };
+    let timing = due::Timing {
+        last_run: s.last_run.as_deref().and_then(time::parse),
+        next_retry: s.next_retry.as_deref().and_then(time::parse),
+        fixed_next_run: s.fixed_next_run.as_deref().and_then(time::parse),
+    };
     let (mut state, next_fire) = match cron::parse(&s.cron) {
         Err(e) => ("bad cron", Some(e)),
         Ok(c) => match due::due(&c, tz, timing, now) {

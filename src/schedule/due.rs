@@ -4,7 +4,10 @@
 //! - it never ran (`lastRun` NULL): it runs at once, then follows its cron; or
 //! - a cron fire time lies in `(lastRun, now]` (however many fire times were missed while
 //!   impex was down, the schedule runs once: misfires collapse); or
-//! - a retry is pending (`nextRetry <= now`).
+//! - a retry is pending (`nextRetry <= now`); or
+//! - a `fixedNextRun` (runtime value of the Schedule REST API) is set and `<= now`. While it is
+//!   set, cron and `nextRetry` have no effect: the schedule is due exactly then, once (the claim
+//!   clears it).
 //!
 //! `lastRun` is the time the last run started (set when the schedule is claimed), so the next
 //! fire time is always the first one after the last start. Fire times are computed in the
@@ -26,6 +29,8 @@ pub fn next_fire(cron: &Cron, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<U
 pub struct Timing {
     pub last_run: Option<DateTime<Utc>>,
     pub next_retry: Option<DateTime<Utc>>,
+    /// `"ScheduleRuntimeDO"."fixedNextRun"`.
+    pub fixed_next_run: Option<DateTime<Utc>>,
 }
 
 /// Why a schedule is (or will be) due.
@@ -34,6 +39,8 @@ pub enum Reason {
     FirstRun,
     Cron,
     Retry,
+    /// A `fixedNextRun` set by an operator.
+    Fixed,
 }
 
 /// The answer of [`due`].
@@ -49,6 +56,9 @@ pub enum Due {
 
 /// Whether the schedule is due at `now` (see the module documentation).
 pub fn due(cron: &Cron, tz: Tz, t: Timing, now: DateTime<Utc>) -> Due {
+    if let Some(f) = t.fixed_next_run {
+        return if f <= now { Due::Now(f, Reason::Fixed) } else { Due::At(f, Reason::Fixed) };
+    }
     let by_cron = match t.last_run {
         None => Some((now, Reason::FirstRun)),
         Some(last) => next_fire(cron, tz, last).map(|f| (f, Reason::Cron)),
@@ -106,7 +116,7 @@ mod tests {
     fn due_when_a_fire_time_passed_since_last_run() {
         let c = parse("0 0/10 * * * ?").unwrap();
         let last = utc(2026, 5, 1, 12, 0, 0) + chrono::Duration::milliseconds(3);
-        let t = Timing { last_run: Some(last), next_retry: None };
+        let t = Timing { last_run: Some(last), next_retry: None, fixed_next_run: None };
         assert_eq!(due(&c, Tz::UTC, t, utc(2026, 5, 1, 12, 9, 59)), Due::At(utc(2026, 5, 1, 12, 10, 0), Reason::Cron));
         assert_eq!(due(&c, Tz::UTC, t, utc(2026, 5, 1, 12, 10, 0)), Due::Now(utc(2026, 5, 1, 12, 10, 0), Reason::Cron));
     }
@@ -124,11 +134,24 @@ mod tests {
         let c = parse("0 0 * * * ?").unwrap();
         let last = utc(2026, 5, 1, 12, 0, 0);
         let now = utc(2026, 5, 8, 9, 30, 0); // a week of missed hourly fire times
-        let t = Timing { last_run: Some(last), next_retry: None };
+        let t = Timing { last_run: Some(last), next_retry: None, fixed_next_run: None };
         assert_eq!(due(&c, Tz::UTC, t, now), Due::Now(utc(2026, 5, 1, 13, 0, 0), Reason::Cron));
         // The run sets lastRun = now: the next run follows the cron again.
-        let t = Timing { last_run: Some(now), next_retry: None };
+        let t = Timing { last_run: Some(now), next_retry: None, fixed_next_run: None };
         assert_eq!(due(&c, Tz::UTC, t, now + chrono::Duration::seconds(5)), Due::At(utc(2026, 5, 8, 10, 0, 0), Reason::Cron));
+    }
+
+    #[test]
+    fn fixed_next_run_wins_over_cron_and_retry() {
+        let c = parse("* * * * * ?").unwrap();
+        let last = utc(2026, 5, 1, 3, 0, 0);
+        let fixed = utc(2026, 5, 1, 4, 0, 0);
+        let t = Timing { last_run: Some(last), next_retry: Some(utc(2026, 5, 1, 3, 0, 1)), fixed_next_run: Some(fixed) };
+        assert_eq!(due(&c, Tz::UTC, t, utc(2026, 5, 1, 3, 30, 0)), Due::At(fixed, Reason::Fixed));
+        assert_eq!(due(&c, Tz::UTC, t, fixed), Due::Now(fixed, Reason::Fixed));
+        // a never-firing cron still runs at the fixed time
+        let never = parse("0 0 0 1 1 ? 2020").unwrap();
+        assert_eq!(due(&never, Tz::UTC, Timing { fixed_next_run: Some(fixed), ..t }, fixed), Due::Now(fixed, Reason::Fixed));
     }
 
     #[test]
@@ -136,7 +159,7 @@ mod tests {
         let c = parse("0 0 3 * * ?").unwrap();
         let last = utc(2026, 5, 1, 3, 0, 0);
         let retry = utc(2026, 5, 1, 3, 30, 0);
-        let t = Timing { last_run: Some(last), next_retry: Some(retry) };
+        let t = Timing { last_run: Some(last), next_retry: Some(retry), fixed_next_run: None };
         assert_eq!(due(&c, Tz::UTC, t, utc(2026, 5, 1, 3, 29, 0)), Due::At(retry, Reason::Retry));
         assert_eq!(due(&c, Tz::UTC, t, utc(2026, 5, 1, 3, 30, 0)), Due::Now(retry, Reason::Retry));
     }
@@ -155,7 +178,7 @@ mod tests {
         let c = parse("0 0 12 1 1 ? 2027").unwrap();
         assert_eq!(next_fire(&c, Tz::UTC, utc(2026, 6, 1, 0, 0, 0)), Some(utc(2027, 1, 1, 12, 0, 0)));
         assert_eq!(next_fire(&c, Tz::UTC, utc(2027, 1, 1, 12, 0, 0)), None);
-        let t = Timing { last_run: Some(utc(2027, 1, 1, 12, 0, 0)), next_retry: None };
+        let t = Timing { last_run: Some(utc(2027, 1, 1, 12, 0, 0)), next_retry: None, fixed_next_run: None };
         assert_eq!(due(&c, Tz::UTC, t, utc(2027, 6, 1, 0, 0, 0)), Due::Never);
     }
 
@@ -167,7 +190,7 @@ mod tests {
         assert_eq!(got[0], utc(2026, 3, 29, 1, 0, 0));
         // Due computation across the gap: the gap fire time is due once.
         let c = parse("0 30 2 * * ?").unwrap();
-        let t = Timing { last_run: Some(berlin(2026, 3, 28, 2, 30, 0)), next_retry: None };
+        let t = Timing { last_run: Some(berlin(2026, 3, 28, 2, 30, 0)), next_retry: None, fixed_next_run: None };
         assert_eq!(due(&c, Berlin, t, utc(2026, 3, 29, 1, 0, 5)), Due::Now(utc(2026, 3, 29, 1, 0, 0), Reason::Cron));
     }
 

@@ -1,6 +1,8 @@
 //! The scheduler: Quartz cron from `"ScheduleDO"`, locks, retries, misfires, job history.
 //!
 //! - [`cron`]: parsing Quartz expressions (croner).
+//! - [`api`]: the Schedule REST API 1.0 services (runtime values); [`health`]: the health
+//!   service and the heartbeat of impex processes.
 //! - [`zone`]: the time zone crons are read in.
 //! - [`due`]: when a schedule is due (pure, clock injected).
 //! - [`lock`]: lock holders and the stale-lock rule.
@@ -8,7 +10,9 @@
 //! - [`maintenance`]: the stale lock rescuer, the history pruner and the over-long job watcher.
 //! - `signals`: SIGTERM/SIGINT.
 //! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
+pub mod api;
 pub mod cron;
+pub mod health;
 pub mod due;
 pub mod maintenance;
 pub mod lock;

@@ -8,7 +8,8 @@
 //! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
 //! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
-//! locks and exits at once (code 130).
+//! locks and exits at once (code 130). `impex run` (mode `Forever`) beats in
+//! `"ProcessHeartbeatDO"` every `health::HEARTBEAT_INTERVAL` and deletes its row at exit.
 use crate::db::Conn;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use croner::Cron;
 use tracing::{error, info, warn};
 
 use super::due::{self, Due, Timing};
+use super::health::{Kind, Node};
 use super::lock::{self, Holder};
 use super::maintenance::overlong::{self, Watched};
 use super::maintenance::pruner::{self, Pruner};
@@ -83,6 +85,7 @@ struct NextFire {
     cron: String,
     last_run: Option<String>,
     next_retry: Option<String>,
+    fixed_next_run: Option<String>,
     at: DateTime<Utc>,
 }
 
@@ -111,6 +114,9 @@ pub struct Runner {
     backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
     rescuer: Rescuer,
+    /// This process in `"ProcessHeartbeatDO"` (`impex run` only: [`Mode::Forever`]).
+    node: Node,
+    last_beat: Option<Instant>,
 }
 
 impl Runner {
@@ -138,6 +144,8 @@ impl Runner {
             deadline: None,
             summary: Summary::default(),
             backlog: Vec::new(),
+            node: Node { id: me.to_string(), host: me.host.clone(), pid: me.pid, ..Node::this_process(Kind::Run) },
+            last_beat: None,
         })
     }
 
@@ -160,6 +168,11 @@ impl Runner {
             }
         }
         let result = self.main_loop(mode);
+        if self.last_beat.is_some() {
+            if let Err(e) = self.node.leave(&self.conn) {
+                warn!("removing this process's heartbeat: {e}");
+            }
+        }
         let cleanup = self.release_remaining();
         result?;
         cleanup?;
@@ -209,6 +222,9 @@ impl Runner {
                     error!("scheduler tick failed (retrying): {e}");
                     next_tick = Instant::now() + self.opts.max_sleep;
                 }
+            }
+            if mode == Mode::Forever && self.deadline.is_none() && self.last_beat.is_none_or(|b| b.elapsed() >= self.node.interval) {
+                self.heartbeat();
             }
             overlong::run_once(self.running.values_mut().map(|r| &mut r.watched));
             let done = match mode {
@@ -265,6 +281,15 @@ impl Runner {
         }
     }
 
+    /// Records that this scheduler loop is alive (`"ProcessHeartbeatDO"`, see `health`). A
+    /// failure is logged; the loop goes on.
+    fn heartbeat(&mut self) {
+        self.last_beat = Some(Instant::now());
+        if let Err(e) = self.node.beat(&self.conn, Utc::now()) {
+            warn!("heartbeat: {e}");
+        }
+    }
+
     /// Claims backlog entries (due, but found no free slot) as slots free up. Claims are
     /// optimistic, so an entry that changed meanwhile is simply not claimed.
     fn fill_from_backlog(&mut self) -> Result<()> {
@@ -297,18 +322,24 @@ impl Runner {
                 continue;
             }
             if let Some(n) = self.next.get(&r.id) {
-                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.at > now {
+                if n.cron == r.cron && n.last_run == r.last_run && n.next_retry == r.next_retry && n.fixed_next_run == r.fixed_next_run && n.at > now {
                     wake = Some(wake.map_or(n.at, |w| w.min(n.at)));
                     continue;
                 }
             }
             let cron = match self.cron(&r.cron) {
                 Ok(c) => c,
+                // (a stopped schedule is runnable only for its fixedNextRun; an unusable one
+                // stays stopped without another history row each tick)
+                Err(_) if r.stopped_since.is_some() => continue,
                 Err(e) => {
                     unrunnable.push((r, format!("cron: {e}; schedule stopped")));
                     continue;
                 }
             };
+            if jobs::lookup(r.job_def_ref).is_none() && r.stopped_since.is_some() {
+                continue;
+            }
             if jobs::lookup(r.job_def_ref).is_none() {
                 let m = format!("no job with JobDefDO id {} is known to this impex; schedule stopped", r.job_def_ref);
                 unrunnable.push((r, m));
@@ -318,7 +349,7 @@ impl Runner {
                 Due::Now(at, _) => to_claim.push((r, at)),
                 Due::At(at, _) => {
                     wake = Some(wake.map_or(at, |w| w.min(at)));
-                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), at });
+                    self.next.insert(r.id, NextFire { cron: r.cron.clone(), last_run: r.last_run.clone(), next_retry: r.next_retry.clone(), fixed_next_run: r.fixed_next_run.clone(), at });
                 }
                 Due::Never => {}
             }
@@ -501,5 +532,9 @@ impl Runner {
 }
 
 fn timing(r: &ScheduleRow) -> Timing {
-    Timing { last_run: r.last_run.as_deref().and_then(time::parse), next_retry: r.next_retry.as_deref().and_then(time::parse) }
+    Timing {
+        last_run: r.last_run.as_deref().and_then(time::parse),
+        next_retry: r.next_retry.as_deref().and_then(time::parse),
+        fixed_next_run: r.fixed_next_run.as_deref().and_then(time::parse),
+    }
 }

@@ -14,6 +14,9 @@
 //!   [`return_announcement`] (RMA export) and [`customers`] (Export Customer v1.1, `"JobDefDO"`
 //!   -10002 CUSTOMER_EXPORT).
 //! - [`writer`]: quick-xml writing helpers.
+//! - [`api`]: the services behind the Transmission REST API 2.0 (search, updates by id and by
+//!   filter).
+pub mod api;
 pub mod customers;
 pub mod debtors;
 pub mod job;

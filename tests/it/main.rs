@@ -28,6 +28,8 @@ mod inventory;
 mod layering;
 // Operations: housekeeping deletes old finished files only.
 mod operations;
+// The operators' services (schedules, transmissions, health) against a running `impex run`.
+mod operations_api;
 // The scheduler end to end: `impex run`, `run --once`, `trigger`, `status`, signals, locks.
 mod scheduler;
 // Soak test (about a minute): the pipeline under kill -9, server restarts, cut connections.

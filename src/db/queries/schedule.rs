@@ -1,5 +1,11 @@
 //! Queries on `"ScheduleDO"` (reads) and the job history `"JobRunDO"`. State changes of
 //! `"ScheduleDO"` are in [`crate::schedule::state`].
+//!
+//! A [`ScheduleRow`] holds the **effective** values: the runtime value of `"ScheduleRuntimeDO"`
+//! when one is set, else the configured one of `"ScheduleDO"` (active, cron, maxNoOfRetries,
+//! retryDelay, reactivateOnStart). The scheduler works on these, so a runtime override takes
+//! effect at the next tick. [`ScheduleApiRow`] adds the configured and runtime values apart
+//! (the Schedule REST API's `scheduleconfigs`).
 use crate::db::{Conn, StoreResult};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -25,13 +31,29 @@ pub struct ScheduleRow {
     pub stopped_since: Option<String>,
     pub last_outcome: Option<String>,
     pub last_message: Option<String>,
+    /// `"ScheduleRuntimeDO"."fixedNextRun"`: the next attempt regardless of cron, retries and a
+    /// stop (cleared when the schedule is claimed).
+    pub fixed_next_run: Option<String>,
 }
 
-const SELECT: &str = r#"SELECT s."id", s."key", s."active", s."configId", s."cron", s."expectedRuntime",
-       s."jobDefRef", j."name", s."lastRun", s."lockedSince", s."lockedBy", s."maxNoOfRetries",
-       s."retryDelay", s."countRetry", s."reactivateOnStart", s."nextRetry", s."stoppedSince",
-       s."lastOutcome", s."lastMessage"
-  FROM "ScheduleDO" s LEFT JOIN "JobDefDO" j ON j."id" = s."jobDefRef""#;
+/// The effective value of a column with a runtime equivalent.
+macro_rules! eff {
+    ($rt:literal, $cfg:literal) => {
+        concat!("coalesce(rt.\"", $rt, "\", s.\"", $cfg, "\")")
+    };
+}
+
+const SELECT: &str = concat!(
+    r#"SELECT s."id", s."key", "#, eff!("activeRuntime", "active"), r#", s."configId", "#, eff!("cronRuntime", "cron"), r#", s."expectedRuntime",
+       s."jobDefRef", j."name", s."lastRun", s."lockedSince", s."lockedBy", "#, eff!("maxNoOfRetriesRuntime", "maxNoOfRetries"), r#",
+       "#, eff!("retryDelayRuntime", "retryDelay"), r#", s."countRetry", "#, eff!("reactivateOnStartRuntime", "reactivateOnStart"), r#", s."nextRetry", s."stoppedSince",
+       s."lastOutcome", s."lastMessage", rt."fixedNextRun",
+       s."active", s."cron", s."maxNoOfRetries", s."retryDelay", s."reactivateOnStart",
+       rt."activeRuntime", rt."cronRuntime", rt."maxNoOfRetriesRuntime", rt."retryDelayRuntime", rt."reactivateOnStartRuntime",
+       j."description"
+  FROM "ScheduleDO" s LEFT JOIN "JobDefDO" j ON j."id" = s."jobDefRef"
+  LEFT JOIN "ScheduleRuntimeDO" rt ON rt."scheduleRef" = s."id""#
+);
 
 fn row(r: &Row<'_>) -> rusqlite::Result<ScheduleRow> {
     Ok(ScheduleRow {
@@ -54,7 +76,154 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ScheduleRow> {
         stopped_since: r.get(16)?,
         last_outcome: r.get(17)?,
         last_message: r.get(18)?,
+        fixed_next_run: r.get(19)?,
     })
+}
+
+fn api_row(r: &Row<'_>) -> rusqlite::Result<ScheduleApiRow> {
+    let b = |i: usize| -> rusqlite::Result<Option<bool>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v != 0)) };
+    Ok(ScheduleApiRow {
+        effective: row(r)?,
+        active_configured: r.get::<_, i64>(20)? != 0,
+        cron_configured: r.get(21)?,
+        max_no_of_retries_configured: r.get(22)?,
+        retry_delay_configured: r.get(23)?,
+        reactivate_on_start_configured: r.get::<_, i64>(24)? != 0,
+        active_runtime: b(25)?,
+        cron_runtime: r.get(26)?,
+        max_no_of_retries_runtime: r.get(27)?,
+        retry_delay_runtime: r.get(28)?,
+        reactivate_on_start_runtime: b(29)?,
+        description: r.get(30)?,
+    })
+}
+
+/// A schedule with its effective, configured and runtime values (Schedule REST API).
+#[derive(Debug, Clone)]
+pub struct ScheduleApiRow {
+    /// The effective values (runtime, else configured).
+    pub effective: ScheduleRow,
+    pub active_configured: bool,
+    pub cron_configured: String,
+    pub max_no_of_retries_configured: i64,
+    pub retry_delay_configured: Option<String>,
+    pub reactivate_on_start_configured: bool,
+    pub active_runtime: Option<bool>,
+    pub cron_runtime: Option<String>,
+    pub max_no_of_retries_runtime: Option<i64>,
+    pub retry_delay_runtime: Option<String>,
+    pub reactivate_on_start_runtime: Option<bool>,
+    /// `"JobDefDO"."description"` (ScheduleDO has none).
+    pub description: Option<String>,
+}
+
+/// The sortable attributes of the Schedule REST API (`SortableScheduleAttribute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScheduleOrder {
+    Id,
+    Active,
+    Key,
+    JobName,
+    #[default]
+    LastRun,
+    LockedSince,
+    RetryCount,
+    MaxNoOfRetries,
+    NextRetryDate,
+}
+
+impl ScheduleOrder {
+    fn column(self) -> &'static str {
+        match self {
+            ScheduleOrder::Id => r#"s."id""#,
+            ScheduleOrder::Active => eff!("activeRuntime", "active"),
+            ScheduleOrder::Key => r#"s."key""#,
+            ScheduleOrder::JobName => r#"j."name""#,
+            ScheduleOrder::LastRun => r#"s."lastRun""#,
+            ScheduleOrder::LockedSince => r#"s."lockedSince""#,
+            ScheduleOrder::RetryCount => r#"s."countRetry""#,
+            ScheduleOrder::MaxNoOfRetries => eff!("maxNoOfRetriesRuntime", "maxNoOfRetries"),
+            ScheduleOrder::NextRetryDate => r#"s."nextRetry""#,
+        }
+    }
+}
+
+/// Filters of `GET /schedulestates` and `GET /scheduleconfigs`; `None` / empty = no filter.
+/// Attributes with a runtime equivalent are filtered on the effective value.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleFilter {
+    pub active: Option<bool>,
+    pub ids: Vec<i64>,
+    pub job_names: Vec<String>,
+    pub keys: Vec<String>,
+    pub is_locked: Option<bool>,
+    /// Inactive, or stopped (retries exhausted, a permanent error): will not run by itself.
+    pub stopped: Option<bool>,
+    /// Failed and a retry time is set.
+    pub will_retry: Option<bool>,
+    pub order_by: ScheduleOrder,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of schedules matching `f` and the total count without paging. Rows with equal sort
+/// values are ordered by id (NULLs first ascending, last descending, as SQLite does).
+pub fn search(conn: &Conn, f: &ScheduleFilter) -> StoreResult<(Vec<ScheduleApiRow>, i64)> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut vals: Vec<rusqlite::types::Value> = Vec::new();
+    use rusqlite::types::Value as V;
+    // each value gets its numbered placeholder
+    let mut ph = |v: V| {
+        vals.push(v);
+        format!("?{}", vals.len())
+    };
+    if let Some(a) = f.active {
+        conds.push(format!("{} = {}", eff!("activeRuntime", "active"), ph(V::Integer(a as i64))));
+    }
+    if !f.ids.is_empty() {
+        let l: Vec<String> = f.ids.iter().map(|i| ph(V::Integer(*i))).collect();
+        conds.push(format!(r#"s."id" IN ({})"#, l.join(", ")));
+    }
+    if !f.job_names.is_empty() {
+        let l: Vec<String> = f.job_names.iter().map(|i| ph(V::Text(i.clone()))).collect();
+        conds.push(format!(r#"j."name" IN ({})"#, l.join(", ")));
+    }
+    if !f.keys.is_empty() {
+        let l: Vec<String> = f.keys.iter().map(|i| ph(V::Text(i.clone()))).collect();
+        conds.push(format!(r#"s."key" IN ({})"#, l.join(", ")));
+    }
+    if let Some(l) = f.is_locked {
+        conds.push(if l { r#"s."lockedSince" IS NOT NULL"#.into() } else { r#"s."lockedSince" IS NULL"#.into() });
+    }
+    let stopped = concat!("(", eff!("activeRuntime", "active"), r#" = 0 OR s."stoppedSince" IS NOT NULL)"#);
+    if let Some(st) = f.stopped {
+        conds.push(if st { stopped.to_string() } else { format!("NOT {stopped}") });
+    }
+    if let Some(w) = f.will_retry {
+        let c = r#"(s."nextRetry" IS NOT NULL AND s."countRetry" > 0 AND s."stoppedSince" IS NULL)"#;
+        conds.push(if w { c.to_string() } else { format!("NOT {c}") });
+    }
+    let wher = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    let dir = if f.descending { "DESC" } else { "ASC" };
+    let total: i64 = conn.sql().query_row(
+        &format!(r#"SELECT count(*) FROM "ScheduleDO" s LEFT JOIN "JobDefDO" j ON j."id" = s."jobDefRef" LEFT JOIN "ScheduleRuntimeDO" rt ON rt."scheduleRef" = s."id" {wher}"#),
+        rusqlite::params_from_iter(vals.iter()),
+        |r| r.get(0),
+    )?;
+    let n = vals.len();
+    vals.push(V::Integer(f.limit));
+    vals.push(V::Integer(f.offset));
+    let sql = format!("{SELECT} {wher} ORDER BY {} {dir}, s.\"id\" {dir} LIMIT ?{} OFFSET ?{}", f.order_by.column(), n + 1, n + 2);
+    let mut st = conn.sql().prepare(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(vals.iter()), api_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+/// One schedule with its configured and runtime values.
+pub fn api_by_id(conn: &Conn, id: i64) -> StoreResult<Option<ScheduleApiRow>> {
+    let mut st = conn.sql().prepare_cached(&format!(r#"{SELECT} WHERE s."id" = ?1"#))?;
+    Ok(st.query_row([id], api_row).optional()?)
 }
 
 fn query(conn: &Conn, filter: &str, p: impl rusqlite::Params) -> StoreResult<Vec<ScheduleRow>> {
@@ -68,9 +237,14 @@ pub fn all(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
     query(conn, r#"ORDER BY s."key""#, [])
 }
 
-/// Schedules that may be claimed: active, not stopped, not locked.
+/// Schedules that may be claimed: active (effective value), not stopped (or with a fixed next
+/// run), not locked.
 pub fn runnable(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
-    query(conn, r#"WHERE s."active" = 1 AND s."stoppedSince" IS NULL AND s."lockedSince" IS NULL ORDER BY s."id""#, [])
+    query(
+        conn,
+        concat!("WHERE ", eff!("activeRuntime", "active"), r#" = 1 AND (s."stoppedSince" IS NULL OR rt."fixedNextRun" IS NOT NULL) AND s."lockedSince" IS NULL ORDER BY s."id""#),
+        [],
+    )
 }
 
 /// Schedules that hold a lock.

@@ -117,29 +117,113 @@ pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>
     }
 }
 
-/// Claims an idle, due schedule for `holder`: sets the lock and `lastRun`. Optimistic: only if
-/// the row still has the `lastRun` and `nextRetry` that were read (another process that ran it
-/// in between changed them). Returns false when someone else was first.
+/// Claims an idle, due schedule for `holder`: sets the lock and `lastRun`, and clears a
+/// `fixedNextRun` (it is used up by this attempt). Optimistic: only if the row still has the
+/// `lastRun`, `nextRetry` and `fixedNextRun` that were read (another process that ran it in
+/// between changed them) and is still active (the effective value: an `activeRuntime` = false
+/// set meanwhile wins). Returns false when someone else was first.
 pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
     let n = conn.sql()
         .prepare_cached(
             r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
-               WHERE "id" = ?1 AND "active" = 1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL
-                 AND "lastRun" IS ?4 AND "nextRetry" IS ?5"#,
+               WHERE "id" = ?1 AND "lockedSince" IS NULL AND "lastRun" IS ?4 AND "nextRetry" IS ?5
+                 AND coalesce((SELECT "activeRuntime" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1), "active") = 1
+                 AND (SELECT "fixedNextRun" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1) IS ?6
+                 AND ("stoppedSince" IS NULL OR ?6 IS NOT NULL)"#,
         )?
-        .execute(params![s.id, now, holder, s.last_run, s.next_retry])?;
+        .execute(params![s.id, now, holder, s.last_run, s.next_retry, s.fixed_next_run])?;
+    if n == 1 && s.fixed_next_run.is_some() {
+        clear_fixed_next_run(conn, s.id)?;
+    }
     Ok(n == 1)
 }
 
+fn clear_fixed_next_run(conn: &Conn, id: i64) -> Result<()> {
+    conn.sql()
+        .prepare_cached(r#"UPDATE "ScheduleRuntimeDO" SET "fixedNextRun" = NULL, "modificationDate" = ?2 WHERE "scheduleRef" = ?1 AND "fixedNextRun" IS NOT NULL"#)?
+        .execute(params![id, time::now_text()])?;
+    Ok(())
+}
+
 /// Claims a schedule regardless of cron, `active` and a stop (`impex trigger`); only a lock
-/// stops it. Returns false when it is locked.
+/// stops it. A `fixedNextRun` is used up by it. Returns false when it is locked.
 pub fn claim_forced(conn: &Conn, id: i64, holder: &str, now: &str) -> Result<bool> {
     let n = conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
            WHERE "id" = ?1 AND "lockedSince" IS NULL"#,
         params![id, now, holder],
     )?;
+    if n == 1 {
+        clear_fixed_next_run(conn, id)?;
+    }
     Ok(n == 1)
+}
+
+/// A change of one runtime value (`PATCH /schedulestates/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Left as it is.
+    #[default]
+    Keep,
+    /// The runtime value is set: it is used instead of the configured one.
+    Set(T),
+    /// The runtime value is removed: the configured one applies again.
+    Reset,
+}
+
+/// The runtime values to change of one schedule (`"ScheduleRuntimeDO"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuntimeChange {
+    pub active: Change<bool>,
+    /// Validated by the caller (Quartz syntax).
+    pub cron: Change<String>,
+    pub reactivate_on_start: Change<bool>,
+    pub max_no_of_retries: Change<i64>,
+    /// Validated by the caller (`<n>s|m|h|d`).
+    pub retry_delay: Change<String>,
+    /// impex timestamp text (UTC).
+    pub fixed_next_run: Change<String>,
+    /// Releases the lock (`lockedSince`, `lockedBy`); the holder's own `finish` then fails
+    /// with a conflict and is logged. May lead to the job running twice at the same time.
+    pub remove_lock: bool,
+}
+
+/// Applies `c` to schedule `id` in the caller's unit of work. Returns false when there is no
+/// such schedule (nothing is changed).
+pub fn set_runtime(conn: &Conn, id: i64, c: &RuntimeChange, now: &str) -> Result<bool> {
+    use rusqlite::types::Value as V;
+    let exists: i64 = conn.sql().query_row(r#"SELECT count(*) FROM "ScheduleDO" WHERE "id" = ?1"#, [id], |r| r.get(0))?;
+    if exists == 0 {
+        return Ok(false);
+    }
+    conn.sql().execute(r#"INSERT OR IGNORE INTO "ScheduleRuntimeDO" ("scheduleRef", "modificationDate") VALUES (?1, ?2)"#, params![id, now])?;
+    fn v<T: Clone>(c: &Change<T>, f: impl Fn(T) -> V) -> Option<V> {
+        match c {
+            Change::Keep => None,
+            Change::Set(x) => Some(f(x.clone())),
+            Change::Reset => Some(V::Null),
+        }
+    }
+    let cols: [(&str, Option<V>); 6] = [
+        ("activeRuntime", v(&c.active, |b| V::Integer(b as i64))),
+        ("cronRuntime", v(&c.cron, V::Text)),
+        ("reactivateOnStartRuntime", v(&c.reactivate_on_start, |b| V::Integer(b as i64))),
+        ("maxNoOfRetriesRuntime", v(&c.max_no_of_retries, V::Integer)),
+        ("retryDelayRuntime", v(&c.retry_delay, V::Text)),
+        ("fixedNextRun", v(&c.fixed_next_run, V::Text)),
+    ];
+    for (col, val) in cols {
+        if let Some(val) = val {
+            conn.sql().execute(
+                &format!(r#"UPDATE "ScheduleRuntimeDO" SET "{col}" = ?2, "modificationDate" = ?3 WHERE "scheduleRef" = ?1"#),
+                params![id, val, now],
+            )?;
+        }
+    }
+    if c.remove_lock {
+        conn.sql().execute(r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL WHERE "id" = ?1"#, [id])?;
+    }
+    Ok(true)
 }
 
 /// Ends a run: releases `holder`'s lock and applies `after`. Fails when `holder` no longer holds
@@ -216,11 +300,13 @@ pub fn release_own(conn: &Conn, holder: &str, now: &str, message: &str) -> Resul
     )?)
 }
 
-/// `reactivateOnStart` = 1: lifts the stop and resets the retries. Returns how many.
+/// `reactivateOnStart` = 1 (the effective value: `reactivateOnStartRuntime`, else the
+/// configured one): lifts the stop and resets the retries. Returns how many.
 pub fn reactivate_on_start(conn: &Conn) -> Result<usize> {
     Ok(conn.sql().execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = NULL, "countRetry" = 0, "nextRetry" = NULL
-           WHERE "reactivateOnStart" = 1 AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
+           WHERE coalesce((SELECT "reactivateOnStartRuntime" FROM "ScheduleRuntimeDO" r WHERE r."scheduleRef" = "ScheduleDO"."id"), "reactivateOnStart") = 1
+             AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
         [],
     )?)
 }
@@ -251,7 +337,47 @@ mod tests {
             stopped_since: None,
             last_outcome: None,
             last_message: None,
+            fixed_next_run: None,
         }
+    }
+
+    #[test]
+    fn runtime_values_steer_claims_and_reactivation() {
+        use crate::db::queries::schedule as q;
+        let mut c = crate::db::memory();
+        c.execute_batch(
+            r#"INSERT INTO "JobDefDO" ("id", "name") VALUES (1, 'j');
+               INSERT INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key", "stoppedSince", "countRetry", "reactivateOnStart")
+               VALUES (1, 1, '* * * * * ?', 1, 'a', NULL, 0, 0), (2, 1, '* * * * * ?', 1, 'b', '2026-01-01 00:00:00.000', 3, 0);"#,
+        )
+        .unwrap();
+        let now = "2026-01-01 00:00:01.000";
+        let set = |c: &mut Conn, id: i64, ch: RuntimeChange| {
+            let tx = c.write().unwrap();
+            assert!(set_runtime(&tx, id, &ch, now).unwrap());
+            tx.commit().unwrap();
+        };
+        // activeRuntime = false: not runnable, and a claim from an older read fails
+        let read = q::by_id(&c, 1).unwrap().unwrap();
+        set(&mut c, 1, RuntimeChange { active: Change::Set(false), ..Default::default() });
+        assert!(q::runnable(&c).unwrap().is_empty());
+        assert!(!claim(&c, &read, "me", now).unwrap());
+        set(&mut c, 1, RuntimeChange { active: Change::Reset, cron: Change::Set("0 0 * * * ?".into()), ..Default::default() });
+        let r = q::by_id(&c, 1).unwrap().unwrap();
+        assert_eq!((r.active, r.cron.as_str()), (true, "0 0 * * * ?"));
+        // fixedNextRun makes a stopped schedule runnable; the claim uses it up
+        set(&mut c, 2, RuntimeChange { fixed_next_run: Change::Set(now.into()), ..Default::default() });
+        let r = q::runnable(&c).unwrap().into_iter().find(|r| r.id == 2).expect("a stopped schedule with a fixed next run is runnable");
+        assert!(claim(&c, &r, "me", now).unwrap());
+        assert_eq!(q::by_id(&c, 2).unwrap().unwrap().fixed_next_run, None);
+        // reactivateOnStartRuntime counts at start
+        finish(&c, 2, "me", &AfterRun::Stop { count: 4, message: "x".into() }, now).unwrap();
+        assert_eq!(reactivate_on_start(&c).unwrap(), 0);
+        set(&mut c, 2, RuntimeChange { reactivate_on_start: Change::Set(true), ..Default::default() });
+        assert_eq!(reactivate_on_start(&c).unwrap(), 1);
+        // no such schedule: nothing written
+        let tx = c.write().unwrap();
+        assert!(!set_runtime(&tx, 99, &RuntimeChange { active: Change::Set(true), ..Default::default() }, now).unwrap());
     }
 
     #[test]

@@ -7,11 +7,14 @@
 //!                   └─failure when retryCount = maxNoOfRetries─▶ DO_MANUAL_CHECK
 //! DO_MANUAL_CHECK / DO_PUSH / CANCELED / PUSHED ──`impex resend`──▶ INITIAL
 //! INITIAL / DO_PUSH / DO_MANUAL_CHECK ──`impex cancel`──▶ CANCELED
+//! INITIAL / DO_PUSH / DO_MANUAL_CHECK ──SENT (Transmission API)──▶ PUSHED (no file written)
 //! ```
+//! The Transmission REST API's update types map onto these transitions ([`OperatorUpdate`],
+//! [`apply`]): RESEND = `impex resend`, CANCEL = `impex cancel`, SENT = [`mark_sent`].
 //! Every transition is `UPDATE .. WHERE "id" = ? AND "state" = <expected>` and fails when no
 //! row changed (someone else moved the transmission).
 use crate::db::Conn;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use crate::error::{Error, Result};
 
@@ -120,6 +123,71 @@ pub fn resend(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Resul
     )?
     .execute(params![id, from.as_str(), now])?;
     changed(n, id, from, "INITIAL")
+}
+
+/// `PUSHED` without a file: an operator says the transmission reached its receiver another way
+/// (Transmission API update type SENT). "errorText" says so; "fileName" stays as it was.
+pub fn mark_sent(conn: &Conn, id: i64, from: TransmissionState, note: &str, now: &str) -> Result<()> {
+    let n = conn.sql().prepare_cached(
+        r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
+               "errorText" = ?4, "nextRetryDate" = NULL
+           WHERE "id" = ?1 AND "state" = ?2"#,
+    )?
+    .execute(params![id, from.as_str(), now, note])?;
+    changed(n, id, from, "PUSHED")
+}
+
+/// An operator's change of a transmission (IOM's `TransmissionUpdateType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OperatorUpdate {
+    /// RESEND: DO_PUSH / PUSHED / DO_MANUAL_CHECK / CANCELED -> INITIAL (retry count 0, a new
+    /// file name): the sending job writes it again. This is also "manual check done".
+    Resend,
+    /// CANCEL: INITIAL / DO_PUSH / DO_MANUAL_CHECK -> CANCELED.
+    Cancel,
+    /// SENT: INITIAL / DO_PUSH / DO_MANUAL_CHECK -> PUSHED without writing a file.
+    Sent,
+}
+
+impl OperatorUpdate {
+    /// The states the update may start from.
+    pub fn allowed_from(self) -> &'static [TransmissionState] {
+        use TransmissionState::*;
+        match self {
+            OperatorUpdate::Resend => &[DoPush, Pushed, DoManualCheck, Canceled],
+            OperatorUpdate::Cancel | OperatorUpdate::Sent => &[Initial, DoPush, DoManualCheck],
+        }
+    }
+
+    pub fn target(self) -> TransmissionState {
+        match self {
+            OperatorUpdate::Resend => TransmissionState::Initial,
+            OperatorUpdate::Cancel => TransmissionState::Canceled,
+            OperatorUpdate::Sent => TransmissionState::Pushed,
+        }
+    }
+}
+
+/// Applies `u` to transmission `id` (in the caller's unit of work). Returns the state it left,
+/// or `None` when there is no such transmission; `Error::Conflict` (nothing changed) when `u`
+/// is not allowed from its current state.
+pub fn apply(conn: &Conn, id: i64, u: OperatorUpdate, who: &str, now: &str) -> Result<Option<TransmissionState>> {
+    let cur: Option<String> = conn.sql().prepare_cached(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#)?.query_row([id], |r| r.get(0)).optional()?;
+    let Some(cur) = cur else { return Ok(None) };
+    let from = TransmissionState::parse(&cur).ok_or_else(|| Error::Other(format!("transmission {id} has unknown state {cur}")))?;
+    if !u.allowed_from().contains(&from) {
+        return Err(Error::Conflict(format!(
+            "transmission {id} is {}: {u:?} is allowed only from {}",
+            from.as_str(),
+            u.allowed_from().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    match u {
+        OperatorUpdate::Resend => resend(conn, id, from, now)?,
+        OperatorUpdate::Cancel => cancel(conn, id, from, &format!("canceled by {who}"), now)?,
+        OperatorUpdate::Sent => mark_sent(conn, id, from, &format!("marked as sent by {who}; no file written by impex"), now)?,
+    }
+    Ok(Some(from))
 }
 
 #[cfg(test)]

@@ -1,0 +1,84 @@
+//! `"ProcessHeartbeatDO"`: every impex process using this database and when it last reported
+//! (the health service's cluster status). Written by `impex run`'s loop and the HTTP server.
+use crate::db::{Conn, StoreResult};
+use rusqlite::params;
+
+/// Rows whose `lastSeen` is older than this are deleted by [`beat`] (crashed processes).
+pub const PRUNE_AFTER_HOURS: i64 = 24;
+
+/// One process's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// `host:pid:start`, the same text as a lock holder.
+    pub node_id: String,
+    pub host: String,
+    pub pid: i64,
+    /// `run` or `serve`.
+    pub kind: String,
+    pub started: String,
+    pub last_seen: String,
+    pub interval_ms: i64,
+}
+
+/// Records that `hb.node_id` is alive at `hb.last_seen` (insert or update), and deletes rows not
+/// seen for [`PRUNE_AFTER_HOURS`]. One statement each; no unit of work needed.
+pub fn beat(conn: &Conn, hb: &Heartbeat) -> StoreResult<()> {
+    conn.sql()
+        .prepare_cached(
+            r#"INSERT INTO "ProcessHeartbeatDO" ("nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs")
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+               ON CONFLICT ("nodeId") DO UPDATE SET "lastSeen" = excluded."lastSeen", "intervalMs" = excluded."intervalMs", "kind" = excluded."kind""#,
+        )?
+        .execute(params![hb.node_id, hb.host, hb.pid, hb.kind, hb.started, hb.last_seen, hb.interval_ms])?;
+    conn.sql()
+        .prepare_cached(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "lastSeen" < strftime('%Y-%m-%d %H:%M:%f', ?1, ?2)"#)?
+        .execute(params![hb.last_seen, format!("-{PRUNE_AFTER_HOURS} hours")])?;
+    Ok(())
+}
+
+/// Deletes a process's row (at a clean exit).
+pub fn remove(conn: &Conn, node_id: &str) -> StoreResult<usize> {
+    Ok(conn.sql().execute(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "nodeId" = ?1"#, [node_id])?)
+}
+
+/// Every row, by node id.
+pub fn all(conn: &Conn) -> StoreResult<Vec<Heartbeat>> {
+    let mut st = conn.sql().prepare_cached(
+        r#"SELECT "nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs" FROM "ProcessHeartbeatDO" ORDER BY "nodeId""#,
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Heartbeat { node_id: r.get(0)?, host: r.get(1)?, pid: r.get(2)?, kind: r.get(3)?, started: r.get(4)?, last_seen: r.get(5)?, interval_ms: r.get(6)? })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// Whether the database answers a query (the health service's database check).
+pub fn ping(conn: &Conn) -> StoreResult<()> {
+    conn.sql().query_row(r#"SELECT count(*) FROM "ProcessHeartbeatDO""#, [], |r| r.get::<_, i64>(0))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hb(node: &str, seen: &str) -> Heartbeat {
+        Heartbeat { node_id: node.into(), host: "h".into(), pid: 1, kind: "run".into(), started: "2026-01-01 00:00:00.000".into(), last_seen: seen.into(), interval_ms: 5000 }
+    }
+
+    #[test]
+    fn beat_upserts_and_prunes_day_old_rows() {
+        let c = crate::db::memory();
+        beat(&c, &hb("a", "2026-01-01 00:00:00.000")).unwrap();
+        beat(&c, &hb("a", "2026-01-01 00:00:05.000")).unwrap();
+        beat(&c, &hb("b", "2026-01-01 00:00:06.000")).unwrap();
+        let rows = all(&c).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].last_seen, "2026-01-01 00:00:05.000");
+        beat(&c, &hb("b", "2026-01-02 00:00:06.000")).unwrap();
+        let rows = all(&c).unwrap();
+        assert_eq!(rows.iter().map(|r| r.node_id.as_str()).collect::<Vec<_>>(), ["b"]);
+        assert_eq!(remove(&c, "b").unwrap(), 1);
+        ping(&c).unwrap();
+    }
+}
