@@ -187,12 +187,12 @@ impl<'a> Query<'a> {
     pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
         match self.last(name) {
             None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| self.bad(name, format!("`{v}` is not an integer"))),
+            Some(v) => v.parse().map(Some).map_err(|_| self.bad(name, format!("`{v}` is not an integer (64-bit)"))),
         }
     }
 
     pub fn ints(&self, name: &str) -> Result<Vec<i64>, ApiError> {
-        self.values(name).map(|v| v.parse().map_err(|_| self.bad(name, format!("`{v}` is not an integer")))).collect()
+        self.values(name).map(|v| v.parse().map_err(|_| self.bad(name, format!("`{v}` is not an integer (64-bit)")))).collect()
     }
 
     pub fn strings(&self, name: &str) -> Vec<String> {
