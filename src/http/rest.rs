@@ -66,17 +66,23 @@ pub fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match read_whole(&mut de) {
-        Ok(v) => Ok(Some(v)),
-        Err(e) => Err(ApiError::field("body", format!("invalid JSON: {e}")).style(style(media_type))),
+    let bad = |field: String, message: String| ApiError::field(field, message).style(style(media_type));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| bad("body".into(), format!("invalid JSON: {e}")))?;
+    // the specs declare nothing `nullable`: a null is a wrong value, not an absent one
+    if let Some(path) = null_at(&value, "body") {
+        return Err(bad(path, "null is not allowed (leave the attribute out instead)".into()));
     }
+    serde_json::from_value(value).map(Some).map_err(|e| bad("body".into(), format!("invalid request: {e}")))
 }
 
-fn read_whole<'de, T: serde::de::DeserializeOwned>(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>) -> Result<T, serde_json::Error> {
-    let v = T::deserialize(&mut *de)?;
-    de.end()?;
-    Ok(v)
+/// Where the first JSON null is (`body.transmissionFilter.creationDateTo`, `body[2]`).
+fn null_at(v: &serde_json::Value, at: &str) -> Option<String> {
+    match v {
+        serde_json::Value::Null => Some(at.to_string()),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| null_at(x, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| null_at(x, &format!("{at}.{k}"))),
+        _ => None,
+    }
 }
 
 /// A success in `media_type`.

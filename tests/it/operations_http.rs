@@ -188,14 +188,14 @@ fn schemathesis(env: &TestEnv, s: &Server, spec: &str, base: &str, extra: &[&str
 
 /// A server with the demo configuration and a transmission in DO_MANUAL_CHECK, or None (skipped
 /// outside CI) without tests/.venv.
-fn contract_server() -> Option<(TestEnv, Server)> {
+fn contract_server(command: &str) -> Option<(TestEnv, Server)> {
     if !Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/schemathesis").exists() {
         crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
         return None;
     }
     let (env, _, _) = manual_check_env();
     users(&env);
-    let s = Server::start(&env, &["serve"], false);
+    let s = Server::start(&env, &[command], false);
     Some((env, s))
 }
 
@@ -203,7 +203,7 @@ fn contract_server() -> Option<(TestEnv, Server)> {
 /// operations by id run without the status code check.
 #[test]
 fn schedule_api_conforms_to_its_spec() {
-    let Some((env, s)) = contract_server() else { return };
+    let Some((env, s)) = contract_server("serve") else { return };
     let base = "/rest/schedules";
     let spec = "intershop-order-management-schedule-1.0.yaml";
     schemathesis(&env, &s, spec, base, &["--exclude-path-regex", r"\{scheduleId\}", "--exclude-checks", "positive_data_acceptance"]);
@@ -212,12 +212,15 @@ fn schedule_api_conforms_to_its_spec() {
 
 #[test]
 fn transmission_api_conforms_to_its_spec() {
-    let Some((env, s)) = contract_server() else { return };
+    let Some((env, s)) = contract_server("serve") else { return };
     schemathesis(&env, &s, "intershop-order-management-transmission-2.0.yaml", "/rest", &["--exclude-checks", "positive_data_acceptance"]);
 }
 
+/// With `impex run --listen`: the status is healthy (a 503 would count as a server error).
 #[test]
 fn monitoring_api_conforms_to_its_spec() {
-    let Some((env, s)) = contract_server() else { return };
+    let Some((env, s)) = contract_server("run") else { return };
+    let url = s.url("/monitoring/services/health/status");
+    wait_for("a healthy status", Duration::from_secs(20), || curl(&[&url]).0 == 200);
     schemathesis(&env, &s, "intershop-order-management-monitoring-1.0.yaml", "/monitoring/services", &[]);
 }
