@@ -10,6 +10,8 @@ use crate::support::env::{wait_for, TestEnv};
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// The server's stderr (a file: a pipe nobody reads would block a server that logs much).
+    pub log: std::path::PathBuf,
 }
 
 impl Server {
@@ -18,9 +20,10 @@ impl Server {
         let listen = format!("127.0.0.1:{port}");
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["--listen", &listen]);
-        let child = env.cmd(&all).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let log = env.path("serve.stderr");
+        let child = env.cmd(&all).stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
         let base = format!("{}://127.0.0.1:{port}", if https { "https" } else { "http" });
-        let s = Server { child, base };
+        let s = Server { child, base, log };
         let url = format!("{}/monitoring/services/health/status", s.base);
         // 200, or 503 while no `impex run` is alive: both are answers
         wait_for("the API answers", Duration::from_secs(20), || matches!(curl(&["-k", &url]).0, 200 | 503));
@@ -34,8 +37,8 @@ impl Server {
     /// SIGTERM; waits for the exit; returns stderr.
     pub fn terminate(mut self) -> (Option<i32>, String) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let out = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let status = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap()).wait().unwrap();
+        (status.code(), std::fs::read_to_string(&self.log).unwrap_or_default())
     }
 }
 

@@ -182,8 +182,11 @@ fn schemathesis(env: &TestEnv, s: &Server, spec: &str, base: &str, extra: &[&str
         .env("NO_COLOR", "1")
         .output()
         .expect("schemathesis");
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "schemathesis {spec} {extra:?} failed:\n{text}");
+    if !out.status.success() {
+        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let log: String = std::fs::read_to_string(env.path("serve.stderr")).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
+        panic!("schemathesis {spec} {extra:?} failed:\n{text}\nthe server's last log lines (newest first):\n{log}");
+    }
 }
 
 /// A server with the demo configuration and a transmission in DO_MANUAL_CHECK, or None (skipped
