@@ -9,6 +9,9 @@
 //! - `GET|PUT|DELETE /servlets/services/reservation/{reservationId}`: `RESERVATION_WRITE` for the
 //!   reservation's shop; a reservation of a shop the caller may not use is answered exactly as
 //!   one that does not exist (404), so its existence does not leak.
+// The handlers return early with a finished answer (`Err(Response)`); it is made once a request.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
