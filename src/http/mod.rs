@@ -13,6 +13,7 @@
 pub mod access_log;
 pub mod auth;
 pub mod error;
+pub mod inventory;
 pub mod metrics;
 mod openapi;
 pub mod server;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(openapi::routes())
         .merge(health_routes())
+        .merge(inventory::routes())
         .with_state(state)
 }
 
