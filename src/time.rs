@@ -53,10 +53,12 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
 /// Parses a delay of the form `<n>s|m|h|d` (IOM's `retryDelay`), e.g. `30m`.
 pub fn parse_delay(text: &str) -> Option<std::time::Duration> {
     let t = text.trim();
-    if t.len() < 2 {
+    // the unit is the last character (which may be more than one byte in a wrong value)
+    let last = t.char_indices().last()?.0;
+    if last == 0 {
         return None;
     }
-    let (num, unit) = t.split_at(t.len() - 1);
+    let (num, unit) = t.split_at(last);
     let n: u64 = num.parse().ok()?;
     let secs = match unit {
         "s" => n,
@@ -99,5 +101,8 @@ mod tests {
         assert!(parse_delay("m").is_none());
         assert!(parse_delay("5 min").is_none());
         assert!(parse_delay("-5m").is_none());
+        // a multi-byte last character is a wrong unit, not a panic
+        assert!(parse_delay("fx2\u{a1}").is_none());
+        assert!(parse_delay("\u{c4}").is_none());
     }
 }

@@ -13,11 +13,15 @@
 pub mod access_log;
 pub mod auth;
 pub mod error;
+pub mod health;
 pub mod inventory;
 pub mod metrics;
 mod openapi;
+mod rest;
+pub mod schedules;
 pub mod server;
 pub mod state;
+pub mod transmissions;
 
 use axum::Router;
 
@@ -28,24 +32,9 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(openapi::routes())
-        .merge(health_routes())
+        .merge(health::routes())
+        .merge(schedules::routes())
+        .merge(transmissions::routes())
         .merge(inventory::routes())
         .with_state(state)
-}
-
-/// `GET /monitoring/services/health/status`: 200 when the database answers.
-fn health_routes() -> Router<AppState> {
-    use axum::routing::get;
-    Router::new().route("/monitoring/services/health/status", get(health_status)).route("/metrics", get(metrics::get))
-}
-
-async fn health_status(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match state.db(|conn| crate::db::queries::status::ping(conn).map_err(crate::error::Error::from)).await {
-        Ok(()) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({"status": "OK"}))).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health: the database does not answer");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "ERROR"}))).into_response()
-        }
-    }
 }

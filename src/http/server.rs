@@ -61,7 +61,9 @@ pub async fn serve(
     drop(crate::db::open_existing(db_path)?);
     let state = AppState::new(db_path, auth);
     super::metrics::handle();
-    let app = super::router(state)
+    // the heartbeat of this server ("ProcessHeartbeatDO"), removed again at shutdown
+    let beating = tokio::spawn(super::health::heartbeat(state.clone()));
+    let app = super::router(state.clone())
         .layer(axum::middleware::from_fn(super::access_log::log))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, opts.request_timeout))
         .layer(RequestBodyLimitLayer::new(opts.body_limit))
@@ -99,6 +101,8 @@ pub async fn serve(
             server.serve(app.into_make_service()).await?;
         }
     }
+    beating.abort();
+    super::health::leave(&state).await;
     tracing::info!("http: stopped");
     Ok(())
 }

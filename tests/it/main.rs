@@ -30,6 +30,8 @@ mod layering;
 mod operations;
 // The operators' services (schedules, transmissions, health) against a running `impex run`.
 mod operations_api;
+// The operators' HTTP APIs over real sockets with curl, and their contract tests (schemathesis).
+mod operations_http;
 // The scheduler end to end: `impex run`, `run --once`, `trigger`, `status`, signals, locks.
 mod scheduler;
 // Soak test (about a minute): the pipeline under kill -9, server restarts, cut connections.

@@ -159,7 +159,7 @@ fn heartbeat_rows_of_a_running_scheduler_make_the_cluster_healthy() {
 /// The demo configuration with a second finance controller that lacks a payment mapping: the
 /// dispatch's transmission to it fails, is retried after 1 s and ends in DO_MANUAL_CHECK (as in
 /// export.rs). Returns (the PUSHED one, the DO_MANUAL_CHECK one).
-fn manual_check_env() -> (TestEnv, i64, i64) {
+pub(crate) fn manual_check_env() -> (TestEnv, i64, i64) {
     let env = TestEnv::new(true);
     env.sql_ok(sup::CONFIG);
     env.sql_ok(
@@ -181,7 +181,7 @@ fn manual_check_env() -> (TestEnv, i64, i64) {
     (env, ok, bad)
 }
 
-fn row_text(env: &TestEnv, id: i64) -> String {
+pub(crate) fn row_text(env: &TestEnv, id: i64) -> String {
     env.query_string(&format!(
         r#"SELECT "state" || '|' || "retryCount" || '|' || IFNULL("nextRetryDate", '') || '|' || IFNULL("errorText", '') || '|' || IFNULL("fileName", '')
                   || '|' || "modificationDate" || '|' || IFNULL("sentDate", '') FROM "TransmissionDO" WHERE "id" = {id}"#
