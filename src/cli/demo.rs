@@ -129,10 +129,34 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
 
     let failures = run_schedules(&db_path)?;
 
+    let credentials = api_users(&db_path, &dir)?;
     let conn = db::open_existing(&db_path)?;
     super::demo_report::print(&conn, &db_path, &base)?;
+    super::demo_report::print_api(&db_path, &credentials);
     println!("\ndone in {:.1} s{}", started.elapsed().as_secs_f64(), if failures > 0 { format!(", {failures} job(s) failed") } else { String::new() });
     Ok(if failures > 0 { Status::Problems } else { Status::Ok })
+}
+
+/// The API's demo users, `webshop` (ShopServiceClient of shop 10000) and `operator`
+/// (Operator), with random passwords written to `DIR/demo-users.txt` (mode 0600; they are not
+/// printed). Returns that file.
+fn api_users(db_path: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let conn = db::open_existing(db_path)?;
+    let mut lines = String::new();
+    for (account, role, target) in [("webshop", "ShopServiceClient", crate::auth::admin::Target::Shop(10000)), ("operator", "Operator", crate::auth::admin::Target::Everywhere)] {
+        let mut bytes = [0u8; 12];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+        let password = hex::encode(bytes);
+        let new = crate::auth::admin::NewAccount { account, password: &password, role, target, email: None, first_name: None, last_name: None, company_name: None };
+        crate::auth::admin::add_user(&conn, &new).map_err(|e| anyhow::anyhow!("demo user {account}: {e}"))?;
+        lines.push_str(&format!("{account} {password}\n"));
+    }
+    let path = dir.join("demo-users.txt");
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path)?;
+    std::io::Write::write_all(&mut f, lines.as_bytes())?;
+    Ok(path)
 }
 
 /// Removes an earlier demo (only a directory that `impex demo` made) and creates DIR.

@@ -85,3 +85,19 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// How to try the REST API on the demo database: the commands, with the users' passwords read
+/// from `credentials` by the shell (never printed).
+pub fn print_api(db_path: &Path, credentials: &Path) {
+    let db = db_path.display();
+    let c = credentials.display();
+    let base = "http://127.0.0.1:8080";
+    println!("\nthe REST API (users and their passwords in {c}):");
+    println!("  impex --db {db} serve --listen 127.0.0.1:8080 &");
+    println!("  W=\"webshop:$(sed -n 's/^webshop //p' {c})\"; O=\"operator:$(sed -n 's/^operator //p' {c})\"");
+    println!("  curl -u \"$W\" {base}/servlets/services/atp/10000/100-0001,SD111001");
+    println!("  curl -u \"$W\" -X POST -H 'Content-Type: application/json' -d '{{\"type\":\"COMPLETE\",\"lifetime\":600,\"items\":[{{\"id\":\"100-0001\",\"qty\":2}}]}}' {base}/servlets/services/reservation/10000");
+    println!("  curl -u \"$W\" {base}/servlets/services/atp/10000/100-0001    # 2 fewer available");
+    println!("  curl -u \"$O\" -H 'Accept: application/vnd.intershop.schedule.v1+json' {base}/rest/schedules/schedulestates");
+    println!("  curl -u \"$O\" {base}/metrics");
+}

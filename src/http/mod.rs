@@ -14,6 +14,7 @@ pub mod access_log;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod inventory;
 pub mod metrics;
 mod openapi;
 mod rest;
@@ -34,5 +35,6 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(schedules::routes())
         .merge(transmissions::routes())
+        .merge(inventory::routes())
         .with_state(state)
 }

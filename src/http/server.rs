@@ -66,7 +66,8 @@ pub async fn serve(
     let app = super::router(state.clone())
         .layer(axum::middleware::from_fn(super::access_log::log))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, opts.request_timeout))
-        .layer(RequestBodyLimitLayer::new(opts.body_limit));
+        .layer(RequestBodyLimitLayer::new(opts.body_limit))
+        .layer(axum::middleware::from_fn(super::inventory::too_large));
     let listener = std::net::TcpListener::bind(opts.listen).with_context(|| format!("listening on {}", opts.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;

@@ -27,6 +27,7 @@ use super::due::{self, Due, Timing};
 use super::health::{Kind, Node};
 use super::lock::{self, Holder};
 use super::maintenance::overlong::{self, Watched};
+use super::maintenance::expirer::Expirer;
 use super::maintenance::pruner::{self, Pruner};
 use super::maintenance::rescuer::Rescuer;
 use super::state::{self, AfterRun};
@@ -113,6 +114,7 @@ pub struct Runner {
     /// Due schedules that found no free slot, earliest first.
     backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
+    expirer: Expirer,
     rescuer: Rescuer,
     /// This process in `"ProcessHeartbeatDO"` (`impex run` only: [`Mode::Forever`]).
     node: Node,
@@ -131,6 +133,7 @@ impl Runner {
         Ok(Runner {
             db_path: db_path.to_path_buf(),
             pruner: Pruner::new(opts.history_days),
+            expirer: Expirer::default(),
             rescuer: Rescuer::new(me.clone()),
             opts,
             conn,
@@ -196,6 +199,11 @@ impl Runner {
                                 Ok(n) if n > 0 => info!(rows = n, "pruned job history"),
                                 Ok(_) => {}
                                 Err(e) => error!("pruning the job history: {e}"),
+                            }
+                            match self.expirer.run_once(&mut self.conn, now) {
+                                Ok(n) if n > 0 => info!(reservations = n, "expired reservations"),
+                                Ok(_) => {}
+                                Err(e) => error!("expiring reservations: {e}"),
                             }
                             self.recover_stale(now).and_then(|_| self.tick(now))
                         }

@@ -29,6 +29,17 @@ fn demo_runs_every_interface_and_can_be_rerun() {
             assert!(text.contains(needle), "round {round}: `{needle}` missing in:\n{text}");
         }
         assert!(!text.contains("FAILED") && !text.contains("ERROR"), "{text}");
+        // the API's demo users: passwords in a file of the owner, never in the output
+        assert!(text.contains("the REST API (users and their passwords in"), "{text}");
+        let creds = std::fs::read_to_string(env.path("d/demo-users.txt")).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(env.path("d/demo-users.txt")).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        for line in creds.lines() {
+            let password = line.split_once(' ').unwrap().1;
+            assert!(password.len() >= 16 && !text.contains(password), "a demo password in the output");
+        }
     }
     // a directory that is not a demo is never removed
     std::fs::create_dir_all(env.path("precious")).unwrap();

@@ -6,6 +6,8 @@
 //!   job is gone), closing the abandoned history rows.
 //! - [`pruner`]: deletes `"JobRunDO"` rows older than the retention, at most once an hour.
 //! - [`overlong`]: asks jobs that run longer than their lock allowance to stop.
+//! - [`expirer`]: marks reservations past their lifetime EXPIRED, every 10 seconds.
+pub mod expirer;
 pub mod overlong;
 pub mod pruner;
 pub mod rescuer;
