@@ -205,7 +205,6 @@ fn contract_server(command: &str) -> Option<(TestEnv, Server)> {
 /// The Schedule spec lists no 404, but an unknown `scheduleId` is one (docs/api.md): the
 /// operations by id run without the status code check.
 #[test]
-#[ignore = "schemathesis still finds non-conforming answers; run with --ignored (docs/api.md)"]
 fn schedule_api_conforms_to_its_spec() {
     let Some((env, s)) = contract_server("serve") else { return };
     let base = "/rest/schedules";
@@ -215,7 +214,6 @@ fn schedule_api_conforms_to_its_spec() {
 }
 
 #[test]
-#[ignore = "schemathesis still finds non-conforming answers; run with --ignored (docs/api.md)"]
 fn transmission_api_conforms_to_its_spec() {
     let Some((env, s)) = contract_server("serve") else { return };
     schemathesis(&env, &s, "intershop-order-management-transmission-2.0.yaml", "/rest", &["--exclude-checks", "positive_data_acceptance"]);
@@ -223,7 +221,6 @@ fn transmission_api_conforms_to_its_spec() {
 
 /// With `impex run --listen`: the status is healthy (a 503 would count as a server error).
 #[test]
-#[ignore = "schemathesis still finds non-conforming answers; run with --ignored (docs/api.md)"]
 fn monitoring_api_conforms_to_its_spec() {
     let Some((env, s)) = contract_server("run") else { return };
     let url = s.url("/monitoring/services/health/status");
