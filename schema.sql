@@ -1695,7 +1695,9 @@ CREATE INDEX IF NOT EXISTS "OrganizationDO_parent" ON "OrganizationDO" ("parentI
 -- suppliers for "lifetime" seconds; while it is RESERVED and its "expiryDate" is in the future,
 -- its quantities count as reserved in the ATP. Stock is "ArticleStockDO"."stockLevel".
 CREATE TABLE IF NOT EXISTS "ReservationDO" (
-    "id"               INTEGER PRIMARY KEY,            -- the API's resvId
+    -- the API's resvId; AUTOINCREMENT: the id of a deleted reservation is never given again (a
+    -- shop holding it must not reach another reservation with it)
+    "id"               INTEGER PRIMARY KEY AUTOINCREMENT,
     "shopRef"          INTEGER NOT NULL REFERENCES "ShopDO"("id"),
     "type"             TEXT NOT NULL CHECK ("type" IN ('COMPLETE','PARTLY')),
     "state"            TEXT NOT NULL CHECK ("state" IN ('RESERVED','EXPIRED')),  -- src/db/state/reservation.rs

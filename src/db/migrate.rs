@@ -30,8 +30,12 @@ pub const STEPS: &[&str] = &[
     // 4 -> 5: the columns real IOM scripts write ("ShopDO"."parentShopRef" is IOM's
     // "parentRef"), and impex's own rows move to negative ids out of the ranges real
     // installations use: [`CODE_STEPS`]; new tables come from schema.sql
-    r#"SELECT 1;"#,    // 5 -> 6: the REST API's tables (IOM's users, roles, rights and organizations; reservations;
+    r#"SELECT 1;"#,
+    // 5 -> 6: the REST API's tables (IOM's users, roles, rights and organizations; reservations;
     // schedule runtime values; process heartbeats), from schema.sql
+    r#"SELECT 1;"#,
+    // 6 -> 7: a reservation's id is never given again after its reservation was deleted
+    // ("ReservationDO"."id" AUTOINCREMENT; the table is rebuilt, [`REBUILDS`])
     r#"SELECT 1;"#,
 ];
 
@@ -180,7 +184,8 @@ fn v5_move_impex_ids(conn: &Conn) -> Result<()> {
 
 /// Tables rebuilt from their `schema.sql` definition when a database passes a version: SQLite
 /// cannot change a column's constraints in place. (version reached, tables)
-pub const REBUILDS: &[(i64, &[&str])] = &[(4, &["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO"])];
+pub const REBUILDS: &[(i64, &[&str])] =
+    &[(4, &["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO"]), (7, &["ReservationDO"])];
 
 /// The schema version this impex writes.
 pub const LATEST: i64 = 1 + STEPS.len() as i64;
@@ -269,6 +274,11 @@ fn rebuild(tx: &Conn, tables: &[&str]) -> Result<Vec<(String, String)>> {
         sql.execute_batch(&format!("DROP {} IF EXISTS \"{}\"", kind.to_uppercase(), name.replace('"', "\"\"")))?;
     }
     for table in tables {
+        let exists: i64 = sql.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))?;
+        if exists == 0 {
+            // a table of a later version than the database's: schema.sql creates it
+            continue;
+        }
         let ddl = table_ddl(SCHEMA, table).ok_or_else(|| crate::error::Error::Other(format!("schema.sql has no table {table}")))?;
         let new = format!("{table}__new");
         sql.execute_batch(&ddl.replacen(&format!("\"{table}\""), &format!("\"{new}\""), 1))?;
@@ -302,6 +312,39 @@ pub fn upgrade(conn: &mut Conn) -> Result<InitOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version-6 database's reservations (plain INTEGER PRIMARY KEY: a deleted highest id was
+    /// given again) keep their rows and items; from then on a deleted id is never given again.
+    #[test]
+    fn version_6_reservations_get_ids_that_are_never_given_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        init(&mut conn).unwrap();
+        let sql = conn.sql();
+        sql.execute_batch(
+            r#"PRAGMA foreign_keys = OFF; BEGIN;
+               CREATE TABLE "ReservationDO__old" ("id" INTEGER PRIMARY KEY, "shopRef" INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+                   "type" TEXT NOT NULL, "state" TEXT NOT NULL, "lifetime" INTEGER NOT NULL, "expiryDate" TEXT NOT NULL,
+                   "creationDate" TEXT NOT NULL, "modificationDate" TEXT NOT NULL);
+               DROP TABLE "ReservationDO"; ALTER TABLE "ReservationDO__old" RENAME TO "ReservationDO";
+               INSERT INTO "ShopDO" ("id", "name") VALUES (10, 'shop');
+               INSERT INTO "ReservationDO" VALUES (1, 10, 'COMPLETE', 'RESERVED', 60, '2099-01-01 00:00:00', '2026-12-01 00:00:00', '2026-12-01 00:00:00'),
+                                                  (2, 10, 'PARTLY', 'RESERVED', 60, '2099-01-01 00:00:00', '2026-12-01 00:00:00', '2026-12-01 00:00:00');
+               INSERT INTO "ReservationItemDO" ("id", "reservationRef", "number", "productId", "requestedQuantity", "reservedQuantity") VALUES (5, 2, 1, 'P', 3, 3);
+               PRAGMA user_version = 6; COMMIT; PRAGMA foreign_keys = ON;"#,
+        )
+        .unwrap();
+        assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 6, to: LATEST });
+        let sql = conn.sql();
+        let count = |q: &str| -> i64 { sql.query_row(q, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count(r#"SELECT count(*) FROM "ReservationDO""#), 2);
+        assert_eq!(count(r#"SELECT count(*) FROM "ReservationItemDO" WHERE "reservationRef" = 2"#), 1, "the items stay");
+        assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+        sql.execute(r#"DELETE FROM "ReservationDO" WHERE "id" = 2"#, []).unwrap();
+        assert_eq!(count(r#"SELECT count(*) FROM "ReservationItemDO""#), 0, "items still go with their reservation");
+        sql.execute(r#"INSERT INTO "ReservationDO" ("shopRef", "type", "state", "lifetime", "expiryDate") VALUES (10, 'COMPLETE', 'RESERVED', 60, '2099-01-01')"#, []).unwrap();
+        assert_eq!(sql.last_insert_rowid(), 3, "the deleted id 2 is not given again");
+    }
 
     /// A version-1 database (with the open positions' debtor index) is upgraded in place: the
     /// index is dropped, rows stay, the version is the latest.

@@ -304,6 +304,10 @@ fn update_and_delete() {
         assert_eq!(e.http_status(), 404);
     }
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ReservationItemStockDO""#), 0);
+    // the id of a deleted reservation is never given again (a shop still holding it must not
+    // reach a newer reservation with it)
+    let next = inv::create_reservation(&mut c, SHOP, &request(ReservationType::Partly, 60, &[("INV-5", 1)]), at(10)).unwrap();
+    assert!(next.data.unwrap().resv_id.unwrap() > id);
     assert!(matches!(inv::create_reservation(&mut c, 4242, &request(ReservationType::Partly, 60, &[("INV-5", 1)]), at(10)), Err(InventoryError::UnknownShop(4242))));
 }
 
