@@ -2,7 +2,7 @@
 //! boundary (handlers call service functions; no SQL and no storage types here).
 //!
 //! Paths are IOM's (`/servlets/services/atp/...`, `/servlets/services/reservation/...`,
-//! `/rest/schedules/...`, `/rest/transmissions/...`), the health endpoints sit under
+//! `/rest/schedules/...`, `/rest/transmissions/...`, `/rest/order-service/...`), the health endpoints sit under
 //! `/monitoring/services` (IOM's prefix for them), the served OpenAPI files under `/openapi/`.
 //! - [`server`]: `impex serve` (and the API of `impex run --listen`): listener, TLS, limits,
 //!   timeouts, graceful shutdown.
@@ -12,11 +12,14 @@
 //! - [`access_log`]: one structured line per request; [`metrics`]: `/metrics` (Prometheus).
 pub mod access_log;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod health;
 pub mod inventory;
 pub mod metrics;
 mod openapi;
+pub mod order_states;
+pub mod orders;
 mod rest;
 pub mod schedules;
 pub mod server;
@@ -36,5 +39,8 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::routes())
         .merge(transmissions::routes())
         .merge(inventory::routes())
+        .merge(orders::routes())
+        .merge(order_states::routes())
+        .merge(documents::routes())
         .with_state(state)
 }

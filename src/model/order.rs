@@ -1,6 +1,6 @@
 //! An order as the shop sends it, checked and typed, before it is written: the storeOrder import
 //! (`transform::store_order`) parses a file into a [`NewOrder`], the order intake
-//! (`transform::order_intake`) writes it; an order arriving over HTTP takes the same writer.
+//! (`order::writer`) writes it; an order arriving over HTTP takes the same writer.
 //!
 //! Amounts are minor units (cents). Values that the writer still has to look up (the carrier,
 //! the payment method, tax types) are kept as sent, with [`At`] where a message must point.

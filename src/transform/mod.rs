@@ -36,7 +36,6 @@ pub mod incoming;
 mod moves;
 pub mod open_positions;
 pub mod opentrans_dispatch;
-pub mod order_intake;
 pub mod payment_histories;
 pub use crate::db::state::import_file as state;
 pub mod store_order;

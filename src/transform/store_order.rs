@@ -13,14 +13,14 @@
 //!   (`Sales/Unit`, `Purchase/Unit`) are rounded half to even to minor units and kept exactly
 //!   in the `*Decimal` text columns (the reference example has `0.03808`).
 //! - The file is read into a typed [`NewOrder`] (all checks of its content); the order intake
-//!   ([`super::order_intake`]) writes it, resolving carrier, payment method and tax types.
+//!   ([`crate::order::writer`]) writes it, resolving carrier, payment method and tax types.
 //! - `Password` and `User` are read but never stored. `Shop` (the shop system's name) is not
 //!   checked; the shop is the process's SHOP_ID.
 use crate::db::Conn;
 use crate::model::order::{Address, At, Immaterial, NewOrder, Party, Position, Price, Property, Tax};
 
 use super::open_positions::checked_shop;
-use super::order_intake;
+use crate::order::writer as order_intake;
 use super::values::{decimal_to_minor, Rounding};
 use super::xml_input::{Node, XmlInput};
 use super::{ConfigError, Ctx, ImportError, Params, Transformer};

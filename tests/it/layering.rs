@@ -16,6 +16,8 @@ const LAYERS: &[&[&str]] = &[
     &["jobs"],
     &["transfer"],
     &["transform", "send", "auth", "inventory"],
+    &["order"],
+    &["document"],
     &["fs", "db"],
     &["model", "time"],
     &["error"],

@@ -2,8 +2,8 @@
 //! `"OrderChargeDO"`, `"OrderPositionDO"` and `"OrderPropertyDO"`, finding or creating its
 //! customer in `"CustomerDO"` (by shop and the shop's customer number). It resolves what the
 //! order names (carrier, payment method, tax types, the shop's default currency) and refuses a
-//! second order with the same shop order number. Used by the storeOrder import; the errors point
-//! at the order's fields ([`At`]).
+//! second order with the same shop order number. Used by the storeOrder import and the order
+//! service; the errors point at the order's fields ([`At`]).
 use crate::db::queries::import as q;
 use crate::db::{Conn, Value};
 use crate::model::import_error::ImportError;

@@ -1,0 +1,1 @@
+//! IOM's order states derived from impex's rows (see [`super`]).
