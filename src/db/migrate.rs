@@ -37,6 +37,9 @@ pub const STEPS: &[&str] = &[
     // 6 -> 7: a reservation's id is never given again after its reservation was deleted
     // ("ReservationDO"."id" AUTOINCREMENT; the table is rebuilt, [`REBUILDS`])
     r#"SELECT 1;"#,
+    // 7 -> 8: the order service's tables (order documents, change requests, the order change
+    // cursor) from schema.sql, and the columns of [`V8_COLUMNS`]
+    r#"SELECT 1;"#,
 ];
 
 /// Work of an upgrade step that plain SQL cannot do safely on every database: (version
@@ -45,7 +48,20 @@ pub const STEPS: &[&str] = &[
 /// before the commit.
 pub type CodeStep = fn(&Conn) -> Result<()>;
 
-pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids)];
+pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids), (8, v8_columns)];
+
+/// Columns of version 8 (the order service): (table, column, definition). schema.sql has them
+/// in its `CREATE TABLE` too.
+const V8_COLUMNS: &[(&str, &str, &str)] = &[];
+
+fn v8_columns(conn: &Conn) -> Result<()> {
+    for (table, column, definition) in V8_COLUMNS {
+        if !columns_of(conn, table)?.iter().any(|c| c == column) {
+            conn.sql().execute_batch(&format!(r#"ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}"#))?;
+        }
+    }
+    Ok(())
+}
 
 /// Columns of version 5: (table, column, definition).
 const V5_COLUMNS: &[(&str, &str, &str)] = &[
