@@ -1119,6 +1119,8 @@ CREATE TABLE IF NOT EXISTS "OrderPositionDO" (
     "unitNetDecimal"         TEXT,
     "unitGrossDecimal"       TEXT,
     "purchaseUnitNetDecimal" TEXT,
+    -- what change requests of the order service cancelled (docs/orders.md, "Change requests")
+    "cancelledQuantity"  INTEGER NOT NULL DEFAULT 0 CHECK ("cancelledQuantity" >= 0),
     UNIQUE ("orderRef", "number")
 );
 

@@ -52,7 +52,10 @@ pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_
 
 /// Columns of version 8 (the order service): (table, column, definition). schema.sql has them
 /// in its `CREATE TABLE` too.
-const V8_COLUMNS: &[(&str, &str, &str)] = &[];
+const V8_COLUMNS: &[(&str, &str, &str)] = &[
+    // what change requests cancelled of a position (the order states count it as canceled)
+    ("OrderPositionDO", "cancelledQuantity", r#"INTEGER NOT NULL DEFAULT 0 CHECK ("cancelledQuantity" >= 0)"#),
+];
 
 fn v8_columns(conn: &Conn) -> Result<()> {
     for (table, column, definition) in V8_COLUMNS {
