@@ -406,8 +406,10 @@ fn contract_server() -> Option<(TestEnv, Server)> {
     Some((env, s))
 }
 
-/// schemathesis with tests/schemathesis.toml (400 accepted for schema-valid data the service
-/// refuses for its meaning) against `spec`; `extra` are further arguments of `run`.
+/// schemathesis with tests/schemathesis.toml against `spec` (400 accepted for schema-valid data
+/// the service refuses for its meaning; no undeclared parameters in negative data, which OpenAPI
+/// allows and the services ignore; the seeded ids bound to the parameters); `extra` are further
+/// arguments of `run`.
 fn schemathesis(env: &TestEnv, s: &Server, spec: &str, extra: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(root.join("tests/.venv/bin/schemathesis"))
