@@ -1,8 +1,8 @@
-//! IOM's ATP 2.0 and Reservation 2.0 over HTTP (docs/api.md, "Inventory: ATP and
-//! reservations", "HTTP"): the handlers read the path, query and body themselves, so that every
-//! unusable value is answered with the spec's `HttpResponse*` body (`statusCode`, `errors` with
-//! the `sourceField`), never with a plain-text rejection; then they check the caller's right for
-//! the shop and call [`crate::inventory`] on a blocking thread.
+//! IOM's ATP 2.0 and Reservation 2.0 over HTTP (docs/api.md, "HTTP: ATP and reservations"):
+//! the handlers read the path, query and body themselves, so that every unusable value is
+//! answered with the spec's `HttpResponse*` body (`statusCode`, `errors` with the
+//! `sourceField`), never with a plain-text rejection; then they check the caller's right for the
+//! shop and call [`crate::inventory`] on a blocking thread.
 //!
 //! - `GET /servlets/services/atp/{shopId}/{id}?resvId=`: `ATP_READ` for the shop.
 //! - `POST /servlets/services/reservation/{shopId}`: `RESERVATION_WRITE` for the shop.

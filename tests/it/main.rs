@@ -24,6 +24,8 @@ mod import;
 mod opentrans;
 // The inventory service (impex::inventory): ATP, reservations, their expiry, concurrent reservations.
 mod inventory;
+// ATP and reservations over real sockets with curl, and their contract tests (schemathesis).
+mod inventory_http;
 // The architecture: the modules of src/ depend one way; only src/db uses the database library.
 mod layering;
 // Operations: housekeeping deletes old finished files only.
