@@ -92,8 +92,11 @@ fn short(text: &str) -> String {
     }
 }
 
+/// The caller, the path's shop and the path's values.
+type Admitted = (Caller, i64, Vec<(String, String)>);
+
 /// Authentication (401), the path (400) and ORDERS_WRITE for its shop (403), in that order.
-fn admit(caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>) -> Result<(Caller, i64, Vec<(String, String)>), Response> {
+fn admit(caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>) -> Result<Admitted, Response> {
     let caller = caller.map_err(api_error)?;
     let (shop, values) = path_values(path)?;
     caller.require_shop(Right::OrdersWrite, shop).map_err(api_error)?;
