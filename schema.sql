@@ -1742,3 +1742,26 @@ CREATE INDEX IF NOT EXISTS "ReservationItemStockDO_item" ON "ReservationItemStoc
 CREATE INDEX IF NOT EXISTS "OrderPositionDO_supplierArticleNo" ON "OrderPositionDO" ("supplierArticleNo");
 CREATE INDEX IF NOT EXISTS "OrderPositionDO_articleId" ON "OrderPositionDO" ("articleId") WHERE "supplierArticleNo" IS NULL;
 -- == end inventory ==
+
+-- == orders in (issue 17) ==
+-- Change requests of the order service (docs/orders.md, "Change requests"): cancellations of a
+-- whole order or of positions, decided when they arrive. "status" is written by
+-- src/db/state/change_request.rs only; what a request cancelled is in
+-- "OrderPositionDO"."cancelledQuantity".
+CREATE TABLE IF NOT EXISTS "OrderChangeRequestDO" (
+    "id"               INTEGER PRIMARY KEY,
+    "orderRef"         INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "changeRequestId"  TEXT NOT NULL,            -- the shop's id of the change request
+    "creator"          TEXT NOT NULL,            -- the API user who sent it
+    "body"             TEXT NOT NULL,            -- the changeRequest (an Order) as sent, JSON
+    "status"           TEXT NOT NULL CHECK ("status" IN ('OPEN','ACCEPTED','APPLIED','FAILED_TO_APPLY')),
+    "reason"           TEXT,                     -- why FAILED_TO_APPLY, or what was cancelled
+    -- what the supplier learns: NONE (no storeOrder was made), TRANSMISSION_CANCELED (the
+    -- storeOrder was not sent yet and will not be), NOT_SENT (the supplier has the storeOrder;
+    -- impex has no cancellation format, the operator tells the supplier)
+    "supplierNotice"   TEXT CHECK ("supplierNotice" IS NULL OR "supplierNotice" IN ('NONE','TRANSMISSION_CANCELED','NOT_SENT')),
+    "creationDate"     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    "modificationDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    UNIQUE ("orderRef", "changeRequestId")
+);
+-- == end orders in ==

@@ -53,6 +53,8 @@ pub struct Address {
     pub type_name: Option<String>,
     pub receiver: Party,
     pub street: Option<String>,
+    /// The house number when sent apart from the street (the order service's `streetNumber`).
+    pub house_number: Option<String>,
     pub po_box: Option<String>,
     pub packstation: Option<String>,
     pub addition1: Option<String>,
@@ -94,6 +96,9 @@ pub struct Position {
     /// Names of the delivery options (`Standard` included when chosen).
     pub delivery_options: Vec<String>,
     pub properties: Vec<Property>,
+    /// The supplier the position goes to and the supplier's article number, when the intake
+    /// chose one (the order service does, from the shop's suppliers and their stock).
+    pub supplier: Option<(i64, String)>,
     pub at: At,
 }
 
@@ -135,5 +140,12 @@ pub struct NewOrder {
     pub addresses: Vec<Address>,
     pub positions: Vec<Position>,
     pub properties: Vec<Property>,
+    /// The order goes to its suppliers right away (`"OrderDO"."readyForSupplier"` set once its
+    /// positions are written, so the SEND_ORDER trigger sees them); otherwise it waits for
+    /// someone to set it.
+    pub release: bool,
+    /// A reservation of the inventory service the order consumes: its rows are deleted in the
+    /// order's unit of work.
+    pub reservation: Option<i64>,
     pub at: At,
 }

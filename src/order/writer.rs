@@ -4,7 +4,14 @@
 //! order names (carrier, payment method, tax types, the shop's default currency) and refuses a
 //! second order with the same shop order number. Used by the storeOrder import and the order
 //! service; the errors point at the order's fields ([`At`]).
+//!
+//! An order of the order service also names the supplier of each position
+//! ([`Position::supplier`]), consumes its reservation ([`NewOrder::reservation`], deleted in the
+//! same unit of work) and is released to its suppliers at once ([`NewOrder::release`]: the
+//! `"OrderDO_export_ready"` trigger creates the SEND_ORDER transmissions, after the positions
+//! are written so that it sees their suppliers).
 use crate::db::queries::import as q;
+use crate::db::queries::orders;
 use crate::db::{Conn, Value};
 use crate::model::import_error::ImportError;
 use crate::model::order::{Address, At, NewOrder, Position, Price, Property, Tax};
@@ -22,7 +29,7 @@ fn int(v: Option<i64>) -> Value {
 }
 
 /// A `"TaxTypeDefDO"` id by name, also under the names some shops send (`NORMAL_TAX`, ...).
-fn tax_type(conn: &Conn, name: &str) -> Result<Option<i64>, ImportError> {
+pub fn tax_type(conn: &Conn, name: &str) -> Result<Option<i64>, ImportError> {
     if let Some(id) = q::tax_type_by_name(conn, name)? {
         return Ok(Some(id));
     }
@@ -168,6 +175,16 @@ pub fn write(tx: &Conn, shop: i64, o: &NewOrder) -> Result<i64, ImportError> {
     for p in &o.properties {
         property(tx, order_id, None, p)?;
     }
+    let suppliers: std::collections::BTreeSet<i64> = o.positions.iter().filter_map(|p| p.supplier.as_ref().map(|s| s.0)).collect();
+    if suppliers.len() == 1 && o.positions.iter().all(|p| p.supplier.is_some()) {
+        orders::set_order_supplier(tx, order_id, *suppliers.iter().next().expect("one"))?;
+    }
+    if let Some(resv) = o.reservation {
+        crate::db::queries::inventory::delete_reservation(tx, resv)?;
+    }
+    if o.release {
+        orders::release_to_suppliers(tx, order_id, &crate::time::now_text())?;
+    }
     Ok(order_id)
 }
 
@@ -190,6 +207,7 @@ fn address(tx: &Conn, order_id: i64, a: &Address) -> Result<(), ImportError> {
             ("mobile", text(&party.mobile)),
             ("fax", text(&party.fax)),
             ("street", text(&a.street)),
+            ("houseNumber", text(&a.house_number)),
             ("poBox", text(&a.po_box)),
             ("packstation", text(&a.packstation)),
             ("addition1", text(&a.addition1)),
@@ -218,7 +236,8 @@ fn position(tx: &Conn, order_id: i64, p: &Position) -> Result<(), ImportError> {
             ("number", Value::Integer(p.number)),
             ("articleId", Value::Text(p.article_id.clone())),
             ("articleName", Value::Text(p.article_name.clone())),
-            ("supplierArticleNo", Value::Text(p.article_id.clone())),
+            ("supplierArticleNo", Value::Text(p.supplier.as_ref().map(|s| s.1.clone()).unwrap_or_else(|| p.article_id.clone()))),
+            ("supplierRef", int(p.supplier.as_ref().map(|s| s.0))),
             ("ean", text(&p.ean)),
             ("isbn", text(&p.isbn)),
             ("quantity", Value::Integer(p.quantity)),

@@ -322,6 +322,9 @@ fn parse_order(doc: &Node, o: &Node) -> Result<NewOrder, ImportError> {
         addresses,
         positions,
         properties,
+        // as before the order service: the order waits for "readyForSupplier"
+        release: false,
+        reservation: None,
         at: at(o, "Order"),
     })
 }
@@ -355,6 +358,7 @@ fn address(a: &Node, path: &str, kind: &'static str, type_name: Option<String>) 
         type_name,
         receiver: party,
         street: text_of(loc.child("Street")),
+        house_number: None,
         po_box: text_of(loc.child("POBox")),
         packstation: text_of(loc.child("Packstation")),
         addition1: text_of(additions.first().copied()),
@@ -437,6 +441,7 @@ fn position(pos: &Node, pp: &str, numbers: &mut std::collections::HashSet<i64>) 
         purchase_unit_net_decimal: purchase_unit_dec,
         delivery_options,
         properties,
+        supplier: None,
         at: at(pos, pp),
     })
 }

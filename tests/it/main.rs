@@ -46,3 +46,5 @@ mod unzip;
 mod upgrade;
 // `impex user`: the users of the REST API, passwords on stdin, never in the output.
 mod users;
+// The order service's orders in and change requests over HTTP, and their contract test.
+mod orders_http;

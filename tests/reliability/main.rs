@@ -11,6 +11,8 @@
 //!   quantities of the reservations held), and no product is reserved beyond its stock;
 //! - no answer was a 5xx, and the restarted server answered.
 //!
+//! `orders` (tests/reliability/orders.rs) does the same with orders of the order service.
+//!
 //! Its own test binary: cargo runs it after the integration tests, so that its load does not
 //! share the cores with them.
 #[allow(dead_code)]
@@ -25,26 +27,32 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use env::{wait_for, TestEnv};
+
+// The order service's orders under the same load and kill.
+mod orders;
+
+/// The load tests run one at a time (each wants the cores to itself).
+pub(crate) static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 use serde_json::{json, Value};
 
-const SHOP: i64 = 10000;
-const CONNECTIONS: usize = 64;
-const PRODUCTS: usize = 20;
+pub(crate) const SHOP: i64 = 10000;
+pub(crate) const CONNECTIONS: usize = 64;
+pub(crate) const PRODUCTS: usize = 20;
 /// Per product and location: small enough that the load runs products out of stock.
 const STOCK: i64 = 300;
 const USER: &str = "loadshop";
 const PASSWORD: &str = "load-secret-1";
 const LOCATIONS: [&str; 2] = ["inTRONICS Distribution", "Second Supplier"];
 
-fn product(i: usize) -> String {
+pub(crate) fn product(i: usize) -> String {
     format!("LOAD-{i:02}")
 }
 
 /// xorshift64*, seeded per connection.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -68,7 +76,7 @@ struct Tally {
     problems: Vec<String>,
 }
 
-fn setup() -> TestEnv {
+pub(crate) fn setup() -> TestEnv {
     let env = TestEnv::new(true);
     let mut sql = String::from(
         r#"INSERT INTO "SupplierDO" ("id", "name") VALUES (5001, 'Second');
@@ -96,7 +104,7 @@ fn setup() -> TestEnv {
 }
 
 /// `impex serve` on `port`, its stderr appended to `serve.stderr`; returns when it answers.
-fn serve(env: &TestEnv, port: u16) -> Child {
+pub(crate) fn serve(env: &TestEnv, port: u16) -> Child {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(env.path("serve.stderr")).unwrap();
     let child = env.cmd(&["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
     let agent = agent();
@@ -105,7 +113,7 @@ fn serve(env: &TestEnv, port: u16) -> Child {
     child
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(20)))
@@ -114,13 +122,13 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn basic() -> String {
+pub(crate) fn basic() -> String {
     use base64::Engine;
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}")))
 }
 
 /// How a request ended.
-enum Outcome {
+pub(crate) enum Outcome {
     Answer(u16, String),
     /// Refused: the server is down, the request was not sent.
     Refused,
@@ -128,7 +136,7 @@ enum Outcome {
     Broken,
 }
 
-fn call(req: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Outcome {
+pub(crate) fn call(req: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Outcome {
     match req {
         Ok(mut resp) => match resp.body_mut().read_to_string() {
             Ok(body) => Outcome::Answer(resp.status().as_u16(), body),
@@ -270,6 +278,7 @@ fn merge(all: Vec<Tally>) -> Tally {
 
 #[test]
 fn reservations_survive_a_kill_under_load() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|p| p.into_inner());
     let secs: u64 = std::env::var("IMPEX_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let env = setup();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -30,7 +30,8 @@ pub struct StockRow {
     pub availability_in_days: Option<i64>,
     /// Quantities of RESERVED, unexpired reservations other than the excluded one.
     pub reserved: i64,
-    /// Ordered, not dispatched quantities of open orders of the shop at this supplier.
+    /// Ordered, not cancelled and not dispatched quantities of open orders of the shop at this
+    /// supplier.
     pub blocked: i64,
     /// The newest `modificationDate` of the stock row, the counted reservations and orders.
     pub modified: String,
@@ -93,7 +94,7 @@ fn stock_sql() -> String {
                   coalesce(st."stockLevel", 0), st."availabilityInDays", st."modificationDate",
                   (SELECT coalesce(sum(a."quantity"), 0) {reserved_from}),
                   (SELECT max(r."modificationDate") {reserved_from}),
-                  (SELECT coalesce(sum(max(op."quantity" - coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0), 0)), 0) {blocked_from}),
+                  (SELECT coalesce(sum(max(op."quantity" - op."cancelledQuantity" - coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0), 0)), 0) {blocked_from}),
                   (SELECT max(o."modificationDate") {blocked_from})
            FROM loc CROSS JOIN "ArticleStockDO" st ON st."shopRef" = ?2 AND st."supplierRef" = loc."supplierRef" AND st."supplierArticleNo" = loc."sano"
            ORDER BY loc."pos", loc."s2s""#

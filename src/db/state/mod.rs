@@ -4,10 +4,12 @@
 //!
 //! - [`schedule`]: `"ScheduleDO"` lock, retry, stop (the scheduler calls them).
 //! - [`transfer_file`]: the file ledger `"TransferFileDO"` of the file transfer job.
+//! - [`change_request`]: `"OrderChangeRequestDO"` of the order service (`src/order/intake.rs`).
 //! - [`import_file`]: `"ImportFileDO"` rows of imported files.
 //! - [`reservation`]: `"ReservationDO"` of the inventory service (`src/inventory`).
 //! - [`transmission`]: `"TransmissionDO"` of the sending job and `impex resend`/`cancel`.
 //! - [`user`]: `"UserDO"` password, activity and lockout (src/auth, `impex user`).
+pub mod change_request;
 pub mod import_file;
 pub mod reservation;
 pub mod schedule;
