@@ -13,3 +13,4 @@ pub mod export;
 pub mod heartbeat;
 pub mod status;
 pub mod users;
+pub mod documents;
