@@ -4,9 +4,10 @@
 //! "Documents").
 //!
 //! - [`render_missing`]: the source rows (`"InvoicingDO"`, `"DispatchDO"`,
-//!   `"ReturnAnnouncementDO"`) without a `"DocumentDO"` get their PDF ([`render`]): the file is
-//!   written atomically first, then the rows of the batch in one transaction. A crash between
-//!   leaves a file without a row, which the next run writes again (same path) before its row.
+//!   `"ReturnAnnouncementDO"`) without a `"DocumentDO"` get their PDF ([`render`]): the files
+//!   of a batch are written atomically (temporary name, rename) and made durable (one `syncfs`)
+//!   first, then the batch's rows in one transaction. A crash between leaves files without
+//!   rows, which the next run writes again (same path) before their rows.
 //! - [`for_orders`]: what the order states list.
 //! - [`download`]: a document by id and key (compared in constant time), with its bytes.
 pub mod render;
@@ -160,11 +161,13 @@ pub fn render_missing(conn: &mut Conn, base: &Path, limit: usize) -> Result<Rend
     let missing = q::missing(conn, limit)?;
     let mut out = Rendered::default();
     let mut docs = Vec::with_capacity(missing.len());
+    let mut files = Vec::with_capacity(missing.len());
     for m in &missing {
         match render_one(conn, m) {
             Ok(Some((bytes, mut doc))) => {
                 let file = base.join(&doc.path);
                 write_file(&file, &bytes)?;
+                files.push(file);
                 doc.key = new_key()?;
                 docs.push(doc);
             }
@@ -176,17 +179,40 @@ pub fn render_missing(conn: &mut Conn, base: &Path, limit: usize) -> Result<Rend
         }
     }
     if !docs.is_empty() {
+        make_durable(base, &files)?;
         out.documents = q::insert(conn, &docs)?;
     }
     Ok(out)
 }
 
+/// Writes `bytes` to `file` under a temporary name, then renames it (a reader never sees half
+/// a file; a crash leaves at most the temporary, removed by the next write into the directory).
+/// Not yet durable: [`make_durable`] flushes the batch before its rows are written.
 fn write_file(file: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| Error::Io { path: file.to_path_buf(), source };
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    crate::fs::atomic::remove_dead_temporaries(dir);
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = crate::fs::atomic::temporary_path(dir, &name);
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, file).map_err(io)
+}
+
+/// Makes the batch's files and directory entries durable: one `syncfs` of the base directory's
+/// file system (Linux), else an fsync of each file and of its directory.
+fn make_durable(base: &Path, files: &[PathBuf]) -> Result<()> {
+    if crate::fs::sync_file_system(base) {
+        return Ok(());
     }
-    crate::fs::write_atomic(file, bytes).map_err(io)
+    for f in files {
+        let io = |source| Error::Io { path: f.clone(), source };
+        std::fs::File::open(f).and_then(|h| h.sync_all()).map_err(io)?;
+        if let Some(dir) = f.parent() {
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// The answer to a download request.
@@ -232,6 +258,36 @@ mod tests {
     fn file_names_are_safe() {
         assert_eq!(safe_name("../a b/ü"), "___a_b__");
         assert_eq!(safe_name(""), "_");
+    }
+
+    /// A type 17 row with a negative gross amount becomes a credit note; the order states get it
+    /// with its type, file name and creation date; the right key finds it, a wrong one not.
+    #[test]
+    fn a_negative_type_17_invoice_is_listed_as_a_credit_note() {
+        let mut conn = crate::db::memory();
+        let dir = tempfile::tempdir().unwrap();
+        conn.execute_batch(&format!(
+            r#"INSERT INTO "PlatformConfigDO" ("omtBasePath") VALUES ('{}');
+               INSERT OR IGNORE INTO "DocumentTypeDefDO" ("id", "name") VALUES (17, 'INVOICE_CREDIT_NOTE'), (19, 'CREDIT_NOTE');
+               INSERT OR IGNORE INTO "DocumentFormatDefDO" ("id", "name") VALUES (1, 'PDF');
+               INSERT INTO "ShopDO" ("id", "name") VALUES (1, 'Shop');
+               INSERT INTO "OrderDO" ("id", "shopRef", "shopOrderNo", "orderCreationDate") VALUES (5, 1, 'A-1', '2026-12-01 09:00:00.000');
+               INSERT INTO "InvoicingDO" ("id", "invoiceNo", "shopRef", "orderRef", "documentTypeDefRef", "invoiceDate", "grossAmount", "netAmount")
+               VALUES (8, 'CN/8', 1, 5, 17, '2026-12-01 10:00:00.000', -119, -100);"#,
+            dir.path().display()
+        ))
+        .unwrap();
+        let r = render_missing(&mut conn, dir.path(), 10).unwrap();
+        assert_eq!(r, Rendered { documents: 1, failed: 0 });
+        assert_eq!(render_missing(&mut conn, dir.path(), 10).unwrap().documents, 0);
+        let docs = for_orders(&conn, &[5, 6]).unwrap();
+        assert_eq!(docs.len(), 1);
+        let d = &docs[0];
+        assert_eq!((d.type_name.as_str(), d.file_name.as_str(), d.shop_id), ("creditNote", "CreditNote_CN_8.pdf", 1));
+        assert!(d.creation_date > Utc::now() - chrono::Duration::minutes(5), "{:?}", d.creation_date);
+        assert!(matches!(download(&conn, d.id, &d.key).unwrap(), Download::Found(_, ref b) if b.starts_with(b"%PDF-")));
+        assert!(matches!(download(&conn, d.id, &new_key().unwrap()).unwrap(), Download::NotFound));
+        assert!(for_orders(&conn, &[]).unwrap().is_empty());
     }
 
     #[test]
