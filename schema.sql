@@ -1765,3 +1765,26 @@ CREATE TABLE IF NOT EXISTS "OrderChangeRequestDO" (
     UNIQUE ("orderRef", "changeRequestId")
 );
 -- == end orders in ==
+
+-- == documents (issue 17) ==
+-- The order documents (src/document, docs/orders.md "Documents"): one PDF per source row (an
+-- invoice or credit note of "InvoicingDO", a delivery note of "DispatchDO", a return slip of
+-- "ReturnAnnouncementDO"), rendered once by `impex documents render` or the scheduler, the file
+-- under the base directory ("path", relative to "omtBasePath"), found by its random "key".
+CREATE TABLE IF NOT EXISTS "DocumentDO" (
+    "id"                    INTEGER PRIMARY KEY,
+    "documentTypeDefRef"    INTEGER NOT NULL REFERENCES "DocumentTypeDefDO"("id"),
+    "documentFormatDefRef"  INTEGER NOT NULL DEFAULT 1 REFERENCES "DocumentFormatDefDO"("id"),
+    "orderRef"              INTEGER NOT NULL REFERENCES "OrderDO"("id") ON DELETE CASCADE,
+    "shopRef"               INTEGER NOT NULL REFERENCES "ShopDO"("id"),
+    "invoicingRef"          INTEGER UNIQUE REFERENCES "InvoicingDO"("id") ON DELETE CASCADE,
+    "dispatchRef"           INTEGER UNIQUE REFERENCES "DispatchDO"("id") ON DELETE CASCADE,
+    "returnAnnouncementRef" INTEGER UNIQUE REFERENCES "ReturnAnnouncementDO"("id") ON DELETE CASCADE,
+    "fileName"              TEXT NOT NULL,     -- the download's name, e.g. InvoiceNote_2014000001.pdf
+    "path"                  TEXT NOT NULL,     -- relative to the base directory
+    "key"                   TEXT NOT NULL CHECK (length("key") = 64),  -- 32 random bytes, hex
+    "creationDate"          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    CHECK (("invoicingRef" IS NOT NULL) + ("dispatchRef" IS NOT NULL) + ("returnAnnouncementRef" IS NOT NULL) = 1)
+);
+CREATE INDEX IF NOT EXISTS "DocumentDO_orderRef" ON "DocumentDO" ("orderRef");
+-- == end documents ==

@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests use, when missing: vsftpd (FTP/FTPS server), OpenSSH's
 # sshd (SFTP server), libxml2-utils (xmllint for XSD checks of exported files), sqlite3 (shell
 # checks and the benchmarks' floors), time (/usr/bin/time -v, the benchmarks' peak memory), curl
-# (a real HTTP client for the API tests), python3-venv (the API contract tester's environment).
+# (a real HTTP client for the API tests), python3-venv (the API contract tester's environment),
+# poppler-utils (pdftotext, reading the order documents' PDFs back).
 # Needs root (CI is root); without root it says what is missing and the tests that need a server
 # are reported as skipped.
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 [ -x /usr/bin/time ] || need+=(time)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)

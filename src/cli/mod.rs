@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod demo_report;
+mod documents;
 pub mod import;
 mod init;
 pub mod order;
@@ -63,6 +64,8 @@ pub enum Command {
     Import(import::Args),
     /// Show an order, its invoices and its payment status (Paid / Part Paid / Not Paid).
     Order(order::Args),
+    /// Render the order documents (invoice, credit note, delivery note, return slip PDFs) that are missing.
+    Documents(documents::Args),
     /// List transmissions (exports) and business events with no partner configured.
     Transmissions(transmissions::ListArgs),
     /// Send a transmission again: back to INITIAL with a new file name.
@@ -111,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Transfer(a) => transfer::run(&cli.db, a),
         Command::Import(a) => import::run(&cli.db, a),
         Command::Order(a) => order::run(&cli.db, a),
+        Command::Documents(a) => documents::run(&cli.db, a),
         Command::Transmissions(a) => transmissions::list(&cli.db, a),
         Command::Resend(a) => transmissions::resend(&cli.db, a),
         Command::Cancel(a) => transmissions::cancel(&cli.db, a),

@@ -27,6 +27,7 @@ use super::due::{self, Due, Timing};
 use super::health::{Kind, Node};
 use super::lock::{self, Holder};
 use super::maintenance::overlong::{self, Watched};
+use super::maintenance::documents::Renderer;
 use super::maintenance::expirer::Expirer;
 use super::maintenance::pruner::{self, Pruner};
 use super::maintenance::rescuer::Rescuer;
@@ -115,6 +116,7 @@ pub struct Runner {
     backlog: Vec<(ScheduleRow, DateTime<Utc>)>,
     pruner: Pruner,
     expirer: Expirer,
+    renderer: Renderer,
     rescuer: Rescuer,
     /// This process in `"ProcessHeartbeatDO"` (`impex run` only: [`Mode::Forever`]).
     node: Node,
@@ -134,6 +136,7 @@ impl Runner {
             db_path: db_path.to_path_buf(),
             pruner: Pruner::new(opts.history_days),
             expirer: Expirer::default(),
+            renderer: Renderer::default(),
             rescuer: Rescuer::new(me.clone()),
             opts,
             conn,
@@ -204,6 +207,11 @@ impl Runner {
                                 Ok(n) if n > 0 => info!(reservations = n, "expired reservations"),
                                 Ok(_) => {}
                                 Err(e) => error!("expiring reservations: {e}"),
+                            }
+                            match self.renderer.run_once(&mut self.conn, &self.base) {
+                                Ok(n) if n > 0 => info!(documents = n, "rendered order documents"),
+                                Ok(_) => {}
+                                Err(e) => error!("rendering order documents: {e}"),
                             }
                             self.recover_stale(now).and_then(|_| self.tick(now))
                         }

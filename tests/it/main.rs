@@ -10,6 +10,8 @@ mod support;
 
 // Supplier article (A) and availability (BCG) CSV files (ImportCsvArticleBean).
 mod articles;
+// The order documents: invoice, delivery note, return slip PDFs and their download link.
+mod documents;
 // `impex demo`: the whole product on the embedded default, and re-running it.
 mod demo;
 // Exports: `impex send` documents (XSDs, reference examples), retries, crash safety, customers.

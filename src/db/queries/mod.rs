@@ -14,3 +14,4 @@ pub mod heartbeat;
 pub mod status;
 pub mod users;
 pub mod orders;
+pub mod documents;

@@ -7,6 +7,8 @@
 //! - [`pruner`]: deletes `"JobRunDO"` rows older than the retention, at most once an hour.
 //! - [`overlong`]: asks jobs that run longer than their lock allowance to stop.
 //! - [`expirer`]: marks reservations past their lifetime EXPIRED, every 10 seconds.
+//! - [`documents`]: renders the order documents that are missing, every 10 seconds.
+pub mod documents;
 pub mod expirer;
 pub mod overlong;
 pub mod pruner;
