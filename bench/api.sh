@@ -168,7 +168,7 @@ for r in $(seq "$ROUNDS"); do
     echo "  \"ReservationDO\" rows: +$((AFTER - BEFORE)), wrk's 2xx answers: $ok (the difference: requests in flight when wrk stopped, at most $CONNECTIONS)"
     echo "rows $((AFTER - BEFORE)) $ok" >>"$W/durable.txt"
 done
-n_err=$(grep -c 'status=[45]' "$W/serve.log" || true); [ "$n_err" = 0 ] || echo "impex's log has $n_err error answers, e.g. $(grep -m1 'status=[45]' "$W/serve.log")"
+n_err=$(grep -c 'path=/servlets.*status=[45]' "$W/serve.log" || true); [ "$n_err" = 0 ] || echo "impex's log has $n_err error answers, e.g. $(grep -m1 'path=/servlets.*status=[45]' "$W/serve.log")"
 
 python3 - "$W/results.txt" "$W/durable.txt" "$CONNECTIONS" <<'PY'
 import statistics, sys
