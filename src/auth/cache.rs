@@ -21,18 +21,22 @@ struct Entry {
     expires: DateTime<Utc>,
 }
 
+/// Stripes of [`Cache::flight`].
+const FLIGHTS: usize = 64;
+
 #[derive(Debug)]
 pub(crate) struct Cache {
     secret: [u8; 16],
     ttl: chrono::Duration,
     capacity: usize,
     entries: Mutex<HashMap<String, Entry>>,
+    flights: [Mutex<()>; FLIGHTS],
 }
 
 impl Cache {
     pub(crate) fn new(secret: [u8; 16], ttl: std::time::Duration, capacity: usize) -> Self {
         let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-        Cache { secret, ttl, capacity, entries: Mutex::new(HashMap::new()) }
+        Cache { secret, ttl, capacity, entries: Mutex::new(HashMap::new()), flights: std::array::from_fn(|_| Mutex::new(())) }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -57,6 +61,14 @@ impl Cache {
             Some(e) => bool::from(e.key.ct_eq(key)) && e.user_id == user_id && now < e.expires,
             None => false,
         }
+    }
+
+    /// One verification at a time per digest (striped): the requests that miss together, when
+    /// an entry expires under load, wait for the first one's Argon2 and then hit, instead of
+    /// each running Argon2 (64 concurrent requests of one account made a stall of ~0.5 s every
+    /// 60 s, docs/performance.md "API"). The caller looks at the cache again while holding it.
+    pub(crate) fn flight(&self, key: &Key) -> std::sync::MutexGuard<'_, ()> {
+        self.flights[key[0] as usize % FLIGHTS].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Remembers a successful verification. When full, expired entries go first, then the

@@ -177,7 +177,11 @@ impl Authenticator {
         }
         let crypted = row.crypted_password.as_deref().unwrap_or("");
         let key = self.cache.key(account, password, crypted);
-        let cached = row.active && row.crypted_password.is_some() && self.cache.hit(account, &key, row.id, now);
+        let usable = row.active && row.crypted_password.is_some();
+        let mut cached = usable && self.cache.hit(account, &key, row.id, now);
+        // a miss verifies alone per digest; whoever waited finds the first one's result
+        let flight = (!cached).then(|| self.cache.flight(&key));
+        cached = cached || (usable && self.cache.hit(account, &key, row.id, now));
         let verified = cached
             || match &row.crypted_password {
                 Some(c) => verify_password(password, c),
@@ -187,6 +191,7 @@ impl Authenticator {
                 }
             };
         if !verified {
+            drop(flight);
             self.cache.forget(account);
             let window_start = text_before(now, lockout.window);
             let f = user_state::record_failed_login(conn, row.id, &now_text, &window_start, i64::from(lockout.max_failures.max(1)))?;
@@ -205,6 +210,7 @@ impl Authenticator {
         if !cached {
             self.cache.insert(account, key, row.id, now);
         }
+        drop(flight);
         if failed_before {
             user_state::clear_failures(conn, row.id)?;
         }

@@ -1,13 +1,20 @@
 //! What the handlers share: the database file and a pool of open connections. SQLite calls
-//! block, so every use runs on tokio's blocking threads ([`AppState::db`]).
+//! block, so every use runs on tokio's blocking threads ([`AppState::db`]), at most
+//! [`CONNECTIONS`] at a time: the others wait for a connection without a thread, and every
+//! connection stays open (opening one reads the whole schema; under 64 concurrent requests a
+//! pool of 16 idle connections without a limit opened and closed connections per request, see
+//! docs/performance.md, "API").
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::db::Conn;
 use crate::error::Error;
 
-/// Connections kept open between requests (more are opened under load and closed after use).
-const IDLE_CONNECTIONS: usize = 16;
+/// Database work running at once, each on its own connection; the connections stay open.
+pub const CONNECTIONS: usize = 16;
+/// How much of the database file the connections read through a memory map
+/// ([`Conn::request_settings`]).
+const MAPPED_BYTES: i64 = 1 << 30;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,12 +24,13 @@ pub struct AppState {
 struct Inner {
     db_path: PathBuf,
     idle: Mutex<Vec<Conn>>,
+    permits: Arc<tokio::sync::Semaphore>,
     auth: Arc<crate::auth::Authenticator>,
 }
 
 impl AppState {
     pub fn new(db_path: &Path, auth: Arc<crate::auth::Authenticator>) -> Self {
-        AppState { inner: Arc::new(Inner { db_path: db_path.to_path_buf(), idle: Mutex::new(Vec::new()), auth }) }
+        AppState { inner: Arc::new(Inner { db_path: db_path.to_path_buf(), idle: Mutex::new(Vec::new()), permits: Arc::new(tokio::sync::Semaphore::new(CONNECTIONS)), auth }) }
     }
 
     pub fn db_path(&self) -> &Path {
@@ -33,7 +41,8 @@ impl AppState {
         &self.inner.auth
     }
 
-    /// Runs `f` with a connection on a blocking thread.
+    /// Runs `f` with a connection on a blocking thread (after waiting for one of the
+    /// [`CONNECTIONS`]).
     pub async fn db<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -41,17 +50,20 @@ impl AppState {
         F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let permit = inner.permits.clone().acquire_owned().await.map_err(|e| E::from(Error::Other(format!("the connection pool is closed: {e}"))))?;
         let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let taken = inner.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let mut conn = match taken {
                 Some(c) => c,
-                None => crate::db::open_existing(&inner.db_path).map_err(E::from)?,
+                None => {
+                    let c = crate::db::open_existing(&inner.db_path).map_err(E::from)?;
+                    c.request_settings(MAPPED_BYTES).map_err(|e| E::from(Error::from(e)))?;
+                    c
+                }
             };
             let r = f(&mut conn);
-            let mut idle = inner.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < IDLE_CONNECTIONS {
-                idle.push(conn);
-            }
+            inner.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
             r
         })
         .await;
