@@ -1690,6 +1690,42 @@ CREATE TABLE IF NOT EXISTS "User2Role2OrganizationDO" (
 );
 CREATE INDEX IF NOT EXISTS "User2Role2OrganizationDO_user" ON "User2Role2OrganizationDO" ("userRef");
 CREATE INDEX IF NOT EXISTS "OrganizationDO_parent" ON "OrganizationDO" ("parentId");
+-- The version of the rights: every change to a table that grants rights (roles, rights,
+-- organizations, the shop and supplier trees) counts it up, so that the REST API reuses a user's
+-- rights loaded at the same version (src/auth, "principal cache") and sees a change at the next
+-- request.
+CREATE TABLE IF NOT EXISTS "AuthVersionDO" (
+    "id"      INTEGER PRIMARY KEY CHECK ("id" = 1),
+    "version" INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO "AuthVersionDO" ("id", "version") VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS "RoleDO_rights_insert" AFTER INSERT ON "RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "RoleDO_rights_update" AFTER UPDATE ON "RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "RoleDO_rights_delete" AFTER DELETE ON "RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "RightDefDO_rights_insert" AFTER INSERT ON "RightDefDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "RightDefDO_rights_update" AFTER UPDATE ON "RightDefDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "RightDefDO_rights_delete" AFTER DELETE ON "RightDefDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "Role2RightDO_rights_insert" AFTER INSERT ON "Role2RightDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "Role2RightDO_rights_update" AFTER UPDATE ON "Role2RightDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "Role2RightDO_rights_delete" AFTER DELETE ON "Role2RightDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2RoleDO_rights_insert" AFTER INSERT ON "User2RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2RoleDO_rights_update" AFTER UPDATE ON "User2RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2RoleDO_rights_delete" AFTER DELETE ON "User2RoleDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "OrganizationDO_rights_insert" AFTER INSERT ON "OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "OrganizationDO_rights_update" AFTER UPDATE ON "OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "OrganizationDO_rights_delete" AFTER DELETE ON "OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2OrganizationDO_rights_insert" AFTER INSERT ON "User2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2OrganizationDO_rights_update" AFTER UPDATE ON "User2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2OrganizationDO_rights_delete" AFTER DELETE ON "User2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2Role2OrganizationDO_rights_insert" AFTER INSERT ON "User2Role2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2Role2OrganizationDO_rights_update" AFTER UPDATE ON "User2Role2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "User2Role2OrganizationDO_rights_delete" AFTER DELETE ON "User2Role2OrganizationDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "ShopDO_rights_insert" AFTER INSERT ON "ShopDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "ShopDO_rights_update" AFTER UPDATE ON "ShopDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "ShopDO_rights_delete" AFTER DELETE ON "ShopDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "SupplierDO_rights_insert" AFTER INSERT ON "SupplierDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "SupplierDO_rights_update" AFTER UPDATE ON "SupplierDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
+CREATE TRIGGER IF NOT EXISTS "SupplierDO_rights_delete" AFTER DELETE ON "SupplierDO" BEGIN UPDATE "AuthVersionDO" SET "version" = "version" + 1 WHERE "id" = 1; END;
 -- == end users ==
 
 -- == inventory (ATP 2.0 and Reservation 2.0 REST APIs, src/inventory) ==

@@ -94,6 +94,9 @@ impl Default for AuthConfig {
 pub struct Authenticator {
     config: AuthConfig,
     cache: cache::Cache,
+    /// Rights loaded per user id at a rights version ([`users::LoginRow::rights_version`]):
+    /// reused while the version is the same (loading them is a quarter of an ATP request).
+    principals: std::sync::Mutex<std::collections::HashMap<i64, (i64, Principal)>>,
     /// The PHC string an unknown account (or one without a password) is verified against.
     dummy: String,
 }
@@ -128,7 +131,12 @@ impl Authenticator {
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ".to_string()
         });
         random.reverse();
-        Authenticator { config, cache: cache::Cache::new(random, config.cache_ttl, config.cache_capacity), dummy }
+        Authenticator {
+            config,
+            cache: cache::Cache::new(random, config.cache_ttl, config.cache_capacity),
+            principals: std::sync::Mutex::new(std::collections::HashMap::new()),
+            dummy,
+        }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -214,7 +222,24 @@ impl Authenticator {
         if failed_before {
             user_state::clear_failures(conn, row.id)?;
         }
-        Ok(Principal::load(conn, row.id, &row.account)?)
+        self.principal(conn, &row)
+    }
+
+    /// The rights of a logged-in user: the ones loaded at the same rights version, or loaded now.
+    fn principal(&self, conn: &Conn, row: &users::LoginRow) -> Result<Principal, AuthError> {
+        let lock = || self.principals.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((version, p)) = lock().get(&row.id) {
+            if *version == row.rights_version && p.account == row.account {
+                return Ok(p.clone());
+            }
+        }
+        let p = Principal::load(conn, row.id, &row.account)?;
+        let mut all = lock();
+        if all.len() >= self.config.cache_capacity.max(1) {
+            all.clear();
+        }
+        all.insert(row.id, (row.rights_version, p.clone()));
+        Ok(p)
     }
 
     /// Whether a verification of these credentials is cached (tests).
@@ -297,6 +322,26 @@ mod tests {
         let stored = c.query_value(r#"SELECT "cryptedPassword" FROM "UserDO""#, &[]).unwrap();
         assert!(stored.as_str().unwrap().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert_eq!(c.query_value(r#"SELECT "hashSalt" FROM "UserDO""#, &[]).unwrap(), db::Value::Null);
+    }
+
+    /// The rights are reused while no table that grants rights changed, and reloaded at the
+    /// next login after a change (a grant, a shop moved under another parent, a role's right
+    /// removed with plain SQL).
+    #[test]
+    fn cached_rights_follow_every_change_of_the_rights_tables() {
+        let c = conn();
+        add(&c, "shop", "s3cret", "ShopServiceClient", Target::Shop(10000));
+        let auth = Authenticator::default();
+        let p = auth.authenticate(&c, "shop", "s3cret").unwrap();
+        assert!(p.may_for_shop(Right::AtpRead, 10000) && !p.may_for_shop(Right::AtpRead, 20000));
+        assert_eq!(auth.authenticate(&c, "shop", "s3cret").unwrap(), p, "unchanged: the same rights");
+        admin::grant(&c, "shop", "ShopServiceClient", &Target::Shop(20000)).unwrap();
+        assert!(auth.authenticate(&c, "shop", "s3cret").unwrap().may_for_shop(Right::AtpRead, 20000), "a grant applies at once");
+        c.execute_batch(r#"UPDATE "ShopDO" SET "parentRef" = 10000 WHERE "id" = 100"#).ok();
+        c.execute_batch(r#"UPDATE "ShopDO" SET "parentRef" = NULL WHERE "id" = 10001"#).unwrap();
+        assert!(!auth.authenticate(&c, "shop", "s3cret").unwrap().may_for_shop(Right::AtpRead, 10001), "a shop moved out of the tree");
+        c.execute_batch(r#"DELETE FROM "Role2RightDO" WHERE "rightDefRef" = -1"#).unwrap();
+        assert!(!auth.authenticate(&c, "shop", "s3cret").unwrap().may_for_shop(Right::AtpRead, 10000), "a right taken from the role");
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct LoginRow {
     pub failed_logins: i64,
     pub last_failed_login: Option<String>,
     pub blocked_since: Option<String>,
+    /// `"AuthVersionDO"."version"`: changes whenever a table that grants rights changes, so a
+    /// principal loaded at the same version is still right.
+    pub rights_version: i64,
 }
 
 /// The row of an account name (exact match), if there is one.
@@ -23,7 +26,8 @@ pub fn login_row(conn: &Conn, account: &str) -> StoreResult<Option<LoginRow>> {
     Ok(conn
         .sql()
         .prepare_cached(
-            r#"SELECT "id", "accountName", "active", "cryptedPassword", "failedLogins", "lastFailedLogin", "blockedSince"
+            r#"SELECT "id", "accountName", "active", "cryptedPassword", "failedLogins", "lastFailedLogin", "blockedSince",
+                      coalesce((SELECT "version" FROM "AuthVersionDO" WHERE "id" = 1), 0)
                FROM "UserDO" WHERE "accountName" = ?1"#,
         )?
         .query_row([account], |r| {
@@ -35,6 +39,7 @@ pub fn login_row(conn: &Conn, account: &str) -> StoreResult<Option<LoginRow>> {
                 failed_logins: r.get(4)?,
                 last_failed_login: r.get(5)?,
                 blocked_since: r.get(6)?,
+                rights_version: r.get(7)?,
             })
         })
         .optional()?)
