@@ -80,3 +80,101 @@ pub fn order_summary(conn: &Conn, order_id: i64) -> StoreResult<(String, String,
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?)
 }
+
+/// What the order service's `PaymentState` of an order is made of (minor units).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PaymentFacts {
+    pub order_id: i64,
+    /// `"OrderPaymentStatusView"`: invoiced, open, Paid / Part Paid / Not Paid, paid percent.
+    pub invoices: i64,
+    pub invoiced_amount: i64,
+    pub open_amount: i64,
+    pub payment_status: String,
+    pub paid_percent: f64,
+    /// Gross amounts of the order's credit notes (positive).
+    pub credit_note_amount: i64,
+    /// Refunds of the payment histories (positive).
+    pub refunded_amount: i64,
+    /// The first invoice's creation, else the order's.
+    pub creation_date: String,
+    /// The latest import of an open position or payment history of the order, else the
+    /// creation date.
+    pub last_calculation_date: String,
+    pub last_capture_date: Option<String>,
+    pub last_refund_date: Option<String>,
+}
+
+/// The payment facts of these orders.
+pub fn payment_facts(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentFacts>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT v."orderRef", v."invoices", v."invoicedAmount", v."openAmount", v."paymentStatus", v."paidPercent",
+                  (SELECT coalesce(sum(abs(i."grossAmount")), 0) FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef" AND i."documentTypeDefRef" = 19),
+                  (SELECT coalesce(sum(abs(h."amount")), 0) FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
+                     WHERE i."orderRef" = v."orderRef" AND h."kind" = 'REFUND'),
+                  coalesce((SELECT min(i."creationDate") FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef"), o."creationDate"),
+                  coalesce(max((SELECT max(op."importDate") FROM "OpenPositionDO" op JOIN "InvoicingDO" i ON i."id" = op."invoicingRef" WHERE i."orderRef" = v."orderRef"),
+                               (SELECT max(h."importDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef")),
+                           (SELECT max(op."importDate") FROM "OpenPositionDO" op JOIN "InvoicingDO" i ON i."id" = op."invoicingRef" WHERE i."orderRef" = v."orderRef"),
+                           (SELECT max(h."importDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef"),
+                           (SELECT min(i."creationDate") FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef"), o."creationDate"),
+                  (SELECT max(h."entryDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef" AND h."kind" = 'PAYMENT'),
+                  (SELECT max(h."entryDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef" AND h."kind" = 'REFUND')
+           FROM "OrderPaymentStatusView" v JOIN "OrderDO" o ON o."id" = v."orderRef"
+           WHERE v."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
+    )?;
+    let rows = st.query_map([serde_json::to_string(orders).unwrap_or_else(|_| "[]".into())], |r| {
+        Ok(PaymentFacts {
+            order_id: r.get(0)?,
+            invoices: r.get(1)?,
+            invoiced_amount: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            open_amount: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+            payment_status: r.get(4)?,
+            paid_percent: r.get::<_, Option<f64>>(5)?.unwrap_or(0.0),
+            credit_note_amount: r.get(6)?,
+            refunded_amount: r.get(7)?,
+            creation_date: r.get(8)?,
+            last_calculation_date: r.get(9)?,
+            last_capture_date: r.get(10)?,
+            last_refund_date: r.get(11)?,
+        })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// One line of an order's payment histories (`"PaymentHistoryDO"`), oldest first.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PaymentHistoryLine {
+    pub order_id: i64,
+    pub invoice_no: String,
+    pub kind: String,
+    /// Minor units, signed as in the file.
+    pub amount: i64,
+    pub currency: String,
+    pub entry_date: String,
+    pub import_date: String,
+    pub details: Option<String>,
+    pub pay_type: Option<String>,
+}
+
+pub fn payment_history_lines(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentHistoryLine>> {
+    let mut st = conn.sql().prepare(
+        r#"SELECT i."orderRef", i."invoiceNo", h."kind", h."amount", i."currency", h."entryDate", h."importDate", h."positionDetails",
+                  (SELECT pd."name" FROM "PaymentDefDO" pd WHERE pd."id" = i."paymentDefRef")
+           FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
+           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY h."entryDate", h."id""#,
+    )?;
+    let rows = st.query_map([serde_json::to_string(orders).unwrap_or_else(|_| "[]".into())], |r| {
+        Ok(PaymentHistoryLine {
+            order_id: r.get(0)?,
+            invoice_no: r.get(1)?,
+            kind: r.get(2)?,
+            amount: r.get(3)?,
+            currency: r.get(4)?,
+            entry_date: r.get(5)?,
+            import_date: r.get(6)?,
+            details: r.get(7)?,
+            pay_type: r.get(8)?,
+        })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
