@@ -22,6 +22,9 @@ use crate::db::queries::order_states::{OrderSearch, SortColumn};
 use crate::error::ServiceError;
 use crate::order::states::{self, ModifiedQuery, OrderStatus, StatesQuery, MEDIA_TYPE};
 
+/// The media type of the spec's `ErrorReport` (400) answers.
+const ERROR_MEDIA_TYPE: &str = "application/json";
+
 /// The spec's default page size of both operations.
 const DEFAULT_LIMIT: i64 = 50;
 /// The spec's maximum `limit` of `order-states/modified`.
@@ -36,16 +39,16 @@ pub fn routes() -> Router<AppState> {
 fn bad(name: &str, message: impl Into<String>) -> ApiError {
     let mut e = ApiError::field(name, message);
     e.fields[0].value = Some(serde_json::json!({ "attribute": name }));
-    e.style(rest::style(MEDIA_TYPE))
+    e.style(rest::style(ERROR_MEDIA_TYPE))
 }
 
 /// The path's shop, authentication, `Accept` and the right for the shop (400, 401, 406, 403).
 fn admit(caller: Result<Caller, ApiError>, path: Result<Path<String>, PathRejection>, headers: &HeaderMap) -> Result<i64, ApiError> {
-    let style = rest::style(MEDIA_TYPE);
+    let style = rest::style(ERROR_MEDIA_TYPE);
     let caller = caller.map_err(|e| e.style(style))?;
     let text = path.map(|Path(p)| p).unwrap_or_default();
     let shop = text.parse::<i64>().map_err(|_| bad("shopId", format!("`{}` is not an integer (int64) shop id", shorten(&text))))?;
-    rest::check_accept(headers, MEDIA_TYPE)?;
+    rest::check_accept(headers, MEDIA_TYPE).map_err(|e| e.style(style))?;
     caller.require_shop(Right::OrderStatesRead, shop).map_err(|e| e.style(style))?;
     Ok(shop)
 }
@@ -178,7 +181,7 @@ async fn run<F>(state: &AppState, f: F) -> Result<serde_json::Value, ApiError>
 where
     F: FnOnce(&mut crate::db::Conn) -> Result<serde_json::Value, ServiceError> + Send + 'static,
 {
-    state.db(move |conn| f(conn)).await.map_err(|e| rest::service_error(e, MEDIA_TYPE))
+    state.db(move |conn| f(conn)).await.map_err(|e| rest::service_error(e, ERROR_MEDIA_TYPE))
 }
 
 /// `GET /shops/{shopId}/order-states`.

@@ -338,7 +338,11 @@ pub fn modified(conn: &mut Conn, query: &ModifiedQuery, base: &str) -> Result<Va
     let tx = conn.snapshot().map_err(storage)?;
     let (page, total) = q::modified(&tx, query.shop, query.min_cursor.unwrap_or(0), since.as_deref(), query.limit).map_err(storage)?;
     let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-    let data = order_states(&tx, &ids, base)?;
+    let mut data = order_states(&tx, &ids, base)?;
+    // each state's own cursor (the spec's meta has only the page's first and last)
+    for (state, (_, cursor)) in data.iter_mut().zip(&page) {
+        state["additionalAttributes"]["impexChange"] = json!({ "cursor": cursor.to_string() });
+    }
     let mut meta = json!({ "totalCount": total, "pageSize": page.len() });
     if let (Some(first), Some(last)) = (page.first(), page.last()) {
         meta["minCursor"] = json!(first.1);
@@ -435,6 +439,42 @@ pub fn order_states(conn: &Conn, ids: &[i64], base: &str) -> Result<Vec<Value>, 
         out.push(Value::Object(state));
     }
     Ok(out)
+}
+
+/// One position's state for `impex order`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PositionSummary {
+    pub number: i64,
+    pub article: String,
+    pub ordered: i64,
+    pub cancelled: i64,
+    pub commissioned: bool,
+    pub dispatched: i64,
+    pub returned: i64,
+    pub status: &'static str,
+}
+
+/// An order's derived state and its positions' (for `impex order`).
+pub fn summary(conn: &Conn, order_id: i64) -> Result<(OrderStatus, Vec<PositionSummary>), ServiceError> {
+    let orders = q::orders(conn, &[order_id]).map_err(storage)?;
+    let Some(o) = orders.first() else { return Err(ServiceError::NotFound(format!("no order {order_id}"))) };
+    let positions = q::positions(conn, &[order_id]).map_err(storage)?;
+    let own: Vec<&q::PositionRow> = positions.iter().collect();
+    let status = order_status(&order_facts(o, &own));
+    let lines = positions
+        .iter()
+        .map(|p| PositionSummary {
+            number: p.number,
+            article: p.article_id.clone(),
+            ordered: p.quantity,
+            cancelled: p.cancelled,
+            commissioned: p.commissioned.is_some() || p.dispatched > 0,
+            dispatched: p.dispatched,
+            returned: p.returned,
+            status: order_status(&position_facts(o, p)).name(),
+        })
+        .collect();
+    Ok((status, lines))
 }
 
 /// Minor units as the spec's decimal number.
