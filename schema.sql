@@ -1817,20 +1817,32 @@ END;
 CREATE TRIGGER IF NOT EXISTS "InvoicingDO_change_update" AFTER UPDATE ON "InvoicingDO" WHEN NEW."orderRef" IS NOT NULL BEGIN
   INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
 END;
-CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_insert" AFTER INSERT ON "OpenPositionDO" BEGIN
+CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_insert" AFTER INSERT ON "OpenPositionDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
   INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
   SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
 END;
-CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_update" AFTER UPDATE ON "OpenPositionDO" BEGIN
+CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_update" AFTER UPDATE ON "OpenPositionDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
   INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
   SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
 END;
-CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_insert" AFTER INSERT ON "PaymentHistoryDO" BEGIN
+CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_insert" AFTER INSERT ON "PaymentHistoryDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
   INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
   SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
 END;
-CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_update" AFTER UPDATE ON "PaymentHistoryDO" BEGIN
+CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_update" AFTER UPDATE ON "PaymentHistoryDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
   INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
   SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
 END;
+-- what one order state is read from, by order (and a customer's orders)
+CREATE INDEX IF NOT EXISTS "OrderDO_customer" ON "OrderDO" ("shopRef", "shopCustomerNo");
+CREATE INDEX IF NOT EXISTS "OrderAddressDO_orderRef" ON "OrderAddressDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "OrderChargeDO_orderRef" ON "OrderChargeDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "OrderPropertyDO_orderRef" ON "OrderPropertyDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "InvoicingDO_orderRef" ON "InvoicingDO" ("orderRef") WHERE "orderRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementDO_orderRef" ON "ReturnAnnouncementDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementPositionDO_orderPositionRef" ON "ReturnAnnouncementPositionDO" ("orderPositionRef");
 -- == end order states ==

@@ -18,9 +18,8 @@ use super::error::ApiError;
 use super::rest::{self, Query};
 use super::state::AppState;
 use crate::auth::Right;
-use crate::db::queries::order_states::{OrderSearch, SortColumn};
 use crate::error::ServiceError;
-use crate::order::states::{self, ModifiedQuery, OrderStatus, StatesQuery, MEDIA_TYPE};
+use crate::order::states::{self, ModifiedQuery, OrderSearch, OrderStatus, SortColumn, StatesQuery, MEDIA_TYPE};
 
 /// The media type of the spec's `ErrorReport` (400) answers.
 const ERROR_MEDIA_TYPE: &str = "application/json";

@@ -14,6 +14,9 @@ use crate::db::queries::order_status as pay;
 use crate::db::Conn;
 use crate::error::ServiceError;
 
+/// The search of `order-states` (filters and sorting), as the storage reads it.
+pub use crate::db::queries::order_states::{OrderSearch, SortColumn};
+
 /// The media type of the order service 2.4.
 pub const MEDIA_TYPE: &str = "application/vnd.intershop.order.v2+json";
 
