@@ -221,15 +221,39 @@ fn filters_sorting_and_paging() {
     assert_eq!(numbers(&page), ["F-2", "F-3"]);
     assert_eq!(page["meta"]["totalCount"], 4);
     assert_eq!(numbers(&states(&s, &format!("{only}&limit=2&offset=4"))), Vec::<String>::new());
-    // the demo's order with invoices and payments: its payment state
+    // the demo's order with its invoice, and payments of it as the PaymentHistories import writes them
+    env.conn()
+        .execute_batch(
+            r#"PRAGMA foreign_keys = OFF;
+               INSERT INTO "PaymentHistoryDO" ("shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "entryDate",
+                                               "voucherNo", "voucherDate", "positionType", "kind", "amount", "importFileRef")
+               VALUES (10000, 1, 10001, 'M', 'T1', '2014000001', 10000, '2015-01-20', 'V1', '2015-01-20', 'R', 'INVOICE', 12345, 1),
+                      (10000, 1, 10001, 'M', 'T2', '2014000001', 10000, '2015-02-01', 'V2', '2015-02-01', 'Z', 'PAYMENT', 10000, 1);"#,
+        )
+        .unwrap();
     let o = &states(&s, "shopOrderNumbers=2014000001")["data"][0];
     let p = &o["paymentState"];
     assert!(p["invoicingDebitAmount"].as_f64().unwrap() > 0.0, "{p}");
     assert_eq!(p["currencyCode"], "EUR");
     let status = o["additionalAttributes"]["impexPaymentStatus"]["status"].as_str().unwrap();
-    assert!(["Paid", "Part Paid", "Not Paid"].contains(&status), "{o}");
+    assert_eq!(status, "Part Paid", "{o}");
+    assert_eq!(p["chargedDebitAmount"].as_f64(), Some(100.0), "{p}");
+    assert_eq!(p["lastCaptureDate"], "2015-02-01T00:00:00.000Z", "{p}");
+    let history = p["paymentHistory"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{p}");
+    assert_eq!((history[1]["type"].as_str(), history[1]["action"].as_str(), history[1]["amount"].as_f64()), (Some("INBOUND"), Some("CAPTURE"), Some(100.0)));
     let open = p["chargedOpenAmount"].as_f64().unwrap();
     assert_eq!(open == 0.0, status == "Paid", "{p}");
+    // the same figures as `impex order` (the payment views)
+    let cli: Value = serde_json::from_str(&env.ok(&["order", "2014000001", "--json"])).unwrap();
+    let view = &cli[0]["order"];
+    assert_eq!(view["payment_status"].as_str(), Some(status), "{cli}");
+    assert_eq!(view["invoiced_amount"].as_f64().map(|a| a / 100.0), p["invoicingDebitAmount"].as_f64(), "{cli} {p}");
+    assert_eq!(view["open_amount"].as_f64().map(|a| -a / 100.0), Some(open), "{cli} {p}");
+    assert_eq!(
+        format!("{:.2}", view["paid_percent"].as_f64().unwrap()),
+        o["additionalAttributes"]["impexPaymentStatus"]["paidPercent"].as_str().unwrap()
+    );
 }
 
 /// A writer changes orders (one change per transaction) while a reader pages

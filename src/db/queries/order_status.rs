@@ -104,41 +104,78 @@ pub struct PaymentFacts {
     pub last_refund_date: Option<String>,
 }
 
-/// The payment facts of these orders.
+/// The payment facts of these orders. The same rules as `"InvoicePaymentStatusView"` and
+/// `"OrderPaymentStatusView"` (an invoice's amounts from its open position, else its payment
+/// histories, else its gross amount as open; Paid / Part Paid / Not Paid), read by the orders'
+/// invoices only: the views aggregate every invoice and order before they filter.
 pub fn payment_facts(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentFacts>> {
+    let ids = serde_json::to_string(orders).unwrap_or_else(|_| "[]".into());
     let mut st = conn.sql().prepare(
-        r#"SELECT v."orderRef", v."invoices", v."invoicedAmount", v."openAmount", v."paymentStatus", v."paidPercent",
-                  (SELECT coalesce(sum(abs(i."grossAmount")), 0) FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef" AND i."documentTypeDefRef" = 19),
-                  (SELECT coalesce(sum(abs(h."amount")), 0) FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
-                     WHERE i."orderRef" = v."orderRef" AND h."kind" = 'REFUND'),
-                  coalesce((SELECT min(i."creationDate") FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef"), o."creationDate"),
-                  coalesce(max((SELECT max(op."importDate") FROM "OpenPositionDO" op JOIN "InvoicingDO" i ON i."id" = op."invoicingRef" WHERE i."orderRef" = v."orderRef"),
-                               (SELECT max(h."importDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef")),
-                           (SELECT max(op."importDate") FROM "OpenPositionDO" op JOIN "InvoicingDO" i ON i."id" = op."invoicingRef" WHERE i."orderRef" = v."orderRef"),
-                           (SELECT max(h."importDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef"),
-                           (SELECT min(i."creationDate") FROM "InvoicingDO" i WHERE i."orderRef" = v."orderRef"), o."creationDate"),
-                  (SELECT max(h."entryDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef" AND h."kind" = 'PAYMENT'),
-                  (SELECT max(h."entryDate") FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef" WHERE i."orderRef" = v."orderRef" AND h."kind" = 'REFUND')
-           FROM "OrderPaymentStatusView" v JOIN "OrderDO" o ON o."id" = v."orderRef"
-           WHERE v."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
+        r#"SELECT i."orderRef",
+                  CASE WHEN op."id" IS NOT NULL THEN op."opAmount"
+                       WHEN ph."n" > 0 AND ph."invoiced" <> 0 THEN ph."invoiced"
+                       ELSE i."grossAmount" END,
+                  CASE WHEN op."id" IS NOT NULL THEN op."openAmount"
+                       WHEN ph."n" > 0 THEN (CASE WHEN ph."invoiced" <> 0 THEN ph."invoiced" ELSE i."grossAmount" END) - ph."paid"
+                       ELSE i."grossAmount" END,
+                  i."documentTypeDefRef", i."grossAmount", i."creationDate", op."importDate"
+           FROM "InvoicingDO" i
+           LEFT JOIN "OpenPositionDO" op ON op."invoicingRef" = i."id"
+           LEFT JOIN (SELECT h."invoicingRef", count(*) AS "n",
+                             coalesce(sum(CASE WHEN h."positionType" = 'R' THEN h."amount" ELSE 0 END), 0) AS "invoiced",
+                             coalesce(sum(CASE WHEN h."positionType" = 'Z' THEN h."amount" ELSE 0 END), 0) AS "paid"
+                      FROM "PaymentHistoryDO" h
+                      WHERE h."invoicingRef" IN (SELECT x."id" FROM "InvoicingDO" x WHERE x."orderRef" IN (SELECT "value" FROM json_each(?1)))
+                      GROUP BY h."invoicingRef") ph ON ph."invoicingRef" = i."id"
+           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
     )?;
-    let rows = st.query_map([serde_json::to_string(orders).unwrap_or_else(|_| "[]".into())], |r| {
-        Ok(PaymentFacts {
-            order_id: r.get(0)?,
-            invoices: r.get(1)?,
-            invoiced_amount: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            open_amount: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-            payment_status: r.get(4)?,
-            paid_percent: r.get::<_, Option<f64>>(5)?.unwrap_or(0.0),
-            credit_note_amount: r.get(6)?,
-            refunded_amount: r.get(7)?,
-            creation_date: r.get(8)?,
-            last_calculation_date: r.get(9)?,
-            last_capture_date: r.get(10)?,
-            last_refund_date: r.get(11)?,
-        })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    type Invoice = (i64, i64, i64, i64, i64, String, Option<String>);
+    let invoices = st
+        .query_map([&ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<rusqlite::Result<Vec<Invoice>>>()?;
+    let mut st = conn.sql().prepare(
+        r#"SELECT i."orderRef", h."kind", h."entryDate", h."importDate", h."amount"
+           FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
+           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
+    )?;
+    let postings = st
+        .query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut st = conn.sql().prepare(r#"SELECT "id", "creationDate" FROM "OrderDO" WHERE "id" IN (SELECT "value" FROM json_each(?1))"#)?;
+    let order_rows = st.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(order_rows.len());
+    for (order_id, order_created) in order_rows {
+        let own: Vec<&Invoice> = invoices.iter().filter(|i| i.0 == order_id).collect();
+        let invoiced: i64 = own.iter().map(|i| i.1).sum();
+        let open: i64 = own.iter().map(|i| i.2.max(0)).sum();
+        let payment_status = if invoiced > 0 && open == 0 {
+            "Paid"
+        } else if invoiced > 0 && open < invoiced {
+            "Part Paid"
+        } else {
+            "Not Paid"
+        };
+        let paid_percent = if invoiced > 0 { (10000.0 * (invoiced - open).clamp(0, invoiced) as f64 / invoiced as f64).round() / 100.0 } else { 0.0 };
+        let mine: Vec<_> = postings.iter().filter(|p| p.0 == order_id).collect();
+        let first_invoice = own.iter().map(|i| i.5.clone()).min();
+        let latest_import = own.iter().filter_map(|i| i.6.clone()).chain(mine.iter().map(|p| p.3.clone())).max();
+        let latest = |kind: &str| mine.iter().filter(|p| p.1 == kind).map(|p| p.2.clone()).max();
+        out.push(PaymentFacts {
+            order_id,
+            invoices: own.len() as i64,
+            invoiced_amount: invoiced,
+            open_amount: open,
+            payment_status: payment_status.to_string(),
+            paid_percent,
+            credit_note_amount: own.iter().filter(|i| i.3 == 19).map(|i| i.4.abs()).sum(),
+            refunded_amount: mine.iter().filter(|p| p.1 == "REFUND").map(|p| p.4.abs()).sum(),
+            creation_date: first_invoice.clone().unwrap_or_else(|| order_created.clone()),
+            last_calculation_date: latest_import.or(first_invoice).unwrap_or(order_created),
+            last_capture_date: latest("PAYMENT"),
+            last_refund_date: latest("REFUND"),
+        });
+    }
+    Ok(out)
 }
 
 /// One line of an order's payment histories (`"PaymentHistoryDO"`), oldest first.
