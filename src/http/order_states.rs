@@ -108,13 +108,9 @@ fn states_query(shop: i64, raw: Option<&str>) -> Result<StatesQuery, ApiError> {
         Some("DESC") => true,
         Some(v) => return Err(bad("sortDirection", format!("`{}` is not one of ASC, DESC", shorten(v)))),
     };
-    let mut statuses = Vec::new();
-    for s in strings(&q, "statuses") {
-        // a name impex never answers matches no order (not an error: the spec's list is open)
-        statuses.push(OrderStatus::from_name(&s));
-    }
-    let status_filter = !statuses.is_empty();
-    let statuses: Vec<OrderStatus> = statuses.into_iter().flatten().collect();
+    // a name impex never answers matches no order (not an error: the spec's list is open)
+    let names = strings(&q, "statuses");
+    let statuses: Option<Vec<OrderStatus>> = (!names.is_empty()).then(|| names.iter().filter_map(|n| OrderStatus::from_name(n)).collect());
     let search = OrderSearch {
         shop,
         shop_order_numbers: strings(&q, "shopOrderNumbers"),
@@ -130,10 +126,6 @@ fn states_query(shop: i64, raw: Option<&str>) -> Result<StatesQuery, ApiError> {
     once(&pairs, "limit")?;
     let offset = int32(&q, "offset", 0, i32::MAX as i64)?.unwrap_or(0);
     let limit = int32(&q, "limit", 1, i32::MAX as i64)?.unwrap_or(DEFAULT_LIMIT);
-    if status_filter && statuses.is_empty() {
-        // only unknown names: nothing matches
-        return Ok(StatesQuery { search: OrderSearch { shop_order_numbers: vec![String::new()], ..search }, statuses: Vec::new(), offset, limit });
-    }
     Ok(StatesQuery { search, statuses, offset, limit })
 }
 
@@ -228,7 +220,9 @@ mod tests {
         assert_eq!(states_query(1, Some("sortDirection=asc")).unwrap_err().status, 400);
         assert_eq!(states_query(1, Some("shopOrderCreationDate%5Bgte%5D=2019-13-01")).unwrap_err().status, 400);
         let q = states_query(1, Some("statuses=STATE_COMMISSIONED,DISPATCHED&orderBy=shopOrderNumber&sortDirection=DESC&limit=5&offset=2")).unwrap();
-        assert_eq!(q.statuses, [OrderStatus::Commissioned, OrderStatus::Dispatched]);
+        assert_eq!(q.statuses, Some(vec![OrderStatus::Commissioned, OrderStatus::Dispatched]));
+        assert_eq!(states_query(1, Some("statuses=SHIPPED")).unwrap().statuses, Some(vec![]));
+        assert_eq!(states_query(1, None).unwrap().statuses, None);
         assert!(q.search.descending && q.limit == 5 && q.offset == 2 && q.search.order_by == SortColumn::ShopOrderNumber);
         assert_eq!(modified_query(1, Some("limit=10001")).unwrap_err().status, 400);
         assert_eq!(modified_query(1, Some("minCursor=1&modifiedSince=2019-06-03T15:57:33.521%2B02:00")).unwrap_err().status, 400);

@@ -288,7 +288,8 @@ pub fn order_facts(order: &q::OrderRow, positions: &[&q::PositionRow]) -> StateF
 #[derive(Debug, Clone, Default)]
 pub struct StatesQuery {
     pub search: q::OrderSearch,
-    pub statuses: Vec<OrderStatus>,
+    /// `None`: any status; `Some(list)`: one of these (an empty list matches nothing).
+    pub statuses: Option<Vec<OrderStatus>>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -310,25 +311,27 @@ fn storage(e: crate::error::StoreError) -> ServiceError {
 /// `meta.totalCount`. `base` (scheme and host of the request) goes in front of download paths.
 pub fn search(conn: &mut Conn, query: &StatesQuery, base: &str) -> Result<Value, ServiceError> {
     let tx = conn.snapshot().map_err(storage)?;
-    let (ids, total) = if query.statuses.is_empty() {
-        q::search(&tx, &query.search, Some((query.offset, query.limit))).map_err(storage)?
-    } else {
-        // the status is derived: every candidate's state, then the page
-        let (candidates, _) = q::search(&tx, &query.search, None).map_err(storage)?;
-        let orders = q::orders(&tx, &candidates).map_err(storage)?;
-        let positions = q::positions(&tx, &candidates).map_err(storage)?;
-        let by_id: BTreeMap<i64, &q::OrderRow> = orders.iter().map(|o| (o.id, o)).collect();
-        let matching: Vec<i64> = candidates
-            .iter()
-            .filter(|id| {
-                let Some(o) = by_id.get(id) else { return false };
-                let own: Vec<&q::PositionRow> = positions.iter().filter(|p| p.order_id == **id).collect();
-                query.statuses.contains(&order_status(&order_facts(o, &own)))
-            })
-            .copied()
-            .collect();
-        let total = matching.len() as i64;
-        (matching.into_iter().skip(query.offset.max(0) as usize).take(query.limit.max(0) as usize).collect(), total)
+    let (ids, total) = match &query.statuses {
+        None => q::search(&tx, &query.search, Some((query.offset, query.limit))).map_err(storage)?,
+        Some(statuses) if statuses.is_empty() => (Vec::new(), 0),
+        Some(statuses) => {
+            // the status is derived: every candidate's state, then the page
+            let (candidates, _) = q::search(&tx, &query.search, None).map_err(storage)?;
+            let orders = q::orders(&tx, &candidates).map_err(storage)?;
+            let positions = q::positions(&tx, &candidates).map_err(storage)?;
+            let by_id: BTreeMap<i64, &q::OrderRow> = orders.iter().map(|o| (o.id, o)).collect();
+            let matching: Vec<i64> = candidates
+                .iter()
+                .filter(|id| {
+                    let Some(o) = by_id.get(id) else { return false };
+                    let own: Vec<&q::PositionRow> = positions.iter().filter(|p| p.order_id == **id).collect();
+                    statuses.contains(&order_status(&order_facts(o, &own)))
+                })
+                .copied()
+                .collect();
+            let total = matching.len() as i64;
+            (matching.into_iter().skip(query.offset.max(0) as usize).take(query.limit.max(0) as usize).collect(), total)
+        }
     };
     let data = order_states(&tx, &ids, base)?;
     Ok(json!({ "data": data, "meta": { "totalCount": total } }))
