@@ -303,6 +303,7 @@ fn the_modified_cursor_misses_and_repeats_nothing_under_concurrent_writes() {
     let ids: BTreeMap<String, i64> = orders.iter().enumerate().map(|(i, (o, _))| (format!("M-{i}"), *o)).collect();
     let mut cursor = start;
     let mut seen: Vec<(i64, i64)> = Vec::new();
+    let mut pages_while_writing = 0;
     loop {
         let finished = done.load(Ordering::SeqCst);
         let (status, page) = get(&s, &format!("/rest/order-service/shops/{SHOP}/order-states/modified?minCursor={cursor}&limit=3"));
@@ -313,6 +314,9 @@ fn the_modified_cursor_misses_and_repeats_nothing_under_concurrent_writes() {
             seen.push((ids[o["shopOrderNumber"].as_str().unwrap()], c));
         }
         assert_eq!(page["meta"]["pageSize"].as_u64(), Some(data.len() as u64));
+        if !finished && !data.is_empty() {
+            pages_while_writing += 1;
+        }
         if let Some(max) = page["meta"]["maxCursor"].as_i64() {
             assert!(max >= cursor, "{page}");
             cursor = max;
@@ -322,6 +326,8 @@ fn the_modified_cursor_misses_and_repeats_nothing_under_concurrent_writes() {
         }
     }
     let changes = writer.join().unwrap();
+    // the reader really paged while the writer wrote
+    assert!(pages_while_writing >= 2, "{pages_while_writing} pages while writing");
     // the cursors only grow: nothing is answered twice
     assert!(seen.windows(2).all(|w| w[0].1 < w[1].1), "{seen:?}");
     let seen_set: BTreeSet<(i64, i64)> = seen.iter().copied().collect();
