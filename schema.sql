@@ -1824,3 +1824,107 @@ CREATE TABLE IF NOT EXISTS "DocumentDO" (
 );
 CREATE INDEX IF NOT EXISTS "DocumentDO_orderRef" ON "DocumentDO" ("orderRef");
 -- == end documents ==
+
+-- == order states (issue 17) ==
+-- The change cursor of `GET /shops/{shopId}/order-states/modified` (docs/orders.md, "Order
+-- states"): one row per order holding the cursor of its latest change. Every row that changes an
+-- order's state (the order, its positions, dispatches, returns and return announcements, its
+-- transmissions, invoices, open positions and payment histories) replaces the order's row by the
+-- triggers below; AUTOINCREMENT never hands out a cursor twice, and since SQLite serializes
+-- writers, a cursor taken inside the writing transaction is in commit order: a reader paging by
+-- "cursor" > minCursor never skips a committed change. (PostgreSQL: sequence values are not in
+-- commit order there; docs/orders.md says what it needs.)
+CREATE TABLE IF NOT EXISTS "OrderChangeDO" (
+    "cursor"     INTEGER PRIMARY KEY AUTOINCREMENT,
+    "orderRef"   INTEGER NOT NULL UNIQUE,   -- "OrderDO"; no foreign key: never blocks a delete
+    "shopRef"    INTEGER NOT NULL,
+    "changeDate" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX IF NOT EXISTS "OrderChangeDO_shop" ON "OrderChangeDO" ("shopRef", "cursor");
+-- orders stored before the cursor existed (an upgraded database) are a change once
+INSERT OR IGNORE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO";
+
+CREATE TRIGGER IF NOT EXISTS "OrderDO_change_insert" AFTER INSERT ON "OrderDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") VALUES (NEW."id", NEW."shopRef");
+END;
+CREATE TRIGGER IF NOT EXISTS "OrderDO_change_update" AFTER UPDATE ON "OrderDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") VALUES (NEW."id", NEW."shopRef");
+END;
+CREATE TRIGGER IF NOT EXISTS "OrderPositionDO_change_insert" AFTER INSERT ON "OrderPositionDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "OrderPositionDO_change_update" AFTER UPDATE ON "OrderPositionDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "DispatchDO_change_insert" AFTER INSERT ON "DispatchDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "DispatchDO_change_update" AFTER UPDATE ON "DispatchDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "DispatchDO_change_delete" AFTER DELETE ON "DispatchDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = OLD."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "DispatchPositionDO_change_insert" AFTER INSERT ON "DispatchPositionDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = NEW."dispatchRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "DispatchPositionDO_change_update" AFTER UPDATE ON "DispatchPositionDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = NEW."dispatchRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "ReturnDO_change_insert" AFTER INSERT ON "ReturnDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_change_insert" AFTER INSERT ON "ReturnAnnouncementDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_change_update" AFTER UPDATE ON "ReturnAnnouncementDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementPositionDO_change_insert" AFTER INSERT ON "ReturnAnnouncementPositionDO" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "ReturnAnnouncementDO" a JOIN "OrderDO" o ON o."id" = a."orderRef" WHERE a."id" = NEW."returnAnnouncementRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "TransmissionDO_change_insert" AFTER INSERT ON "TransmissionDO" WHEN NEW."orderRef" IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "TransmissionDO_change_state" AFTER UPDATE OF "state" ON "TransmissionDO"
+  WHEN NEW."orderRef" IS NOT NULL AND NEW."state" IS NOT OLD."state" BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "InvoicingDO_change_insert" AFTER INSERT ON "InvoicingDO" WHEN NEW."orderRef" IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "InvoicingDO_change_update" AFTER UPDATE ON "InvoicingDO" WHEN NEW."orderRef" IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef") SELECT "id", "shopRef" FROM "OrderDO" WHERE "id" = NEW."orderRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_insert" AFTER INSERT ON "OpenPositionDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "OpenPositionDO_change_update" AFTER UPDATE ON "OpenPositionDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_insert" AFTER INSERT ON "PaymentHistoryDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
+END;
+CREATE TRIGGER IF NOT EXISTS "PaymentHistoryDO_change_update" AFTER UPDATE ON "PaymentHistoryDO"
+  WHEN (SELECT "orderRef" FROM "InvoicingDO" WHERE "id" = NEW."invoicingRef") IS NOT NULL BEGIN
+  INSERT OR REPLACE INTO "OrderChangeDO" ("orderRef", "shopRef")
+  SELECT o."id", o."shopRef" FROM "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE i."id" = NEW."invoicingRef";
+END;
+-- what one order state is read from, by order (and a customer's orders)
+CREATE INDEX IF NOT EXISTS "OrderDO_customer" ON "OrderDO" ("shopRef", "shopCustomerNo");
+CREATE INDEX IF NOT EXISTS "OrderAddressDO_orderRef" ON "OrderAddressDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "OrderChargeDO_orderRef" ON "OrderChargeDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "OrderPropertyDO_orderRef" ON "OrderPropertyDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "InvoicingDO_orderRef" ON "InvoicingDO" ("orderRef") WHERE "orderRef" IS NOT NULL;
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementDO_orderRef" ON "ReturnAnnouncementDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementPositionDO_orderPositionRef" ON "ReturnAnnouncementPositionDO" ("orderPositionRef");
+-- == end order states ==

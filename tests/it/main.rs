@@ -34,6 +34,8 @@ mod layering;
 mod operations;
 // The operators' services (schedules, transmissions, health) against a running `impex run`.
 mod operations_api;
+// The order service's order states over real HTTP: derived states, filters, the modified cursor.
+mod order_states_http;
 // The operators' HTTP APIs over real sockets with curl, and their contract tests (schemathesis).
 mod operations_http;
 // The scheduler end to end: `impex run`, `run --once`, `trigger`, `status`, signals, locks.

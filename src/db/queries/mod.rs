@@ -9,6 +9,7 @@ pub mod transmission;
 pub mod import;
 pub mod inventory;
 pub mod order_status;
+pub mod order_states;
 pub mod export;
 pub mod heartbeat;
 pub mod status;
