@@ -163,3 +163,53 @@ fn users_rights_and_lockout_over_http() {
     }
     assert!(log.contains("user=ops"), "{log}");
 }
+
+/// Whether schemathesis is installed (tests/.venv, made by tests/install-deps.sh); says the
+/// test is skipped when not.
+pub fn schemathesis_installed() -> bool {
+    let there = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/schemathesis").exists();
+    if !there {
+        crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
+    }
+    there
+}
+
+/// How a contract test runs schemathesis.
+pub struct Contract<'a> {
+    /// The spec in tests/openapi.
+    pub spec: &'a str,
+    /// The spec's server path on `s` (e.g. `/rest`).
+    pub base: &'a str,
+    /// `user:password`.
+    pub auth: &'a str,
+    /// Examples per operation.
+    pub cases: u32,
+    /// With tests/schemathesis.toml (400 accepted for schema-valid data refused for its
+    /// meaning, no undeclared parameters in negative data, the seeded ids).
+    pub config: bool,
+}
+
+/// Runs schemathesis (`--checks all`, seed 1) against `s`; `extra` are further arguments of
+/// `run`. Panics with its report and the server's last log lines when it fails.
+pub fn schemathesis(env: &TestEnv, s: &Server, c: &Contract<'_>, extra: &[&str]) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new(root.join("tests/.venv/bin/schemathesis"));
+    if c.config {
+        cmd.arg("--config-file").arg(root.join("tests/schemathesis.toml"));
+    }
+    let cases = c.cases.to_string();
+    let out = cmd
+        .arg("run")
+        .arg(root.join("tests/openapi").join(c.spec))
+        .args(["--url", &s.url(c.base), "--auth", c.auth, "-n", &cases, "--seed", "1", "--checks", "all"])
+        .args(extra)
+        .current_dir(env.path(""))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("schemathesis");
+    if !out.status.success() {
+        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let log: String = std::fs::read_to_string(&s.log).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
+        panic!("schemathesis {} {extra:?} failed:\n{text}\nthe server's last log lines (newest first):\n{log}", c.spec);
+    }
+}

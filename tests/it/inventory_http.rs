@@ -3,13 +3,11 @@
 //! expires, a COMPLETE reservation short of stock changes nothing, rights per shop, bad input
 //! answered in the spec's `HttpResponse*` shape; and the contract tests with schemathesis against
 //! the ATP and the reservation specs in tests/openapi.
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::http::{add_user, curl, Server};
+use crate::http::{add_user, curl, schemathesis_installed, Contract, Server};
 use crate::support::env::{wait_for, TestEnv};
 
 /// Shop A (the demo's, supplier 5000) and shop B (made here, supplier 6000).
@@ -374,8 +372,7 @@ const CONTRACT: &str = "contract:contract-secret-4";
 /// demo's 10000 with stock of the examples' product ids, and reservation 115 (the examples'
 /// `reservationId`) of shop 1000; or None (skipped outside CI) without tests/.venv.
 fn contract_server() -> Option<(TestEnv, Server)> {
-    if !Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/schemathesis").exists() {
-        crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
+    if !schemathesis_installed() {
         return None;
     }
     let env = TestEnv::new(true);
@@ -411,23 +408,7 @@ fn contract_server() -> Option<(TestEnv, Server)> {
 /// allows and the services ignore; the seeded ids bound to the parameters); `extra` are further
 /// arguments of `run`.
 fn schemathesis(env: &TestEnv, s: &Server, spec: &str, extra: &[&str]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("tests/.venv/bin/schemathesis"))
-        .arg("--config-file")
-        .arg(root.join("tests/schemathesis.toml"))
-        .arg("run")
-        .arg(root.join("tests/openapi").join(spec))
-        .args(["--url", &s.url("/servlets/services"), "--auth", CONTRACT, "-n", "40", "--seed", "1", "--checks", "all"])
-        .args(extra)
-        .current_dir(env.path(""))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("schemathesis");
-    if !out.status.success() {
-        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let log: String = std::fs::read_to_string(&s.log).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
-        panic!("schemathesis {spec} {extra:?} failed:\n{text}\nthe server's last log lines (newest first):\n{log}");
-    }
+    crate::http::schemathesis(env, s, &Contract { spec, base: "/servlets/services", auth: CONTRACT, cases: 40, config: true }, extra);
 }
 
 #[test]

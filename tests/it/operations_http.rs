@@ -2,11 +2,9 @@
 //! with curl: rights, vendor media types (406, 415), a resend through HTTP that the sending job
 //! then writes, health and the cluster status; and the contract tests with schemathesis against
 //! the specs in tests/openapi.
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use crate::http::{add_user, curl, Server};
+use crate::http::{add_user, curl, schemathesis_installed, Contract, Server};
 use crate::operations_api::{manual_check_env, row_text};
 use crate::support::env::{wait_for, TestEnv};
 use crate::support::export as sup;
@@ -172,28 +170,13 @@ fn health_without_credentials_and_the_cluster_status_with_the_serving_process() 
 
 /// Runs schemathesis against a running `impex serve`; `extra` are further arguments.
 fn schemathesis(env: &TestEnv, s: &Server, spec: &str, base: &str, extra: &[&str]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join("tests/.venv/bin/schemathesis"))
-        .arg("run")
-        .arg(root.join("tests/openapi").join(spec))
-        .args(["--url", &s.url(base), "--auth", OPS, "-n", "30", "--seed", "1", "--checks", "all"])
-        .args(extra)
-        .current_dir(env.path(""))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("schemathesis");
-    if !out.status.success() {
-        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let log: String = std::fs::read_to_string(env.path("serve.stderr")).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
-        panic!("schemathesis {spec} {extra:?} failed:\n{text}\nthe server's last log lines (newest first):\n{log}");
-    }
+    crate::http::schemathesis(env, s, &Contract { spec, base, auth: OPS, cases: 30, config: false }, extra);
 }
 
 /// A server with the demo configuration and a transmission in DO_MANUAL_CHECK, or None (skipped
 /// outside CI) without tests/.venv.
 fn contract_server(command: &str) -> Option<(TestEnv, Server)> {
-    if !Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.venv/bin/schemathesis").exists() {
-        crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
+    if !schemathesis_installed() {
         return None;
     }
     let (env, _, _) = manual_check_env();

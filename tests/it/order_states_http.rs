@@ -3,8 +3,6 @@
 //! filters, sorting and paging of `order-states`; the `modified` cursor paged by a reader while
 //! another client writes (every change seen once, none skipped); rights; the contract test.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -355,9 +353,7 @@ fn the_modified_cursor_misses_and_repeats_nothing_under_concurrent_writes() {
 /// the spec's example shop 1000 so that real states are checked against the schema.
 #[test]
 fn order_states_conform_to_the_spec() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root.join("tests/.venv/bin/schemathesis").exists() {
-        crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
+    if !crate::http::schemathesis_installed() {
         return;
     }
     let env = TestEnv::new(true);
@@ -367,17 +363,14 @@ fn order_states_conform_to_the_spec() {
     dispatch(&env, o, p, 1);
     env.conn().execute_batch(r#"PRAGMA foreign_keys = OFF; UPDATE "OrderDO" SET "shopRef" = 1000; UPDATE "OrderChangeDO" SET "shopRef" = 1000;"#).unwrap();
     let s = Server::start(&env, &["serve"], false);
-    let out = Command::new(root.join("tests/.venv/bin/schemathesis"))
-        .arg("run")
-        .arg(root.join("tests/openapi/intershop-order-management-order-2.4.yaml"))
-        .args(["--url", &s.url("/rest/order-service"), "--auth", "everywhere:contract-secret-1", "-n", "40", "--seed", "1", "--checks", "all"])
-        .args(["--include-path-regex", "order-states", "--exclude-checks", "positive_data_acceptance"])
-        .current_dir(env.path(""))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("schemathesis");
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "schemathesis failed:\n{text}\n{}", std::fs::read_to_string(&s.log).unwrap_or_default());
+    let contract = crate::http::Contract {
+        spec: "intershop-order-management-order-2.4.yaml",
+        base: "/rest/order-service",
+        auth: "everywhere:contract-secret-1",
+        cases: 40,
+        config: false,
+    };
+    crate::http::schemathesis(&env, &s, &contract, &["--include-path-regex", "order-states", "--exclude-checks", "positive_data_acceptance"]);
     // the demo's orders were answered (not only empty pages)
     let (status, _, body) = curl(&["-u", "everywhere:contract-secret-1", &s.url("/rest/order-service/shops/1000/order-states")]);
     assert_eq!(status, 200);

@@ -3,8 +3,6 @@
 //! flows to its supplier's storeOrder file, an unknown product is refused by name with nothing
 //! stored, a reservation is consumed, a cancellation is applied before dispatch and refused
 //! after it, other shops get 403; and the contract test of these operations (schemathesis).
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
@@ -318,9 +316,7 @@ fn another_shop_gets_403_without_credentials_401_and_other_media_types_415() {
 /// payment method or order is refused for its meaning.
 #[test]
 fn orders_in_conform_to_the_order_service_spec() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !root.join("tests/.venv/bin/schemathesis").exists() {
-        crate::support::transfer::skip("schemathesis is not installed (tests/install-deps.sh makes tests/.venv)");
+    if !crate::http::schemathesis_installed() {
         return;
     }
     let env = TestEnv::new(true);
@@ -341,22 +337,21 @@ fn orders_in_conform_to_the_order_service_spec() {
     let cr = change_request("ORDNB-000001", "1573", &[(3, "BLK-MED-G123-GUC", 1)]);
     let (status, _, body) = post(&env, &s, user, "/rest/order-service/shops/1000/orders/ORDNB-000001/change-requests", &cr);
     assert_eq!(status, 201, "{body}");
-    let out = Command::new(root.join("tests/.venv/bin/schemathesis"))
-        .args(["--config-file", root.join("tests/schemathesis.toml").to_str().unwrap()])
-        .arg("run")
-        .arg(root.join("tests/openapi/intershop-order-management-order-2.4.yaml"))
-        .args(["--url", &s.url("/rest/order-service"), "--auth", "example:example-secret-4", "-n", "30", "--seed", "1", "--checks", "all"])
+    let contract = crate::http::Contract {
+        spec: "intershop-order-management-order-2.4.yaml",
+        base: "/rest/order-service",
+        auth: "example:example-secret-4",
+        cases: 30,
+        config: true,
+    };
+    let operations = ["createOrder", "getOrder", "createChangeRequest", "getChangeRequestViewList", "getChangeRequest"];
+    let mut extra = vec![
         // the Order schema is deep: generated bodies exceed the health check's size limit
-        .args(["--suppress-health-check", "data_too_large"])
-        .args(["--include-operation-id", "createOrder", "--include-operation-id", "getOrder"])
-        .args(["--include-operation-id", "createChangeRequest", "--include-operation-id", "getChangeRequestViewList", "--include-operation-id", "getChangeRequest"])
-        .current_dir(env.path(""))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("schemathesis");
-    if !out.status.success() {
-        let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        let log: String = std::fs::read_to_string(&s.log).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
-        panic!("schemathesis failed:\n{text}\nthe server's last log lines (newest first):\n{log}");
+        "--suppress-health-check",
+        "data_too_large",
+    ];
+    for id in &operations {
+        extra.extend(["--include-operation-id", id]);
     }
+    crate::http::schemathesis(&env, &s, &contract, &extra);
 }

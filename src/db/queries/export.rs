@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension};
 pub struct Rec(pub Vec<(String, Option<String>)>);
 
 impl Rec {
-    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rec> {
+    pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rec> {
         let st = row.as_ref();
         let mut v = Vec::with_capacity(st.column_count());
         for i in 0..st.column_count() {
@@ -55,7 +55,7 @@ fn one(conn: &Conn, sql: &str, id: i64) -> StoreResult<Option<Rec>> {
     Ok(conn.sql().prepare_cached(sql)?.query_row([id], Rec::from_row).optional()?)
 }
 
-fn many(conn: &Conn, sql: &str, id: i64) -> StoreResult<Vec<Rec>> {
+pub(crate) fn many(conn: &Conn, sql: &str, id: i64) -> StoreResult<Vec<Rec>> {
     let mut st = conn.sql().prepare_cached(sql)?;
     let rows = st.query_map([id], Rec::from_row)?;
     rows.collect::<rusqlite::Result<_>>().map_err(Into::into)

@@ -4,33 +4,11 @@
 //! SEND_ORDER transmissions and the change request rows. Rows for reading come back as
 //! [`Rec`] (columns by name, as text). The change requests' states are written by
 //! [`crate::db::state::change_request`] only.
-use rusqlite::types::ValueRef;
 use rusqlite::{params, OptionalExtension};
 
+use crate::db::queries::export::many;
 pub use crate::db::queries::export::Rec;
 use crate::db::{Conn, StoreResult};
-
-fn rec(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rec> {
-    let st = row.as_ref();
-    let mut v = Vec::with_capacity(st.column_count());
-    for i in 0..st.column_count() {
-        let name = st.column_name(i)?.to_string();
-        let val = match row.get_ref(i)? {
-            ValueRef::Null => None,
-            ValueRef::Integer(n) => Some(n.to_string()),
-            ValueRef::Real(f) => Some(f.to_string()),
-            ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
-        };
-        v.push((name, val));
-    }
-    Ok(Rec(v))
-}
-
-fn many(conn: &Conn, sql: &str, id: i64) -> StoreResult<Vec<Rec>> {
-    let mut st = conn.sql().prepare_cached(sql)?;
-    let rows = st.query_map([id], rec)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
-}
 
 /// `"OrderDO"."supplierRef"`: the supplier of the whole order (all positions go to it).
 pub fn set_order_supplier(tx: &Conn, order: i64, supplier: i64) -> StoreResult<()> {
@@ -94,7 +72,7 @@ pub fn order(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
                FROM "OrderDO" o LEFT JOIN "PaymentDefDO" p ON p."id" = o."paymentDefRef" LEFT JOIN "CarrierDO" c ON c."id" = o."carrierRef"
                WHERE o."id" = ?1"#,
         )?
-        .query_row([id], rec)
+        .query_row([id], Rec::from_row)
         .optional()?)
 }
 
@@ -167,6 +145,6 @@ pub fn change_request(conn: &Conn, order: i64, change_request_id: &str) -> Store
     Ok(conn
         .sql()
         .prepare_cached(r#"SELECT * FROM "OrderChangeRequestDO" WHERE "orderRef" = ?1 AND "changeRequestId" = ?2"#)?
-        .query_row(params![order, change_request_id], rec)
+        .query_row(params![order, change_request_id], Rec::from_row)
         .optional()?)
 }
