@@ -68,6 +68,8 @@ pub const PAGE_SIZE: i64 = 65536;
 pub struct Conn {
     sql: rusqlite::Connection,
     path: PathBuf,
+    /// The write gate of the file (None in memory).
+    gate: Option<std::sync::Arc<WriteGate>>,
 }
 
 /// A unit of work (one file's import, one batch of transmissions, a script): started by
@@ -76,6 +78,56 @@ pub struct Conn {
 pub struct Tx<'c> {
     conn: &'c Conn,
     open: bool,
+    /// This process's turn at the database's write lock (released after the commit or the
+    /// rollback, [`Drop`] order).
+    _turn: Option<Turn>,
+}
+
+/// The writers of one process to one database file take turns here before `BEGIN IMMEDIATE`:
+/// a waiting writer is woken the moment the one before it ends. Without it, concurrent writers
+/// (the API's 16 connections) wait in SQLite's busy handler, which polls with sleeps of up to
+/// 100 ms: under load most of a write's latency (docs/performance.md, "API"). Other processes
+/// still queue through SQLite's lock. A writer that waited [`BUSY_TIMEOUT`] goes on without its
+/// turn (SQLite's lock then decides, as before), so the gate can delay but never deadlock.
+#[derive(Default)]
+struct WriteGate {
+    busy: std::sync::Mutex<bool>,
+    free: std::sync::Condvar,
+}
+
+/// A writer's turn at its [`WriteGate`].
+struct Turn(std::sync::Arc<WriteGate>);
+
+impl WriteGate {
+    /// The gate of a database file (one per path and process).
+    fn of(path: &Path) -> std::sync::Arc<WriteGate> {
+        static GATES: std::sync::Mutex<Vec<(PathBuf, std::sync::Arc<WriteGate>)>> = std::sync::Mutex::new(Vec::new());
+        let mut gates = GATES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, g)) = gates.iter().find(|(p, _)| p == path) {
+            return g.clone();
+        }
+        let g = std::sync::Arc::new(WriteGate::default());
+        gates.push((path.to_path_buf(), g.clone()));
+        g
+    }
+
+    fn enter(gate: std::sync::Arc<WriteGate>) -> Option<Turn> {
+        let busy = gate.busy.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut busy, _) = gate.free.wait_timeout_while(busy, BUSY_TIMEOUT, |b| *b).unwrap_or_else(|p| p.into_inner());
+        if *busy {
+            return None;
+        }
+        *busy = true;
+        drop(busy);
+        Some(Turn(gate))
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.0.free.notify_one();
+    }
 }
 
 impl Conn {
@@ -92,15 +144,16 @@ impl Conn {
     /// Starts a unit of work that writes: `BEGIN IMMEDIATE` (waits up to [`BUSY_TIMEOUT`] for
     /// another process's write).
     pub fn write(&mut self) -> StoreResult<Tx<'_>> {
+        let turn = self.gate.clone().and_then(WriteGate::enter);
         self.sql.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx { conn: self, open: true })
+        Ok(Tx { conn: self, open: true, _turn: turn })
     }
 
     /// Starts a unit of work that reads one consistent snapshot (deferred `BEGIN`: other
     /// processes' commits after its first read are not seen until [`Tx::commit`]).
     pub fn snapshot(&mut self) -> StoreResult<Tx<'_>> {
         self.sql.execute_batch("BEGIN DEFERRED")?;
-        Ok(Tx { conn: self, open: true })
+        Ok(Tx { conn: self, open: true, _turn: None })
     }
 
     /// How long this connection waits for another process's write lock (default
@@ -331,7 +384,7 @@ pub fn open(path: &Path) -> Result<Conn> {
         conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(db_err)?;
     }
     configure(&conn).map_err(db_err)?;
-    Ok(Conn { sql: conn, path: path.to_path_buf() })
+    Ok(Conn { sql: conn, path: path.to_path_buf(), gate: Some(WriteGate::of(path)) })
 }
 
 /// A connection for tests and tools that need the library itself (the integration tests'
@@ -398,7 +451,7 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
 pub fn open_in_memory() -> Result<Conn> {
     let sql = rusqlite::Connection::open_in_memory()?;
     functions::register(&sql)?;
-    Ok(Conn { sql, path: PathBuf::from(":memory:") })
+    Ok(Conn { sql, path: PathBuf::from(":memory:"), gate: None })
 }
 
 /// A database in memory with the schema (unit tests).
@@ -407,7 +460,7 @@ pub(crate) fn memory() -> Conn {
     let sql = rusqlite::Connection::open_in_memory().unwrap();
     functions::register(&sql).unwrap();
     sql.execute_batch(migrate::SCHEMA).unwrap();
-    Conn { sql, path: PathBuf::from(":memory:") }
+    Conn { sql, path: PathBuf::from(":memory:"), gate: None }
 }
 
 /// Where the database is: `--db`, env `IMPEX_DB`, default `./impex.db`.
