@@ -79,13 +79,22 @@ fn properties(x: &mut Xml, props: &[&Rec]) {
     }
 }
 
+/// What is left of a position after the change requests' cancellations.
+fn remaining(p: &Rec) -> i64 {
+    p.i("quantity").unwrap_or(0) - p.i("cancelledQuantity").unwrap_or(0)
+}
+
 pub fn render(conn: &Conn, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
     let o = q::order(conn, order_id)?.ok_or_else(|| SendError(format!("OrderDO {order_id} no longer exists")))?;
     let supplier = ctx.supplier_ref.unwrap_or(0);
-    let positions: Vec<Rec> =
-        q::order_positions(conn, order_id)?.into_iter().filter(|p| p.i("effectiveSupplierRef") == Some(supplier)).collect();
+    // what change requests cancelled before the file was written is not ordered: a position's
+    // quantity is what is left, a position with nothing left is not in the file
+    let positions: Vec<Rec> = q::order_positions(conn, order_id)?
+        .into_iter()
+        .filter(|p| p.i("effectiveSupplierRef") == Some(supplier) && remaining(p) > 0)
+        .collect();
     if positions.is_empty() {
-        return Ok(Rendered::Cancel(format!("order {order_id} has no position for supplier {supplier}: nothing to send")));
+        return Ok(Rendered::Cancel(format!("order {order_id} has no position (left) for supplier {supplier}: nothing to send")));
     }
     let addresses = q::order_addresses(conn, order_id)?;
     let charges = q::order_charges(conn, order_id)?;
@@ -221,12 +230,18 @@ pub fn render(conn: &Conn, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
             &[("name", a(p.t("articleName"))), ("articleId", a(p.t("articleId"))), ("ean", p.s("ean").map(Into::into)), ("isbn", p.s("isbn").map(Into::into))],
         );
         x.opt_elem("SelectedSupplier", p.s("selectedSupplier"));
-        x.empty("Ordered", &[("quantity", a(p.t("quantity"))), ("deliveryDays", a(p.s("deliveryDays").unwrap_or("0")))]);
+        let left = remaining(p);
+        let partly = left < p.i("quantity").unwrap_or(0);
+        // a partly cancelled position's sums are its unit prices times what is left
+        let sum = |col: &str, unit: &str| if partly { p.i(unit).map(|u| u * left).or(p.i(col)) } else { p.i(col) };
+        let (sum_net, sum_gross) = (sum("sumNet", "unitNet"), sum("sumGross", "unitGross"));
+        let sum_tax = if partly { sum_gross.zip(sum_net).map(|(g, n)| g - n).or(p.i("sumTax")) } else { p.i("sumTax") };
+        x.empty("Ordered", &[("quantity", a(left.to_string())), ("deliveryDays", a(p.s("deliveryDays").unwrap_or("0")))]);
         x.start("Sales", &[]);
         x.start("Sum", &[]);
-        money(&mut x, "Net", p.i("sumNet"));
-        money(&mut x, "Gross", p.i("sumGross"));
-        if let Some(t) = p.i("sumTax") {
+        money(&mut x, "Net", sum_net);
+        money(&mut x, "Gross", sum_gross);
+        if let Some(t) = sum_tax {
             x.empty("Tax", &[("type", p.s("taxTypeName").map(Into::into)), ("amount", a(decimal5(t)))]);
         }
         x.end("Sum");
@@ -238,7 +253,7 @@ pub fn render(conn: &Conn, ctx: &Ctx, order_id: i64) -> SendResult<Rendered> {
         if p.i("purchaseSumNet").is_some() || p.i("purchaseUnitNet").is_some() {
             x.start("Purchase", &[]);
             x.start("Sum", &[]);
-            money(&mut x, "Net", p.i("purchaseSumNet"));
+            money(&mut x, "Net", sum("purchaseSumNet", "purchaseUnitNet"));
             x.end("Sum");
             x.start("Unit", &[]);
             money(&mut x, "Net", p.i("purchaseUnitNet"));

@@ -288,6 +288,27 @@ fn a_cancellation_is_applied_before_dispatch_and_refused_after_it() {
     assert_eq!(status, 400, "{body}");
 }
 
+/// A position cut from 3 to 1 before the storeOrder file is written: the file orders 1, with
+/// the position's sums of 1.
+#[test]
+fn the_store_order_file_carries_what_is_left_after_a_cancellation() {
+    let (env, s) = setup();
+    assert_eq!(post(&env, &s, SHOP, ORDERS, &order("2026-0040", "1000", 3)).0, 201);
+    let (status, _, body) = post(&env, &s, SHOP, &format!("{ORDERS}/2026-0040/change-requests"), &change_request("2026-0040", "CR-40", &[(1, "1000", 1)]));
+    assert_eq!(status, 201, "{body}");
+    let out = env.run(&["send"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: Vec<String> = sup::names(&sup::outbox(&env)).into_iter().filter(|f| f.starts_with("sendOrder_10000_5000_")).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = sup::outbox(&env).join(&files[0]);
+    sup::validate("storeOrder.xsd", &file);
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains(r#"<Ordered quantity="1""#), "{xml}");
+    assert!(!xml.contains(r#"<Ordered quantity="3""#), "{xml}");
+    let position = &xml[xml.find("<Position").unwrap()..xml.find("</Position>").unwrap()];
+    assert!(position.contains("11.90000") && !position.contains("30.00000") && !position.contains("35.70000"), "the position's sums of 1: {position}");
+}
+
 #[test]
 fn another_shop_gets_403_without_credentials_401_and_other_media_types_415() {
     let (env, s) = setup();
