@@ -18,6 +18,7 @@ pub mod password;
 mod principal;
 mod right;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -96,7 +97,7 @@ pub struct Authenticator {
     cache: cache::Cache,
     /// Rights loaded per user id at a rights version ([`users::LoginRow::rights_version`]):
     /// reused while the version is the same (loading them is a quarter of an ATP request).
-    principals: std::sync::Mutex<std::collections::HashMap<i64, (i64, Principal)>>,
+    principals: std::sync::Mutex<std::collections::HashMap<i64, (i64, Arc<Principal>)>>,
     /// The PHC string an unknown account (or one without a password) is verified against.
     dummy: String,
 }
@@ -151,12 +152,12 @@ impl Authenticator {
 
     /// The user of these credentials with its rights, or why not. `conn` is the calling
     /// thread's connection, outside a read snapshot (a failed login writes its count).
-    pub fn authenticate(&self, conn: &Conn, account: &str, password: &str) -> Result<Principal, AuthError> {
+    pub fn authenticate(&self, conn: &Conn, account: &str, password: &str) -> Result<Arc<Principal>, AuthError> {
         self.authenticate_at(conn, account, password, Utc::now())
     }
 
     /// [`Authenticator::authenticate`] at a given time (tests of the lockout window).
-    pub fn authenticate_at(&self, conn: &Conn, account: &str, password: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+    pub fn authenticate_at(&self, conn: &Conn, account: &str, password: &str, now: DateTime<Utc>) -> Result<Arc<Principal>, AuthError> {
         let Some(row) = users::login_row(conn, account)? else {
             let _ = verify_password(password, &self.dummy);
             tracing::info!(target: "impex::auth", "login failed: unknown account");
@@ -226,20 +227,36 @@ impl Authenticator {
     }
 
     /// The rights of a logged-in user: the ones loaded at the same rights version, or loaded now.
-    fn principal(&self, conn: &Conn, row: &users::LoginRow) -> Result<Principal, AuthError> {
+    fn principal(&self, conn: &Conn, row: &users::LoginRow) -> Result<Arc<Principal>, AuthError> {
         let lock = || self.principals.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((version, p)) = lock().get(&row.id) {
             if *version == row.rights_version && p.account == row.account {
                 return Ok(p.clone());
             }
         }
-        let p = Principal::load(conn, row.id, &row.account)?;
+        let p = Arc::new(Principal::load(conn, row.id, &row.account)?);
         let mut all = lock();
         if all.len() >= self.config.cache_capacity.max(1) {
             all.clear();
         }
         all.insert(row.id, (row.rights_version, p.clone()));
         Ok(p)
+    }
+
+    /// The login of a request that needs neither a password check nor a write: the account is
+    /// usable, neither blocked nor with failed logins on record, and this verification is
+    /// cached. `Ok(None)`: anything else, for [`Authenticator::authenticate_at`] on a thread that
+    /// may block (Argon2 takes tens of milliseconds). It reads only indexed rows, so it may run
+    /// on a request's own thread (docs/performance.md, "Reads on the request's thread").
+    pub fn authenticate_cached(&self, conn: &Conn, account: &str, password: &str, now: DateTime<Utc>) -> Result<Option<Arc<Principal>>, AuthError> {
+        let Some(row) = users::login_row(conn, account)? else { return Ok(None) };
+        let clean = row.active && row.blocked_since.is_none() && row.failed_logins == 0 && row.last_failed_login.is_none();
+        let Some(crypted) = row.crypted_password.as_deref().filter(|_| clean) else { return Ok(None) };
+        let key = self.cache.key(account, password, crypted);
+        if !self.cache.hit(account, &key, row.id, now) {
+            return Ok(None);
+        }
+        self.principal(conn, &row).map(Some)
     }
 
     /// Whether a verification of these credentials is cached (tests).
@@ -301,6 +318,27 @@ mod tests {
     fn authenticator_is_shared_between_threads() {
         fn shared<T: Send + Sync>() {}
         shared::<Authenticator>();
+    }
+
+    #[test]
+    fn the_cached_login_is_only_the_one_that_needs_no_password_check_and_no_write() {
+        let c = conn();
+        add(&c, "shop", "s3cret", "ShopServiceClient", Target::Shop(10000));
+        let auth = Authenticator::default();
+        let now = Utc::now();
+        assert!(auth.authenticate_cached(&c, "shop", "s3cret", now).unwrap().is_none(), "not verified yet");
+        auth.authenticate_at(&c, "shop", "s3cret", now).unwrap();
+        let p = auth.authenticate_cached(&c, "shop", "s3cret", now).unwrap().expect("verified and cached");
+        assert_eq!(p.account, "shop");
+        assert!(auth.authenticate_cached(&c, "shop", "wrong", now).unwrap().is_none(), "another password needs Argon2");
+        assert!(auth.authenticate_cached(&c, "nobody", "s3cret", now).unwrap().is_none());
+        assert!(matches!(auth.authenticate_at(&c, "shop", "wrong", now), Err(AuthError::Unauthorized)));
+        assert!(auth.authenticate_cached(&c, "shop", "s3cret", now).unwrap().is_none(), "a failed login on record is cleared by the full login");
+        auth.authenticate_at(&c, "shop", "s3cret", now).unwrap();
+        assert_eq!(failed_logins(&c, "shop"), 0);
+        assert!(auth.authenticate_cached(&c, "shop", "s3cret", now).unwrap().is_some());
+        admin::set_active(&c, "shop", false).unwrap();
+        assert!(auth.authenticate_cached(&c, "shop", "s3cret", now).unwrap().is_none(), "a disabled account is refused by the full login");
     }
 
     #[test]

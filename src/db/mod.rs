@@ -155,7 +155,7 @@ impl Conn {
     /// Starts a unit of work that reads one consistent snapshot (deferred `BEGIN`: other
     /// processes' commits after its first read are not seen until [`Tx::commit`]).
     pub fn snapshot(&mut self) -> StoreResult<Tx<'_>> {
-        self.sql.execute_batch("BEGIN DEFERRED")?;
+        self.sql.prepare_cached("BEGIN DEFERRED")?.execute([])?;
         Ok(Tx { conn: self, open: true, _turn: None })
     }
 
@@ -250,7 +250,7 @@ impl Conn {
 impl<'c> Tx<'c> {
     /// Commits the unit of work.
     pub fn commit(mut self) -> StoreResult<()> {
-        self.conn.sql.execute_batch("COMMIT")?;
+        self.conn.sql.prepare_cached("COMMIT")?.execute([])?;
         self.open = false;
         Ok(())
     }

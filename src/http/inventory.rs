@@ -2,7 +2,8 @@
 //! the handlers read the path, query and body themselves, so that every unusable value is
 //! answered with the spec's `HttpResponse*` body (`statusCode`, `errors` with the
 //! `sourceField`), never with a plain-text rejection; then they check the caller's right for the
-//! shop and call [`crate::inventory`] on a blocking thread.
+//! shop and call [`crate::inventory`]: ATP reads on the request's own thread, in the login's
+//! snapshot ([`Credentials::read`]); reservations on a blocking thread.
 //!
 //! - `GET /servlets/services/atp/{shopId}/{id}?resvId=`: `ATP_READ` for the shop.
 //! - `POST /servlets/services/reservation/{shopId}`: `RESERVATION_WRITE` for the shop.
@@ -22,7 +23,7 @@ use axum::Router;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::auth::Caller;
+use super::auth::{Caller, Credentials};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::auth::Right;
@@ -116,44 +117,50 @@ fn value<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
 /// `GET /atp/{shopId}/{id}?resvId=`.
 async fn atp(
     State(state): State<AppState>,
-    caller: Caller,
+    credentials: Credentials,
     path: Result<Path<Vec<(String, String)>>, PathRejection>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let values = match path_values(Api::Atp, path) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let shop = match int64(Api::Atp, "shopId", value(&values, "shopId")) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    // the login comes first (401 before 400), in the same read as the answer
+    let request = atp_request(path, query);
+    let now = chrono::Utc::now();
+    let answer = credentials
+        .read(&state, |conn, caller| {
+            let (shop, ids, resv_id) = match request {
+                Ok(r) => r,
+                Err(r) => return Ok(r),
+            };
+            caller.require_shop(Right::AtpRead, shop)?;
+            Ok(match inv::atp(conn, shop, &ids, resv_id, now) {
+                Ok(answer) => json(StatusCode::OK, &answer),
+                Err(e) => failure(Api::Atp, &e),
+            })
+        })
+        .await;
+    answer.unwrap_or_else(api_error)
+}
+
+/// The shop, the product ids and the `resvId` of an ATP request.
+fn atp_request(
+    path: Result<Path<Vec<(String, String)>>, PathRejection>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<(i64, Vec<String>, Option<i64>), Response> {
+    let values = path_values(Api::Atp, path)?;
+    let shop = int64(Api::Atp, "shopId", value(&values, "shopId"))?;
     let query = match query {
         Ok(Query(q)) => q,
-        Err(e) => return invalid(Api::Atp, "query", format!("the query is unreadable: {}", e.body_text())),
+        Err(e) => return Err(invalid(Api::Atp, "query", format!("the query is unreadable: {}", e.body_text()))),
     };
     let mut resv_id = None;
     for (name, text) in &query {
         if name == "resvId" {
             if resv_id.is_some() {
-                return invalid(Api::Atp, "resvId", "resvId is given more than once");
+                return Err(invalid(Api::Atp, "resvId", "resvId is given more than once"));
             }
-            match int64(Api::Atp, "resvId", text) {
-                Ok(v) => resv_id = Some(v),
-                Err(r) => return r,
-            }
+            resv_id = Some(int64(Api::Atp, "resvId", text)?);
         }
     }
-    let ids = inv::parse_ids(value(&values, "id"));
-    if let Err(e) = caller.require_shop(Right::AtpRead, shop) {
-        return api_error(e);
-    }
-    let now = chrono::Utc::now();
-    match state.db(move |conn| Ok::<_, ApiError>(inv::atp(conn, shop, &ids, resv_id, now))).await {
-        Ok(Ok(answer)) => json(StatusCode::OK, &answer),
-        Ok(Err(e)) => failure(Api::Atp, &e),
-        Err(e) => api_error(e),
-    }
+    Ok((shop, inv::parse_ids(value(&values, "id")), resv_id))
 }
 
 /// `GET /atp/{shopId}/`: no product id.

@@ -42,7 +42,7 @@ impl AppState {
     }
 
     /// Runs `f` with a connection on a blocking thread (after waiting for one of the
-    /// [`CONNECTIONS`]).
+    /// [`CONNECTIONS`]): for writes, password checks and reads of unbounded size.
     pub async fn db<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -53,23 +53,48 @@ impl AppState {
         let permit = inner.permits.clone().acquire_owned().await.map_err(|e| E::from(Error::Other(format!("the connection pool is closed: {e}"))))?;
         let joined = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let taken = inner.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let mut conn = match taken {
-                Some(c) => c,
-                None => {
-                    let c = crate::db::open_existing(&inner.db_path).map_err(E::from)?;
-                    c.request_settings(MAPPED_BYTES).map_err(|e| E::from(Error::from(e)))?;
-                    c
-                }
-            };
-            let r = f(&mut conn);
-            inner.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
-            r
+            inner.with_conn(f)
         })
         .await;
         match joined {
             Ok(r) => r,
             Err(e) => Err(E::from(Error::Other(format!("a request's database work failed: {e}")))),
         }
+    }
+
+    /// Runs `f` with a connection on the request's own thread (after waiting for one of the
+    /// [`CONNECTIONS`]): only for reads of a few indexed rows, which take microseconds and never
+    /// wait for a writer (WAL). Handing them to a blocking thread and back cost more than the
+    /// reads: two thread switches per hand-off (docs/performance.md, "Reads on the request's
+    /// thread").
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<Error>,
+        F: FnOnce(&mut Conn) -> Result<T, E>,
+    {
+        let _permit = self.inner.permits.acquire().await.map_err(|e| E::from(Error::Other(format!("the connection pool is closed: {e}"))))?;
+        self.inner.with_conn(f)
+    }
+}
+
+impl Inner {
+    /// `f` with an idle connection (or a new one), which goes back to the idle ones afterwards.
+    fn with_conn<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<Error>,
+        F: FnOnce(&mut Conn) -> Result<T, E>,
+    {
+        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match taken {
+            Some(c) => c,
+            None => {
+                let c = crate::db::open_existing(&self.db_path).map_err(E::from)?;
+                c.request_settings(MAPPED_BYTES).map_err(|e| E::from(Error::from(e)))?;
+                c
+            }
+        };
+        let r = f(&mut conn);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+        r
     }
 }

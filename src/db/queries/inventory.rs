@@ -50,7 +50,10 @@ pub fn stock_rows(conn: &Conn, shop: i64, ids: &[String], now: &str, exclude: Op
     let mut st = conn.sql().prepare_cached(sql)?;
     let rows = st.query_map(params![json, shop, now, exclude], |r| {
         let stock_mod: String = r.get(7)?;
-        let modified = [Some(stock_mod), r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(11)?].into_iter().flatten().max().unwrap_or_default();
+        let (reserved_text, blocked_text): (String, String) = (r.get(8)?, r.get(9)?);
+        let (reserved, reserved_mod) = sum_and_newest(&reserved_text);
+        let (blocked, blocked_mod) = sum_and_newest(&blocked_text);
+        let modified = [Some(stock_mod.as_str()), reserved_mod, blocked_mod].into_iter().flatten().max().unwrap_or_default().to_string();
         Ok(StockRow {
             pos: r.get::<_, i64>(0)? as usize,
             product_id: r.get(1)?,
@@ -59,12 +62,19 @@ pub fn stock_rows(conn: &Conn, shop: i64, ids: &[String], now: &str, exclude: Op
             supplier_article_no: r.get(4)?,
             stock: r.get(5)?,
             availability_in_days: r.get(6)?,
-            reserved: r.get(8)?,
-            blocked: r.get(10)?,
+            reserved,
+            blocked,
             modified,
         })
     })?;
     rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// `"<sum>|<newest modificationDate>"` of a holding sub-statement of [`stock_sql`]: one pass
+/// over the rows for both (an empty date: no rows).
+fn sum_and_newest(text: &str) -> (i64, Option<&str>) {
+    let (sum, newest) = text.split_once('|').unwrap_or((text, ""));
+    (sum.parse().unwrap_or(0), Some(newest).filter(|d| !d.is_empty()))
 }
 
 /// The statement of [`stock_rows`]. `CROSS JOIN` fixes the order of the loops (SQLite keeps
@@ -92,10 +102,9 @@ fn stock_sql() -> String {
              FROM ids CROSS JOIN "Shop2SupplierDO" s ON s."shopRef" = ?2 AND s."active" = 1)
            SELECT loc."pos", loc."pid", loc."supplierRef", loc."shopSupplierName", loc."sano",
                   coalesce(st."stockLevel", 0), st."availabilityInDays", st."modificationDate",
-                  (SELECT coalesce(sum(a."quantity"), 0) {reserved_from}),
-                  (SELECT max(r."modificationDate") {reserved_from}),
-                  (SELECT coalesce(sum(max(op."quantity" - op."cancelledQuantity" - coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0), 0)), 0) {blocked_from}),
-                  (SELECT max(o."modificationDate") {blocked_from})
+                  (SELECT coalesce(sum(a."quantity"), 0) || '|' || coalesce(max(r."modificationDate"), '') {reserved_from}),
+                  (SELECT coalesce(sum(max(op."quantity" - op."cancelledQuantity" - coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0), 0)), 0)
+                          || '|' || coalesce(max(o."modificationDate"), '') {blocked_from})
            FROM loc CROSS JOIN "ArticleStockDO" st ON st."shopRef" = ?2 AND st."supplierRef" = loc."supplierRef" AND st."supplierArticleNo" = loc."sano"
            ORDER BY loc."pos", loc."s2s""#
     )
