@@ -80,7 +80,7 @@ pub fn search(conn: &Conn, s: &OrderSearch, page: Option<(i64, i64)>) -> StoreRe
     if let Some((offset, limit)) = page {
         sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
     }
-    let mut st = conn.sql().prepare(&sql)?;
+    let mut st = conn.sql().prepare_cached(&sql)?;
     let ids = st.query_map(params_from_iter(args.iter()), |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok((ids, total))
 }
@@ -91,7 +91,7 @@ pub fn modified(conn: &Conn, shop: i64, min_cursor: i64, since: Option<&str>, li
     let from = r#" FROM "OrderChangeDO" c JOIN "OrderDO" o ON o."id" = c."orderRef"
                   WHERE c."shopRef" = ?1 AND c."cursor" > ?2 AND (?3 IS NULL OR c."changeDate" >= ?3)"#;
     let total: i64 = conn.sql().query_row(&format!("SELECT count(*){from}"), params![shop, min_cursor, since], |r| r.get(0))?;
-    let mut st = conn.sql().prepare(&format!(r#"SELECT c."orderRef", c."cursor"{from} ORDER BY c."cursor" LIMIT ?4"#))?;
+    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT c."orderRef", c."cursor"{from} ORDER BY c."cursor" LIMIT ?4"#))?;
     let rows = st.query_map(params![shop, min_cursor, since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((rows, total))
 }
@@ -138,7 +138,7 @@ pub struct OrderRow {
 
 /// The orders with these ids (in no particular order).
 pub fn orders(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<OrderRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT o."id", o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."orderCreationDate", o."currency", o."paymentMethod",
                   pd."name", o."orderStateDefRef", o."readyForSupplier", o."customerCompanyName", o."customerCompanyDepartment",
                   o."customerVatNo", o."customerSalutation", o."customerTitle", o."customerFirstName", o."customerLastName",
@@ -215,7 +215,7 @@ pub struct AddressRow {
 }
 
 pub fn addresses(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<AddressRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT "orderRef", "addressType", "companyName", "salutation", "title", "firstName", "lastName", "email", "telephone", "mobile",
                   "fax", "street", "houseNumber", "poBox", "packstation", "addition1", "addition2", "district", "city", "postCode", "country"
            FROM "OrderAddressDO" WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY "id""#,
@@ -278,7 +278,7 @@ pub struct PositionRow {
 }
 
 pub fn positions(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<PositionRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT p."id", p."orderRef", p."number", p."articleId", p."articleName", p."ean", p."isbn", p."quantity", p."cancelledQuantity",
                   p."deliveryDays", p."selectedSupplier", s."name", p."unitNet", p."unitGross", p."sumNet", p."sumGross", p."sumTax", tt."name",
                   (SELECT coalesce(min(coalesce(t."sentDate", t."modificationDate")), '') FROM "TransmissionDO" t
@@ -338,7 +338,7 @@ pub struct DispatchRow {
 }
 
 pub fn dispatches(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<DispatchRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT dp."orderPositionRef", dp."quantity", d."deliveryNoteNo", d."dispatchDate", c."name", c."trackingUrl", d."trackingNumbers"
            FROM "DispatchDO" d JOIN "DispatchPositionDO" dp ON dp."dispatchRef" = d."id"
            LEFT JOIN "CarrierDO" c ON c."id" = d."carrierRef"
@@ -371,7 +371,7 @@ pub struct ReturnRow {
 
 /// Return announcement positions of the orders, except rejected ones (6000).
 pub fn returns(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ReturnRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT ap."orderPositionRef",
                   coalesce(ap."quantity", nullif((SELECT count(*) FROM "ReturnAnnouncementItemDO" i WHERE i."returnAnnouncementPositionRef" = ap."id"), 0), p."quantity"),
                   ap."returnReason", (SELECT rt."name" FROM "ReturnReasonDefDO" rr JOIN "ReturnTypeDefDO" rt ON rt."id" = rr."returnTypeDefRef" WHERE rr."name" = ap."returnReason" LIMIT 1),
@@ -399,7 +399,7 @@ pub struct ChargeRow {
 }
 
 pub fn charges(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ChargeRow>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT "orderRef", "kind", "chargeType", "net", "gross", "taxType", "tax" FROM "OrderChargeDO"
            WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY "id""#,
     )?;
@@ -411,7 +411,7 @@ pub fn charges(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ChargeRow>> {
 
 /// Properties of the orders (`"OrderPropertyDO"` without a position): (order, group, key, value).
 pub fn properties(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<(i64, String, String, String)>> {
-    let mut st = conn.sql().prepare(
+    let mut st = conn.sql().prepare_cached(
         r#"SELECT "orderRef", "groupId", "key", "value" FROM "OrderPropertyDO"
            WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) AND "positionRef" IS NULL ORDER BY "id""#,
     )?;
