@@ -1299,6 +1299,9 @@ CREATE TABLE IF NOT EXISTS "ReturnAnnouncementDO" (
     "pickupAddition2"        TEXT,
     "pickupCountry"          TEXT,
     "creationDate"           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
+    -- the RMA service's return requests (schema version 9): the shop's comment and the approval's
+    "comment"                TEXT,
+    "approvalComment"        TEXT,
     CHECK ("type" <> 'PICKUP' OR ("pickupLastName" IS NOT NULL AND "pickupStreetName" IS NOT NULL
                                   AND "pickupCity" IS NOT NULL AND "pickupPostCode" IS NOT NULL
                                   AND "pickupCountry" IS NOT NULL))
@@ -1926,5 +1929,6 @@ CREATE INDEX IF NOT EXISTS "OrderChargeDO_orderRef" ON "OrderChargeDO" ("orderRe
 CREATE INDEX IF NOT EXISTS "OrderPropertyDO_orderRef" ON "OrderPropertyDO" ("orderRef");
 CREATE INDEX IF NOT EXISTS "InvoicingDO_orderRef" ON "InvoicingDO" ("orderRef") WHERE "orderRef" IS NOT NULL;
 CREATE INDEX IF NOT EXISTS "ReturnAnnouncementDO_orderRef" ON "ReturnAnnouncementDO" ("orderRef");
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementDO_rmaNumber" ON "ReturnAnnouncementDO" ("rmaNumber");
 CREATE INDEX IF NOT EXISTS "ReturnAnnouncementPositionDO_orderPositionRef" ON "ReturnAnnouncementPositionDO" ("orderPositionRef");
 -- == end order states ==

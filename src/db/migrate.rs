@@ -40,6 +40,8 @@ pub const STEPS: &[&str] = &[
     // 7 -> 8: the order service's tables (order documents, change requests, the order change
     // cursor) from schema.sql, and the columns of [`V8_COLUMNS`]
     r#"SELECT 1;"#,
+    // 8 -> 9: the RMA service's return requests: the columns of [`V9_COLUMNS`]
+    r#"SELECT 1;"#,
 ];
 
 /// Work of an upgrade step that plain SQL cannot do safely on every database: (version
@@ -48,7 +50,7 @@ pub const STEPS: &[&str] = &[
 /// before the commit.
 pub type CodeStep = fn(&Conn) -> Result<()>;
 
-pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids), (8, v8_columns)];
+pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids), (8, v8_columns), (9, v9_columns)];
 
 /// Columns of version 8 (the order service): (table, column, definition). schema.sql has them
 /// in its `CREATE TABLE` too.
@@ -57,8 +59,20 @@ const V8_COLUMNS: &[(&str, &str, &str)] = &[
     ("OrderPositionDO", "cancelledQuantity", r#"INTEGER NOT NULL DEFAULT 0 CHECK ("cancelledQuantity" >= 0)"#),
 ];
 
+/// Columns of version 9 (the RMA service): (table, column, definition).
+const V9_COLUMNS: &[(&str, &str, &str)] = &[("ReturnAnnouncementDO", "comment", "TEXT"), ("ReturnAnnouncementDO", "approvalComment", "TEXT")];
+
 fn v8_columns(conn: &Conn) -> Result<()> {
-    for (table, column, definition) in V8_COLUMNS {
+    add_columns(conn, V8_COLUMNS)
+}
+
+fn v9_columns(conn: &Conn) -> Result<()> {
+    add_columns(conn, V9_COLUMNS)
+}
+
+/// Adds the columns a table does not have yet.
+fn add_columns(conn: &Conn, columns: &[(&str, &str, &str)]) -> Result<()> {
+    for (table, column, definition) in columns {
         if !columns_of(conn, table)?.iter().any(|c| c == column) {
             conn.sql().execute_batch(&format!(r#"ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}"#))?;
         }

@@ -21,6 +21,7 @@ mod openapi;
 pub mod order_states;
 pub mod orders;
 mod rest;
+pub mod rma;
 pub mod schedules;
 pub mod server;
 pub mod state;
@@ -42,5 +43,6 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::routes())
         .merge(order_states::routes())
         .merge(documents::routes())
+        .merge(rma::routes())
         .with_state(state)
 }

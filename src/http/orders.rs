@@ -52,12 +52,12 @@ fn problem(p: &Problem) -> Value {
     json!({ "code": p.code, "message": format!("{}: {}", p.field, p.reason), "value": { "attribute": p.field } })
 }
 
-fn bad(field: impl Into<String>, reason: impl Into<String>) -> Response {
+pub(super) fn bad(field: impl Into<String>, reason: impl Into<String>) -> Response {
     let p = Problem { code: "VALIDATION_EXCEPTION", field: field.into(), reason: reason.into() };
     report(StatusCode::BAD_REQUEST, vec![problem(&p)])
 }
 
-fn failure(e: OrderError) -> Response {
+pub(super) fn failure(e: OrderError) -> Response {
     match e {
         OrderError::Invalid(problems) => report(StatusCode::BAD_REQUEST, problems.iter().map(problem).collect()),
         OrderError::NotFound(m) => report(StatusCode::NOT_FOUND, vec![json!({ "code": "NOT_FOUND", "message": m })]),
@@ -65,7 +65,7 @@ fn failure(e: OrderError) -> Response {
     }
 }
 
-fn api_error(e: ApiError) -> Response {
+pub(super) fn api_error(e: ApiError) -> Response {
     e.style(ERRORS).into_response()
 }
 
@@ -106,13 +106,19 @@ fn admit(caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String
 /// A JSON body in the spec's media type (415 otherwise), every value of the spec's types (a
 /// `null` is none), read into `T` with the path of the first unusable value.
 fn body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>, root: &str) -> Result<T, Response> {
+    body_in(headers, body, root, MEDIA_TYPE)
+}
+
+/// [`body`] in media type `media_type` (the RMA service's).
+pub(super) fn body_in<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>, root: &str, media_type: &str) -> Result<T, Response> {
+    let media_type_owned = media_type.to_string();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence != MEDIA_TYPE {
+    if essence != media_type_owned {
         let shown = if content_type.is_empty() { "none".to_string() } else { short(content_type) };
         return Err(report(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            vec![json!({ "code": "UNSUPPORTED_MEDIA_TYPE", "message": format!("the request body must be {MEDIA_TYPE}, not {shown} (Content-Type)") })],
+            vec![json!({ "code": "UNSUPPORTED_MEDIA_TYPE", "message": format!("the request body must be {media_type_owned}, not {shown} (Content-Type)") })],
         ));
     }
     let bytes = match body {
@@ -149,7 +155,7 @@ fn first_null(v: &Value, at: String) -> Option<String> {
 }
 
 /// A path segment percent-encoded (all but the unreserved characters).
-fn segment(s: &str) -> String {
+pub(super) fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -161,7 +167,7 @@ fn segment(s: &str) -> String {
     out
 }
 
-fn created(location: String) -> Response {
+pub(super) fn created(location: String) -> Response {
     let mut r = StatusCode::CREATED.into_response();
     match HeaderValue::from_str(&location) {
         Ok(v) => {
@@ -173,10 +179,15 @@ fn created(location: String) -> Response {
 }
 
 fn ok<T: serde::Serialize>(body: &T) -> Response {
+    ok_in(body, MEDIA_TYPE)
+}
+
+/// [`ok`] in media type `media_type`.
+pub(super) fn ok_in<T: serde::Serialize>(body: &T, media_type: &'static str) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => {
             let mut r = (StatusCode::OK, bytes).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE));
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
             r
         }
         Err(e) => ApiError::internal(e).style(ERRORS).into_response(),

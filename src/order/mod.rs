@@ -10,5 +10,6 @@
 //! - [`states`]: IOM's order state of an order derived from impex's rows, the payment state,
 //!   the order states search and the change cursor of `order-states/modified`.
 pub mod intake;
+pub mod returns;
 pub mod states;
 pub mod writer;

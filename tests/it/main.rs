@@ -52,3 +52,5 @@ mod upgrade;
 mod users;
 // The order service's orders in and change requests over HTTP, and their contract test.
 mod orders_http;
+// The RMA service's return requests over HTTP.
+mod rma_http;

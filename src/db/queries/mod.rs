@@ -8,6 +8,7 @@ pub mod transfer;
 pub mod transmission;
 pub mod import;
 pub mod inventory;
+pub mod returns;
 pub mod order_status;
 pub mod order_states;
 pub mod export;

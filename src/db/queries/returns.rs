@@ -1,0 +1,344 @@
+//! The rows of the RMA service (`src/order/returns.rs`, docs/orders.md "Returns"): the shop's
+//! return reasons, what an order's positions can still return, and return requests stored as
+//! `"ReturnAnnouncementDO"` with positions and items. The request's status is written by
+//! [`crate::db::state::return_request`] only.
+use rusqlite::{params, OptionalExtension};
+
+use crate::db::state::return_request::REJECTED;
+use crate::db::{Conn, StoreResult};
+
+/// A shop found by its name (the RMA API's `shopName`).
+#[derive(Debug, Clone)]
+pub struct ShopRow {
+    pub id: i64,
+    /// `"shopRMANumberSequenceName"`.
+    pub sequence: Option<String>,
+    /// `"shopRMANumberSequenceFormatString"`, e.g. `rma-number-{0}`.
+    pub format: Option<String>,
+}
+
+pub fn shop_by_name(conn: &Conn, name: &str) -> StoreResult<Option<ShopRow>> {
+    Ok(conn
+        .sql()
+        .prepare_cached(r#"SELECT "id", "shopRMANumberSequenceName", "shopRMANumberSequenceFormatString" FROM "ShopDO" WHERE "name" = ?1 ORDER BY "id" LIMIT 1"#)?
+        .query_row([name], |r| Ok(ShopRow { id: r.get(0)?, sequence: r.get(1)?, format: r.get(2)? }))
+        .optional()?)
+}
+
+/// One of the shop's return reasons: the shop's name for it, the reference text, and the shop's
+/// name of its return type (the reference name when the shop has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonRow {
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+}
+
+/// The shop's reasons (`"Shop2ReturnReasonDefDO"`), by name.
+pub fn reasons(conn: &Conn, shop: i64) -> StoreResult<Vec<ReasonRow>> {
+    let mut st = conn.sql().prepare_cached(
+        r#"SELECT sr."shopReturnReasonName", d."description", coalesce(st."shopReturnTypeName", t."name")
+           FROM "Shop2ReturnReasonDefDO" sr
+           JOIN "ReturnReasonDefDO" d ON d."id" = sr."returnReasonDefRef"
+           JOIN "ReturnTypeDefDO" t ON t."id" = d."returnTypeDefRef"
+           LEFT JOIN "Shop2ReturnTypeDefDO" st ON st."shopRef" = sr."shopRef" AND st."returnTypeDefRef" = t."id"
+           WHERE sr."shopRef" = ?1 ORDER BY sr."shopReturnReasonName""#,
+    )?;
+    let rows = st.query_map([shop], |r| Ok(ReasonRow { name: r.get(0)?, description: r.get(1)?, kind: r.get(2)? }))?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// The order of a shop with the shop's order number.
+#[derive(Debug, Clone)]
+pub struct OrderRow {
+    pub id: i64,
+    pub shop_order_no: String,
+    /// The supplier's order number, from the order's first dispatch that has one.
+    pub supplier_order_no: Option<String>,
+    pub supplier_name: Option<String>,
+}
+
+pub fn order(conn: &Conn, shop: i64, shop_order_no: &str) -> StoreResult<Option<OrderRow>> {
+    Ok(conn
+        .sql()
+        .prepare_cached(
+            r#"SELECT o."id", o."shopOrderNo",
+                      (SELECT d."supplierOrderNo" FROM "DispatchDO" d WHERE d."orderRef" = o."id" AND d."supplierOrderNo" IS NOT NULL ORDER BY d."id" LIMIT 1), s."name" FROM "OrderDO" o LEFT JOIN "SupplierDO" s ON s."id" = o."supplierRef"
+               WHERE o."shopRef" = ?1 AND o."shopOrderNo" = ?2 ORDER BY o."id" LIMIT 1"#,
+        )?
+        .query_row(params![shop, shop_order_no], |r| Ok(OrderRow { id: r.get(0)?, shop_order_no: r.get(1)?, supplier_order_no: r.get(2)?, supplier_name: r.get(3)? }))
+        .optional()?)
+}
+
+/// A position of an order with what was dispatched of it and what return requests that are not
+/// rejected hold of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnablePosition {
+    pub id: i64,
+    pub number: i64,
+    pub article_id: String,
+    pub article_name: String,
+    pub supplier_article_no: Option<String>,
+    pub dispatched: i64,
+    pub requested: i64,
+}
+
+impl ReturnablePosition {
+    /// What can still be returned: dispatched and not requested.
+    pub fn returnable(&self) -> i64 {
+        (self.dispatched - self.requested).max(0)
+    }
+}
+
+/// The positions of order `order` by number. A request position without a quantity holds the
+/// whole position.
+pub fn returnable_positions(conn: &Conn, order: i64) -> StoreResult<Vec<ReturnablePosition>> {
+    let mut st = conn.sql().prepare_cached(&format!(
+        r#"SELECT op."id", op."number", op."articleId", op."articleName", op."supplierArticleNo",
+                  coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0),
+                  coalesce((SELECT sum(coalesce(rp."quantity", op."quantity")) FROM "ReturnAnnouncementPositionDO" rp
+                            JOIN "ReturnAnnouncementDO" ra ON ra."id" = rp."returnAnnouncementRef"
+                            WHERE rp."orderPositionRef" = op."id" AND ra."stateDefRef" <> {REJECTED}), 0)
+           FROM "OrderPositionDO" op WHERE op."orderRef" = ?1 ORDER BY op."number""#
+    ))?;
+    let rows = st.query_map([order], |r| {
+        Ok(ReturnablePosition {
+            id: r.get(0)?,
+            number: r.get(1)?,
+            article_id: r.get(2)?,
+            article_name: r.get(3)?,
+            supplier_article_no: r.get(4)?,
+            dispatched: r.get(5)?,
+            requested: r.get(6)?,
+        })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// The next value of a sequence (`nextval`, src/db/functions.rs).
+pub fn next_value(tx: &Conn, sequence: &str) -> StoreResult<i64> {
+    Ok(tx.sql().prepare_cached("SELECT nextval(?1)")?.query_row([sequence], |r| r.get(0))?)
+}
+
+/// The request of order `order` with this RMA number, if there is one.
+pub fn request_by_rma_number(conn: &Conn, order: i64, rma_number: &str) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .sql()
+        .prepare_cached(r#"SELECT "id" FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "rmaNumber" = ?2 ORDER BY "id" LIMIT 1"#)?
+        .query_row(params![order, rma_number], |r| r.get(0))
+        .optional()?)
+}
+
+/// What a new request stores.
+#[derive(Debug, Clone, Default)]
+pub struct NewRequest<'a> {
+    pub order: i64,
+    pub rma_number: &'a str,
+    /// RETURN or PICKUP.
+    pub kind: &'a str,
+    pub comment: Option<&'a str>,
+    pub contact: Option<Contact<'a>>,
+    pub pickup: Option<Pickup<'a>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Contact<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: &'a str,
+    pub company: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: &'a str,
+    pub language: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Pickup<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: &'a str,
+    pub company: Option<&'a str>,
+    pub street: &'a str,
+    pub house_number: Option<&'a str>,
+    pub city: &'a str,
+    pub post_code: &'a str,
+    pub district: Option<&'a str>,
+    pub addition1: Option<&'a str>,
+    pub addition2: Option<&'a str>,
+    pub country: &'a str,
+}
+
+/// Inserts a request in status INITIAL ([`crate::db::state::return_request`]); returns its id.
+pub fn insert_request(tx: &Conn, r: &NewRequest<'_>) -> StoreResult<i64> {
+    let c = r.contact.clone().unwrap_or_default();
+    let p = r.pickup.clone().unwrap_or_default();
+    let has_c = r.contact.is_some();
+    let has_p = r.pickup.is_some();
+    let opt = |present: bool, v: &str| if present { Some(v.to_string()) } else { None };
+    tx.sql()
+        .prepare_cached(
+            r#"INSERT INTO "ReturnAnnouncementDO" ("orderRef", "rmaNumber", "type", "comment",
+                 "contactFirstName", "contactLastName", "contactCompanyName", "contactPhone", "contactEmail", "correspondenceLanguage",
+                 "pickupFirstName", "pickupLastName", "pickupCompanyName", "pickupStreetName", "pickupStreetNumber", "pickupCity",
+                 "pickupPostCode", "pickupDistrict", "pickupAddition1", "pickupAddition2", "pickupCountry")
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"#,
+        )?
+        .execute(params![
+            r.order,
+            r.rma_number,
+            r.kind,
+            r.comment,
+            c.first_name,
+            opt(has_c, c.last_name),
+            c.company,
+            c.phone,
+            opt(has_c, c.email),
+            c.language,
+            p.first_name,
+            opt(has_p, p.last_name),
+            p.company,
+            opt(has_p, p.street),
+            p.house_number,
+            opt(has_p, p.city),
+            opt(has_p, p.post_code),
+            p.district,
+            p.addition1,
+            p.addition2,
+            opt(has_p, p.country),
+        ])?;
+    Ok(tx.sql().last_insert_rowid())
+}
+
+/// Inserts a position of request `request`; returns its id.
+pub fn insert_position(tx: &Conn, request: i64, order_position: i64, quantity: i64, reason: &str) -> StoreResult<i64> {
+    tx.sql()
+        .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason") VALUES (?1, ?2, ?3, ?4)"#)?
+        .execute(params![request, order_position, quantity, reason])?;
+    Ok(tx.sql().last_insert_rowid())
+}
+
+pub fn insert_item(tx: &Conn, position: i64, serial_number: &str) -> StoreResult<()> {
+    tx.sql()
+        .prepare_cached(r#"INSERT INTO "ReturnAnnouncementItemDO" ("returnAnnouncementPositionRef", "serialNumber") VALUES (?1, ?2)"#)?
+        .execute(params![position, serial_number])?;
+    Ok(())
+}
+
+/// A stored request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    pub id: i64,
+    pub rma_number: String,
+    pub kind: String,
+    pub state: i64,
+    pub comment: Option<String>,
+    pub created: String,
+    pub contact: Option<ContactRow>,
+    pub pickup: Option<PickupRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRow {
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub company: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickupRow {
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub company: Option<String>,
+    pub street: String,
+    pub house_number: Option<String>,
+    pub city: String,
+    pub post_code: String,
+    pub district: Option<String>,
+    pub addition1: Option<String>,
+    pub addition2: Option<String>,
+    pub country: String,
+}
+
+const REQUEST_COLUMNS: &str = r#""id", "rmaNumber", "type", "stateDefRef", "comment", "creationDate",
+    "contactFirstName", "contactLastName", "contactCompanyName", "contactPhone", "contactEmail", "correspondenceLanguage",
+    "pickupFirstName", "pickupLastName", "pickupCompanyName", "pickupStreetName", "pickupStreetNumber", "pickupCity",
+    "pickupPostCode", "pickupDistrict", "pickupAddition1", "pickupAddition2", "pickupCountry""#;
+
+fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    let contact = r.get::<_, Option<String>>(7)?.map(|last_name| -> rusqlite::Result<ContactRow> {
+        Ok(ContactRow { first_name: r.get(6)?, last_name, company: r.get(8)?, phone: r.get(9)?, email: r.get(10)?, language: r.get(11)? })
+    });
+    let pickup = match (r.get::<_, Option<String>>(13)?, r.get::<_, Option<String>>(15)?, r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(22)?) {
+        (Some(last_name), Some(street), Some(city), Some(post_code), Some(country)) => Some(PickupRow {
+            first_name: r.get(12)?,
+            last_name,
+            company: r.get(14)?,
+            street,
+            house_number: r.get(16)?,
+            city,
+            post_code,
+            district: r.get(19)?,
+            addition1: r.get(20)?,
+            addition2: r.get(21)?,
+            country,
+        }),
+        _ => None,
+    };
+    Ok(RequestRow { id: r.get(0)?, rma_number: r.get(1)?, kind: r.get(2)?, state: r.get(3)?, comment: r.get(4)?, created: r.get(5)?, contact: contact.transpose()?, pickup })
+}
+
+/// The requests of order `order`, oldest first.
+pub fn requests(conn: &Conn, order: i64) -> StoreResult<Vec<RequestRow>> {
+    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 ORDER BY "id""#))?;
+    let rows = st.query_map([order], request_row)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// Request `id` of order `order`.
+pub fn request(conn: &Conn, order: i64, id: i64) -> StoreResult<Option<RequestRow>> {
+    Ok(conn
+        .sql()
+        .prepare_cached(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "id" = ?2"#))?
+        .query_row(params![order, id], request_row)
+        .optional()?)
+}
+
+/// A position of a request with its order position's product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPositionRow {
+    pub id: i64,
+    pub position_number: i64,
+    pub article_id: String,
+    pub article_name: String,
+    pub supplier_article_no: Option<String>,
+    pub quantity: i64,
+    pub reason: String,
+}
+
+pub fn request_positions(conn: &Conn, request: i64) -> StoreResult<Vec<RequestPositionRow>> {
+    let mut st = conn.sql().prepare_cached(
+        r#"SELECT rp."id", op."number", op."articleId", op."articleName", op."supplierArticleNo", coalesce(rp."quantity", op."quantity"), rp."returnReason"
+           FROM "ReturnAnnouncementPositionDO" rp JOIN "OrderPositionDO" op ON op."id" = rp."orderPositionRef"
+           WHERE rp."returnAnnouncementRef" = ?1 ORDER BY rp."id""#,
+    )?;
+    let rows = st.query_map([request], |r| {
+        Ok(RequestPositionRow {
+            id: r.get(0)?,
+            position_number: r.get(1)?,
+            article_id: r.get(2)?,
+            article_name: r.get(3)?,
+            supplier_article_no: r.get(4)?,
+            quantity: r.get(5)?,
+            reason: r.get(6)?,
+        })
+    })?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// The items (serial numbers) of request position `position`: (id, serial number).
+pub fn request_items(conn: &Conn, position: i64) -> StoreResult<Vec<(i64, String)>> {
+    let mut st = conn.sql().prepare_cached(r#"SELECT "id", "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#)?;
+    let rows = st.query_map([position], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}

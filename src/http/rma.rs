@@ -1,0 +1,221 @@
+//! IOM's RMA service 2.12 over HTTP (`/rest/rma/shops/{shopName}/...`; services in
+//! [`crate::order::returns`], docs/orders.md "Returns"). Every operation needs RMA_WRITE for the
+//! path's shop (401 without credentials, 404 for a shop name that does not exist, 403 for
+//! another shop). Answers are `application/vnd.intershop.return-request.v1+json` (406 when
+//! `Accept` refuses it); request bodies are that type, approvals
+//! `application/vnd.intershop.approval.v1+json` (415 otherwise); errors are the spec's
+//! `ErrorReport` in `application/json`, one `Error` per bad field naming its JSON path.
+// The handlers return early with a finished answer (`Err(Response)`).
+#![allow(clippy::result_large_err)]
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::orders::{api_error, bad, body_in, created, failure, ok_in, segment};
+use super::state::AppState;
+use crate::auth::Right;
+use crate::order::returns::{self as rma, Shop as ShopRow, WriteApproval, WriteReturnRequest, APPROVAL_MEDIA_TYPE, MEDIA_TYPE};
+
+const BASE: &str = "/rest/rma";
+const REASONS: &str = "/rest/rma/shops/{shopName}/return-reasons";
+const REQUESTS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests";
+const RETURNABLES: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/returnables";
+const REQUEST: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}";
+const APPROVALS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/approvals";
+const POSITIONS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions";
+const POSITION: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions/{returnRequestPositionId}";
+const ITEMS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions/{returnRequestPositionId}/items";
+const CONTACTS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/contact-persons";
+const PICKUPS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/pickup-addresses";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(REASONS, get(reasons))
+        .route(REQUESTS, get(list_requests).post(create_request))
+        .route(RETURNABLES, get(returnables))
+        .route(REQUEST, get(get_request))
+        .route(APPROVALS, post(approve))
+        .route(POSITIONS, get(positions))
+        .route(POSITION, get(position))
+        .route(ITEMS, get(items))
+        .route(CONTACTS, get(contacts))
+        .route(PICKUPS, get(pickups))
+}
+
+/// The path's values, percent-decoded.
+struct Values(Vec<(String, String)>);
+
+impl Values {
+    fn text(&self, name: &str) -> String {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// An int64 path value (400 naming it otherwise).
+    fn id(&self, name: &str) -> Result<i64, Response> {
+        let text = self.text(name);
+        text.parse::<i64>().map_err(|_| bad(name, format!("`{}` is not an integer (int64)", text.chars().take(40).collect::<String>())))
+    }
+
+    /// The URL path of the order's return requests.
+    fn requests_url(&self) -> String {
+        format!("{BASE}/shops/{}/orders/{}/return-requests", segment(&self.text("shopName")), segment(&self.text("shopOrderNumber")))
+    }
+}
+
+/// Authentication (401), the path (400), `Accept` (406), the shop (404) and RMA_WRITE for it
+/// (403), in that order.
+async fn admit(state: &AppState, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: &HeaderMap, accept: bool) -> Result<(ShopRow, Values), Response> {
+    let caller = caller.map_err(api_error)?;
+    let values = match path {
+        Ok(Path(v)) => Values(v),
+        Err(e) => return Err(bad("path", format!("the path is unreadable: {}", e.body_text()))),
+    };
+    if accept {
+        super::rest::check_accept(headers, MEDIA_TYPE).map_err(IntoResponse::into_response)?;
+    }
+    let name = values.text("shopName");
+    let shop = match state.read(move |conn| Ok::<_, crate::error::Error>(rma::shop(conn, &name))).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(failure(e)),
+        Err(e) => return Err(api_error(ApiError::internal(e))),
+    };
+    caller.require_shop(Right::RmaWrite, shop.id).map_err(api_error)?;
+    Ok((shop, values))
+}
+
+/// `f` on a blocking thread; its value as the answer (200 in the spec's media type).
+async fn answer<T, F>(state: &AppState, f: F) -> Response
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut crate::db::Conn) -> Result<T, crate::order::intake::OrderError> + Send + 'static,
+{
+    match state.db(move |conn| Ok::<_, crate::error::Error>(f(conn))).await {
+        Ok(Ok(v)) => ok_in(&v, MEDIA_TYPE),
+        Ok(Err(e)) => failure(e),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
+}
+
+macro_rules! admitted {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// `GET /shops/{shopName}/return-reasons?type=`.
+async fn reasons(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let (shop, _) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let mut types = Vec::new();
+    let pairs = match super::rest::query_pairs(raw.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return bad("query", e),
+    };
+    for (k, v) in pairs {
+        if k == "type" {
+            types.extend(v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string));
+        }
+    }
+    answer(&state, move |c| rma::reasons(c, &shop, &types)).await
+}
+
+/// `GET .../return-requests/returnables`.
+async fn returnables(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (no, base) = (v.text("shopOrderNumber"), v.requests_url());
+    answer(&state, move |c| rma::returnables(c, &shop, &no, &base)).await
+}
+
+/// `GET .../return-requests`.
+async fn list_requests(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (name, no, base) = (v.text("shopName"), v.text("shopOrderNumber"), v.requests_url());
+    answer(&state, move |c| rma::requests(c, &name, &shop, &no, &base)).await
+}
+
+/// `POST .../return-requests`: 201 with `Location` once stored (also for a retry with an RMA
+/// number the order has: the request stored before).
+async fn create_request(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, false).await);
+    let request: WriteReturnRequest = admitted!(body_in(&headers, body, "WriteReturnRequest", MEDIA_TYPE));
+    let no = v.text("shopOrderNumber");
+    let base = v.requests_url();
+    match state.db(move |conn| Ok::<_, crate::error::Error>(rma::create_request(conn, &shop, &no, &request))).await {
+        Ok(Ok((id, _new))) => created(format!("{base}/{id}")),
+        Ok(Err(e)) => failure(e),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
+}
+
+/// `GET .../return-requests/{returnRequestId}`.
+async fn get_request(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let (name, no, base) = (v.text("shopName"), v.text("shopOrderNumber"), v.requests_url());
+    answer(&state, move |c| rma::request(c, &name, &shop, &no, id, &base)).await
+}
+
+/// `POST .../{returnRequestId}/approvals`.
+async fn approve(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, false).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let approval: WriteApproval = admitted!(body_in(&headers, body, "WriteApproval", APPROVAL_MEDIA_TYPE));
+    let no = v.text("shopOrderNumber");
+    let location = format!("{}/{id}/approvals", v.requests_url());
+    match state.db(move |conn| Ok::<_, crate::error::Error>(rma::approve(conn, &shop, &no, id, &approval))).await {
+        Ok(Ok(())) => created(location),
+        Ok(Err(e)) => failure(e),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
+}
+
+/// `GET .../{returnRequestId}/positions`.
+async fn positions(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
+    answer(&state, move |c| rma::positions(c, &shop, &no, id, &base)).await
+}
+
+/// `GET .../{returnRequestId}/positions/{returnRequestPositionId}`.
+async fn position(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let pid = admitted!(v.id("returnRequestPositionId"));
+    let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
+    answer(&state, move |c| rma::position(c, &shop, &no, id, pid, &base)).await
+}
+
+/// `GET .../positions/{returnRequestPositionId}/items`.
+async fn items(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let pid = admitted!(v.id("returnRequestPositionId"));
+    let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
+    answer(&state, move |c| rma::items(c, &shop, &no, id, pid, &base)).await
+}
+
+/// `GET .../{returnRequestId}/contact-persons`.
+async fn contacts(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
+    answer(&state, move |c| rma::contact_persons(c, &shop, &no, id, &base)).await
+}
+
+/// `GET .../{returnRequestId}/pickup-addresses`.
+async fn pickups(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let id = admitted!(v.id("returnRequestId"));
+    let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
+    answer(&state, move |c| rma::pickup_addresses(c, &shop, &no, id, &base)).await
+}
