@@ -21,7 +21,8 @@ use super::error::ApiError;
 use super::orders::{api_error, bad, body_in, created, failure, ok_in, segment};
 use super::state::AppState;
 use crate::auth::Right;
-use crate::order::returns::{self as rma, Shop as ShopRow, WriteApproval, WriteReturnRequest, APPROVAL_MEDIA_TYPE, MEDIA_TYPE};
+use crate::order::intake::{OrderError, Problem};
+use crate::order::returns::{self as rma, Shop as ShopRow, WriteApproval, WriteReturnRequest, APPROVAL_MEDIA_TYPE, CONTACT_MEDIA_TYPE, ITEM_MEDIA_TYPE, MEDIA_TYPE, PICKUP_MEDIA_TYPE, POSITION_MEDIA_TYPE};
 
 const BASE: &str = "/rest/rma";
 const REASONS: &str = "/rest/rma/shops/{shopName}/return-reasons";
@@ -40,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route(REASONS, get(reasons))
         .route(REQUESTS, get(list_requests).post(create_request))
         .route(RETURNABLES, get(returnables))
-        .route(REQUEST, get(get_request))
+        .route(REQUEST, get(get_request).put(replace_request))
         .route(APPROVALS, post(approve))
         .route(POSITIONS, get(positions))
         .route(POSITION, get(position))
@@ -57,8 +58,15 @@ impl Values {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
     }
 
-    /// An int64 path value (400 naming it otherwise).
+    /// An int64 path value; another value names no request or position (404: the GET
+    /// operations list no 400).
     fn id(&self, name: &str) -> Result<i64, Response> {
+        let text = self.text(name);
+        text.parse::<i64>().map_err(|_| failure(OrderError::NotFound(format!("{name} `{}` is not an id (int64)", text.chars().take(40).collect::<String>()))))
+    }
+
+    /// An int64 path value of a POST (400 naming it otherwise).
+    fn posted_id(&self, name: &str) -> Result<i64, Response> {
         let text = self.text(name);
         text.parse::<i64>().map_err(|_| bad(name, format!("`{}` is not an integer (int64)", text.chars().take(40).collect::<String>())))
     }
@@ -71,18 +79,19 @@ impl Values {
 
 /// Authentication (401), the path (400), `Accept` (406), the shop (404) and RMA_WRITE for it
 /// (403), in that order.
-async fn admit(state: &AppState, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: &HeaderMap, accept: bool) -> Result<(ShopRow, Values), Response> {
+async fn admit(state: &AppState, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: &HeaderMap, accept: Option<&'static str>) -> Result<(ShopRow, Values), Response> {
     let caller = caller.map_err(api_error)?;
     let values = match path {
         Ok(Path(v)) => Values(v),
         Err(e) => return Err(bad("path", format!("the path is unreadable: {}", e.body_text()))),
     };
-    if accept {
-        super::rest::check_accept(headers, MEDIA_TYPE).map_err(IntoResponse::into_response)?;
+    if let Some(media_type) = accept {
+        super::rest::check_accept(headers, media_type).map_err(IntoResponse::into_response)?;
     }
     let name = values.text("shopName");
     let shop = match state.read(move |conn| Ok::<_, crate::error::Error>(rma::shop(conn, &name))).await {
         Ok(Ok(s)) => s,
+        Ok(Err(e)) if accept.is_none() => return Err(failure(posted(e))),
         Ok(Err(e)) => return Err(failure(e)),
         Err(e) => return Err(api_error(ApiError::internal(e))),
     };
@@ -91,15 +100,24 @@ async fn admit(state: &AppState, caller: Result<Caller, ApiError>, path: Result<
 }
 
 /// `f` on a blocking thread; its value as the answer (200 in the spec's media type).
-async fn answer<T, F>(state: &AppState, f: F) -> Response
+async fn answer<T, F>(state: &AppState, media_type: &'static str, f: F) -> Response
 where
     T: serde::Serialize + Send + 'static,
-    F: FnOnce(&mut crate::db::Conn) -> Result<T, crate::order::intake::OrderError> + Send + 'static,
+    F: FnOnce(&mut crate::db::Conn) -> Result<T, OrderError> + Send + 'static,
 {
     match state.db(move |conn| Ok::<_, crate::error::Error>(f(conn))).await {
-        Ok(Ok(v)) => ok_in(&v, MEDIA_TYPE),
+        Ok(Ok(v)) => ok_in(&v, media_type),
         Ok(Err(e)) => failure(e),
         Err(e) => api_error(ApiError::internal(e)),
+    }
+}
+
+/// A POST names what it is about in its path: an unknown order or request is a 400 naming the
+/// path value (the POST operations list no 404).
+fn posted(e: OrderError) -> OrderError {
+    match e {
+        OrderError::NotFound(m) => OrderError::Invalid(vec![Problem { code: "VALIDATION_EXCEPTION", field: "path".into(), reason: m }]),
+        e => e,
     }
 }
 
@@ -114,7 +132,7 @@ macro_rules! admitted {
 
 /// `GET /shops/{shopName}/return-reasons?type=`.
 async fn reasons(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    let (shop, _) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, _) = admitted!(admit(&state, caller, path, &headers, Some(MEDIA_TYPE)).await);
     let mut types = Vec::new();
     let pairs = match super::rest::query_pairs(raw.as_deref()) {
         Ok(p) => p,
@@ -125,97 +143,110 @@ async fn reasons(State(state): State<AppState>, caller: Result<Caller, ApiError>
             types.extend(v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string));
         }
     }
-    answer(&state, move |c| rma::reasons(c, &shop, &types)).await
+    answer(&state, MEDIA_TYPE, move |c| rma::reasons(c, &shop, &types)).await
 }
 
 /// `GET .../return-requests/returnables`.
 async fn returnables(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(MEDIA_TYPE)).await);
     let (no, base) = (v.text("shopOrderNumber"), v.requests_url());
-    answer(&state, move |c| rma::returnables(c, &shop, &no, &base)).await
+    answer(&state, MEDIA_TYPE, move |c| rma::returnables(c, &shop, &no, &base)).await
 }
 
 /// `GET .../return-requests`.
 async fn list_requests(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(MEDIA_TYPE)).await);
     let (name, no, base) = (v.text("shopName"), v.text("shopOrderNumber"), v.requests_url());
-    answer(&state, move |c| rma::requests(c, &name, &shop, &no, &base)).await
+    answer(&state, MEDIA_TYPE, move |c| rma::requests(c, &name, &shop, &no, &base)).await
 }
 
 /// `POST .../return-requests`: 201 with `Location` once stored (also for a retry with an RMA
 /// number the order has: the request stored before).
 async fn create_request(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, false).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, None).await);
     let request: WriteReturnRequest = admitted!(body_in(&headers, body, "WriteReturnRequest", MEDIA_TYPE));
     let no = v.text("shopOrderNumber");
     let base = v.requests_url();
     match state.db(move |conn| Ok::<_, crate::error::Error>(rma::create_request(conn, &shop, &no, &request))).await {
         Ok(Ok((id, _new))) => created(format!("{base}/{id}")),
-        Ok(Err(e)) => failure(e),
+        Ok(Err(e)) => failure(posted(e)),
         Err(e) => api_error(ApiError::internal(e)),
     }
 }
 
 /// `GET .../return-requests/{returnRequestId}`.
 async fn get_request(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let (name, no, base) = (v.text("shopName"), v.text("shopOrderNumber"), v.requests_url());
-    answer(&state, move |c| rma::request(c, &name, &shop, &no, id, &base)).await
+    answer(&state, MEDIA_TYPE, move |c| rma::request(c, &name, &shop, &no, id, &base)).await
+}
+
+/// `PUT .../return-requests/{returnRequestId}`: 200 with the replaced request.
+async fn replace_request(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, None).await);
+    let id = admitted!(v.posted_id("returnRequestId"));
+    let request: WriteReturnRequest = admitted!(body_in(&headers, body, "WriteReturnRequest", MEDIA_TYPE));
+    let (name, no, base) = (v.text("shopName"), v.text("shopOrderNumber"), v.requests_url());
+    match state.db(move |conn| Ok::<_, crate::error::Error>(rma::replace_request(conn, &name, &shop, &no, id, &request, &base))).await {
+        Ok(Ok(r)) => ok_in(&r, MEDIA_TYPE),
+        Ok(Err(e)) => failure(posted(e)),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
 }
 
 /// `POST .../{returnRequestId}/approvals`.
 async fn approve(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, false).await);
-    let id = admitted!(v.id("returnRequestId"));
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, None).await);
+    let id = admitted!(v.posted_id("returnRequestId"));
     let approval: WriteApproval = admitted!(body_in(&headers, body, "WriteApproval", APPROVAL_MEDIA_TYPE));
     let no = v.text("shopOrderNumber");
     let location = format!("{}/{id}/approvals", v.requests_url());
     match state.db(move |conn| Ok::<_, crate::error::Error>(rma::approve(conn, &shop, &no, id, &approval))).await {
         Ok(Ok(())) => created(location),
-        Ok(Err(e)) => failure(e),
+        Ok(Err(e)) => failure(posted(e)),
         Err(e) => api_error(ApiError::internal(e)),
     }
 }
 
 /// `GET .../{returnRequestId}/positions`.
 async fn positions(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(POSITION_MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
-    answer(&state, move |c| rma::positions(c, &shop, &no, id, &base)).await
+    answer(&state, POSITION_MEDIA_TYPE, move |c| rma::positions(c, &shop, &no, id, &base)).await
 }
 
 /// `GET .../{returnRequestId}/positions/{returnRequestPositionId}`.
 async fn position(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(POSITION_MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let pid = admitted!(v.id("returnRequestPositionId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
-    answer(&state, move |c| rma::position(c, &shop, &no, id, pid, &base)).await
+    answer(&state, POSITION_MEDIA_TYPE, move |c| rma::position(c, &shop, &no, id, pid, &base)).await
 }
 
 /// `GET .../positions/{returnRequestPositionId}/items`.
 async fn items(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(ITEM_MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let pid = admitted!(v.id("returnRequestPositionId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
-    answer(&state, move |c| rma::items(c, &shop, &no, id, pid, &base)).await
+    answer(&state, ITEM_MEDIA_TYPE, move |c| rma::items(c, &shop, &no, id, pid, &base)).await
 }
 
 /// `GET .../{returnRequestId}/contact-persons`.
 async fn contacts(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(CONTACT_MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
-    answer(&state, move |c| rma::contact_persons(c, &shop, &no, id, &base)).await
+    answer(&state, CONTACT_MEDIA_TYPE, move |c| rma::contact_persons(c, &shop, &no, id, &base)).await
 }
 
 /// `GET .../{returnRequestId}/pickup-addresses`.
 async fn pickups(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
-    let (shop, v) = admitted!(admit(&state, caller, path, &headers, true).await);
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(PICKUP_MEDIA_TYPE)).await);
     let id = admitted!(v.id("returnRequestId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
-    answer(&state, move |c| rma::pickup_addresses(c, &shop, &no, id, &base)).await
+    answer(&state, PICKUP_MEDIA_TYPE, move |c| rma::pickup_addresses(c, &shop, &no, id, &base)).await
 }

@@ -25,6 +25,10 @@ pub use crate::db::queries::returns::ShopRow as Shop;
 
 pub const MEDIA_TYPE: &str = "application/vnd.intershop.return-request.v1+json";
 pub const APPROVAL_MEDIA_TYPE: &str = "application/vnd.intershop.approval.v1+json";
+pub const POSITION_MEDIA_TYPE: &str = "application/vnd.intershop.return-request-position.v1+json";
+pub const ITEM_MEDIA_TYPE: &str = "application/vnd.intershop.return-request-item.v1+json";
+pub const CONTACT_MEDIA_TYPE: &str = "application/vnd.intershop.contact-person.v1+json";
+pub const PICKUP_MEDIA_TYPE: &str = "application/vnd.intershop.pickup-address.v1+json";
 
 type Result<T> = std::result::Result<T, OrderError>;
 
@@ -312,22 +316,10 @@ fn next_rma_number(tx: &Conn, shop: &q::ShopRow) -> Result<String> {
     })
 }
 
-/// Stores a return request of order `no`; returns its id and whether it is new (false: the
-/// order has a request with this RMA number already, which is answered instead).
-pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteReturnRequest) -> Result<(i64, bool)> {
-    let problems = check_body(r);
-    if !problems.is_empty() {
-        return Err(OrderError::Invalid(problems));
-    }
-    let tx = conn.write()?;
-    let o = order(&tx, shop, no)?;
-    if let Some(n) = &r.rma_number {
-        if let Some(id) = q::request_by_rma_number(&tx, o.id, n)? {
-            return Ok((id, false));
-        }
-    }
-    let reasons = q::reasons(&tx, shop.id)?;
-    let positions = q::returnable_positions(&tx, o.id)?;
+/// The order positions of the body's positions (index in the body, order position), checked
+/// against what the order can still return, in the write transaction `tx`.
+fn checked_positions<'p>(tx: &Conn, shop: &q::ShopRow, no: &str, r: &WriteReturnRequest, positions: &'p [q::ReturnablePosition]) -> Result<Vec<(usize, &'p q::ReturnablePosition)>> {
+    let reasons = q::reasons(tx, shop.id)?;
     let mut problems = Vec::new();
     let mut wanted: Vec<(usize, &q::ReturnablePosition)> = Vec::new();
     for (i, p) in r.positions.iter().enumerate() {
@@ -350,13 +342,15 @@ pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteRet
         }
         wanted.push((i, op));
     }
-    if !problems.is_empty() {
-        return Err(OrderError::Invalid(problems));
+    if problems.is_empty() {
+        Ok(wanted)
+    } else {
+        Err(OrderError::Invalid(problems))
     }
-    let rma_number = match &r.rma_number {
-        Some(n) => n.clone(),
-        None => next_rma_number(&tx, shop)?,
-    };
+}
+
+/// The request's contact person and pickup address as stored.
+fn parties(r: &WriteReturnRequest) -> (Option<q::Contact<'_>>, Option<q::Pickup<'_>>) {
     let contact = r.contact_persons.as_ref().and_then(|c| c.first()).map(|c| q::Contact {
         first_name: c.first_name.as_deref(),
         last_name: &c.last_name,
@@ -378,16 +372,76 @@ pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteRet
         addition2: p.addition_second_line.as_deref(),
         country: &p.country_code,
     });
-    let id = q::insert_request(&tx, &q::NewRequest { order: o.id, rma_number: &rma_number, kind: &r.kind, comment: r.comment.as_deref(), contact, pickup })?;
+    (contact, pickup)
+}
+
+fn insert_positions(tx: &Conn, id: i64, r: &WriteReturnRequest, wanted: Vec<(usize, &q::ReturnablePosition)>) -> Result<()> {
     for (i, op) in wanted {
         let p = &r.positions[i];
-        let pid = q::insert_position(&tx, id, op.id, i64::from(p.quantity), &p.reason)?;
+        let pid = q::insert_position(tx, id, op.id, i64::from(p.quantity), &p.reason)?;
         for item in p.items.iter().flatten() {
-            q::insert_item(&tx, pid, &item.product_serial_number)?;
+            q::insert_item(tx, pid, &item.product_serial_number)?;
         }
     }
+    Ok(())
+}
+
+/// Stores a return request of order `no`; returns its id and whether it is new (false: the
+/// order has a request with this RMA number already, which is answered instead).
+pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteReturnRequest) -> Result<(i64, bool)> {
+    let problems = check_body(r);
+    if !problems.is_empty() {
+        return Err(OrderError::Invalid(problems));
+    }
+    let tx = conn.write()?;
+    let o = order(&tx, shop, no)?;
+    if let Some(n) = &r.rma_number {
+        if let Some(id) = q::request_by_rma_number(&tx, o.id, n)? {
+            return Ok((id, false));
+        }
+    }
+    let positions = q::returnable_positions(&tx, o.id)?;
+    let wanted = checked_positions(&tx, shop, no, r, &positions)?;
+    let rma_number = match &r.rma_number {
+        Some(n) => n.clone(),
+        None => next_rma_number(&tx, shop)?,
+    };
+    let (contact, pickup) = parties(r);
+    let id = q::insert_request(&tx, &q::NewRequest { order: o.id, rma_number: &rma_number, kind: &r.kind, comment: r.comment.as_deref(), contact, pickup })?;
+    insert_positions(&tx, id, r, wanted)?;
     tx.commit()?;
     Ok((id, true))
+}
+
+/// Replaces request `id` while it is INITIAL (not yet decided): its type, comment, contact,
+/// pickup address, RMA number (when given) and positions, checked as a new request is,
+/// without the request's own old positions counting against it.
+pub fn replace_request(conn: &mut Conn, shop_name: &str, shop: &q::ShopRow, no: &str, id: i64, r: &WriteReturnRequest, base: &str) -> Result<ReadReturnRequest> {
+    let problems = check_body(r);
+    if !problems.is_empty() {
+        return Err(OrderError::Invalid(problems));
+    }
+    let tx = conn.write()?;
+    let (o, old) = stored(&tx, shop, no, id)?;
+    if old.state != st::INITIAL {
+        let (status, _) = st::names(old.state);
+        return Err(OrderError::Invalid(vec![problem("status", format!("return request {id} is {status}: only an INITIAL request can be replaced"))]));
+    }
+    if let Some(n) = &r.rma_number {
+        if q::request_by_rma_number(&tx, o.id, n)?.is_some_and(|other| other != id) {
+            return Err(OrderError::Invalid(vec![problem("rmaNumber", format!("order '{no}' has another return request with RMA number '{n}'"))]));
+        }
+    }
+    q::delete_positions(&tx, id)?;
+    let positions = q::returnable_positions(&tx, o.id)?;
+    let wanted = checked_positions(&tx, shop, no, r, &positions)?;
+    let rma_number = r.rma_number.clone().unwrap_or_else(|| old.rma_number.clone());
+    let (contact, pickup) = parties(r);
+    q::update_request(&tx, id, &q::NewRequest { order: o.id, rma_number: &rma_number, kind: &r.kind, comment: r.comment.as_deref(), contact, pickup })?;
+    insert_positions(&tx, id, r, wanted)?;
+    let new = q::request(&tx, o.id, id)?.ok_or_else(|| OrderError::NotFound(format!("order '{no}' has no return request {id}")))?;
+    tx.commit()?;
+    Ok(read_request(shop_name, &o, &new, base))
 }
 
 fn read_request(shop_name: &str, o: &q::OrderRow, r: &q::RequestRow, base: &str) -> ReadReturnRequest {

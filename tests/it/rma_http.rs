@@ -122,6 +122,21 @@ fn return_requests_shrink_the_returnables_and_an_accepted_one_goes_to_the_suppli
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ReturnAnnouncementDO" WHERE "rmaNumber" = 'RMA-0083-2'"#), 1);
     assert_eq!(returnables(&s), vec![(1, 1)]);
 
+    // an INITIAL request can be replaced: its own old positions do not count against it
+    let second_path = second.trim_start_matches(&s.url("")).to_string();
+    let put = |body: &Value| {
+        let file = env.path("rma-put.json");
+        std::fs::write(&file, body.to_string()).unwrap();
+        curl(&["-u", SHOP, "-X", "PUT", "-H", &format!("Content-Type: {MT}"), "--data-binary", &format!("@{}", file.display()), &s.url(&second_path)])
+    };
+    let (status, _, body) = put(&request(None, &[(2, "100-0002", 1), (1, "SD111001", 1)]));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_of(&body)["rmaNumber"], "RMA-0083-2", "{body}");
+    assert_eq!(returnables(&s), vec![]);
+    let (status, _, body) = put(&request(None, &[(2, "100-0002", 1)]));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(returnables(&s), vec![(1, 1)]);
+
     // positions, items, the contact person; another shop's user gets 403, a wrong type 415
     let (status, _, body) = get(&s, SHOP, &format!("{}/positions", second.trim_start_matches(&s.url(""))));
     let positions = json_of(&body);
@@ -163,4 +178,36 @@ fn two_requests_racing_for_the_last_item_one_is_stored() {
     sorted.sort();
     assert_eq!(sorted, vec![201, 400], "{statuses:?}");
     assert_eq!(env.query_i64(r#"SELECT coalesce(sum("quantity"), 0) FROM "ReturnAnnouncementPositionDO" WHERE "orderPositionRef" = 10003"#), 1);
+}
+
+/// The contract test of the implemented operations of the RMA spec (schemathesis, as in the
+/// other parts), as the shop's user, with return request 1 of order 0083 stored.
+#[test]
+fn return_requests_conform_to_the_rma_spec() {
+    if !crate::http::schemathesis_installed() {
+        return;
+    }
+    let (env, s) = setup();
+    let (status, _, body) = post(&env, &s, SHOP, REQUESTS, MT, &request(Some("RMA-1"), &[(1, "SD111001", 1)]));
+    assert_eq!(status, 201, "{body}");
+    let contract = crate::http::Contract { spec: "intershop-order-management-rma-2.12.yaml", base: "/rest/rma", auth: SHOP, cases: 25, config: true };
+    let operations = [
+        "getShop2ReturnReasons",
+        "getReturnableData",
+        "getReturnRequests",
+        "createReturnRequest",
+        "getReturnRequest",
+        "replaceReturnRequest",
+        "createApproval",
+        "getReturnRequestPositions",
+        "getReturnRequestPosition",
+        "getReturnRequestItems",
+        "getContactPersons",
+        "getReturnRequestPickupAddresses",
+    ];
+    let mut extra = Vec::new();
+    for id in &operations {
+        extra.extend(["--include-operation-id", id]);
+    }
+    crate::http::schemathesis(&env, &s, &contract, &extra);
 }

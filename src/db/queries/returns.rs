@@ -166,45 +166,89 @@ pub struct Pickup<'a> {
     pub country: &'a str,
 }
 
-/// Inserts a request in status INITIAL ([`crate::db::state::return_request`]); returns its id.
-pub fn insert_request(tx: &Conn, r: &NewRequest<'_>) -> StoreResult<i64> {
+/// The values of [`insert_request`] and [`update_request`] in their column order, from
+/// `"rmaNumber"` on.
+fn request_values(r: &NewRequest<'_>) -> Vec<Option<String>> {
     let c = r.contact.clone().unwrap_or_default();
     let p = r.pickup.clone().unwrap_or_default();
-    let has_c = r.contact.is_some();
-    let has_p = r.pickup.is_some();
-    let opt = |present: bool, v: &str| if present { Some(v.to_string()) } else { None };
+    let (has_c, has_p) = (r.contact.is_some(), r.pickup.is_some());
+    let opt = |present: bool, v: &str| present.then(|| v.to_string());
+    let own = |v: Option<&str>| v.map(str::to_string);
+    vec![
+        Some(r.rma_number.to_string()),
+        Some(r.kind.to_string()),
+        own(r.comment),
+        own(c.first_name),
+        opt(has_c, c.last_name),
+        own(c.company),
+        own(c.phone),
+        opt(has_c, c.email),
+        own(c.language),
+        own(p.first_name),
+        opt(has_p, p.last_name),
+        own(p.company),
+        opt(has_p, p.street),
+        own(p.house_number),
+        opt(has_p, p.city),
+        opt(has_p, p.post_code),
+        own(p.district),
+        own(p.addition1),
+        own(p.addition2),
+        opt(has_p, p.country),
+    ]
+}
+
+const WRITTEN_COLUMNS: [&str; 20] = [
+    "rmaNumber",
+    "type",
+    "comment",
+    "contactFirstName",
+    "contactLastName",
+    "contactCompanyName",
+    "contactPhone",
+    "contactEmail",
+    "correspondenceLanguage",
+    "pickupFirstName",
+    "pickupLastName",
+    "pickupCompanyName",
+    "pickupStreetName",
+    "pickupStreetNumber",
+    "pickupCity",
+    "pickupPostCode",
+    "pickupDistrict",
+    "pickupAddition1",
+    "pickupAddition2",
+    "pickupCountry",
+];
+
+/// Inserts a request in status INITIAL ([`crate::db::state::return_request`]); returns its id.
+pub fn insert_request(tx: &Conn, r: &NewRequest<'_>) -> StoreResult<i64> {
+    let columns = WRITTEN_COLUMNS.iter().map(|c| format!(r#""{c}""#)).collect::<Vec<_>>().join(", ");
+    let marks = (2..=WRITTEN_COLUMNS.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(r.order)];
+    values.extend(request_values(r).into_iter().map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>));
     tx.sql()
-        .prepare_cached(
-            r#"INSERT INTO "ReturnAnnouncementDO" ("orderRef", "rmaNumber", "type", "comment",
-                 "contactFirstName", "contactLastName", "contactCompanyName", "contactPhone", "contactEmail", "correspondenceLanguage",
-                 "pickupFirstName", "pickupLastName", "pickupCompanyName", "pickupStreetName", "pickupStreetNumber", "pickupCity",
-                 "pickupPostCode", "pickupDistrict", "pickupAddition1", "pickupAddition2", "pickupCountry")
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"#,
-        )?
-        .execute(params![
-            r.order,
-            r.rma_number,
-            r.kind,
-            r.comment,
-            c.first_name,
-            opt(has_c, c.last_name),
-            c.company,
-            c.phone,
-            opt(has_c, c.email),
-            c.language,
-            p.first_name,
-            opt(has_p, p.last_name),
-            p.company,
-            opt(has_p, p.street),
-            p.house_number,
-            opt(has_p, p.city),
-            opt(has_p, p.post_code),
-            p.district,
-            p.addition1,
-            p.addition2,
-            opt(has_p, p.country),
-        ])?;
+        .prepare_cached(&format!(r#"INSERT INTO "ReturnAnnouncementDO" ("orderRef", {columns}) VALUES (?1, {marks})"#))?
+        .execute(rusqlite::params_from_iter(values.iter()))?;
     Ok(tx.sql().last_insert_rowid())
+}
+
+/// Writes a replaced request's values (its state stays).
+pub fn update_request(tx: &Conn, id: i64, r: &NewRequest<'_>) -> StoreResult<()> {
+    let sets = WRITTEN_COLUMNS.iter().enumerate().map(|(i, c)| format!(r#""{c}" = ?{}"#, i + 2)).collect::<Vec<_>>().join(", ");
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id)];
+    values.extend(request_values(r).into_iter().map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>));
+    tx.sql().prepare_cached(&format!(r#"UPDATE "ReturnAnnouncementDO" SET {sets} WHERE "id" = ?1"#))?.execute(rusqlite::params_from_iter(values.iter()))?;
+    Ok(())
+}
+
+/// Removes the positions (and their items) of request `id`.
+pub fn delete_positions(tx: &Conn, id: i64) -> StoreResult<()> {
+    tx.sql()
+        .prepare_cached(r#"DELETE FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#)?
+        .execute([id])?;
+    tx.sql().prepare_cached(r#"DELETE FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1"#)?.execute([id])?;
+    Ok(())
 }
 
 /// Inserts a position of request `request`; returns its id.
