@@ -5,7 +5,6 @@
 -- no real configuration collides with them, and the sequences (max(id) + 1) are not moved.
 -- impex's own rows (docs/configuration.md, "impex's own ids"):
 --   DocumentFormatDefDO    -10 ANY
---   DocumentTypeDefDO      -20 RETURN_SLIP (the order documents, docs/orders.md "Documents")
 --   TransmissionTypeDefDO  -500 SEND_DEBITOR, -510 SEND_OPEN_AMOUNT,
 --                          -520 SEND_PURCHASE_ORDER_DISPATCH, -530 SEND_PURCHASE_ORDER_RETURN
 --   ExecutionBeanDefDO     -100 MESSAGE_FILE_SENDER_BEAN
@@ -27,11 +26,12 @@ INSERT OR IGNORE INTO "DocumentFormatDefDO" ("id", "name", "description") VALUES
   (-10, 'ANY', 'any format (impex): files moved as they are');
 
 INSERT OR IGNORE INTO "DocumentTypeDefDO" ("id", "name", "description") VALUES
+  (1,  'RETURN_LABEL', 'return label'),
   (6,  'DELIVERY_NOTE', 'delivery note'),
+  (7,  'RETURN_SLIP', 'return slip'),
   (17, 'INVOICE_CREDIT_NOTE', 'invoice or credit note'),
   (18, 'INVOICE_NOTE', 'invoice'),
-  (19, 'CREDIT_NOTE', 'credit note'),
-  (-20, 'RETURN_SLIP', 'return slip (impex id)');
+  (19, 'CREDIT_NOTE', 'credit note');
 
 INSERT OR IGNORE INTO "TransmissionTypeDefDO" ("id", "name", "description") VALUES
   (10,   'SEND_ORDER', 'order to supplier (storeOrder)'),

@@ -40,7 +40,8 @@ pub const STEPS: &[&str] = &[
     // 7 -> 8: the order service's tables (order documents, change requests, the order change
     // cursor) from schema.sql, and the columns of [`V8_COLUMNS`]
     r#"SELECT 1;"#,
-    // 8 -> 9: the RMA service's return requests: the columns of [`V9_COLUMNS`]
+    // 8 -> 9: the RMA service's return requests: the columns of [`V9_COLUMNS`]; return slips
+    // become IOM's document type 7 (`v9_document_types`)
     r#"SELECT 1;"#,
 ];
 
@@ -50,7 +51,7 @@ pub const STEPS: &[&str] = &[
 /// before the commit.
 pub type CodeStep = fn(&Conn) -> Result<()>;
 
-pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids), (8, v8_columns), (9, v9_columns)];
+pub const CODE_STEPS: &[(i64, CodeStep)] = &[(5, v5_columns), (5, v5_move_impex_ids), (8, v8_columns), (9, v9_columns), (9, v9_document_types)];
 
 /// Columns of version 8 (the order service): (table, column, definition). schema.sql has them
 /// in its `CREATE TABLE` too.
@@ -68,6 +69,18 @@ fn v8_columns(conn: &Conn) -> Result<()> {
 
 fn v9_columns(conn: &Conn) -> Result<()> {
     add_columns(conn, V9_COLUMNS)
+}
+
+/// Version 9: return slips are IOM's document type 7 RETURN_SLIP (and 1 RETURN_LABEL), not
+/// impex's -20 of version 8; the stored documents move with it.
+fn v9_document_types(conn: &Conn) -> Result<()> {
+    conn.sql().execute_batch(r#"INSERT OR IGNORE INTO "DocumentTypeDefDO" ("id", "name", "description") VALUES (1, 'RETURN_LABEL', 'return label'), (7, 'RETURN_SLIP', 'return slip');"#)?;
+    // a database older than version 8 has no documents yet (schema.sql creates the table)
+    if !columns_of(conn, "DocumentDO")?.is_empty() {
+        conn.sql().execute_batch(r#"UPDATE "DocumentDO" SET "documentTypeDefRef" = 7 WHERE "documentTypeDefRef" = -20;"#)?;
+    }
+    conn.sql().execute_batch(r#"DELETE FROM "DocumentTypeDefDO" WHERE "id" = -20;"#)?;
+    Ok(())
 }
 
 /// Adds the columns a table does not have yet.
@@ -377,6 +390,36 @@ mod tests {
         assert_eq!(count(r#"SELECT count(*) FROM "ReservationItemDO""#), 0, "items still go with their reservation");
         sql.execute(r#"INSERT INTO "ReservationDO" ("shopRef", "type", "state", "lifetime", "expiryDate") VALUES (10, 'COMPLETE', 'RESERVED', 60, '2099-01-01')"#, []).unwrap();
         assert_eq!(sql.last_insert_rowid(), 3, "the deleted id 2 is not given again");
+    }
+
+    /// A version-8 database: return announcements get the RMA columns, and a return slip stored
+    /// with impex's type -20 becomes IOM's type 7; -20 is gone.
+    #[test]
+    fn version_8_return_slips_become_type_7() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("t.db")).unwrap();
+        init(&mut conn).unwrap();
+        conn.sql()
+            .execute_batch(
+                r#"PRAGMA foreign_keys = OFF; BEGIN;
+                   ALTER TABLE "ReturnAnnouncementDO" DROP COLUMN "comment"; ALTER TABLE "ReturnAnnouncementDO" DROP COLUMN "approvalComment";
+                   INSERT INTO "DocumentTypeDefDO" ("id", "name") VALUES (-20, 'RETURN_SLIP_OLD');
+                   INSERT OR IGNORE INTO "DocumentFormatDefDO" ("id", "name") VALUES (1, 'PDF');
+                   INSERT INTO "ShopDO" ("id", "name") VALUES (10, 'shop');
+                   INSERT INTO "OrderDO" ("id", "shopRef", "shopOrderNo", "orderCreationDate", "currency") VALUES (20, 10, 'O-1', '2026-12-01', 'EUR');
+                   INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber") VALUES (30, 20, 'RMA-1');
+                   INSERT INTO "DocumentDO" ("id", "documentTypeDefRef", "orderRef", "shopRef", "returnAnnouncementRef", "key", "fileName", "path")
+                   VALUES (40, -20, 20, 10, 30, printf('%064d', 0), 'ReturnSlip_RMA-1.pdf', 'documents/x.pdf');
+                   PRAGMA user_version = 8; COMMIT; PRAGMA foreign_keys = ON;"#,
+            )
+            .unwrap();
+        assert_eq!(init(&mut conn).unwrap(), InitOutcome::Upgraded { from: 8, to: LATEST });
+        let sql = conn.sql();
+        let count = |q: &str| -> i64 { sql.query_row(q, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count(r#"SELECT "documentTypeDefRef" FROM "DocumentDO" WHERE "id" = 40"#), 7);
+        assert_eq!(count(r#"SELECT count(*) FROM "DocumentTypeDefDO" WHERE "id" = -20"#), 0);
+        assert_eq!(count(r#"SELECT count(*) FROM pragma_table_info('ReturnAnnouncementDO') WHERE "name" IN ('comment', 'approvalComment')"#), 2);
+        assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
     }
 
     /// A version-1 database (with the open positions' debtor index) is upgraded in place: the

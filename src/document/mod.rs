@@ -27,7 +27,7 @@ pub const INVOICE_CREDIT_NOTE: i64 = 17;
 pub const INVOICE_NOTE: i64 = 18;
 pub const CREDIT_NOTE: i64 = 19;
 /// impex's own id (seed/reference.sql): IOM's id of a return slip type is not published.
-pub const RETURN_SLIP: i64 = -20;
+pub const RETURN_SLIP: i64 = 7;
 
 /// The directory of the documents below the base directory: `documents/<shop>/<order>/`.
 pub const DIRECTORY: &str = "documents";

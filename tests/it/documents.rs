@@ -132,7 +132,7 @@ fn link(env: &TestEnv, source: &str, id: i64) -> (String, i64, String, i64) {
     let ty = match ty {
         6 => "deliveryNote",
         19 => "creditNote",
-        -20 => "returnSlip",
+        7 => "returnSlip",
         _ => "invoiceNote",
     };
     (format!("/servlets/DocumentServlet/v1.0/{ty}/{file}?k={key}&i={doc}&s={shop}"), doc, key, shop)
