@@ -164,6 +164,23 @@ fn return_requests_shrink_the_returnables_and_an_accepted_one_goes_to_the_suppli
     let xml = std::fs::read_to_string(sup::outbox(&env).join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     sup::validate("ReturnAnnouncement.xsd", &sup::outbox(&env).join(&name));
     assert!(xml.contains(&rma) && xml.contains("SD111001"), "{xml}");
+
+    // the order's state follows the accepted return: 1 of the 3 dispatched items, then all
+    let state = || {
+        let (status, _, body) = get(&s, SHOP, "/rest/order-service/shops/10000/order-states?shopOrderNumbers=0083");
+        assert_eq!(status, 200, "{body}");
+        json_of(&body)["data"][0]["status"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(state(), "DISPATCHED_PARTLY_RETURNED");
+    let (status, _, body) = post(&env, &s, SHOP, &format!("{second_path}/approvals"), APPROVAL, &json!({"status": "APPROVED"}));
+    assert_eq!(status, 201, "{body}");
+    let (status, head, body) = post(&env, &s, SHOP, REQUESTS, MT, &request(None, &[(1, "SD111001", 1)]));
+    assert_eq!(status, 201, "{body}");
+    let third = location(&head);
+    let (status, _, body) = post(&env, &s, SHOP, &format!("{}/approvals", third.trim_start_matches(&s.url(""))), APPROVAL, &json!({"status": "APPROVED"}));
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(state(), "RETURNED");
+    assert_eq!(returnables(&s), vec![]);
 }
 
 #[test]

@@ -54,7 +54,7 @@ pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
           UNION ALL
           SELECT 2, r."id", r."orderRef", o."shopRef", 0, 0
             FROM "ReturnAnnouncementDO" r JOIN "OrderDO" o ON o."id" = r."orderRef"
-           WHERE r."stateDefRef" <> 5100 -- REJECTED (state::return_request): no return slip
+           WHERE r."stateDefRef" <> 6000 -- REJECTED (state::return_request): no return slip
              AND NOT EXISTS (SELECT 1 FROM "DocumentDO" d WHERE d."returnAnnouncementRef" = r."id")
         ) ORDER BY 1, 2 LIMIT ?1"#;
     let mut st = conn.sql().prepare_cached(sql)?;

@@ -6,14 +6,15 @@
 //! | 1 (the column's default: every new row) | INITIAL | READY_TO_APPROVE |
 //! | 1000 | DO_APPROVE | IN_APPROVAL |
 //! | 5000 | ACCEPTED | ACCEPTED |
-//! | 5100 | REJECTED | REJECTED |
-//! | 8000 | DO_CLOSE | ACCEPTED |
-//! | 9000 | CLOSED | ACCEPTED |
+//! | 6000 | REJECTED | REJECTED |
+//! | 7000 | DO_CLOSE | ACCEPTED |
+//! | 8000 | CLOSED | ACCEPTED |
 //!
 //! An approval ([`approve`]) moves INITIAL or DO_APPROVE to ACCEPTED (APPROVED) or REJECTED
 //! (NOT_APPROVED); any other value of the column (rows written with SQL) reads as INITIAL with
 //! business status UNKNOWN. Reaching 5000 fires the export trigger of the partners whose
-//! decision bean is 180 (schema.sql, `"ReturnAnnouncementDO_export_accepted"`).
+//! decision bean is 180 (schema.sql, `"ReturnAnnouncementDO_export_accepted"`). The order states count
+//! ACCEPTED, DO_CLOSE and CLOSED requests as returned (`src/db/queries/order_states.rs`).
 use rusqlite::params;
 
 use crate::db::{Conn, StoreResult};
@@ -21,9 +22,9 @@ use crate::db::{Conn, StoreResult};
 pub const INITIAL: i64 = 1;
 pub const DO_APPROVE: i64 = 1000;
 pub const ACCEPTED: i64 = 5000;
-pub const REJECTED: i64 = 5100;
-pub const DO_CLOSE: i64 = 8000;
-pub const CLOSED: i64 = 9000;
+pub const REJECTED: i64 = 6000;
+pub const DO_CLOSE: i64 = 7000;
+pub const CLOSED: i64 = 8000;
 
 /// `status` and `businessStatus` of a `stateDefRef`.
 pub fn names(state: i64) -> (&'static str, &'static str) {
