@@ -1329,6 +1329,16 @@ CREATE TABLE IF NOT EXISTS "ReturnAnnouncementPropertyDO" (
     "value"                 TEXT NOT NULL
 );
 
+-- The RMA service's custom attributes of a return request position (schema version 9); those of
+-- a request are "ReturnAnnouncementPropertyDO" rows of group 'customAttributes'.
+CREATE TABLE IF NOT EXISTS "ReturnAnnouncementPositionPropertyDO" (
+    "id"                            INTEGER PRIMARY KEY,
+    "returnAnnouncementPositionRef" INTEGER NOT NULL REFERENCES "ReturnAnnouncementPositionDO"("id") ON DELETE CASCADE,
+    "key"                           TEXT NOT NULL,
+    "value"                         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "ReturnAnnouncementPositionPropertyDO_position" ON "ReturnAnnouncementPositionPropertyDO" ("returnAnnouncementPositionRef");
+
 -- == export triggers (owned by src/send) ==
 -- Business events create transmissions here, in the database, so that rows written by any
 -- client (impex, the sqlite3 shell, an import) are exported. One transmission per matching

@@ -22,7 +22,7 @@ use super::orders::{api_error, bad, body_in, created, failure, ok_in, segment};
 use super::state::AppState;
 use crate::auth::Right;
 use crate::order::intake::{OrderError, Problem};
-use crate::order::returns::{self as rma, Shop as ShopRow, WriteApproval, WriteReturnRequest, APPROVAL_MEDIA_TYPE, CONTACT_MEDIA_TYPE, ITEM_MEDIA_TYPE, MEDIA_TYPE, PICKUP_MEDIA_TYPE, POSITION_MEDIA_TYPE};
+use crate::order::returns::{self as rma, Shop as ShopRow, WriteApproval, WriteCustomAttribute, WriteReturnRequest, APPROVAL_MEDIA_TYPE, ATTRIBUTE_MEDIA_TYPE, CONTACT_MEDIA_TYPE, ITEM_MEDIA_TYPE, MEDIA_TYPE, PICKUP_MEDIA_TYPE, POSITION_MEDIA_TYPE};
 
 const BASE: &str = "/rest/rma";
 const REASONS: &str = "/rest/rma/shops/{shopName}/return-reasons";
@@ -35,6 +35,11 @@ const POSITION: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/retu
 const ITEMS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions/{returnRequestPositionId}/items";
 const CONTACTS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/contact-persons";
 const PICKUPS: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/pickup-addresses";
+const ATTRIBUTES: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/custom-attributes";
+const ATTRIBUTE: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/custom-attributes/{customAttributeId}";
+const POSITION_ATTRIBUTES: &str = "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions/{returnRequestPositionId}/custom-attributes";
+const POSITION_ATTRIBUTE: &str =
+    "/rest/rma/shops/{shopName}/orders/{shopOrderNumber}/return-requests/{returnRequestId}/positions/{returnRequestPositionId}/custom-attributes/{customAttributeId}";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route(ITEMS, get(items))
         .route(CONTACTS, get(contacts))
         .route(PICKUPS, get(pickups))
+        .route(ATTRIBUTES, get(attributes).put(replace_attributes).post(add_attributes))
+        .route(ATTRIBUTE, get(attribute).delete(delete_attribute))
+        .route(POSITION_ATTRIBUTES, get(attributes).put(replace_attributes).post(add_attributes))
+        .route(POSITION_ATTRIBUTE, get(attribute).delete(delete_attribute))
 }
 
 /// The path's values, percent-decoded.
@@ -249,4 +258,84 @@ async fn pickups(State(state): State<AppState>, caller: Result<Caller, ApiError>
     let id = admitted!(v.id("returnRequestId"));
     let (no, base) = (v.text("shopOrderNumber"), format!("{}/{id}", v.requests_url()));
     answer(&state, PICKUP_MEDIA_TYPE, move |c| rma::pickup_addresses(c, &shop, &no, id, &base)).await
+}
+
+/// The request and (on the position paths) the position of a custom attribute path.
+fn place(shop: ShopRow, v: &Values) -> Result<rma::Place, Response> {
+    let id = v.id("returnRequestId")?;
+    let position = if v.0.iter().any(|(n, _)| n == "returnRequestPositionId") { Some(v.id("returnRequestPositionId")?) } else { None };
+    Ok(rma::Place { shop, no: v.text("shopOrderNumber"), id, position, base: format!("{}/{id}", v.requests_url()) })
+}
+
+/// A JSON array of custom attributes in their media type. The custom attribute operations list
+/// no 415 (and PUT no 400): a wrong `Content-Type` or body is a 400 naming it, the nearest
+/// status the specs use for a bad request.
+fn attributes_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Vec<WriteCustomAttribute>, Response> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase() != ATTRIBUTE_MEDIA_TYPE {
+        return Err(bad("Content-Type", format!("the request body must be {ATTRIBUTE_MEDIA_TYPE}")));
+    }
+    let bytes = body.map_err(|e| bad("body", format!("the request body is unreadable: {}", e.body_text())))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| bad("body", format!("the request body is not JSON: {e}")))?;
+    if !value.is_array() {
+        return Err(bad("body", "the request body is a JSON array of custom attributes (WriteCustomAttribute)"));
+    }
+    serde_path_to_error::deserialize::<_, Vec<WriteCustomAttribute>>(value).map_err(|e| {
+        let field = format!("body{}", e.path()).replace("body.[", "body[");
+        bad(field, e.into_inner().to_string())
+    })
+}
+
+/// `GET .../custom-attributes` of a request or a position.
+async fn attributes(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(ATTRIBUTE_MEDIA_TYPE)).await);
+    let at = admitted!(place(shop, &v));
+    answer(&state, ATTRIBUTE_MEDIA_TYPE, move |c| rma::custom_attributes(c, &at)).await
+}
+
+/// `GET .../custom-attributes/{customAttributeId}`.
+async fn attribute(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(ATTRIBUTE_MEDIA_TYPE)).await);
+    let at = admitted!(place(shop, &v));
+    let attribute = admitted!(v.id("customAttributeId"));
+    answer(&state, ATTRIBUTE_MEDIA_TYPE, move |c| rma::custom_attribute(c, &at, attribute)).await
+}
+
+async fn write_attributes(state: AppState, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>, replace: bool) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(ATTRIBUTE_MEDIA_TYPE)).await);
+    let at = admitted!(place(shop, &v));
+    let attributes = admitted!(attributes_body(&headers, body));
+    match state.db(move |c| Ok::<_, crate::error::Error>(rma::write_custom_attributes(c, &at, &attributes, replace))).await {
+        Ok(Ok(written)) => {
+            let mut r = ok_in(&written, ATTRIBUTE_MEDIA_TYPE);
+            if !replace {
+                *r.status_mut() = axum::http::StatusCode::CREATED;
+            }
+            r
+        }
+        Ok(Err(e)) => failure(e),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
+}
+
+/// `POST .../custom-attributes`: 201 with the added ones.
+async fn add_attributes(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    write_attributes(state, caller, path, headers, body, false).await
+}
+
+/// `PUT .../custom-attributes`: 200 with the ones that replaced all before.
+async fn replace_attributes(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    write_attributes(state, caller, path, headers, body, true).await
+}
+
+/// `DELETE .../custom-attributes/{customAttributeId}`: 200 without a body.
+async fn delete_attribute(State(state): State<AppState>, caller: Result<Caller, ApiError>, path: Result<Path<Vec<(String, String)>>, PathRejection>, headers: HeaderMap) -> Response {
+    let (shop, v) = admitted!(admit(&state, caller, path, &headers, Some(ATTRIBUTE_MEDIA_TYPE)).await);
+    let at = admitted!(place(shop, &v));
+    let attribute = admitted!(v.id("customAttributeId"));
+    match state.db(move |c| Ok::<_, crate::error::Error>(rma::delete_custom_attribute(c, &at, attribute))).await {
+        Ok(Ok(())) => axum::http::StatusCode::OK.into_response(),
+        Ok(Err(e)) => failure(e),
+        Err(e) => api_error(ApiError::internal(e)),
+    }
 }

@@ -29,6 +29,7 @@ pub const POSITION_MEDIA_TYPE: &str = "application/vnd.intershop.return-request-
 pub const ITEM_MEDIA_TYPE: &str = "application/vnd.intershop.return-request-item.v1+json";
 pub const CONTACT_MEDIA_TYPE: &str = "application/vnd.intershop.contact-person.v1+json";
 pub const PICKUP_MEDIA_TYPE: &str = "application/vnd.intershop.pickup-address.v1+json";
+pub const ATTRIBUTE_MEDIA_TYPE: &str = "application/vnd.intershop.custom-attribute.v1+json";
 
 type Result<T> = std::result::Result<T, OrderError>;
 
@@ -62,7 +63,7 @@ pub struct WriteItem {
     pub product_serial_number: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WriteCustomAttribute {
     pub key: String,
@@ -298,12 +299,34 @@ fn check_body(r: &WriteReturnRequest) -> Vec<Problem> {
             }
         }
     }
+    problems.extend(check_attributes(r.custom_attributes.as_deref().unwrap_or_default(), "customAttributes"));
+    for (i, p) in r.positions.iter().enumerate() {
+        problems.extend(check_attributes(p.custom_attributes.as_deref().unwrap_or_default(), &format!("positions[{i}].customAttributes")));
+    }
     for (i, c) in r.contact_persons.iter().flatten().enumerate() {
         if c.language.as_ref().is_some_and(|l| l.chars().count() > 2) {
             problems.push(problem(format!("contactPersons[{i}].language"), "a language is a 2-letter code"));
         }
     }
     problems
+}
+
+/// The problems of custom attributes (`at`: their JSON path).
+pub fn check_attributes(attributes: &[WriteCustomAttribute], at: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (i, a) in attributes.iter().enumerate() {
+        if a.key.is_empty() || a.key.chars().count() > 250 {
+            problems.push(problem(format!("{at}[{i}].key"), "a key has 1 to 250 characters"));
+        }
+        if a.value.chars().count() > 1000 {
+            problems.push(problem(format!("{at}[{i}].value"), "a value has at most 1000 characters"));
+        }
+    }
+    problems
+}
+
+fn add_attributes(tx: &Conn, owner: q::Owner, attributes: &[WriteCustomAttribute]) -> Result<Vec<i64>> {
+    attributes.iter().map(|a| q::insert_attribute(tx, owner, &a.key, &a.value).map_err(Into::into)).collect()
 }
 
 /// The RMA number of a new request without its own.
@@ -382,6 +405,7 @@ fn insert_positions(tx: &Conn, id: i64, r: &WriteReturnRequest, wanted: Vec<(usi
         for item in p.items.iter().flatten() {
             q::insert_item(tx, pid, &item.product_serial_number)?;
         }
+        add_attributes(tx, q::Owner::Position(pid), p.custom_attributes.as_deref().unwrap_or_default())?;
     }
     Ok(())
 }
@@ -409,6 +433,7 @@ pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteRet
     let (contact, pickup) = parties(r);
     let id = q::insert_request(&tx, &q::NewRequest { order: o.id, rma_number: &rma_number, kind: &r.kind, comment: r.comment.as_deref(), contact, pickup })?;
     insert_positions(&tx, id, r, wanted)?;
+    add_attributes(&tx, q::Owner::Request(id), r.custom_attributes.as_deref().unwrap_or_default())?;
     tx.commit()?;
     Ok((id, true))
 }
@@ -439,6 +464,10 @@ pub fn replace_request(conn: &mut Conn, shop_name: &str, shop: &q::ShopRow, no: 
     let (contact, pickup) = parties(r);
     q::update_request(&tx, id, &q::NewRequest { order: o.id, rma_number: &rma_number, kind: &r.kind, comment: r.comment.as_deref(), contact, pickup })?;
     insert_positions(&tx, id, r, wanted)?;
+    if let Some(attributes) = &r.custom_attributes {
+        q::delete_attributes(&tx, q::Owner::Request(id), None)?;
+        add_attributes(&tx, q::Owner::Request(id), attributes)?;
+    }
     let new = q::request(&tx, o.id, id)?.ok_or_else(|| OrderError::NotFound(format!("order '{no}' has no return request {id}")))?;
     tx.commit()?;
     Ok(read_request(shop_name, &o, &new, base))
@@ -482,10 +511,13 @@ pub fn request(conn: &Conn, shop_name: &str, shop: &q::ShopRow, no: &str, id: i6
 /// The positions of request `id`. `base`: the URL of the request.
 pub fn positions(conn: &Conn, shop: &q::ShopRow, no: &str, id: i64, base: &str) -> Result<Vec<ReadPosition>> {
     let (_, r) = stored(conn, shop, no, id)?;
-    Ok(q::request_positions(conn, r.id)?
+    q::request_positions(conn, r.id)?
         .into_iter()
-        .map(|p| ReadPosition {
-            links: vec![Link { href: format!("{base}/positions/{}", p.id), rel: "self".into() }],
+        .map(|p| {
+            let here = format!("{base}/positions/{}", p.id);
+            let custom_attributes = read_attributes(conn, q::Owner::Position(p.id), &here)?;
+            Ok(ReadPosition {
+            links: vec![Link { href: here, rel: "self".into() }],
             position_number: p.position_number,
             product_number: p.article_id,
             reason: p.reason,
@@ -493,9 +525,10 @@ pub fn positions(conn: &Conn, shop: &q::ShopRow, no: &str, id: i64, base: &str) 
             id: p.id,
             product_name: p.article_name,
             supplier_product_number: p.supplier_article_no,
-            custom_attributes: Vec::new(),
+            custom_attributes,
         })
-        .collect())
+        })
+        .collect()
 }
 
 pub fn position(conn: &Conn, shop: &q::ShopRow, no: &str, id: i64, position: i64, base: &str) -> Result<ReadPosition> {
@@ -558,6 +591,73 @@ pub fn approve(conn: &mut Conn, shop: &q::ShopRow, no: &str, id: i64, a: &WriteA
     if !st::approve(&tx, r.id, approved, a.comment.as_deref())? {
         let (status, _) = st::names(r.state);
         return Err(OrderError::Invalid(vec![problem("status", format!("return request {id} is {status}: it is not waiting for an approval"))]));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The custom attributes of `owner` (`base`: the owner's URL).
+fn read_attributes(conn: &Conn, owner: q::Owner, base: &str) -> Result<Vec<ReadCustomAttribute>> {
+    Ok(q::attributes(conn, owner)?
+        .into_iter()
+        .map(|(id, key, value)| ReadCustomAttribute { links: vec![Link { href: format!("{base}/custom-attributes/{id}"), rel: "self".into() }], key, value, id })
+        .collect())
+}
+
+/// Whose custom attributes a request names: request `id` of order `no` of `shop`, or its
+/// position `position`; `base` is the request's URL.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub shop: q::ShopRow,
+    pub no: String,
+    pub id: i64,
+    pub position: Option<i64>,
+    pub base: String,
+}
+
+/// The owner of the place's custom attributes (404 for a position of another request) and its
+/// URL.
+fn owner(conn: &Conn, at: &Place) -> Result<(q::Owner, String)> {
+    let (_, r) = stored(conn, &at.shop, &at.no, at.id)?;
+    match at.position {
+        None => Ok((q::Owner::Request(r.id), at.base.clone())),
+        Some(p) if q::request_positions(conn, r.id)?.iter().any(|x| x.id == p) => Ok((q::Owner::Position(p), format!("{}/positions/{p}", at.base))),
+        Some(p) => Err(OrderError::NotFound(format!("return request {} has no position {p}", at.id))),
+    }
+}
+
+/// The custom attributes of a request or of one of its positions.
+pub fn custom_attributes(conn: &Conn, at: &Place) -> Result<Vec<ReadCustomAttribute>> {
+    let (owner, here) = owner(conn, at)?;
+    read_attributes(conn, owner, &here)
+}
+
+pub fn custom_attribute(conn: &Conn, at: &Place, attribute: i64) -> Result<ReadCustomAttribute> {
+    custom_attributes(conn, at)?.into_iter().find(|a| a.id == attribute).ok_or_else(|| OrderError::NotFound(format!("there is no custom attribute {attribute} here")))
+}
+
+/// Adds custom attributes (`replace`: instead of the ones there); returns the new ones.
+pub fn write_custom_attributes(conn: &mut Conn, at: &Place, attributes: &[WriteCustomAttribute], replace: bool) -> Result<Vec<ReadCustomAttribute>> {
+    let problems = check_attributes(attributes, "body");
+    if !problems.is_empty() {
+        return Err(OrderError::Invalid(problems));
+    }
+    let tx = conn.write()?;
+    let (owner, here) = owner(&tx, at)?;
+    if replace {
+        q::delete_attributes(&tx, owner, None)?;
+    }
+    let ids = add_attributes(&tx, owner, attributes)?;
+    let all = read_attributes(&tx, owner, &here)?;
+    tx.commit()?;
+    Ok(all.into_iter().filter(|a| ids.contains(&a.id)).collect())
+}
+
+pub fn delete_custom_attribute(conn: &mut Conn, at: &Place, attribute: i64) -> Result<()> {
+    let tx = conn.write()?;
+    let (owner, _) = owner(&tx, at)?;
+    if q::delete_attributes(&tx, owner, Some(attribute))? == 0 {
+        return Err(OrderError::NotFound(format!("there is no custom attribute {attribute} here")));
     }
     tx.commit()?;
     Ok(())

@@ -242,10 +242,13 @@ pub fn update_request(tx: &Conn, id: i64, r: &NewRequest<'_>) -> StoreResult<()>
     Ok(())
 }
 
-/// Removes the positions (and their items) of request `id`.
+/// Removes the positions (with their items and custom attributes) of request `id`.
 pub fn delete_positions(tx: &Conn, id: i64) -> StoreResult<()> {
     tx.sql()
         .prepare_cached(r#"DELETE FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#)?
+        .execute([id])?;
+    tx.sql()
+        .prepare_cached(r#"DELETE FROM "ReturnAnnouncementPositionPropertyDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#)?
         .execute([id])?;
     tx.sql().prepare_cached(r#"DELETE FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1"#)?.execute([id])?;
     Ok(())
@@ -385,4 +388,57 @@ pub fn request_items(conn: &Conn, position: i64) -> StoreResult<Vec<(i64, String
     let mut st = conn.sql().prepare_cached(r#"SELECT "id", "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#)?;
     let rows = st.query_map([position], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// Whose custom attributes: a request's (`"ReturnAnnouncementPropertyDO"` of group
+/// [`CUSTOM_ATTRIBUTES`]) or a request position's (`"ReturnAnnouncementPositionPropertyDO"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Request(i64),
+    Position(i64),
+}
+
+/// The property group of a request's custom attributes.
+pub const CUSTOM_ATTRIBUTES: &str = "customAttributes";
+
+impl Owner {
+    /// (table, owner column, extra condition)
+    fn place(self) -> (&'static str, &'static str, &'static str, i64) {
+        match self {
+            Owner::Request(id) => ("ReturnAnnouncementPropertyDO", "returnAnnouncementRef", r#" AND "groupId" = 'customAttributes'"#, id),
+            Owner::Position(id) => ("ReturnAnnouncementPositionPropertyDO", "returnAnnouncementPositionRef", "", id),
+        }
+    }
+}
+
+/// The custom attributes of `owner`: (id, key, value), oldest first.
+pub fn attributes(conn: &Conn, owner: Owner) -> StoreResult<Vec<(i64, String, String)>> {
+    let (table, column, extra, id) = owner.place();
+    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT "id", "key", "value" FROM "{table}" WHERE "{column}" = ?1{extra} ORDER BY "id""#))?;
+    let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+}
+
+/// Adds a custom attribute to `owner`; returns its id.
+pub fn insert_attribute(tx: &Conn, owner: Owner, key: &str, value: &str) -> StoreResult<i64> {
+    match owner {
+        Owner::Request(id) => tx
+            .sql()
+            .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPropertyDO" ("returnAnnouncementRef", "groupId", "key", "value") VALUES (?1, 'customAttributes', ?2, ?3)"#)?
+            .execute(params![id, key, value])?,
+        Owner::Position(id) => tx
+            .sql()
+            .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPositionPropertyDO" ("returnAnnouncementPositionRef", "key", "value") VALUES (?1, ?2, ?3)"#)?
+            .execute(params![id, key, value])?,
+    };
+    Ok(tx.sql().last_insert_rowid())
+}
+
+/// Removes custom attribute `attribute` of `owner` (every one when None); returns how many.
+pub fn delete_attributes(tx: &Conn, owner: Owner, attribute: Option<i64>) -> StoreResult<usize> {
+    let (table, column, extra, id) = owner.place();
+    Ok(tx
+        .sql()
+        .prepare_cached(&format!(r#"DELETE FROM "{table}" WHERE "{column}" = ?1{extra} AND (?2 IS NULL OR "id" = ?2)"#))?
+        .execute(params![id, attribute])?)
 }
