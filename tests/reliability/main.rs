@@ -30,6 +30,8 @@ use env::{wait_for, TestEnv};
 
 // The order service's orders under the same load and kill.
 mod orders;
+// The RMA service's return requests under the same load and kill.
+mod returns;
 
 /// The load tests run one at a time (each wants the cores to itself).
 pub(crate) static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
