@@ -165,6 +165,14 @@ fn return_requests_shrink_the_returnables_and_an_accepted_one_goes_to_the_suppli
     sup::validate("ReturnAnnouncement.xsd", &sup::outbox(&env).join(&name));
     assert!(xml.contains(&rma) && xml.contains("SD111001"), "{xml}");
 
+    // its return slip (document type 7): the RMA number and the returned item
+    env.ok(&["documents", "render"]);
+    assert_eq!(env.query_i64(&format!(r#"SELECT "documentTypeDefRef" FROM "DocumentDO" WHERE "returnAnnouncementRef" = {first_id}"#)), 7);
+    let slip = env.base().join(env.query_string(&format!(r#"SELECT "path" FROM "DocumentDO" WHERE "returnAnnouncementRef" = {first_id}"#)));
+    let out = std::process::Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&slip).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&rma) && text.contains("SD111001") && text.contains("RET020"), "{text}");
+
     // the order's state follows the accepted return: 1 of the 3 dispatched items, then all
     let state = || {
         let (status, _, body) = get(&s, SHOP, "/rest/order-service/shops/10000/order-states?shopOrderNumbers=0083");
