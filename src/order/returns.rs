@@ -261,7 +261,7 @@ pub fn reasons(conn: &Conn, shop: &q::ShopRow, types: &[String]) -> Result<Vec<S
 /// What order `no` can still return, per position that has something returnable.
 pub fn returnables(conn: &Conn, shop: &q::ShopRow, no: &str, base: &str) -> Result<ReturnableData> {
     let o = order(conn, shop, no)?;
-    let positions = q::returnable_positions(conn, o.id)?
+    let positions = q::returnable_positions(conn, o.id, None)?
         .into_iter()
         .filter(|p| p.returnable() > 0)
         .map(|p| ReturnablePosition { position_number: p.number, quantity: p.returnable(), items: Vec::new(), product: Product { number: p.article_id.clone(), name: p.article_name.clone() } })
@@ -424,7 +424,8 @@ pub fn create_request(conn: &mut Conn, shop: &q::ShopRow, no: &str, r: &WriteRet
             return Ok((id, false));
         }
     }
-    let positions = q::returnable_positions(&tx, o.id)?;
+    let numbers: Vec<i64> = r.positions.iter().map(|p| i64::from(p.position_number)).collect();
+    let positions = q::returnable_positions(&tx, o.id, Some(&numbers))?;
     let wanted = checked_positions(&tx, shop, no, r, &positions)?;
     let rma_number = match &r.rma_number {
         Some(n) => n.clone(),
@@ -458,7 +459,8 @@ pub fn replace_request(conn: &mut Conn, shop_name: &str, shop: &q::ShopRow, no: 
         }
     }
     q::delete_positions(&tx, id)?;
-    let positions = q::returnable_positions(&tx, o.id)?;
+    let numbers: Vec<i64> = r.positions.iter().map(|p| i64::from(p.position_number)).collect();
+    let positions = q::returnable_positions(&tx, o.id, Some(&numbers))?;
     let wanted = checked_positions(&tx, shop, no, r, &positions)?;
     let rma_number = r.rma_number.clone().unwrap_or_else(|| old.rma_number.clone());
     let (contact, pickup) = parties(r);

@@ -90,18 +90,19 @@ impl ReturnablePosition {
     }
 }
 
-/// The positions of order `order` by number. A request position without a quantity holds the
-/// whole position.
-pub fn returnable_positions(conn: &Conn, order: i64) -> StoreResult<Vec<ReturnablePosition>> {
+/// The positions of order `order` by number (`only`: these position numbers). A request position
+/// without a quantity holds the whole position.
+pub fn returnable_positions(conn: &Conn, order: i64, only: Option<&[i64]>) -> StoreResult<Vec<ReturnablePosition>> {
     let mut st = conn.sql().prepare_cached(&format!(
         r#"SELECT op."id", op."number", op."articleId", op."articleName", op."supplierArticleNo",
                   coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0),
                   coalesce((SELECT sum(coalesce(rp."quantity", op."quantity")) FROM "ReturnAnnouncementPositionDO" rp
                             JOIN "ReturnAnnouncementDO" ra ON ra."id" = rp."returnAnnouncementRef"
                             WHERE rp."orderPositionRef" = op."id" AND ra."stateDefRef" <> {REJECTED}), 0)
-           FROM "OrderPositionDO" op WHERE op."orderRef" = ?1 ORDER BY op."number""#
+           FROM "OrderPositionDO" op WHERE op."orderRef" = ?1 AND (?2 IS NULL OR op."number" IN (SELECT "value" FROM json_each(?2))) ORDER BY op."number""#
     ))?;
-    let rows = st.query_map([order], |r| {
+    let only = only.map(|n| serde_json::to_string(n).expect("numbers serialize"));
+    let rows = st.query_map(params![order, only], |r| {
         Ok(ReturnablePosition {
             id: r.get(0)?,
             number: r.get(1)?,
