@@ -278,15 +278,31 @@ fn merge(all: Vec<Tally>) -> Tally {
     t
 }
 
-#[test]
-fn reservations_survive_a_kill_under_load() {
-    let _one_at_a_time = LOAD.lock().unwrap_or_else(|p| p.into_inner());
+/// What [`under_load`] saw.
+pub(crate) struct Load<T> {
+    pub(crate) secs: u64,
+    /// The server's URL.
+    pub(crate) base: String,
+    /// Each connection's result.
+    pub(crate) results: Vec<T>,
+    /// Answers in all, before the kill, and when the restarted server was up.
+    pub(crate) total: u64,
+    pub(crate) before_kill: u64,
+    pub(crate) killed_at: Duration,
+    pub(crate) restarted: u64,
+    /// The restarted server.
+    pub(crate) server: Child,
+}
+
+/// [`CONNECTIONS`] clients (`client(base URL, connection number from 1, stop, answers)`, each
+/// counting its answers) against `impex serve` for `IMPEX_LOAD_SECS` (default 60) seconds, with
+/// a kill -9 of the server in the middle and a restart on the same port; the clients end when
+/// `stop` is set.
+pub(crate) fn under_load<T: Send + 'static>(env: &TestEnv, client: fn(String, u64, Arc<AtomicBool>, Arc<AtomicU64>) -> T) -> Load<T> {
     let secs: u64 = std::env::var("IMPEX_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let env = setup();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&env, port);
-
+    let mut server = serve(env, port);
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -296,7 +312,6 @@ fn reservations_survive_a_kill_under_load() {
             std::thread::spawn(move || client(base, i as u64 + 1, stop, answered))
         })
         .collect();
-
     // the middle: kill -9 while the load runs, then start again on the same port
     std::thread::sleep(Duration::from_secs(secs / 2));
     let before_kill = answered.load(Ordering::Relaxed);
@@ -304,13 +319,20 @@ fn reservations_survive_a_kill_under_load() {
     server.kill().unwrap();
     server.wait().unwrap();
     let killed_at = start.elapsed();
-    server = serve(&env, port);
+    server = serve(env, port);
     let restarted = answered.load(Ordering::Relaxed);
-    let rest = Duration::from_secs(secs).saturating_sub(start.elapsed());
-    std::thread::sleep(rest.max(Duration::from_secs(5)));
+    std::thread::sleep(Duration::from_secs(secs).saturating_sub(start.elapsed()).max(Duration::from_secs(5)));
     stop.store(true, Ordering::Relaxed);
-    let t = merge(clients.into_iter().map(|c| c.join().unwrap()).collect());
-    let total = answered.load(Ordering::Relaxed);
+    let results = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    Load { secs, base, results, total: answered.load(Ordering::Relaxed), before_kill, killed_at, restarted, server }
+}
+
+#[test]
+fn reservations_survive_a_kill_under_load() {
+    let _one_at_a_time = LOAD.lock().unwrap_or_else(|p| p.into_inner());
+    let env = setup();
+    let Load { secs, base, results, total, before_kill, killed_at, restarted, mut server } = under_load(&env, client);
+    let t = merge(results);
     println!(
         "{secs} s, {CONNECTIONS} connections: {total} answers ({before_kill} before the kill at {killed_at:?}, {} after the restart), statuses {:?}, {} reservations answered, {} deleted, {} creates and {} deletes unanswered",
         total - restarted,

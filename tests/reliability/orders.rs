@@ -12,11 +12,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 
-use super::{agent, basic, call, product, serve, setup, Outcome, Rng, CONNECTIONS, LOAD, PRODUCTS, SHOP};
+use super::{agent, basic, call, under_load, Load, product, setup, Outcome, Rng, CONNECTIONS, LOAD, PRODUCTS, SHOP};
 
 #[derive(Default)]
 struct Tally {
@@ -111,32 +111,10 @@ fn client(base: String, n: u64, stop: Arc<AtomicBool>, answered: Arc<AtomicU64>)
 #[test]
 fn orders_survive_a_kill_under_load() {
     let _one_at_a_time = LOAD.lock().unwrap_or_else(|p| p.into_inner());
-    let secs: u64 = std::env::var("IMPEX_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let env = setup();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&env, port);
-    let stop = Arc::new(AtomicBool::new(false));
-    let answered = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let clients: Vec<_> = (0..CONNECTIONS)
-        .map(|i| {
-            let (base, stop, answered) = (base.clone(), stop.clone(), answered.clone());
-            std::thread::spawn(move || client(base, i as u64 + 1, stop, answered))
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(secs / 2));
-    let before_kill = answered.load(Ordering::Relaxed);
-    assert!(before_kill > 0, "no answer before the kill");
-    server.kill().unwrap();
-    server.wait().unwrap();
-    server = serve(&env, port);
-    let restarted = answered.load(Ordering::Relaxed);
-    std::thread::sleep(Duration::from_secs(secs).saturating_sub(start.elapsed()).max(Duration::from_secs(5)));
-    stop.store(true, Ordering::Relaxed);
+    let Load { secs, results, total, before_kill, restarted, mut server, .. } = under_load(&env, client);
     let mut t = Tally::default();
-    for c in clients {
-        let c = c.join().unwrap();
+    for c in results {
         for (no, q) in c.created {
             if t.created.insert(no.clone(), q).is_some() {
                 t.problems.push(format!("order {no} answered to two connections"));
@@ -149,7 +127,6 @@ fn orders_survive_a_kill_under_load() {
         }
         t.problems.extend(c.problems);
     }
-    let total = answered.load(Ordering::Relaxed);
     println!(
         "{secs} s, {CONNECTIONS} connections: {total} answers ({before_kill} before the kill, {} after the restart), statuses {:?}, {} orders created, {} creates unanswered, {} of them stored before the kill (DUPLICATE_ORDER on retry)",
         total - restarted,
