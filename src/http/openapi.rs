@@ -14,6 +14,8 @@ const FILES: &[(&str, &str)] = &[
     ("intershop-order-management-schedule-1.0.yaml", include_str!("../../tests/openapi/intershop-order-management-schedule-1.0.yaml")),
     ("intershop-order-management-transmission-2.0.yaml", include_str!("../../tests/openapi/intershop-order-management-transmission-2.0.yaml")),
     ("intershop-order-management-monitoring-1.0.yaml", include_str!("../../tests/openapi/intershop-order-management-monitoring-1.0.yaml")),
+    ("intershop-order-management-order-2.4.yaml", include_str!("../../tests/openapi/intershop-order-management-order-2.4.yaml")),
+    ("intershop-order-management-rma-2.12.yaml", include_str!("../../tests/openapi/intershop-order-management-rma-2.12.yaml")),
 ];
 
 pub fn routes() -> Router<AppState> {

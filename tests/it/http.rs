@@ -71,6 +71,7 @@ fn serve_answers_health_challenges_callers_and_stops_gracefully() {
     assert_eq!(status, 200);
     assert!(head.to_ascii_lowercase().contains("content-type: application/yaml") && body.contains("/atp/{shopId}/{id}"), "{head}");
     assert_eq!(curl(&[&s.url("/openapi/nothing.yaml")]).0, 404);
+    assert_eq!(curl(&[&s.url("/openapi/intershop-order-management-rma-2.12.yaml")]).0, 200, "the RMA spec is served");
     // an unknown path
     assert_eq!(curl(&[&s.url("/servlets/services/nothing")]).0, 404);
     // everything else needs credentials: 401 with a Basic challenge, in the spec's body
