@@ -93,7 +93,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             let name = sequence_name(&ctx.get::<String>(0)?);
             session.lock().unwrap().get(&name).copied().ok_or_else(|| {
                 user_err(format!(
-                    "currval of sequence \"{name}\" is not yet defined in this session: call nextval('\"{name}\"') first"
+                    "currval of sequence \"{name}\" is not yet defined on this connection: call nextval('\"{name}\"') first"
                 ))
             })
         })?;
@@ -101,7 +101,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     {
         let last = last.clone();
         conn.create_scalar_function("lastval", 0, volatile, move |_ctx| {
-            last.lock().unwrap().ok_or_else(|| user_err("lastval is not yet defined in this session".into()))
+            last.lock().unwrap().ok_or_else(|| user_err("lastval is not yet defined on this connection: call nextval first".into()))
         })?;
     }
     for n_args in [2, 3] {

@@ -267,6 +267,9 @@ fn bad_requests_name_the_field_and_change_nothing() {
         assert_eq!((status, content_type(&head).as_str()), (400, "application/json"), "{path}: {body}");
         assert_eq!(fields(400, &json_of(&body)), [field], "{path}: {body}");
     }
+    // the login comes before the request's values: wrong credentials and a bad path are a 401
+    let (status, head, _) = curl(&["-u", "nobody:wrong", &s.url("/servlets/services/atp/abc/HTTP-1")]);
+    assert!(status == 401 && head.to_ascii_lowercase().contains("www-authenticate"), "{status} {head}");
     // an unknown shop (user with rights everywhere; the shop user would get 403)
     add_user(&env, "all-shops", "secret-all-3", "ShopServiceClient", &[]);
     let (status, _, body) = curl(&["-u", "all-shops:secret-all-3", &s.url("/servlets/services/atp/424242/HTTP-1")]);

@@ -403,7 +403,7 @@ pub enum Owner {
 pub const CUSTOM_ATTRIBUTES: &str = "customAttributes";
 
 impl Owner {
-    /// (table, owner column, extra condition)
+    /// (table, owner column, extra condition of the table's rows, owner id)
     fn place(self) -> (&'static str, &'static str, &'static str, i64) {
         match self {
             Owner::Request(id) => ("ReturnAnnouncementPropertyDO", "returnAnnouncementRef", r#" AND "groupId" = 'customAttributes'"#, id),
