@@ -1469,7 +1469,7 @@ BEGIN
        AND pr."supplierRef" IN (SELECT s."supplierRef" FROM "ExportOrderSupplierV" s WHERE s."orderRef" = NEW."orderRef")
   WHERE r."key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT' AND r."shopRef" = (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
     AND (r."receivingPartnerReferrerRef" IS NOT NULL OR pr."id" IS NOT NULL)
-    AND r."decisionBeanDefRef" IS DISTINCT FROM 180;
+    AND (r."decisionBeanDefRef" IS DISTINCT FROM 180 OR NEW."stateDefRef" = 5000);
   INSERT INTO "ExportUnroutedEventDO" ("communicationKey", "businessTable", "businessRef", "shopRef")
   SELECT 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_RETURN_ANNOUNCEMENT', 'ReturnAnnouncementDO', NEW."id", (SELECT o."shopRef" FROM "OrderDO" o WHERE o."id" = NEW."orderRef")
   WHERE NOT EXISTS (SELECT 1 FROM "ExportRouteV" r
@@ -1480,7 +1480,7 @@ BEGIN
 );
 END;
 -- Decision bean 180 (returnannouncementAccepted): such partners get the return announcement when
--- it is ACCEPTED ("stateDefRef" 5000), not when it is stored.
+-- it is ACCEPTED ("stateDefRef" 5000), not when it is stored (unless it is stored as ACCEPTED).
 CREATE TRIGGER IF NOT EXISTS "ReturnAnnouncementDO_export_accepted" AFTER UPDATE OF "stateDefRef" ON "ReturnAnnouncementDO"
   WHEN NEW."stateDefRef" = 5000 AND OLD."stateDefRef" IS NOT 5000
 BEGIN
@@ -1818,7 +1818,7 @@ CREATE TABLE IF NOT EXISTS "OrderChangeRequestDO" (
 -- == documents (issue 17) ==
 -- The order documents (src/document, docs/orders.md "Documents"): one PDF per source row (an
 -- invoice or credit note of "InvoicingDO", a delivery note of "DispatchDO", a return slip of
--- "ReturnAnnouncementDO"), rendered once by `impex documents render` or the scheduler, the file
+-- "ReturnAnnouncementDO", and its return label where the shop's supplier has a return carrier), rendered once by `impex documents render` or the scheduler, the file
 -- under the base directory ("path", relative to "omtBasePath"), found by its random "key".
 CREATE TABLE IF NOT EXISTS "DocumentDO" (
     "id"                    INTEGER PRIMARY KEY,
@@ -1828,12 +1828,14 @@ CREATE TABLE IF NOT EXISTS "DocumentDO" (
     "shopRef"               INTEGER NOT NULL REFERENCES "ShopDO"("id"),
     "invoicingRef"          INTEGER UNIQUE REFERENCES "InvoicingDO"("id") ON DELETE CASCADE,
     "dispatchRef"           INTEGER UNIQUE REFERENCES "DispatchDO"("id") ON DELETE CASCADE,
-    "returnAnnouncementRef" INTEGER UNIQUE REFERENCES "ReturnAnnouncementDO"("id") ON DELETE CASCADE,
+    -- a return announcement has up to two: its return slip (7) and its return label (1)
+    "returnAnnouncementRef" INTEGER REFERENCES "ReturnAnnouncementDO"("id") ON DELETE CASCADE,
     "fileName"              TEXT NOT NULL,     -- the download's name, e.g. InvoiceNote_2014000001.pdf
     "path"                  TEXT NOT NULL,     -- relative to the base directory
     "key"                   TEXT NOT NULL CHECK (length("key") = 64),  -- 32 random bytes, hex
     "creationDate"          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),
-    CHECK (("invoicingRef" IS NOT NULL) + ("dispatchRef" IS NOT NULL) + ("returnAnnouncementRef" IS NOT NULL) = 1)
+    CHECK (("invoicingRef" IS NOT NULL) + ("dispatchRef" IS NOT NULL) + ("returnAnnouncementRef" IS NOT NULL) = 1),
+    UNIQUE ("returnAnnouncementRef", "documentTypeDefRef")
 );
 CREATE INDEX IF NOT EXISTS "DocumentDO_orderRef" ON "DocumentDO" ("orderRef");
 -- == end documents ==

@@ -7,6 +7,11 @@ UPDATE oms."ShopDO" SET "returnDeadline" = 30, "shopRMANumberSequenceName" = 'in
        "shopRMANumberSequenceFormatString" = 'rma-number-{0}'
  WHERE "id" = 10000;
 
+-- returns of the supplier's goods bought in the shop travel with DHL (5100): accepted return
+-- requests get a return label too
+UPDATE oms."Shop2SupplierDO" SET "returnCarrierRef" = 5100
+ WHERE "shopRef" = 10000 AND "supplierRef" = 5000 AND "returnCarrierRef" IS NULL;
+
 -- the shop's return types: RET (4) and DEF (5)
 INSERT INTO "Shop2ReturnTypeDefDO" (id, "returnTypeDefRef", "shopReturnTypeName", "shopRef")
 SELECT nextval('"Shop2ReturnTypeDefDO_id_seq"'), 4, 'RET', 10000

@@ -22,8 +22,9 @@ UPDATE "DebitorDO" SET "email" = 'matze.katze@example.com', "modificationDate" =
 -- order 10002 is processed and goes to its supplier (storeOrder)
 UPDATE "OrderDO" SET "readyForSupplier" = now() WHERE "id" = 10002;
 
--- the customer announced the return of one position of order 10001 (ReturnAnnouncement)
-INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "type", "contactFirstName", "contactLastName", "contactPhone", "contactEmail", "correspondenceLanguage")
-VALUES (nextval('"ReturnAnnouncementDO_id_seq"'), 10001, 'RMA-10001-1', 'RETURN', 'Herbert', 'Spock', '030-13939212', 'herbert.spock@example.com', 'en');
+-- the customer announced the return of one position of order 10001 (ReturnAnnouncement), and
+-- the shop accepted it ("stateDefRef" 5000: it gets its return slip and label)
+INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "stateDefRef", "type", "contactFirstName", "contactLastName", "contactPhone", "contactEmail", "correspondenceLanguage")
+VALUES (nextval('"ReturnAnnouncementDO_id_seq"'), 10001, 'RMA-10001-1', 5000, 'RETURN', 'Herbert', 'Spock', '030-13939212', 'herbert.spock@example.com', 'en');
 INSERT INTO "ReturnAnnouncementPositionDO" ("id", "returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason")
 VALUES (nextval('"ReturnAnnouncementPositionDO_id_seq"'), currval('"ReturnAnnouncementDO_id_seq"'), 10001, 1, 'RET020');

@@ -43,6 +43,10 @@ pub const STEPS: &[&str] = &[
     // 8 -> 9: the RMA service's return requests: the columns of [`V9_COLUMNS`]; return slips
     // become IOM's document type 7 (`v9_document_types`)
     r#"SELECT 1;"#,
+    // 9 -> 10: a return announcement has a return slip and a return label: "DocumentDO" is
+    // rebuilt ([`REBUILDS`]) with one document per announcement and type; the rebuild also
+    // brings the export triggers of schema.sql (an announcement stored as ACCEPTED)
+    r#"SELECT 1;"#,
 ];
 
 /// Work of an upgrade step that plain SQL cannot do safely on every database: (version
@@ -231,7 +235,7 @@ fn v5_move_impex_ids(conn: &Conn) -> Result<()> {
 /// Tables rebuilt from their `schema.sql` definition when a database passes a version: SQLite
 /// cannot change a column's constraints in place. (version reached, tables)
 pub const REBUILDS: &[(i64, &[&str])] =
-    &[(4, &["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO"]), (7, &["ReservationDO"])];
+    &[(4, &["CommunicationDO", "TransformerProcessDO", "ExecutionBeanDefDO", "DecisionBeanDefDO"]), (7, &["ReservationDO"]), (10, &["DocumentDO"])];
 
 /// The schema version this impex writes.
 pub const LATEST: i64 = 1 + STEPS.len() as i64;

@@ -1,5 +1,5 @@
 //! The documents of an order (IOM's DocumentTypeDefDO: invoice, credit note, delivery note,
-//! return slip), rendered once as PDF, stored under the base directory with a row, and found by
+//! return slip, return label), rendered once as PDF, stored under the base directory with a row, and found by
 //! their unguessable key for IOM's DocumentServlet-like download link (docs/orders.md,
 //! "Documents").
 //!
@@ -26,7 +26,7 @@ pub const DELIVERY_NOTE: i64 = 6;
 pub const INVOICE_CREDIT_NOTE: i64 = 17;
 pub const INVOICE_NOTE: i64 = 18;
 pub const CREDIT_NOTE: i64 = 19;
-/// impex's own id (seed/reference.sql): IOM's id of a return slip type is not published.
+pub const RETURN_LABEL: i64 = 1;
 pub const RETURN_SLIP: i64 = 7;
 
 /// The directory of the documents below the base directory: `documents/<shop>/<order>/`.
@@ -39,6 +39,7 @@ pub fn type_names(type_def: i64) -> (&'static str, &'static str) {
         DELIVERY_NOTE => ("deliveryNote", "DeliveryNote"),
         CREDIT_NOTE => ("creditNote", "CreditNote"),
         RETURN_SLIP => ("returnSlip", "ReturnSlip"),
+        RETURN_LABEL => ("returnLabel", "ReturnLabel"),
         _ => ("invoiceNote", "InvoiceNote"),
     }
 }
@@ -137,6 +138,11 @@ fn render_one(conn: &Conn, m: &Missing) -> Result<Option<(Vec<u8>, NewDocument)>
         Source::ReturnAnnouncement => {
             let Some(ra) = q::return_announcement(conn, m.source_id)? else { return Ok(None) };
             (RETURN_SLIP, ra.rma_number.clone(), render::return_slip(&head, &ra))
+        }
+        Source::ReturnLabel => {
+            let Some(ra) = q::return_announcement(conn, m.source_id)? else { return Ok(None) };
+            let Some(carrier) = q::return_carrier(conn, m.source_id)? else { return Ok(None) };
+            (RETURN_LABEL, ra.rma_number.clone(), render::return_label(&head, &ra, &carrier))
         }
     };
     let (type_name, prefix) = type_names(type_def);

@@ -398,6 +398,35 @@ pub fn return_slip(head: &OrderHead, ra: &ReturnAnnouncement) -> Vec<u8> {
     s.finish(&format!("order {}", head.shop_order_no))
 }
 
+/// A return label for the parcel: the return carrier, the recipient (the return address), the
+/// sender (the pickup address of a PICKUP request, else the order's delivery address) and the
+/// RMA number in large type, with the number of items. impex has no carrier's label service:
+/// there is no carrier tracking number or barcode on it.
+pub fn return_label(head: &OrderHead, ra: &ReturnAnnouncement, carrier: &str) -> Vec<u8> {
+    let mut s = Sheet::new(&format!("Return label {}", ra.rma_number));
+    let sender = if ra.pickup.is_empty() { head.delivery.as_ref().or(head.billing.as_ref()).map(address_lines).unwrap_or_default() } else { ra.pickup.clone() };
+    let to = if ra.return_address.is_empty() { vec![head.shop_name.clone()] } else { ra.return_address.clone() };
+    s.line(LEFT, 20.0, true, &fit(&format!("Return label - {carrier}"), RIGHT - LEFT, 20.0));
+    s.down(10.0);
+    s.line(LEFT, 8.0, true, "From");
+    for l in &sender {
+        s.line(LEFT, 10.0, false, &fit(l, 260.0, 10.0));
+    }
+    s.down(14.0);
+    s.line(LEFT, 8.0, true, "To");
+    for l in &to {
+        s.line(LEFT, 14.0, true, &fit(l, RIGHT - LEFT, 14.0));
+    }
+    s.down(20.0);
+    s.line(LEFT, 8.0, true, "RMA number");
+    s.line(LEFT, 24.0, true, &fit(&ra.rma_number, RIGHT - LEFT, 24.0));
+    s.down(10.0);
+    let items: i64 = ra.positions.iter().map(|p| p.quantity).sum();
+    s.line(LEFT, 10.0, false, &format!("Order {} of {}, {} item(s), {}", head.shop_order_no, head.shop_name, items, day(&ra.creation_date)));
+    s.line(LEFT, 10.0, false, &format!("Carrier: {carrier}"));
+    s.finish(&format!("order {}", head.shop_order_no))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,15 +9,19 @@ use std::time::Duration;
 use crate::http::{add_user, curl, Server};
 use crate::support::env::{wait_for, TestEnv};
 
-/// A dispatch with two tracking numbers and a return announcement with a serial number, both of
-/// demo order 0083 (id 10002, shop 10000); the return addresses of jobs/14_returns.sql.
+/// A dispatch with two tracking numbers, an accepted return announcement with a serial number
+/// and one not yet decided (INITIAL: no documents), all of demo order 0083 (id 10002, shop
+/// 10000); the return addresses and the return carrier of jobs/14_returns.sql.
 fn dispatch_and_return(env: &TestEnv) {
     env.sql_ok(
         r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "carrierRef", "supplierOrderNo", "deliveryNoteNo", "netAmount", "trackingNumbers")
            VALUES (900, 10002, 5000, 5100, 'PO-10002', 'DN-10002', 62687, '00340434161094042557;JJD000390007');
            INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (900, 10002, 1, 2);
-           INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "type", "contactFirstName", "contactLastName")
-           VALUES (901, 10002, 'RMA-10002-1', 'RETURN', 'Jördis', 'Müller');
+           INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "stateDefRef", "type", "contactFirstName", "contactLastName")
+           VALUES (901, 10002, 'RMA-10002-1', 5000, 'RETURN', 'Jördis', 'Müller');
+           INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "type") VALUES (903, 10002, 'RMA-10002-2', 'RETURN');
+           INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason")
+           VALUES (903, 10002, 1, 'RET020');
            INSERT INTO "ReturnAnnouncementPositionDO" ("id", "returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason")
            VALUES (902, 901, 10002, 1, 'RET020');
            INSERT INTO "ReturnAnnouncementItemDO" ("returnAnnouncementPositionRef", "serialNumber") VALUES (902, 'SN-4711');"#,
@@ -35,7 +39,12 @@ fn pdf_text(file: &Path) -> String {
 
 /// The file of the document of a source row.
 fn file_of(env: &TestEnv, source: &str, id: i64) -> std::path::PathBuf {
-    env.base().join(env.query_string(&format!(r#"SELECT "path" FROM "DocumentDO" WHERE "{source}" = {id}"#)))
+    env.base().join(env.query_string(&format!(r#"SELECT "path" FROM "DocumentDO" WHERE "{source}" = {id} ORDER BY "documentTypeDefRef" DESC LIMIT 1"#)))
+}
+
+/// The file of the return label (type 1) of a return announcement.
+fn label_of(env: &TestEnv, id: i64) -> std::path::PathBuf {
+    env.base().join(env.query_string(&format!(r#"SELECT "path" FROM "DocumentDO" WHERE "returnAnnouncementRef" = {id} AND "documentTypeDefRef" = 1"#)))
 }
 
 fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
@@ -47,9 +56,11 @@ fn invoice_delivery_note_and_return_slip_are_rendered_once_and_read_back() {
     let env = TestEnv::new(true);
     dispatch_and_return(&env);
     let out = env.ok(&["documents", "render"]);
-    // the demo's two invoices, the dispatch, the return announcement
-    assert!(out.starts_with("rendered 4 document(s)"), "{out}");
-    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#), 4);
+    // the demo's two invoices, the dispatch, the accepted return announcement's slip and label;
+    // nothing for the undecided one
+    assert!(out.starts_with("rendered 5 document(s)"), "{out}");
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#), 5);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "DocumentDO" WHERE "returnAnnouncementRef" = 903"#), 0);
 
     // the invoice of order 2014000001: number, position, totals and tax
     let text = pdf_text(&file_of(&env, "invoicingRef", 10001));
@@ -82,6 +93,16 @@ fn invoice_delivery_note_and_return_slip_are_rendered_once_and_read_back() {
     assert!(text.contains("inTRONICS Return Center") && text.contains("c/o inTRONICS Distribution"), "return address: {text}");
     assert!(line_with(&text, "SD111001").contains("RET020"), "{text}");
     assert!(text.contains("SN-4711") && text.contains("Contact: Jördis Müller"), "{text}");
+    // the return label: the return carrier, both addresses, the RMA number
+    let text = pdf_text(&label_of(&env, 901));
+    assert!(line_with(&text, "Return label").contains("DHL"), "{text}");
+    assert!(text.contains("inTRONICS Return Center") && text.contains("Neue Promenade 5"), "recipient: {text}");
+    assert!(line_with(&text, "RMA-10002-1").trim() == "RMA-10002-1", "{text}");
+    assert!(text.contains("1 item(s)"), "{text}");
+    // once the second is accepted, it gets its two
+    env.sql_ok(r#"UPDATE "ReturnAnnouncementDO" SET "stateDefRef" = 5000 WHERE "id" = 903;"#);
+    assert!(env.ok(&["documents", "render"]).starts_with("rendered 2 document(s)"));
+    env.sql_ok(r#"DELETE FROM "DocumentDO" WHERE "returnAnnouncementRef" = 903; UPDATE "ReturnAnnouncementDO" SET "stateDefRef" = 1 WHERE "id" = 903;"#);
 
     // rendering again makes nothing new and leaves the files alone
     let modified = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
@@ -89,7 +110,7 @@ fn invoice_delivery_note_and_return_slip_are_rendered_once_and_read_back() {
     let before = modified(&invoice);
     let keys = env.query_string(r#"SELECT group_concat("key") FROM "DocumentDO""#);
     assert!(env.ok(&["documents", "render"]).starts_with("rendered 0 document(s)"));
-    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#), 4);
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#), 5);
     assert_eq!(env.query_string(r#"SELECT group_concat("key") FROM "DocumentDO""#), keys);
     assert_eq!(modified(&invoice), before);
 
@@ -99,7 +120,7 @@ fn invoice_delivery_note_and_return_slip_are_rendered_once_and_read_back() {
     assert!(env.ok(&["documents", "render"]).starts_with("rendered 1 document(s)"));
     assert!(pdf_text(&file_of(&env, "dispatchRef", 900)).contains("DN-10002"));
     let keys: Vec<String> = env.query_string(r#"SELECT group_concat("key", ' ') FROM "DocumentDO""#).split(' ').map(String::from).collect();
-    assert_eq!(keys.len(), 4);
+    assert_eq!(keys.len(), 5);
     assert!(keys.iter().all(|k| k.len() == 64), "{keys:?}");
 }
 
@@ -123,9 +144,14 @@ fn other_shop(env: &TestEnv) {
 
 /// The download link of a document: (path with query, id, key).
 fn link(env: &TestEnv, source: &str, id: i64) -> (String, i64, String, i64) {
+    link_where(env, &format!(r#""{source}" = {id}"#))
+}
+
+/// The download link of the document that `condition` picks.
+fn link_where(env: &TestEnv, condition: &str) -> (String, i64, String, i64) {
     let conn = env.conn();
     let (doc, key, file, ty, shop): (i64, String, String, i64, i64) = conn
-        .query_row(&format!(r#"SELECT "id", "key", "fileName", "documentTypeDefRef", "shopRef" FROM "DocumentDO" WHERE "{source}" = {id}"#), [], |r| {
+        .query_row(&format!(r#"SELECT "id", "key", "fileName", "documentTypeDefRef", "shopRef" FROM "DocumentDO" WHERE {condition} ORDER BY "id" LIMIT 1"#), [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .unwrap();
@@ -133,6 +159,7 @@ fn link(env: &TestEnv, source: &str, id: i64) -> (String, i64, String, i64) {
         6 => "deliveryNote",
         19 => "creditNote",
         7 => "returnSlip",
+        1 => "returnLabel",
         _ => "invoiceNote",
     };
     (format!("/servlets/DocumentServlet/v1.0/{ty}/{file}?k={key}&i={doc}&s={shop}"), doc, key, shop)
@@ -147,7 +174,7 @@ fn the_scheduler_renders_and_the_link_serves_the_shops_documents_only() {
     add_user(&env, "other", "other-secret-3", "ShopServiceClient", &["--shop", "20000"]);
     // `impex run` renders what is missing in its maintenance pass
     let s = Server::start(&env, &["run"], false);
-    wait_for("the scheduler renders 5 documents", Duration::from_secs(30), || env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#) == 5);
+    wait_for("the scheduler renders 6 documents", Duration::from_secs(30), || env.query_i64(r#"SELECT count(*) FROM "DocumentDO""#) == 6);
 
     let (path, id, key, shop) = link(&env, "invoicingRef", 10001);
     assert_eq!(shop, 10000);
@@ -168,10 +195,12 @@ fn the_scheduler_renders_and_the_link_serves_the_shops_documents_only() {
     let out = Command::new("curl").args(["-s", "-u", "webshop:shop-secret-2", &s.url(&path)]).output().unwrap();
     assert_eq!(out.stdout, std::fs::read(&file).unwrap(), "the stored file, byte for byte");
     // the delivery note and the return slip too
-    for (source, sid) in [("dispatchRef", 900), ("returnAnnouncementRef", 901)] {
-        let (p, ..) = link(&env, source, sid);
+    for condition in [r#""dispatchRef" = 900"#, r#""returnAnnouncementRef" = 901 AND "documentTypeDefRef" = 7"#, r#""returnAnnouncementRef" = 901 AND "documentTypeDefRef" = 1"#] {
+        let (p, ..) = link_where(&env, condition);
         assert_eq!(get(&webshop, &p).0, 200, "{p}");
     }
+    let (label, ..) = link_where(&env, r#""documentTypeDefRef" = 1"#);
+    assert!(label.contains("/returnLabel/ReturnLabel_RMA-10002-1.pdf?"), "{label}");
 
     // no credentials: 401; a wrong key, a wrong id, another type or file name: 404
     assert_eq!(get(&[], &path).0, 401);

@@ -47,7 +47,7 @@ fn version_4_release_database_moves_impex_ids_and_keeps_everything() {
     assert_eq!(env.query_i64("PRAGMA user_version"), 4);
     let before = row_counts(&env);
     let out = env.ok(&["init"]);
-    assert!(out.contains("upgraded database") && out.contains("from schema version 4 to 9"), "{out}");
+    assert!(out.contains("upgraded database") && out.contains("from schema version 4 to 10"), "{out}");
 
     // nothing lost: every old table has its rows (reference rows may be added, never removed)
     let after = row_counts(&env);

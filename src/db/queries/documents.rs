@@ -14,6 +14,8 @@ pub enum Source {
     Dispatch,
     /// `"ReturnAnnouncementDO"`: a return slip.
     ReturnAnnouncement,
+    /// `"ReturnAnnouncementDO"` too: its return label.
+    ReturnLabel,
 }
 
 impl Source {
@@ -21,7 +23,7 @@ impl Source {
         match self {
             Source::Invoicing => "invoicingRef",
             Source::Dispatch => "dispatchRef",
-            Source::ReturnAnnouncement => "returnAnnouncementRef",
+            Source::ReturnAnnouncement | Source::ReturnLabel => "returnAnnouncementRef",
         }
     }
 }
@@ -40,7 +42,11 @@ pub struct Missing {
 }
 
 /// Up to `limit` source rows without a document, invoices first, each kind oldest first.
-/// Invoices without an order (`"orderRef"` NULL) have no order document.
+/// Invoices without an order (`"orderRef"` NULL) have no order document. A return announcement
+/// gets its slip (type 7) once it is accepted (`"stateDefRef"` 5000 ACCEPTED, 7000 DO_CLOSE or
+/// 8000 CLOSED of `state::return_request`), and its label (type 1) then too when the
+/// shop's relation to the supplier of its first position has an active return carrier
+/// (`"Shop2SupplierDO"."returnCarrierRef"`, [`return_carrier`]).
 pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
     let sql = r#"
         SELECT * FROM (
@@ -54,15 +60,27 @@ pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
           UNION ALL
           SELECT 2, r."id", r."orderRef", o."shopRef", 0, 0
             FROM "ReturnAnnouncementDO" r JOIN "OrderDO" o ON o."id" = r."orderRef"
-           WHERE r."stateDefRef" <> 6000 -- REJECTED (state::return_request): no return slip
-             AND NOT EXISTS (SELECT 1 FROM "DocumentDO" d WHERE d."returnAnnouncementRef" = r."id")
+           WHERE r."stateDefRef" IN (5000, 7000, 8000)
+             AND NOT EXISTS (SELECT 1 FROM "DocumentDO" d WHERE d."returnAnnouncementRef" = r."id" AND d."documentTypeDefRef" = 7)
+          UNION ALL
+          SELECT 3, r."id", r."orderRef", o."shopRef", 0, 0
+            FROM "ReturnAnnouncementDO" r JOIN "OrderDO" o ON o."id" = r."orderRef"
+           WHERE r."stateDefRef" IN (5000, 7000, 8000)
+             AND NOT EXISTS (SELECT 1 FROM "DocumentDO" d WHERE d."returnAnnouncementRef" = r."id" AND d."documentTypeDefRef" = 1)
+             AND EXISTS (SELECT 1 FROM "ReturnAnnouncementPositionDO" x
+                           JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
+                           JOIN "Shop2SupplierDO" ss ON ss."shopRef" = o."shopRef" AND ss."supplierRef" = coalesce(p."supplierRef", o."supplierRef")
+                           JOIN "CarrierDO" c ON c."id" = ss."returnCarrierRef" AND c."active" = 1
+                          WHERE x."returnAnnouncementRef" = r."id"
+                            AND x."id" = (SELECT min(y."id") FROM "ReturnAnnouncementPositionDO" y WHERE y."returnAnnouncementRef" = r."id"))
         ) ORDER BY 1, 2 LIMIT ?1"#;
     let mut st = conn.sql().prepare_cached(sql)?;
     let rows = st.query_map(params![limit as i64], |r| {
         let source = match r.get::<_, i64>(0)? {
             0 => Source::Invoicing,
             1 => Source::Dispatch,
-            _ => Source::ReturnAnnouncement,
+            2 => Source::ReturnAnnouncement,
+            _ => Source::ReturnLabel,
         };
         Ok(Missing { source, source_id: r.get(1)?, order_id: r.get(2)?, shop_id: r.get(3)?, invoice_type: r.get(4)?, gross: r.get(5)? })
     })?;
@@ -318,6 +336,26 @@ pub struct ReturnAnnouncement {
     /// `"SupplierReturnAddressDO"` lines for the shop, the supplier and the return type of the
     /// first position's reason (empty when none is configured).
     pub return_address: Vec<String>,
+    /// The pickup address of a PICKUP request (name, street, post code and city, country).
+    pub pickup: Vec<String>,
+}
+
+/// The return carrier of a return announcement: `"CarrierDO"."name"` of the active
+/// `"Shop2SupplierDO"."returnCarrierRef"` of the shop and the supplier of its first position.
+pub fn return_carrier(conn: &Conn, id: i64) -> StoreResult<Option<String>> {
+    Ok(conn
+        .sql()
+        .prepare_cached(
+            r#"SELECT c."name"
+                 FROM "ReturnAnnouncementPositionDO" x
+                 JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
+                 JOIN "OrderDO" o ON o."id" = p."orderRef"
+                 JOIN "Shop2SupplierDO" ss ON ss."shopRef" = o."shopRef" AND ss."supplierRef" = coalesce(p."supplierRef", o."supplierRef")
+                 JOIN "CarrierDO" c ON c."id" = ss."returnCarrierRef" AND c."active" = 1
+                WHERE x."returnAnnouncementRef" = ?1 ORDER BY x."id" LIMIT 1"#,
+        )?
+        .query_row(params![id], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnnouncement>> {
@@ -325,12 +363,26 @@ pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnn
         .sql()
         .prepare_cached(
             r#"SELECT "id", "rmaNumber", "type", "creationDate",
-                      trim(coalesce("contactFirstName", '') || ' ' || coalesce("contactLastName", '')), "contactCompanyName", "contactPhone", "contactEmail"
+                      trim(coalesce("contactFirstName", '') || ' ' || coalesce("contactLastName", '')), "contactCompanyName", "contactPhone", "contactEmail",
+                      trim(coalesce("pickupFirstName", '') || ' ' || coalesce("pickupLastName", '')), "pickupCompanyName",
+                      trim(coalesce("pickupStreetName", '') || ' ' || coalesce("pickupStreetNumber", '')),
+                      trim(coalesce("pickupAddition1", '') || ' ' || coalesce("pickupAddition2", '')),
+                      trim(coalesce("pickupPostCode", '') || ' ' || coalesce("pickupCity", '')), "pickupCountry"
                  FROM "ReturnAnnouncementDO" WHERE "id" = ?1"#,
         )?
         .query_row(params![id], |r| {
-            let contact = [r.get::<_, Option<String>>(4)?, r.get(5)?, r.get(6)?, r.get(7)?].into_iter().flatten().filter(|s| !s.is_empty()).collect();
-            Ok(ReturnAnnouncement { id: r.get(0)?, rma_number: r.get(1)?, kind: r.get(2)?, creation_date: r.get(3)?, contact, ..Default::default() })
+            let lines = |from: usize, to: usize| -> rusqlite::Result<Vec<String>> {
+                Ok((from..to).map(|i| r.get::<_, Option<String>>(i)).collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().filter(|s| !s.is_empty()).collect())
+            };
+            Ok(ReturnAnnouncement {
+                id: r.get(0)?,
+                rma_number: r.get(1)?,
+                kind: r.get(2)?,
+                creation_date: r.get(3)?,
+                contact: lines(4, 8)?,
+                pickup: lines(8, 14)?,
+                ..Default::default()
+            })
         })
         .optional()?;
     let Some(mut ra) = ra else { return Ok(None) };
@@ -408,7 +460,7 @@ fn document_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     let (source, source_id) = match refs {
         [Some(i), _, _] => (Source::Invoicing, i),
         [_, Some(d), _] => (Source::Dispatch, d),
-        [_, _, ra] => (Source::ReturnAnnouncement, ra.unwrap_or_default()),
+        [_, _, ra] => (if r.get::<_, i64>(1)? == 1 { Source::ReturnLabel } else { Source::ReturnAnnouncement }, ra.unwrap_or_default()),
     };
     Ok(DocumentRow {
         id: r.get(0)?,
