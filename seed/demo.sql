@@ -13,7 +13,7 @@ INSERT OR IGNORE INTO "SupplierDO" ("id", "name") VALUES (5000, 'inTRONICS Distr
 INSERT OR IGNORE INTO "CarrierDO" ("id", "name", "trackingUrl") VALUES (5100, 'DHL', 'https://www.dhl.com/en-us/home/tracking.html?AWB=');
 -- which supplier serves the shop, and the carrier's names at the shop and at the supplier
 INSERT OR IGNORE INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSupplierName", "supplierShopName", "splitShipmentAllowed")
-  VALUES (10000, 10000, 5000, 'inTRONICS Distribution', 'inTRONICS', 1);
+  VALUES (10000, 10000, 5000, 'inTRONICS Distribution', 'inTRONICS', TRUE);
 INSERT OR IGNORE INTO "Shop2CarrierDO" ("id", "shopRef", "carrierRef", "shopCarrierName") VALUES (10000, 10000, 5100, 'DHL');
 INSERT OR IGNORE INTO "Supplier2CarrierDO" ("id", "supplierRef", "carrierRef", "supplierCarrierName") VALUES (10000, 5000, 5100, 'DHL');
 -- the standard headers of the supplier's article (A) and availability (BCG) CSV files
@@ -30,21 +30,21 @@ INSERT OR IGNORE INTO "PartnerReferrerDO" ("id", "financeControllerRef") VALUES 
 
 INSERT OR IGNORE INTO "CustomerDO" ("id", "shopRef", "shopCustomerNo", "customerType", "isNewCustomer",
     "salutation", "firstName", "lastName", "isFemale", "eMail", "phone1") VALUES
-  (10071, 10000, 'fce2b60b-7461-4efa-8c4f-3d7e35a7f3d3', 'b2c', 0, 'Mr.', 'Herbert', 'Spock', 0, 'herbert.spock@example.com', '+49 3641 000000'),
-  (10072, 10000, 'C-10072', 'b2c', 1, 'Ms.', 'Jördis', 'Müller & Söhne', 1, 'joerdis@example.com', NULL);
+  (10071, 10000, 'fce2b60b-7461-4efa-8c4f-3d7e35a7f3d3', 'b2c', FALSE, 'Mr.', 'Herbert', 'Spock', FALSE, 'herbert.spock@example.com', '+49 3641 000000'),
+  (10072, 10000, 'C-10072', 'b2c', TRUE, 'Ms.', 'Jördis', 'Müller & Söhne', TRUE, 'joerdis@example.com', NULL);
 INSERT OR IGNORE INTO "CustomerDO" ("id", "shopRef", "shopCustomerNo", "customerType", "companyName", "lastName", "eMail") VALUES
   (10073, 10000, '1234567', 'b2b', 'Company', 'Buyer', 'b.buyer@company.com');
 
 INSERT OR IGNORE INTO "CustomerAddressDO" ("id", "customerRef", "addressType", "isDefault", "nightShipping",
     "firstName", "lastName", "street", "houseNo", "city", "postCode", "country", "isValidated") VALUES
-  (10201, 10071, 'SHIPPING', 1, 1, 'Mario', 'Meier', 'Heugraben', '11', 'Jena', '07743', 'DEU', 0),
-  (10200, 10071, 'BILLING', 1, 0, 'H.', 'Spock', 'Leutragraben', '1', 'Jena', '07743', 'DEU', 0),
-  (10202, 10072, 'BILLING', 1, 0, 'Jördis', 'Müller & Söhne', 'Neue Promenade', '5', 'Berlin', '10178', 'DEU', 1);
+  (10201, 10071, 'SHIPPING', TRUE, TRUE, 'Mario', 'Meier', 'Heugraben', '11', 'Jena', '07743', 'DEU', FALSE),
+  (10200, 10071, 'BILLING', TRUE, FALSE, 'H.', 'Spock', 'Leutragraben', '1', 'Jena', '07743', 'DEU', FALSE),
+  (10202, 10072, 'BILLING', TRUE, FALSE, 'Jördis', 'Müller & Söhne', 'Neue Promenade', '5', 'Berlin', '10178', 'DEU', TRUE);
 INSERT OR IGNORE INTO "CustomerPropertyDO" ("id", "customerRef", "type", "key", "value") VALUES
   (10097, 10071, 'BOOLEAN', 'VIP', 'TRUE'),
   (10098, 10071, 'STRING', 'creator', 'WSTest');
 INSERT OR IGNORE INTO "CustomerBankAccountDO" ("id", "customerRef", "isDefault", "hasDirectDebit", "bankName", "accountHolder", "accountNumber", "bankCode", "bankCodeType") VALUES
-  (10300, 10072, 1, 1, 'Berliner Bank', 'Jördis Müller', 'DE02100100100006820101', 'PBNKDEFF', 'SEPA');
+  (10300, 10072, TRUE, TRUE, 'Berliner Bank', 'Jördis Müller', 'DE02100100100006820101', 'PBNKDEFF', 'SEPA');
 
 INSERT OR IGNORE INTO "DebitorDO" ("id", "shopRef", "customerRef", "type", "salutation", "firstName", "lastName",
     "city", "postCode", "street", "houseNumber", "addition1", "addition2", "country", "email") VALUES

@@ -70,7 +70,7 @@ INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
   (-10003, 'CLEAN_SHARED_FS_JOB', 'housekeeping: deletes old done/obsolete/sent/archive files and finished rows');
 
 INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "configId", "cron", "expectedRuntime", "jobDefRef", "key", "maxNoOfRetries", "retryDelay") VALUES
-  (-3, 1, NULL, '0 30 3 * * ?', 600000, -10003, 'clean_shared_fs', 3, '1h');
+  (-3, TRUE, NULL, '0 30 3 * * ?', 600000, -10003, 'clean_shared_fs', 3, '1h');
 
 INSERT OR IGNORE INTO "TransformerBeanDefDO" ("id", "name", "description") VALUES
   (19, 'UnzipBean', 'unzips archives'),
@@ -158,8 +158,8 @@ INSERT OR IGNORE INTO "JobDefDO" ("id", "name", "description") VALUES
   (-10001, 'SEND_TRANSMISSIONS', 'file senders: writes due transmissions into <base>/communication/messages/out (impex)'),
   (-10002, 'CUSTOMER_EXPORT', 'customer export v1.1 per "CustomerExportConfigDO" into <base>/importarticle/export (impex)');
 INSERT OR IGNORE INTO "ScheduleDO" ("id", "active", "cron", "jobDefRef", "key") VALUES
-  (-1, 1, '0/10 * * * * ?', -10001, 'send_transmissions'),
-  (-2, 1, '0 * * * * ?', -10002, 'customer_export');
+  (-1, TRUE, '0/10 * * * * ?', -10001, 'send_transmissions'),
+  (-2, TRUE, '0 * * * * ?', -10002, 'customer_export');
 -- == end export ==
 
 -- == returns (IOM's ids and codes) ==

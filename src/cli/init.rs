@@ -28,6 +28,23 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
+/// `impex init --db postgres://...`: the schema and reference rows on PostgreSQL, the base
+/// directory and its tree.
+pub fn run_postgres(target: &db::pg::Target, args: Args) -> anyhow::Result<Status> {
+    let base = args.base.as_deref().map(absolute).transpose()?;
+    let base_text = base.as_deref().map(|b| b.to_str().context("the base directory must be valid UTF-8")).transpose()?;
+    let lines = db::pg::init(target, args.demo, base_text)?;
+    for line in &lines {
+        println!("{line}");
+    }
+    if let Some(b) = &base {
+        for d in paths::create_tree(b).with_context(|| format!("creating the directory tree under {}", b.display()))? {
+            println!("created directory {}", d.display());
+        }
+    }
+    Ok(Status::Ok)
+}
+
 /// Initializes a database; returns what it did, one line per change (or a line saying
 /// nothing changed).
 pub fn init(db_path: &Path, base: Option<&Path>, demo: bool) -> anyhow::Result<Vec<String>> {

@@ -24,7 +24,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "impex", version, about = "An embedded job engine for the file-based import/export interfaces of Intershop Order Management", long_about = None)]
 pub struct Cli {
-    /// The database file.
+    /// The database: a SQLite file, or a PostgreSQL URL `postgres://user@host:port/dbname`
+    /// (password from the URL, PGPASSWORD or ~/.pgpass; docs/postgres.md).
     #[arg(long, global = true, env = "IMPEX_DB", default_value = "impex.db")]
     pub db: PathBuf,
     /// Log format on stderr.
@@ -102,6 +103,19 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Status> {
+    if let Some(url) = cli.db.to_str().filter(|s| crate::db::pg::target::is_url(s)) {
+        let target = crate::db::pg::Target::parse(url)?;
+        return match cli.command {
+            Command::Init(a) => init::run_postgres(&target, a),
+            Command::Sql(a) => sql::run_postgres(&target, a),
+            Command::Demo(a) => demo::run(a),
+            other => anyhow::bail!(
+                "impex {} does not run on PostgreSQL yet ({}); on PostgreSQL, `impex init` and `impex sql` do (docs/postgres.md)",
+                command_name(&other),
+                target.shown()
+            ),
+        };
+    }
     match cli.command {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
@@ -121,6 +135,20 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Send(a) => transmissions::send(&cli.db, a),
         Command::User(a) => user::run(&cli.db, a),
     }
+}
+
+/// The command's name on the command line.
+fn command_name(c: &Command) -> String {
+    let debug = format!("{c:?}");
+    let name = debug.split(['(', ' ']).next().unwrap_or_default();
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {

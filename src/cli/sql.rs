@@ -15,6 +15,22 @@ pub struct Args {
 }
 
 pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
+    let sources = read(&args)?;
+    let mut conn = db::open_existing(db_path)?;
+    let summary = script::run(&mut conn, &sources)?;
+    report(&summary);
+    Ok(Status::Ok)
+}
+
+/// `impex sql --db postgres://...`: the scripts go to the server as they are.
+pub fn run_postgres(target: &db::pg::Target, args: Args) -> anyhow::Result<Status> {
+    let sources = read(&args)?;
+    let summary = db::pg::run_scripts(target, &sources)?;
+    report(&summary);
+    Ok(Status::Ok)
+}
+
+fn read(args: &Args) -> anyhow::Result<Vec<script::Source>> {
     let mut sources = Vec::new();
     if args.files.is_empty() {
         let mut text = String::new();
@@ -25,8 +41,10 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
         let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         sources.push(script::Source { name: f.display().to_string(), text });
     }
-    let mut conn = db::open_existing(db_path)?;
-    let summary = script::run(&mut conn, &sources)?;
+    Ok(sources)
+}
+
+fn report(summary: &script::Summary) {
     println!(
         "ok: {} statement{} applied, {} row{} changed",
         summary.statements,
@@ -34,5 +52,4 @@ pub fn run(db_path: &Path, args: Args) -> anyhow::Result<Status> {
         summary.rows_changed,
         if summary.rows_changed == 1 { "" } else { "s" }
     );
-    Ok(Status::Ok)
 }

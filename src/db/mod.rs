@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod dialect;
 pub mod functions;
 pub mod migrate;
+pub mod pg;
 pub mod queries;
 pub mod script;
 pub mod seed;

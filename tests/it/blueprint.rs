@@ -7,7 +7,7 @@ use crate::support::env::{files_under, TestEnv};
 
 /// Shops, supplier, carrier and the bean definitions a project adds, as the blueprint's
 /// `create_or_update_*` functions write them.
-const PARTNERS: &str = r#"
+pub(crate) const PARTNERS: &str = r#"
 INSERT INTO oms."ShopDO" ("id", "active", "availabilityTolerance", "isB2B", "mapArticleId", "modificationDate", "name",
     "overwriteSelectedSupplierAllowed", "parentRef", "returnDeadline", "shopName", "singleArticleInfo", "hasSupplierPrefix",
     "internalShopName", "preferredSupplierOnly", "orderProcessingDelay", "shopRMANumberSequenceName", "shopRMANumberSequenceFormatString")
@@ -61,7 +61,7 @@ ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerR
 /// The import job of the blueprint's shape, for the storeOrder intake of shop 10000 from the
 /// supplier 10030: group, process without "filenameRegex", parameters 4 and 1, a configuration
 /// of type 30 (pull and push) whose partner puts the files into the local push directory.
-fn import_job(pull_dir: &str) -> String {
+pub(crate) fn import_job(pull_dir: &str) -> String {
     r#"
 INSERT INTO "TransformerProcessGroupDO"(id, name)
 SELECT nextval('"TransformerProcessGroupDO_id_seq"'), 'OrderImport'

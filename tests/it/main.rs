@@ -10,6 +10,8 @@ mod support;
 
 // Supplier article (A) and availability (BCG) CSV files (ImportCsvArticleBean).
 mod articles;
+// The PostgreSQL backend: `impex init` and `impex sql` on a real PostgreSQL 15.
+mod postgres;
 // The order documents: invoice, delivery note, return slip PDFs and their download link.
 mod documents;
 // `impex demo`: the whole product on the embedded default, and re-running it.

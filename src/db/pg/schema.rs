@@ -1,0 +1,399 @@
+//! impex's schema on PostgreSQL, made from the one description both backends share: the
+//! `schema.sql` that SQLite runs (docs/postgres.md, "Schema"). [`ddl`] turns its tables,
+//! indexes and views into PostgreSQL's, in IOM's schemas and with IOM's types:
+//!
+//! - every table goes into `oms`, except the customer tables (`customer`) and the article and
+//!   import-configuration tables (`product`) ([`schema_of`]); impex's functions go into `admin`;
+//! - `INTEGER PRIMARY KEY` `"id"` is `int8` with its own sequence `"<table>_id_seq"`, starting at
+//!   10000 as IOM's do (`nextval('"ShopDO_id_seq"')` in a script is a real sequence);
+//! - an integer column that holds 0 or 1 (`CHECK ("x" IN (0,1))`) is `boolean`, as IOM's flags
+//!   are (scripts write `true`/`false`); other integers are `int8`, `TEXT` is `varchar`,
+//!   `NUMERIC` `numeric`, `REAL` `float8`, `BLOB` `bytea`;
+//! - a timestamp column (SQLite: text with a `strftime(..)` default) is `timestamptz`
+//!   default `now()`;
+//! - in checks, partial indexes and views: a flag compared with 0 or 1 compares with
+//!   `false`/`true`, SQLite's two-argument `max`/`min` are `greatest`/`least`, a sum of
+//!   `(x IS NOT NULL)` counts with `::int`.
+//!
+//! SQLite's triggers are not translated here (src/db/pg/triggers.sql has PostgreSQL's own),
+//! nor the `"impexSequence"` table (PostgreSQL has sequences).
+use std::collections::BTreeSet;
+
+use crate::db::dialect::split_top_level;
+
+/// The schema a table lives in on PostgreSQL.
+pub fn schema_of(table: &str) -> &'static str {
+    match table {
+        "CustomerDO" | "CustomerAddressDO" | "CustomerBankAccountDO" | "CustomerScoringDO" | "CustomerPropertyDO" | "CustomerExportConfigDO" => "customer",
+        "ImportConfigurationDO" | "ImportDatapackFileTypeDefDO" | "SupplierArticleDO" | "ArticleStockDO" => "product",
+        _ => "oms",
+    }
+}
+
+/// Tables of `schema.sql` that PostgreSQL does not need.
+const SQLITE_ONLY: &[&str] = &["impexSequence"];
+
+/// One table as translated: its name and the statements that create it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// The translated schema: the statements in order, and what they create.
+#[derive(Debug, Clone, Default)]
+pub struct Ddl {
+    pub statements: Vec<String>,
+    pub tables: Vec<Table>,
+    /// Flag columns (boolean on PostgreSQL) as (table, column).
+    pub flags: BTreeSet<(String, String)>,
+}
+
+/// `schema.sql` without its `--` comments (outside string literals and quoted names).
+fn strip_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '-' && chars.peek() == Some(&'-') => {
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The statements of the schema (tables end at `\n);`, triggers at `END;`, others at `;`).
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = sql;
+    loop {
+        let t = rest.trim_start();
+        if t.is_empty() {
+            break;
+        }
+        let end = if t.starts_with("CREATE TRIGGER") {
+            // the body's last statement ends with `;`, then `END;`
+            static END: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            END.get_or_init(|| regex::Regex::new(r";\s*END;").unwrap()).find(t).map(|m| m.end())
+        } else if t.starts_with("CREATE TABLE") {
+            t.find("\n);").map(|i| i + 3)
+        } else {
+            t.find(';').map(|i| i + 1)
+        };
+        let end = end.unwrap_or(t.len());
+        out.push(t[..end].trim().to_string());
+        rest = &t[end..];
+    }
+    out
+}
+
+fn quoted_name_after<'s>(stmt: &'s str, keyword: &str) -> Option<&'s str> {
+    let i = stmt.find(keyword)? + keyword.len();
+    let rest = stmt[i..].trim_start();
+    let rest = rest.strip_prefix("IF NOT EXISTS").map(str::trim_start).unwrap_or(rest);
+    let rest = rest.strip_prefix('"')?;
+    Some(&rest[..rest.find('"')?])
+}
+
+/// Translates `schema.sql` (tables, indexes, views).
+pub fn ddl(schema_sql: &str) -> Ddl {
+    let sql = strip_comments(schema_sql);
+    let stmts = statements(&sql);
+    let mut out = Ddl::default();
+    for s in super::target::SCHEMAS {
+        out.statements.push(format!("CREATE SCHEMA IF NOT EXISTS {s}"));
+    }
+    // first the flag columns of every table: checks, indexes and views compare them
+    for stmt in stmts.iter().filter(|s| s.starts_with("CREATE TABLE")) {
+        let Some(table) = quoted_name_after(stmt, "CREATE TABLE") else { continue };
+        for col in column_defs(stmt) {
+            if let Some((name, _, rest)) = split_column(&col) {
+                if is_flag(&name, rest) {
+                    out.flags.insert((table.to_string(), name));
+                }
+            }
+        }
+    }
+    let flag_names: BTreeSet<String> = out.flags.iter().map(|(_, c)| c.clone()).collect();
+    let mut references = Vec::new();
+    let mut rest = Vec::new();
+    for stmt in &stmts {
+        if stmt.starts_with("CREATE TABLE") {
+            let Some(table) = quoted_name_after(stmt, "CREATE TABLE") else { continue };
+            if SQLITE_ONLY.contains(&table) {
+                continue;
+            }
+            let (statements, columns) = table_ddl(table, stmt, &flag_names, &mut references);
+            out.statements.extend(statements);
+            out.tables.push(Table { name: table.to_string(), columns });
+        } else if stmt.starts_with("CREATE INDEX") || stmt.starts_with("CREATE UNIQUE INDEX") {
+            rest.push(index_ddl(stmt, &flag_names));
+        } else if stmt.starts_with("CREATE VIEW") {
+            rest.push(view_ddl(stmt, &flag_names));
+        }
+    }
+    out.statements.extend(references);
+    out.statements.extend(rest);
+    out
+}
+
+/// The column and constraint definitions between the outer parentheses.
+fn column_defs(stmt: &str) -> Vec<String> {
+    let open = stmt.find('(').unwrap_or(0);
+    let close = stmt.rfind(')').unwrap_or(stmt.len());
+    split_top_level(&stmt[open + 1..close], ',').into_iter().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|s| !s.is_empty()).collect()
+}
+
+/// `"name" TYPE rest` of a column definition (None for a table constraint).
+fn split_column(def: &str) -> Option<(String, String, &str)> {
+    let rest = def.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let name = rest[..end].to_string();
+    let after = rest[end + 1..].trim_start();
+    let (ty, rest) = match after.split_once(' ') {
+        Some((t, r)) if t.chars().all(|c| c.is_ascii_alphabetic()) => (t.to_ascii_uppercase(), r),
+        _ if after.chars().all(|c| c.is_ascii_alphabetic()) => (after.to_ascii_uppercase(), ""),
+        _ => (String::new(), after),
+    };
+    Some((name, ty, rest))
+}
+
+fn is_flag(name: &str, rest: &str) -> bool {
+    let q = format!("\"{name}\"");
+    rest.contains(&format!("CHECK ({q} IN (0,1))")) || rest.contains(&format!("CHECK ({q} IS NULL OR {q} IN (0,1))"))
+}
+
+/// SQLite expressions in PostgreSQL's terms (checks, index predicates, view bodies).
+fn expression(sql: &str, flags: &BTreeSet<String>) -> String {
+    static FLAG_CMP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static MAXMIN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = FLAG_CMP.get_or_init(|| regex::Regex::new(r#""([A-Za-z0-9_]+)"(\s*(?:=|<>|IS NOT|IS)\s*)([01])\b"#).unwrap());
+    let mut s = re
+        .replace_all(sql, |c: &regex::Captures<'_>| {
+            if flags.contains(&c[1]) {
+                let op = match c[2].trim() {
+                    "IS" => " IS NOT DISTINCT FROM ",
+                    "IS NOT" => " IS DISTINCT FROM ",
+                    _ => &c[2],
+                };
+                format!("\"{}\"{op}{}", &c[1], if &c[3] == "1" { "true" } else { "false" })
+            } else {
+                c[0].to_string()
+            }
+        })
+        .into_owned();
+    // SQLite's scalar max(a, b) and min(a, b): PostgreSQL's greatest and least
+    let mm = MAXMIN.get_or_init(|| regex::Regex::new(r"\b(max|min)\(").unwrap());
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for m in mm.find_iter(&s) {
+        let open = m.end() - 1;
+        let Some(close) = matching_paren(&s, open) else { continue };
+        if split_top_level(&s[open + 1..close], ',').len() == 2 {
+            out.push_str(&s[last..m.start()]);
+            out.push_str(if m.as_str().starts_with("max") { "greatest(" } else { "least(" });
+            last = m.end();
+        }
+    }
+    out.push_str(&s[last..]);
+    s = out;
+    s = s.replace("IFNULL(", "coalesce(").replace("ifnull(", "coalesce(");
+    // a count of conditions: (x IS NOT NULL) + (y IS NOT NULL)
+    if s.contains(") + (") {
+        s = s.replace("IS NOT NULL) +", "IS NOT NULL)::int +").replace("IS NOT NULL) =", "IS NOT NULL)::int =").replace("IS NOT NULL) <", "IS NOT NULL)::int <");
+    }
+    s
+}
+
+fn matching_paren(s: &str, open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote: Option<u8> = None;
+    for (i, b) in s.bytes().enumerate().skip(open) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// `DEFAULT x` of a column definition, its text and where it is.
+fn default_of(rest: &str) -> Option<(usize, usize)> {
+    let i = rest.find("DEFAULT ")?;
+    let start = i + "DEFAULT ".len();
+    let end = if rest[start..].starts_with('(') {
+        matching_paren(rest, start)? + 1
+    } else if rest[start..].starts_with('\'') {
+        start + 1 + rest[start + 1..].find('\'')? + 1
+    } else {
+        start + rest[start..].find(' ').unwrap_or(rest.len() - start)
+    };
+    Some((i, end))
+}
+
+/// A column's `REFERENCES "T"("c") [ON DELETE ...]`, taken out of its definition: PostgreSQL
+/// checks that the table exists, and `schema.sql` refers to tables it defines later. The
+/// references become `ALTER TABLE ... ADD FOREIGN KEY` after every table.
+fn take_reference(def: &mut String, schema: &str, table: &str, column: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r#"REFERENCES "([^"]+)"\s*\(([^)]*)\)((?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:CASCADE|SET NULL|SET DEFAULT|RESTRICT|NO ACTION))*)"#).unwrap()
+    });
+    let c = re.captures(def)?;
+    let (whole, target, cols, actions) = (c.get(0).unwrap().range(), c[1].to_string(), c[2].to_string(), c[3].to_string());
+    def.replace_range(whole, "");
+    Some(format!(
+        "ALTER TABLE {schema}.\"{table}\" ADD FOREIGN KEY (\"{column}\") REFERENCES {}.\"{target}\" ({cols}){actions}",
+        schema_of(&target)
+    ))
+}
+
+fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut Vec<String>) -> (Vec<String>, Vec<String>) {
+    let schema = schema_of(table);
+    let mut defs = Vec::new();
+    let mut columns = Vec::new();
+    let mut pre = Vec::new();
+    for def in column_defs(stmt) {
+        let Some((name, ty, rest)) = split_column(&def) else {
+            // a table constraint
+            defs.push(expression(&def, flags));
+            continue;
+        };
+        columns.push(name.clone());
+        let flag = is_flag(&name, rest);
+        let mut rest = rest.to_string();
+        if let Some(r) = take_reference(&mut rest, schema, table, &name) {
+            references.push(r);
+        }
+        if flag {
+            let q = format!("\"{name}\"");
+            rest = rest.replace(&format!("CHECK ({q} IN (0,1))"), "").replace(&format!("CHECK ({q} IS NULL OR {q} IN (0,1))"), "");
+        }
+        let timestamp = rest.contains("DEFAULT (strftime(");
+        if let Some((from, to)) = default_of(&rest) {
+            let value = rest[from + "DEFAULT ".len()..to].to_string();
+            let new = if timestamp {
+                "now()".to_string()
+            } else if flag {
+                match value.as_str() {
+                    "1" => "true".into(),
+                    "0" => "false".into(),
+                    v => v.to_string(),
+                }
+            } else {
+                value
+            };
+            rest = format!("{}DEFAULT {new}{}", &rest[..from], &rest[to..]);
+        }
+        let pk = ty == "INTEGER" && rest.contains("PRIMARY KEY");
+        rest = rest.replace(" AUTOINCREMENT", "").replace("AUTOINCREMENT", "");
+        let pg_type = if timestamp {
+            "timestamptz"
+        } else if flag {
+            "boolean"
+        } else {
+            match ty.as_str() {
+                "INTEGER" => "int8",
+                "TEXT" | "" => "varchar",
+                "NUMERIC" => "numeric",
+                "REAL" => "float8",
+                "BLOB" => "bytea",
+                _ => "varchar",
+            }
+        };
+        if pk {
+            let seq = format!("{schema}.\"{table}_{name}_seq\"");
+            pre.push(format!("CREATE SEQUENCE IF NOT EXISTS {seq} START 10000"));
+            rest = format!("{} DEFAULT nextval('{seq}')", rest.trim());
+        }
+        let rest = expression(rest.trim(), flags);
+        let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+        defs.push(format!("\"{name}\" {pg_type}{}{rest}", if rest.is_empty() { "" } else { " " }));
+    }
+    let mut out = pre;
+    out.push(format!("CREATE TABLE IF NOT EXISTS {schema}.\"{table}\" (\n    {}\n)", defs.join(",\n    ")));
+    for (i, c) in columns.iter().enumerate() {
+        if i == 0 && c == "id" {
+            out.push(format!("ALTER SEQUENCE {schema}.\"{table}_id_seq\" OWNED BY {schema}.\"{table}\".\"id\""));
+        }
+    }
+    (out, columns)
+}
+
+/// An index on PostgreSQL. A unique index over `IFNULL("x", -1)` (SQLite's way to count a
+/// NULL as one value) is PostgreSQL 15's `NULLS NOT DISTINCT` over the plain columns: so an
+/// `ON CONFLICT ("a", "b", "x") DO NOTHING` of a script finds it as its arbiter, and a row with a
+/// NULL `"x"` is added once, as the same script does on SQLite.
+fn index_ddl(stmt: &str, flags: &BTreeSet<String>) -> String {
+    static IFNULL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = IFNULL.get_or_init(|| regex::Regex::new(r#"(?i)IFNULL\(("[A-Za-z0-9_]+"),\s*-?\d+\)"#).unwrap());
+    let nulls_not_distinct = stmt.starts_with("CREATE UNIQUE INDEX") && re.is_match(stmt);
+    let stmt = re.replace_all(stmt, "$1").into_owned();
+    let stmt = stmt.trim_end_matches(';');
+    let stmt = if nulls_not_distinct { format!("{stmt} NULLS NOT DISTINCT") } else { stmt.to_string() };
+    let stmt = stmt.as_str();
+    let on = stmt.find(" ON \"").map(|i| i + 4).unwrap_or(0);
+    let table_end = stmt[on + 1..].find('"').map(|i| on + 1 + i + 1).unwrap_or(on);
+    let table = &stmt[on + 1..table_end - 1];
+    let s = format!("{}{}.{}", &stmt[..on], schema_of(table), &stmt[on..]);
+    expression(s.trim_end_matches(';'), flags)
+}
+
+fn view_ddl(stmt: &str, flags: &BTreeSet<String>) -> String {
+    let name = quoted_name_after(stmt, "CREATE VIEW").unwrap_or_default();
+    let body = stmt.find(" AS").map(|i| &stmt[i..]).unwrap_or("");
+    format!("CREATE OR REPLACE VIEW oms.\"{name}\"{}", expression(body.trim_end_matches(';'), flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_get_iom_types_sequences_and_schemas() {
+        let d = ddl(crate::db::migrate::SCHEMA);
+        let shop = d.statements.iter().find(|s| s.starts_with("CREATE TABLE IF NOT EXISTS oms.\"ShopDO\"")).unwrap();
+        assert!(shop.contains("\"id\" int8 PRIMARY KEY DEFAULT nextval('oms.\"ShopDO_id_seq\"')"), "{shop}");
+        assert!(d.statements.iter().any(|s| s == "CREATE SEQUENCE IF NOT EXISTS oms.\"ShopDO_id_seq\" START 10000"));
+        let customer = d.statements.iter().find(|s| s.contains("customer.\"CustomerDO\" (")).unwrap();
+        assert!(customer.contains("\"creationDate\" timestamptz NOT NULL DEFAULT now()"), "{customer}");
+        let partner = d.statements.iter().find(|s| s.contains("oms.\"CommunicationDO\" (")).unwrap();
+        assert!(partner.contains("\"active\" boolean NOT NULL DEFAULT true"), "{partner}");
+        let route = d.statements.iter().find(|s| s.contains("VIEW oms.\"ExportRouteV\"")).unwrap();
+        assert!(route.contains("c.\"active\" = true"), "{route}");
+        let status = d.statements.iter().find(|s| s.contains("VIEW oms.\"OrderPaymentStatusView\"")).unwrap();
+        assert!(status.contains("greatest(s.\"openAmount\", 0)") && status.contains("sum(s.\"invoicedAmount\")"), "{status}");
+        assert!(!d.tables.iter().any(|t| t.name == "impexSequence"));
+        let unique = d.statements.iter().find(|s| s.contains("\"CommunicationPartnerDO_unique\"")).unwrap();
+        assert!(unique.ends_with(r#"("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") NULLS NOT DISTINCT"#), "{unique}");
+    }
+}

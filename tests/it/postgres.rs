@@ -1,0 +1,254 @@
+//! The PostgreSQL backend against a real PostgreSQL 15 (support::postgres): `impex init --db
+//! postgres://...` makes the same tables and columns as on SQLite in IOM's schemas, with real
+//! sequences; `impex sql` passes scripts to the server as they are (jobs/, the blueprint's
+//! configuration, PL/pgSQL `DO` blocks calling the helper functions), all or nothing, with the
+//! file and line of a failing statement; the password comes from the URL, PGPASSWORD or a
+//! password file and is never printed.
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::env::TestEnv;
+use crate::support::postgres::{Postgres, PASSWORD};
+
+/// Runs impex with `--db url` in `dir`, without any password from the test's environment
+/// unless given in `env`.
+fn impex(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_impex"));
+    c.arg("--db").arg(url).args(args).current_dir(dir);
+    for v in ["IMPEX_DB", "PGPASSWORD", "PGPASSFILE"] {
+        c.env_remove(v);
+    }
+    c.env("HOME", dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run impex")
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn ok(dir: &Path, url: &str, args: &[&str]) -> String {
+    let out = impex(dir, url, args, &[("PGPASSWORD", PASSWORD)]);
+    assert!(out.status.success(), "impex {args:?} failed:\n{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a script file with `impex sql`.
+fn sql(dir: &Path, url: &str, name: &str, script: &str) -> Output {
+    let file = dir.join(name);
+    std::fs::write(&file, script).unwrap();
+    impex(dir, url, &["sql", file.to_str().unwrap()], &[("PGPASSWORD", PASSWORD)])
+}
+
+fn sql_ok(dir: &Path, url: &str, name: &str, script: &str) -> String {
+    let out = sql(dir, url, name, script);
+    assert!(out.status.success(), "impex sql {name} failed:\n{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn init_makes_the_sqlite_tables_and_columns_in_ioms_schemas_with_sequences() {
+    let pg = Postgres::start();
+    let url = pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let out = ok(dir.path(), &url, &["init", "--base", base.to_str().unwrap()]);
+    assert!(out.contains("created impex schema version") && out.contains("loaded"), "{out}");
+    assert!(base.join("share").is_dir(), "the base directory tree is made as on SQLite");
+
+    // every table and column of the SQLite schema, in the same order
+    let lite = TestEnv::new(false);
+    let conn = lite.conn();
+    let mut tables: Vec<String> = conn
+        .prepare(r#"SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'impexSequence' ORDER BY name"#)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    tables.sort();
+    let on_pg: Vec<String> = pg
+        .psql("iom", "SELECT table_name FROM information_schema.tables WHERE table_schema IN ('oms','customer','product','admin') AND table_type = 'BASE TABLE' AND table_name <> 'impexSchemaVersion' ORDER BY table_name COLLATE \"C\"")
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut sorted = on_pg.clone();
+    sorted.sort();
+    assert_eq!(sorted, tables);
+    for t in &tables {
+        let lite_cols: Vec<String> = conn.prepare(&format!(r#"SELECT name FROM pragma_table_info('{t}') ORDER BY cid"#)).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let pg_cols = pg.psql("iom", &format!("SELECT column_name FROM information_schema.columns WHERE table_name = '{t}' ORDER BY ordinal_position"));
+        assert_eq!(pg_cols.lines().collect::<Vec<_>>(), lite_cols, "columns of {t}");
+    }
+    // IOM's schemas and types; a real sequence per table, starting at 10000
+    assert_eq!(pg.psql("iom", "SELECT table_schema FROM information_schema.tables WHERE table_name = 'CustomerDO'"), "customer");
+    assert_eq!(pg.psql("iom", "SELECT table_schema FROM information_schema.tables WHERE table_name = 'ArticleStockDO'"), "product");
+    assert_eq!(pg.psql("iom", "SELECT data_type FROM information_schema.columns WHERE table_name = 'ScheduleDO' AND column_name = 'active'"), "boolean");
+    assert_eq!(pg.psql("iom", "SELECT data_type FROM information_schema.columns WHERE table_name = 'ScheduleDO' AND column_name = 'creationDate'"), "timestamp with time zone");
+    assert_eq!(pg.psql("iom", "SELECT data_type FROM information_schema.columns WHERE table_name = 'ShopDO' AND column_name = 'id'"), "bigint");
+    assert_eq!(pg.psql("iom", r#"SELECT nextval('oms."ShopDO_id_seq"')"#), "10000");
+    // the reference rows, as on SQLite
+    for t in ["TransmissionTypeDefDO", "ExecutionBeanKeyDefDO", "ReturnReasonDefDO", "RightDefDO"] {
+        assert_eq!(
+            pg.psql("iom", &format!(r#"SELECT count(*) FROM "{t}""#)).parse::<i64>().unwrap(),
+            lite.query_i64(&format!(r#"SELECT count(*) FROM "{t}""#)),
+            "{t}"
+        );
+    }
+    // psql sessions of the user find the tables without a schema prefix
+    assert_eq!(pg.psql("iom", r#"SELECT "cron" FROM "ScheduleDO" WHERE "key" = 'send_transmissions'"#), "0/10 * * * * ?");
+
+    // a second init changes nothing; a database without the schema is refused by `impex sql`
+    let again = ok(dir.path(), &url, &["init"]);
+    assert!(again.contains("up to date"), "{again}");
+    let empty = pg.create_db("empty");
+    let out = sql(dir.path(), &empty, "a.sql", "SELECT 1;");
+    assert!(!out.status.success() && text(&out).contains("has no impex schema; run `impex init"), "{}", text(&out));
+}
+
+/// A configuration in the blueprint's PL/pgSQL style: a `DO` block with variables, an array,
+/// `FOREACH`, `IF NOT EXISTS`, `PERFORM` of the helper functions, `ON CONFLICT` on the partner
+/// triple.
+const DO_BLOCK: &str = r#"
+DO $$
+DECLARE
+    shop_intronics int8 = 10000;
+    suppliers int8[] = ARRAY[10030, 10031];
+    supplier int8;
+    partner int8;
+    process int8;
+BEGIN
+    FOREACH supplier IN ARRAY suppliers LOOP
+        IF NOT EXISTS (SELECT * FROM oms."SupplierDO" WHERE id = supplier) THEN
+            INSERT INTO oms."SupplierDO" (id, name) VALUES (supplier, 'Supplier ' || supplier);
+            INSERT INTO oms."PartnerReferrerDO" (id, "supplierRef") VALUES (nextval('"PartnerReferrerDO_id_seq"'), supplier);
+        END IF;
+        INSERT INTO oms."CommunicationPartnerDO" (id, "communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef", "maxNoOfRetries", "retryDelay")
+        SELECT nextval('"CommunicationPartnerDO_id_seq"'), (SELECT id FROM "CommunicationDO" WHERE key = 'ANY###FTP_JOB###EXT_TRANSFER_FILE'),
+               (SELECT id FROM "PartnerReferrerDO" WHERE "supplierRef" = supplier), (SELECT id FROM "PartnerReferrerDO" WHERE "shopRef" = shop_intronics), 12, '30m'
+        ON CONFLICT ("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") DO NOTHING;
+        partner = (SELECT id FROM "CommunicationPartnerDO" WHERE "sendingPartnerReferrerRef" = (SELECT id FROM "PartnerReferrerDO" WHERE "supplierRef" = supplier)
+                      AND "receivingPartnerReferrerRef" = (SELECT id FROM "PartnerReferrerDO" WHERE "shopRef" = shop_intronics)
+                      AND "communicationRef" = (SELECT id FROM "CommunicationDO" WHERE key = 'ANY###FTP_JOB###EXT_TRANSFER_FILE'));
+        PERFORM upsert_eb_value(1332, 'orders/in/', partner);
+        PERFORM upsert_eb_value(1333, 'storeOrder_' || supplier || '_[0-9]+\.xml', partner);
+    END LOOP;
+    process = (SELECT id FROM "TransformerProcessDO" ORDER BY id LIMIT 1);
+    PERFORM upsert_tp_parameter(4, 'OpenPositionsImport_[0-9]+\.xml', process);
+    PERFORM admin.add_communication_partner(NULL, false, (SELECT id FROM "CommunicationDO" WHERE key = 'ANY###FTP_JOB###EXT_TRANSFER_FILE'),
+        (SELECT id FROM "PartnerReferrerDO" WHERE "supplierRef" = 10030), NULL);
+END $$;
+"#;
+
+#[test]
+fn scripts_run_on_the_server_as_they_are_written() {
+    let pg = Postgres::start();
+    let url = pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init", "--demo"]);
+    // every job script of jobs/, unchanged
+    let jobs = Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs");
+    let mut files: Vec<_> = std::fs::read_dir(&jobs).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect();
+    files.sort();
+    let mut args = vec!["sql".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    let out = ok(dir.path(), &url, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.starts_with("ok: "), "{out}");
+    // the same rows as the same scripts make on SQLite
+    let lite = TestEnv::new(true);
+    lite.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    for t in ["TransformerProcessGroupDO", "TransformerProcessDO", "TransformerProcessParameterDO", "CommunicationPartnerDO", "ExecutionBeanValueDO", "ScheduleDO", "SupplierReturnAddressDO", "PartnerReferrerDO"] {
+        let q = format!(r#"SELECT count(*) FROM "{t}""#);
+        assert_eq!(pg.psql("iom", &q).parse::<i64>().unwrap(), lite.query_i64(&q), "{t}");
+    }
+    assert_eq!(pg.psql("iom", r#"SELECT "shopRMANumberSequenceFormatString" FROM "ShopDO" WHERE id = 10000"#), "rma-number-{0}");
+
+    // the blueprint's configuration twice: the second run adds nothing
+    let blueprint = format!("{}\n{}", crate::blueprint::PARTNERS, crate::blueprint::import_job("/srv/supplier/orders"));
+    let count = || pg.psql("iom", r#"SELECT (SELECT count(*) FROM "CommunicationPartnerDO") || ' ' || (SELECT count(*) FROM "ExecutionBeanValueDO") || ' ' || (SELECT count(*) FROM "ScheduleDO")"#);
+    sql_ok(dir.path(), &url, "blueprint.sql", &blueprint);
+    let once = count();
+    sql_ok(dir.path(), &url, "blueprint.sql", &blueprint);
+    assert_eq!(count(), once);
+    assert_eq!(pg.psql("iom", r#"SELECT "splitTransmissionPerSupplier" FROM "CommunicationPartnerDO" WHERE "decisionBeanDefRef" = 40000"#), "t");
+
+    // PL/pgSQL, twice as well
+    sql_ok(dir.path(), &url, "do.sql", DO_BLOCK);
+    let once = count();
+    sql_ok(dir.path(), &url, "do.sql", DO_BLOCK);
+    assert_eq!(count(), once);
+    assert_eq!(pg.psql("iom", r#"SELECT count(*) FROM "SupplierDO" WHERE id IN (10030, 10031)"#), "2");
+    assert_eq!(
+        pg.psql("iom", r#"SELECT "parameterValue" FROM "ExecutionBeanValueDO" v JOIN "CommunicationPartnerDO" p ON p.id = v."communicationPartnerRef" JOIN "PartnerReferrerDO" r ON r.id = p."sendingPartnerReferrerRef" WHERE r."supplierRef" = 10031 AND v."executionBeanKeyDefRef" = 1333"#),
+        r"storeOrder_10031_[0-9]+\.xml"
+    );
+    assert_eq!(pg.psql("iom", r#"SELECT "parameterValue" FROM "TransformerProcessParameterDO" WHERE "transformerProcessesParameterKeyDefRef" = 4 AND "transformerProcessesRef" = (SELECT min(id) FROM "TransformerProcessDO")"#), r"OpenPositionsImport_[0-9]+\.xml");
+}
+
+#[test]
+fn a_broken_script_changes_nothing_and_names_file_line_and_the_servers_words() {
+    let pg = Postgres::start();
+    let url = pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init"]);
+    let before = pg.psql("iom", r#"SELECT count(*) FROM "ShopDO""#);
+    std::fs::write(dir.path().join("a.sql"), "INSERT INTO oms.\"ShopDO\" (id, name) VALUES (20000, 'first');\n").unwrap();
+    // a misspelt column on line 4 of the second file
+    std::fs::write(dir.path().join("b.sql"), "-- the second file\nINSERT INTO oms.\"ShopDO\" (id, name) VALUES (20001, 'second');\nUPDATE oms.\"ShopDO\"\n   SET \"nmae\" = 'x'\n WHERE id = 20001;\n").unwrap();
+    let out = impex(dir.path(), &url, &["sql", "a.sql", "b.sql"], &[("PGPASSWORD", PASSWORD)]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("b.sql:4:") && t.contains("\"nmae\"") && t.contains("does not exist") && t.contains("42703"), "{t}");
+    assert_eq!(pg.psql("iom", r#"SELECT count(*) FROM "ShopDO""#), before, "nothing of a.sql either");
+
+    // an error inside a DO block: the server's context names the block's line
+    let out = sql(dir.path(), &url, "c.sql", "SELECT 1;\n\nDO $$\nBEGIN\n  INSERT INTO oms.\"ShopDO\" (id, name) VALUES (20002, 'third');\n  PERFORM upsert_tp_parameter(4, 'x', 999999);\nEND $$;\n");
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("c.sql:3:") && t.contains("foreign key") && t.contains("where:"), "{t}");
+    assert_eq!(pg.psql("iom", r#"SELECT count(*) FROM "ShopDO" WHERE id = 20002"#), "0");
+    // a script that cannot even be cut into statements
+    let out = sql(dir.path(), &url, "d.sql", "SELECT 1;\nDO $$ BEGIN PERFORM 1;\n");
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("d.sql:2:") && t.contains("unterminated dollar quote"), "{t}");
+}
+
+#[test]
+fn the_password_comes_from_the_url_pgpassword_or_a_password_file_and_is_never_shown() {
+    let pg = Postgres::start();
+    let url = pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // no password: the server refuses, and impex says where it connected
+    let out = impex(d, &url, &["init"], &[]);
+    assert!(!out.status.success() && text(&out).contains(&format!("connecting to {url}")), "{}", text(&out));
+    // in the URL
+    let with = pg.url_with_password("iom");
+    let out = impex(d, &with, &["init"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains(PASSWORD), "{}", text(&out));
+    // PGPASSWORD
+    let out = impex(d, &url, &["init"], &[("PGPASSWORD", PASSWORD)]);
+    assert!(out.status.success() && text(&out).contains("up to date"), "{}", text(&out));
+    // a password file, as libpq reads it; one that others can read is ignored
+    let pgpass = d.join("pgpass");
+    std::fs::write(&pgpass, format!("# impex\n127.0.0.1:{}:iom:postgres:{PASSWORD}\n", pg.port)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = impex(d, &url, &["init"], &[("PGPASSFILE", pgpass.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = impex(d, &url, &["init"], &[("PGPASSFILE", pgpass.to_str().unwrap())]);
+    assert!(!out.status.success() && text(&out).contains("ignored"), "{}", text(&out));
+    // a wrong password: refused, and neither password is printed
+    let wrong = with.replace(PASSWORD, "wrong-password-9");
+    let out = impex(d, &wrong, &["init"], &[]);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("password authentication failed") && !t.contains("wrong-password-9"), "{t}");
+    // the commands that do not run on PostgreSQL yet say so, without the password
+    let out = impex(d, &with, &["run", "--once"], &[]);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("impex run does not run on PostgreSQL yet") && !t.contains(PASSWORD), "{t}");
+    assert!(std::fs::read_to_string(pg.log()).map(|l| !l.contains(PASSWORD)).unwrap_or(true));
+}
