@@ -6,6 +6,7 @@ mod demo_report;
 mod documents;
 pub mod import;
 mod init;
+mod migrate;
 pub mod order;
 mod run;
 mod serve;
@@ -77,6 +78,8 @@ pub enum Command {
     Send(transmissions::SendArgs),
     /// Manage the users of the REST API: add, grant, passwd, disable, enable, unblock, list.
     User(user::Args),
+    /// Move this SQLite database into an empty PostgreSQL database (--to postgres://...).
+    Migrate(migrate::Args),
 }
 
 /// What a command says about how it went.
@@ -109,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
             Command::Init(a) => init::run_postgres(&target, a),
             Command::Sql(a) => sql::run_postgres(&target, a),
             Command::Demo(a) => demo::run(a),
+            Command::Migrate(_) => anyhow::bail!("impex migrate moves a SQLite file (--db FILE) to PostgreSQL (--to postgres://...)"),
             other => anyhow::bail!(
                 "impex {} does not run on PostgreSQL yet ({}); on PostgreSQL, `impex init` and `impex sql` do (docs/postgres.md)",
                 command_name(&other),
@@ -134,6 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Cancel(a) => transmissions::cancel(&cli.db, a),
         Command::Send(a) => transmissions::send(&cli.db, a),
         Command::User(a) => user::run(&cli.db, a),
+        Command::Migrate(a) => migrate::run(&cli.db, a),
     }
 }
 

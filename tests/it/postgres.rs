@@ -165,6 +165,24 @@ fn scripts_run_on_the_server_as_they_are_written() {
     }
     assert_eq!(pg.psql("iom", r#"SELECT "shopRMANumberSequenceFormatString" FROM "ShopDO" WHERE id = 10000"#), "rma-number-{0}");
 
+    // business rows written with SQL: the export and change triggers, now PL/pgSQL, make the
+    // same transmissions, unrouted events and order changes as SQLite's
+    let business = Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/demo/business.sql");
+    ok(dir.path(), &url, &["sql", business.to_str().unwrap()]);
+    lite.ok(&["sql", business.to_str().unwrap()]);
+    for q in [
+        r#"SELECT count(*) FROM "TransmissionDO""#,
+        r#"SELECT count(*) FROM "ExportUnroutedEventDO""#,
+        r#"SELECT count(*) FROM "OrderChangeDO""#,
+        r#"SELECT count(*) FROM "TransmissionDO" WHERE "returnAnnouncementRef" IS NOT NULL"#,
+    ] {
+        assert_eq!(pg.psql("iom", q).parse::<i64>().unwrap(), lite.query_i64(q), "{q}");
+    }
+    // a later change of an order moves it behind the others
+    let first = pg.psql("iom", r#"SELECT "orderRef" FROM "OrderChangeDO" ORDER BY "cursor" LIMIT 1"#);
+    sql_ok(dir.path(), &url, "touch.sql", &format!(r#"UPDATE "OrderDO" SET "modificationDate" = now() WHERE id = {first};"#));
+    assert_eq!(pg.psql("iom", r#"SELECT "orderRef" FROM "OrderChangeDO" ORDER BY "cursor" DESC LIMIT 1"#), first);
+
     // the blueprint's configuration twice: the second run adds nothing
     let blueprint = format!("{}\n{}", crate::blueprint::PARTNERS, crate::blueprint::import_job("/srv/supplier/orders"));
     let count = || pg.psql("iom", r#"SELECT (SELECT count(*) FROM "CommunicationPartnerDO") || ' ' || (SELECT count(*) FROM "ExecutionBeanValueDO") || ' ' || (SELECT count(*) FROM "ScheduleDO")"#);
@@ -251,4 +269,70 @@ fn the_password_comes_from_the_url_pgpassword_or_a_password_file_and_is_never_sh
     let t = text(&out);
     assert!(!out.status.success() && t.contains("impex run does not run on PostgreSQL yet") && !t.contains(PASSWORD), "{t}");
     assert!(std::fs::read_to_string(pg.log()).map(|l| !l.contains(PASSWORD)).unwrap_or(true));
+}
+
+#[test]
+fn migrate_moves_a_sqlite_database_into_an_empty_postgres_one_with_every_row() {
+    let pg = Postgres::start();
+    let url = pg.url_with_password("moved");
+    pg.create_db("moved");
+    // a SQLite database in use: configuration, business rows and their transmissions, files
+    // written by the sender, a user with a hashed password
+    let lite = TestEnv::new(true);
+    for job in ["jobs/01_finance_controller.sql", "jobs/04_export_purchaseorders_dispatch.sql", "jobs/08_export_storeorder.sql", "jobs/14_returns.sql"] {
+        lite.ok(&["sql", Path::new(env!("CARGO_MANIFEST_DIR")).join(job).to_str().unwrap()]);
+    }
+    lite.ok(&["sql", Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/demo/business.sql").to_str().unwrap()]);
+    lite.ok(&["send"]);
+    crate::http::add_user(&lite, "webshop", "shop-secret-2", "ShopServiceClient", &["--shop", "10000"]);
+
+    let out = lite.run(&["migrate", "--to", &url]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("the row counts match") && !t.contains(PASSWORD), "{t}");
+    // every table has the same number of rows
+    let conn = lite.conn();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'impexSequence'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in &tables {
+        let q = format!(r#"SELECT count(*) FROM "{table}""#);
+        assert_eq!(pg.psql("moved", &q).parse::<i64>().unwrap(), lite.query_i64(&q), "{table}");
+    }
+    assert!(lite.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#) > 0);
+    // values keep their meaning: flags, instants, hashes, texts with tabs and newlines
+    let (id, created): (i64, String) = conn.query_row(r#"SELECT "id", "creationDate" FROM "TransmissionDO" ORDER BY "id" LIMIT 1"#, [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(
+        pg.psql("moved", &format!(r#"SELECT to_char("creationDate" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') FROM "TransmissionDO" WHERE "id" = {id}"#)),
+        created
+    );
+    assert_eq!(pg.psql("moved", r#"SELECT "active" FROM "ScheduleDO" WHERE "key" = 'send_transmissions'"#), "t");
+    assert_eq!(pg.psql("moved", r#"SELECT "cryptedPassword" FROM "UserDO" WHERE "accountName" = 'webshop'"#), lite.query_string(r#"SELECT "cryptedPassword" FROM "UserDO" WHERE "accountName" = 'webshop'"#));
+    // the triggers exist and work on the moved database; the sequences are past the ids
+    let before = pg.psql("moved", r#"SELECT count(*) FROM "TransmissionDO""#).parse::<i64>().unwrap();
+    pg.psql("moved", r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "netAmount") VALUES (10002, 5000, 100)"#);
+    assert_eq!(pg.psql("moved", r#"SELECT count(*) FROM "TransmissionDO""#).parse::<i64>().unwrap(), before + 1, "a dispatch's export (jobs/04)");
+    let top = pg.psql("moved", r#"SELECT max("id") FROM "TransmissionDO""#).parse::<i64>().unwrap();
+    assert!(top >= 10000, "new ids come from the sequence, past the moved ones: {top}");
+
+    // a second move into the same database is refused, and changes nothing
+    let out = lite.run(&["migrate", "--to", &url]);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("is not empty") && !t.contains(PASSWORD), "{t}");
+    assert_eq!(pg.psql("moved", r#"SELECT count(*) FROM "TransmissionDO""#).parse::<i64>().unwrap(), before + 1);
+
+    // a value PostgreSQL cannot take names its table, row and column, and moves nothing
+    pg.create_db("second");
+    lite.sql_ok(r#"UPDATE "JobRunDO" SET "startTime" = 'yesterday' WHERE "id" = (SELECT min("id") FROM "JobRunDO");"#);
+    if lite.query_i64(r#"SELECT count(*) FROM "JobRunDO""#) == 0 {
+        lite.sql_ok(r#"UPDATE "TransmissionDO" SET "creationDate" = 'yesterday' WHERE "id" = (SELECT min("id") FROM "TransmissionDO");"#);
+    }
+    let out = lite.run(&["migrate", "--to", &pg.url_with_password("second")]);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("\"yesterday\" is not a timestamp") && t.contains("nothing was moved"), "{t}");
+    assert_eq!(pg.psql("second", "SELECT count(*) FROM pg_namespace WHERE nspname = 'oms'"), "0", "the target stays empty");
 }

@@ -5,6 +5,7 @@
 //!
 //! What runs on PostgreSQL today: `impex init` and `impex sql`. The engine's other commands
 //! (`run`, `serve`, imports, sending) work on SQLite only, and say so when given a URL.
+pub mod moving;
 pub mod schema;
 pub mod script;
 pub mod target;
@@ -97,12 +98,7 @@ pub fn init(target: &Target, demo: bool, base: Option<&str>) -> Result<Vec<Strin
         .map_err(|e| failed("recording the schema version", e))?;
         tx.commit().map_err(|e| failed("committing the schema", e))?;
         lines.push(format!("created impex schema version {VERSION} in {} ({} tables in {})", target.shown(), ddl.tables.len(), target::SCHEMAS.join(", ")));
-        // psql sessions of the same user find the tables without a schema prefix, as impex does
-        let path = target::SCHEMAS.iter().chain(["public"].iter()).copied().collect::<Vec<_>>().join(", ");
-        match client.batch_execute(&format!("DO $$ BEGIN EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET search_path = {path}', current_database()); END $$")) {
-            Ok(()) => lines.push(format!("search_path of this user in this database set to {path}")),
-            Err(e) => lines.push(format!("search_path not set for this user ({}); psql users set it themselves: SET search_path = {path}", describe(&e))),
-        }
+        lines.push(set_search_path(&mut client));
     }
     let mut sources = vec![Source { name: "seed/reference.sql".into(), text: seed_for_postgres(crate::db::seed::REFERENCE) }];
     if demo {
@@ -131,6 +127,17 @@ pub fn init(target: &Target, demo: bool, base: Option<&str>) -> Result<Vec<Strin
         lines.push(format!("database {} is up to date (schema version {VERSION}); nothing changed", target.shown()));
     }
     Ok(lines)
+}
+
+/// Sets the `search_path` of the connected user in this database to IOM's schemas, so that
+/// psql sessions find the tables without a schema prefix, as impex's own sessions do. Returns
+/// what it did (a user without the right gets the `SET` to use instead).
+pub fn set_search_path(client: &mut postgres::Client) -> String {
+    let path = target::SCHEMAS.iter().chain(["public"].iter()).copied().collect::<Vec<_>>().join(", ");
+    match client.batch_execute(&format!("DO $$ BEGIN EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET search_path = {path}', current_database()); END $$")) {
+        Ok(()) => format!("search_path of this user in this database set to {path}"),
+        Err(e) => format!("search_path not set for this user ({}); psql users set it themselves: SET search_path = {path}", describe(&e)),
+    }
 }
 
 /// impex's seed files in PostgreSQL's words: `INSERT OR IGNORE INTO ... ;` is

@@ -15,8 +15,8 @@
 //!   `false`/`true`, SQLite's two-argument `max`/`min` are `greatest`/`least`, a sum of
 //!   `(x IS NOT NULL)` counts with `::int`.
 //!
-//! SQLite's triggers are not translated here (src/db/pg/triggers.sql has PostgreSQL's own),
-//! nor the `"impexSequence"` table (PostgreSQL has sequences).
+//! SQLite's triggers become PL/pgSQL trigger functions ([`trigger_ddl`]). The
+//! `"impexSequence"` table is SQLite's only (PostgreSQL has sequences).
 use std::collections::BTreeSet;
 
 use crate::db::dialect::split_top_level;
@@ -37,7 +37,16 @@ const SQLITE_ONLY: &[&str] = &["impexSequence"];
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: String,
-    pub columns: Vec<String>,
+    /// The columns in order, each with its PostgreSQL type (`int8`, `boolean`, `timestamptz`,
+    /// `varchar`, `numeric`, `float8`, `bytea`).
+    pub columns: Vec<(String, &'static str)>,
+}
+
+impl Table {
+    /// `schema."Table"`.
+    pub fn qualified(&self) -> String {
+        format!("{}.\"{}\"", schema_of(&self.name), self.name)
+    }
 }
 
 /// The translated schema: the statements in order, and what they create.
@@ -47,6 +56,11 @@ pub struct Ddl {
     pub tables: Vec<Table>,
     /// Flag columns (boolean on PostgreSQL) as (table, column).
     pub flags: BTreeSet<(String, String)>,
+    /// How many of SQLite's triggers became PostgreSQL triggers.
+    pub triggers: usize,
+    /// `statements[..tables_end]` make the schemas, sequences and tables; the rest (foreign
+    /// keys, indexes, views, triggers) can come after the rows (`impex migrate`).
+    pub tables_end: usize,
 }
 
 /// `schema.sql` without its `--` comments (outside string literals and quoted names).
@@ -135,6 +149,7 @@ pub fn ddl(schema_sql: &str) -> Ddl {
     let flag_names: BTreeSet<String> = out.flags.iter().map(|(_, c)| c.clone()).collect();
     let mut references = Vec::new();
     let mut rest = Vec::new();
+    let mut triggers = Vec::new();
     for stmt in &stmts {
         if stmt.starts_with("CREATE TABLE") {
             let Some(table) = quoted_name_after(stmt, "CREATE TABLE") else { continue };
@@ -148,11 +163,71 @@ pub fn ddl(schema_sql: &str) -> Ddl {
             rest.push(index_ddl(stmt, &flag_names));
         } else if stmt.starts_with("CREATE VIEW") {
             rest.push(view_ddl(stmt, &flag_names));
+        } else if stmt.starts_with("CREATE TRIGGER") {
+            triggers.extend(trigger_ddl(stmt, &flag_names));
         }
     }
+    out.tables_end = out.statements.len();
     out.statements.extend(references);
     out.statements.extend(rest);
+    out.triggers = triggers.len() / 3;
+    out.statements.extend(triggers);
     out
+}
+
+/// The advisory lock a transaction takes before it moves an order's change cursor
+/// (`"OrderChangeDO"`), held to its commit: cursors are then handed out in commit order, as
+/// on SQLite, whose writers take turns (a reader paging by cursor never skips a change that
+/// commits later with a smaller cursor). It orders only the transactions that change orders.
+pub const ORDER_CHANGE_LOCK: i64 = 0x1_4D50_4558; // "IMPEX" in spirit; any fixed number
+
+/// A SQLite trigger as a PL/pgSQL trigger function and a row trigger: the `WHEN` condition
+/// becomes an `IF` (PostgreSQL's `WHEN` takes no sub-select), the body's statements are
+/// translated like views, and `INSERT OR REPLACE INTO "OrderChangeDO"` moves the order's row
+/// to a new cursor under [`ORDER_CHANGE_LOCK`].
+fn trigger_ddl(stmt: &str, flags: &BTreeSet<String>) -> Vec<String> {
+    static HEAD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = HEAD.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?s)^CREATE TRIGGER IF NOT EXISTS "([A-Za-z0-9_]+)"\s+(BEFORE|AFTER)\s+(INSERT|DELETE|UPDATE(?:\s+OF\s+"[^"]+"(?:\s*,\s*"[^"]+")*)?)\s+ON\s+"([A-Za-z0-9_]+)"\s*(?:WHEN\s+(.*?))?\s*BEGIN\s+(.*?)\s*END;$"#,
+        )
+        .unwrap()
+    });
+    let Some(c) = re.captures(stmt) else { return Vec::new() };
+    let (name, timing, event, table) = (&c[1], &c[2], &c[3], &c[4]);
+    let schema = schema_of(table);
+    let cond = c.get(5).map(|m| expression(m.as_str().trim(), flags));
+    let mut body = Vec::new();
+    for piece in super::script::split(&c[6]).unwrap_or_default() {
+        let text = piece.text;
+        if let Some(rest) = text.strip_prefix("INSERT OR REPLACE INTO \"OrderChangeDO\"") {
+            body.push(format!("PERFORM pg_advisory_xact_lock({ORDER_CHANGE_LOCK})"));
+            body.push(format!(
+                "INSERT INTO oms.\"OrderChangeDO\"{} ON CONFLICT (\"orderRef\") DO UPDATE SET \"cursor\" = nextval('oms.\"OrderChangeDO_cursor_seq\"'), \"shopRef\" = EXCLUDED.\"shopRef\", \"changeDate\" = now()",
+                expression(rest, flags)
+            ));
+        } else {
+            body.push(expression(&text, flags));
+        }
+    }
+    let ret = match (timing, event) {
+        ("BEFORE", "DELETE") => "OLD",
+        ("BEFORE", _) => "NEW",
+        _ => "NULL",
+    };
+    let statements = body.iter().map(|b| format!("        {b};\n")).collect::<String>();
+    let inner = match &cond {
+        Some(c) => format!("    IF {c} THEN\n{statements}    END IF;\n"),
+        None => statements.replace("\n        ", "\n    ").replacen("        ", "    ", 1),
+    };
+    let function = format!("{schema}.\"{name}_fn\"");
+    vec![
+        format!(
+            "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql SET search_path = oms, customer, product, admin, public AS $TRIGGER$\nBEGIN\n{inner}    RETURN {ret};\nEND\n$TRIGGER$"
+        ),
+        format!("DROP TRIGGER IF EXISTS \"{name}\" ON {schema}.\"{table}\""),
+        format!("CREATE TRIGGER \"{name}\" {timing} {event} ON {schema}.\"{table}\" FOR EACH ROW EXECUTE FUNCTION {function}()"),
+    ]
 }
 
 /// The column and constraint definitions between the outer parentheses.
@@ -216,6 +291,12 @@ fn expression(sql: &str, flags: &BTreeSet<String>) -> String {
     out.push_str(&s[last..]);
     s = out;
     s = s.replace("IFNULL(", "coalesce(").replace("ifnull(", "coalesce(");
+    // SQLite's `a IS NOT b` / `a IS b` for values: PostgreSQL's IS [NOT] DISTINCT FROM
+    static IS_NOT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = IS_NOT.get_or_init(|| regex::Regex::new(r#"\bIS\s+(NOT\s+)?((?:[A-Z]+\.)?"[A-Za-z0-9_]+"|-?\d+|'[^']*')"#).unwrap());
+    s = re
+        .replace_all(&s, |c: &regex::Captures<'_>| format!("IS {}DISTINCT FROM {}", if c.get(1).is_some() { "" } else { "NOT " }, &c[2]))
+        .into_owned();
     // a count of conditions: (x IS NOT NULL) + (y IS NOT NULL)
     if s.contains(") + (") {
         s = s.replace("IS NOT NULL) +", "IS NOT NULL)::int +").replace("IS NOT NULL) =", "IS NOT NULL)::int =").replace("IS NOT NULL) <", "IS NOT NULL)::int <");
@@ -277,18 +358,18 @@ fn take_reference(def: &mut String, schema: &str, table: &str, column: &str) -> 
     ))
 }
 
-fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut Vec<String>) -> (Vec<String>, Vec<String>) {
+fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut Vec<String>) -> (Vec<String>, Vec<(String, &'static str)>) {
     let schema = schema_of(table);
     let mut defs = Vec::new();
     let mut columns = Vec::new();
     let mut pre = Vec::new();
+    let mut owned = Vec::new();
     for def in column_defs(stmt) {
         let Some((name, ty, rest)) = split_column(&def) else {
             // a table constraint
             defs.push(expression(&def, flags));
             continue;
         };
-        columns.push(name.clone());
         let flag = is_flag(&name, rest);
         let mut rest = rest.to_string();
         if let Some(r) = take_reference(&mut rest, schema, table, &name) {
@@ -330,10 +411,12 @@ fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut
                 _ => "varchar",
             }
         };
+        columns.push((name.clone(), pg_type));
         if pk {
             let seq = format!("{schema}.\"{table}_{name}_seq\"");
             pre.push(format!("CREATE SEQUENCE IF NOT EXISTS {seq} START 10000"));
             rest = format!("{} DEFAULT nextval('{seq}')", rest.trim());
+            owned.push(format!("ALTER SEQUENCE {seq} OWNED BY {schema}.\"{table}\".\"{name}\""));
         }
         let rest = expression(rest.trim(), flags);
         let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -341,11 +424,7 @@ fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut
     }
     let mut out = pre;
     out.push(format!("CREATE TABLE IF NOT EXISTS {schema}.\"{table}\" (\n    {}\n)", defs.join(",\n    ")));
-    for (i, c) in columns.iter().enumerate() {
-        if i == 0 && c == "id" {
-            out.push(format!("ALTER SEQUENCE {schema}.\"{table}_id_seq\" OWNED BY {schema}.\"{table}\".\"id\""));
-        }
-    }
+    out.extend(owned);
     (out, columns)
 }
 
@@ -393,6 +472,12 @@ mod tests {
         let status = d.statements.iter().find(|s| s.contains("VIEW oms.\"OrderPaymentStatusView\"")).unwrap();
         assert!(status.contains("greatest(s.\"openAmount\", 0)") && status.contains("sum(s.\"invoicedAmount\")"), "{status}");
         assert!(!d.tables.iter().any(|t| t.name == "impexSequence"));
+        assert_eq!(d.triggers, crate::db::migrate::SCHEMA.matches("\nCREATE TRIGGER").count(), "every trigger");
+        let state = d.statements.iter().find(|s| s.contains("FUNCTION oms.\"TransmissionDO_change_state_fn\"")).unwrap();
+        assert!(state.contains("IF NEW.\"orderRef\" IS NOT NULL AND NEW.\"state\" IS DISTINCT FROM OLD.\"state\" THEN"), "{state}");
+        assert!(state.contains("pg_advisory_xact_lock") && state.contains("ON CONFLICT (\"orderRef\") DO UPDATE"), "{state}");
+        let debtor = d.statements.iter().find(|s| s.contains("FUNCTION oms.\"DebitorDO_export_update_fn\"")).unwrap();
+        assert!(debtor.contains("OLD.\"active\" = true AND NEW.\"active\" = false"), "{debtor}");
         let unique = d.statements.iter().find(|s| s.contains("\"CommunicationPartnerDO_unique\"")).unwrap();
         assert!(unique.ends_with(r#"("communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef") NULLS NOT DISTINCT"#), "{unique}");
     }

@@ -94,7 +94,8 @@ impl Target {
         config.ssl_mode(if tls { postgres::config::SslMode::Require } else { postgres::config::SslMode::Disable });
         let search_path = SCHEMAS.iter().chain(["public"].iter()).copied().collect::<Vec<_>>().join(",");
         let mut options = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
-        options.push_str(&format!("-c search_path={search_path}"));
+        // impex's sessions read and write timestamps in UTC, as impex's text timestamps are
+        options.push_str(&format!("-c search_path={search_path} -c TimeZone=UTC"));
         config.options(&options);
         if config.get_application_name().is_none() {
             config.application_name("impex");
