@@ -3,7 +3,8 @@
 # sshd (SFTP server), libxml2-utils (xmllint for XSD checks of exported files), sqlite3 (shell
 # checks and the benchmarks' floors), time (/usr/bin/time -v, the benchmarks' peak memory), curl
 # (a real HTTP client for the API tests), python3-venv (the API contract tester's environment),
-# poppler-utils (pdftotext, reading the order documents' PDFs back).
+# poppler-utils (pdftotext, reading the order documents' PDFs back), PostgreSQL 15 (server
+# binaries for the tests' own servers, and psql).
 # Needs root (CI is root); without root it says what is missing and the tests that need a server
 # are reported as skipped.
 set -euo pipefail
@@ -17,6 +18,9 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client-15)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 [ -e /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -27,7 +31,7 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
     # Debian starts the services it installs; the tests run their own instances on free ports.
-    for s in vsftpd ssh; do (service "$s" stop >/dev/null 2>&1 || true); done
+    for s in vsftpd ssh postgresql; do (service "$s" stop >/dev/null 2>&1 || true); done
   fi
 fi
 # The API contract tester (PyPI), in a virtual environment of the tests: tests/.venv.
