@@ -207,6 +207,22 @@ impl Conn {
         Ok(self.sql.pragma_update(None, "temp_store", "MEMORY")?)
     }
 
+    /// This connection's commits no longer copy the WAL into the database file when it has
+    /// grown past SQLite's 1,000 pages (a checkpoint, with its fsyncs, inside a commit); the
+    /// holder calls [`Conn::checkpoint`] when it has time. The scheduler loop does so: a
+    /// checkpoint inside its commits made every other round of 1,000 due schedules 20-30 ms
+    /// later (docs/performance.md, "Scheduler"). Other connections checkpoint as before.
+    pub fn defer_checkpoints(&self) -> StoreResult<()> {
+        Ok(self.sql.pragma_update(None, "wal_autocheckpoint", 0)?)
+    }
+
+    /// Copies what it can of the WAL into the database file without waiting for readers or
+    /// writers (`PRAGMA wal_checkpoint(PASSIVE)`).
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        self.sql.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// A bigger page cache (16 MB) for a long unit of work (a large file's import).
     pub fn large_cache(&self) {
         let _ = self.sql.pragma_update(None, "cache_size", -16384);

@@ -9,12 +9,14 @@
 //! - `state`: every change of a schedule's state ([`crate::db::state::schedule`]).
 //! - [`maintenance`]: the stale lock rescuer, the history pruner and the over-long job watcher.
 //! - `signals`: SIGTERM/SIGINT.
-//! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads.
+//! - [`runner`]: the run loop (`impex run`, `run --once`, `trigger`) on std threads; `pool`:
+//!   the worker threads its jobs run on.
 pub mod api;
 pub mod cron;
 pub mod health;
 pub mod due;
 pub mod maintenance;
+mod pool;
 pub mod lock;
 /// `"JobRunDO"` retention (see [`maintenance::pruner`]).
 pub use maintenance::pruner as history;

@@ -4,7 +4,7 @@
 //! wakes it): release stale locks (`maintenance::rescuer`), re-read the runnable schedules (so changes made by
 //! other processes take effect within a tick), compute which are due (`due`), claim them in one
 //! unit of work (`Conn::write`; optimistic `UPDATE`s, see `state::claim`) with their
-//! RUNNING history rows, and start each job on its own thread (at most `max_jobs` at a time).
+//! RUNNING history rows, and start each job on a worker thread (`pool`, at most `max_jobs` at a time).
 //! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
 //! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
@@ -121,11 +121,14 @@ pub struct Runner {
     /// This process in `"ProcessHeartbeatDO"` (`impex run` only: [`Mode::Forever`]).
     node: Node,
     last_beat: Option<Instant>,
+    /// The threads the jobs run on.
+    pool: super::pool::Pool,
 }
 
 impl Runner {
     pub fn new(db_path: &Path, opts: Options) -> Result<Runner> {
         let conn = db::open_existing(db_path)?;
+        conn.defer_checkpoints()?;
         let base = db::queries::config::base_path(&conn)?.ok_or_else(|| Error::Database {
             path: db_path.to_path_buf(),
             reason: "no base directory (\"PlatformConfigDO\".\"omtBasePath\"); run `impex init --base DIR`".into(),
@@ -135,6 +138,7 @@ impl Runner {
         Ok(Runner {
             db_path: db_path.to_path_buf(),
             pruner: Pruner::new(opts.history_days),
+            pool: super::pool::Pool::new(opts.max_jobs),
             expirer: Expirer::default(),
             renderer: Renderer::default(),
             rescuer: Rescuer::new(me.clone()),
@@ -190,8 +194,14 @@ impl Runner {
         let mut next_tick = Instant::now();
         loop {
             if self.deadline.is_none() {
+                // While due schedules wait in the backlog for slots, the full pass (maintenance,
+                // re-reading every schedule: tens of ms with 1,000 schedules) waits too, up to
+                // one more `max_sleep`: the backlog's jobs are already late.
                 let full = match mode {
-                    Mode::Forever => Instant::now() >= next_tick,
+                    Mode::Forever => {
+                        let now = Instant::now();
+                        now >= next_tick && (self.backlog.is_empty() || now >= next_tick + self.opts.max_sleep)
+                    }
                     Mode::Once | Mode::Trigger(_) => first,
                 };
                 let step = if full {
@@ -212,6 +222,9 @@ impl Runner {
                                 Ok(n) if n > 0 => info!(documents = n, "rendered order documents"),
                                 Ok(_) => {}
                                 Err(e) => error!("rendering order documents: {e}"),
+                            }
+                            if let Err(e) = self.conn.checkpoint() {
+                                warn!("checkpoint of the WAL: {e}");
                             }
                             self.recover_stale(now).and_then(|_| self.tick(now))
                         }
@@ -261,6 +274,8 @@ impl Runner {
                 }
             }
             let mut timeout = match mode {
+                // (a full pass that waits for the backlog: until its latest time, or a job's end)
+                Mode::Forever if !self.backlog.is_empty() && Instant::now() >= next_tick => (next_tick + self.opts.max_sleep).saturating_duration_since(Instant::now()),
                 Mode::Forever => next_tick.saturating_duration_since(Instant::now()),
                 _ => self.opts.max_sleep,
             };
@@ -387,7 +402,6 @@ impl Runner {
     /// Claims schedules and stops unrunnable ones in one write transaction.
     fn claim_batch(&mut self, items: &[(ScheduleRow, DateTime<Utc>)], unrunnable: &[(ScheduleRow, String)], force: bool) -> Result<Vec<(ScheduleRow, i64)>> {
         let now = time::now_text();
-        let mut claimed = Vec::new();
         let mut stopped = Vec::new();
         let tx = self.conn.write()?;
         for (s, msg) in unrunnable {
@@ -396,13 +410,7 @@ impl Runner {
                 stopped.push((s.key.clone(), msg.clone()));
             }
         }
-        for (s, due_at) in items {
-            let ok = if force { state::claim_forced(&tx, s.id, &self.holder, &now)? } else { state::claim(&tx, s, &self.holder, &now)? };
-            if ok {
-                let run_id = q::insert_run(&tx, s, Some(&time::format(*due_at)), &now, &self.holder)?;
-                claimed.push((s.clone(), run_id));
-            }
-        }
+        let claimed = claim_in(&tx, items, force, &self.holder, &now)?;
         tx.commit()?;
         for (key, msg) in stopped {
             error!(schedule = %key, "{msg}");
@@ -454,7 +462,7 @@ impl Runner {
         info!(schedule = %s.key, job = job.name(), run = run_id, "job started");
         let tx = self.tx.clone();
         let id = s.id;
-        let spawned = std::thread::Builder::new().name(format!("job-{}", s.key)).spawn(move || {
+        let spawned = self.pool.run(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&ctx))).unwrap_or_else(|p| {
                 let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
                 Err(JobError::Permanent(format!("the job panicked: {what}")))
@@ -479,7 +487,9 @@ impl Runner {
         }
     }
 
-    /// Records finished runs (schedule state and history) in one transaction.
+    /// Records finished runs (schedule state and history) in one transaction, and claims in
+    /// the same one what waits in the backlog for the slots they freed (one commit instead of
+    /// two per round: docs/performance.md, "Scheduler"); those jobs start after the commit.
     fn record(&mut self, batch: Vec<(i64, std::result::Result<Report, JobError>)>) -> Result<()> {
         let now = Utc::now();
         let now_text = time::format(now);
@@ -505,7 +515,13 @@ impl Runner {
             q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;
             logs.push((run, after, lock_lost));
         }
+        let free = if shutting_down { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+        let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
+        let claimed = claim_in(&tx, &take, false, &self.holder, &now_text)?;
         tx.commit()?;
+        for (r, run_id) in claimed {
+            self.spawn(r, run_id);
+        }
         for (run, after, lock_lost) in logs {
             let ms = run.watched.started.elapsed().as_millis() as u64;
             let key = &run.watched.key;
@@ -553,4 +569,18 @@ fn timing(r: &ScheduleRow) -> Timing {
         next_retry: r.next_retry.as_deref().and_then(time::parse),
         fixed_next_run: r.fixed_next_run.as_deref().and_then(time::parse),
     }
+}
+
+/// Claims `items` in the unit of work `tx` (optimistic: one that changed meanwhile is not
+/// claimed), each with its RUNNING history row; returns the claimed ones with their run ids.
+fn claim_in(tx: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], force: bool, holder: &str, now: &str) -> Result<Vec<(ScheduleRow, i64)>> {
+    let mut claimed = Vec::new();
+    for (s, due_at) in items {
+        let ok = if force { state::claim_forced(tx, s.id, holder, now)? } else { state::claim(tx, s, holder, now)? };
+        if ok {
+            let run_id = q::insert_run(tx, s, Some(&time::format(*due_at)), now, holder)?;
+            claimed.push((s.clone(), run_id));
+        }
+    }
+    Ok(claimed)
 }
