@@ -336,3 +336,23 @@ fn migrate_moves_a_sqlite_database_into_an_empty_postgres_one_with_every_row() {
     assert!(!out.status.success() && t.contains("\"yesterday\" is not a timestamp") && t.contains("nothing was moved"), "{t}");
     assert_eq!(pg.psql("second", "SELECT count(*) FROM pg_namespace WHERE nspname = 'oms'"), "0", "the target stays empty");
 }
+
+#[test]
+fn tls_to_the_server_verifies_its_certificate() {
+    let pg = Postgres::start_tls();
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cert = pg.cert();
+    // the server takes TCP connections with TLS only: without it, refused
+    let out = impex(d, &pg.url("iom"), &["init"], &[("PGPASSWORD", PASSWORD)]);
+    assert!(!out.status.success() && text(&out).contains("no pg_hba.conf entry"), "{}", text(&out));
+    // with TLS and the server's certificate as the root: works
+    let url = format!("{}?sslmode=verify-full&sslrootcert={}", pg.url("iom"), cert.display());
+    let out = impex(d, &url, &["init"], &[("PGPASSWORD", PASSWORD)]);
+    assert!(out.status.success(), "{}", text(&out));
+    // sslmode=require verifies too: a certificate no root vouches for is refused
+    let out = impex(d, &format!("{}?sslmode=require", pg.url("iom")), &["init"], &[("PGPASSWORD", PASSWORD)]);
+    let t = text(&out);
+    assert!(!out.status.success() && t.to_lowercase().contains("certificate"), "{t}");
+}

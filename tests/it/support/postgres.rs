@@ -30,6 +30,20 @@ fn as_postgres(program: &str, args: &[&str]) -> std::process::Output {
 
 impl Postgres {
     pub fn start() -> Postgres {
+        Self::start_with(false)
+    }
+
+    /// A server whose TCP connections must use TLS (`hostssl` only), with a self-signed
+    /// certificate for 127.0.0.1 at [`Postgres::cert`].
+    pub fn start_tls() -> Postgres {
+        Self::start_with(true)
+    }
+
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("server.crt")
+    }
+
+    fn start_with(tls: bool) -> Postgres {
         let dir = tempfile::Builder::new().prefix("impex-pg-").tempdir().unwrap();
         let d = dir.path().to_str().unwrap().to_string();
         assert!(Command::new("chown").args(["postgres", &d]).status().unwrap().success());
@@ -41,6 +55,27 @@ impl Postgres {
             &["-D", &format!("{d}/data"), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", &format!("--pwfile={pwfile}")],
         );
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        if tls {
+            let (crt, key) = (format!("{d}/server.crt"), format!("{d}/server.key"));
+            let ok = Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+                .args(["-keyout", &key, "-out", &crt])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "openssl req failed");
+            assert!(Command::new("chown").args(["postgres", &crt, &key]).status().unwrap().success());
+            assert!(Command::new("chmod").args(["600", &key]).status().unwrap().success());
+            let conf = format!("{d}/data/postgresql.conf");
+            let mut text = std::fs::read_to_string(&conf).unwrap();
+            text.push_str(&format!("\nssl = on\nssl_cert_file = '{crt}'\nssl_key_file = '{key}'\n"));
+            std::fs::write(&conf, text).unwrap();
+            let hba = format!("{d}/data/pg_hba.conf");
+            let text: String = std::fs::read_to_string(&hba).unwrap().lines().filter(|l| !l.starts_with("host")).map(|l| format!("{l}\n")).collect();
+            std::fs::write(&hba, format!("{text}hostssl all all 127.0.0.1/32 scram-sha-256\n")).unwrap();
+        }
         let port = free_port();
         let options = format!("-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50");
         let out = as_postgres("pg_ctl", &["-D", &format!("{d}/data"), "-o", &options, "-l", &format!("{d}/log"), "-w", "start"]);
