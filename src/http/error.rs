@@ -128,3 +128,31 @@ impl IntoResponse for ApiError {
         r
     }
 }
+
+/// The router's own 404 (no such path) and 405 (a method the path does not take) come from
+/// axum without a body; this gives them the error body of the path's family (an `ErrorReport`
+/// under `/rest/`, else an `HttpResponse`), keeping their headers (`Allow`). Answers of the
+/// handlers, which carry a `Content-Type`, pass unchanged.
+pub async fn fill_empty(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let rest = req.uri().path().starts_with("/rest/");
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let r = next.run(req).await;
+    let status = r.status();
+    if !(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED) || r.headers().contains_key(header::CONTENT_TYPE) {
+        return r;
+    }
+    let e = if status == StatusCode::METHOD_NOT_ALLOWED {
+        ApiError::new(status, "METHOD_NOT_ALLOWED", format!("{method} is not allowed on {path}"))
+    } else {
+        ApiError::not_found(format!("no resource at {path}"))
+    };
+    let e = if rest { e.style(Style::ErrorReport { media_type: "application/json" }) } else { e };
+    let (parts, _) = r.into_parts();
+    let mut out = e.into_response();
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_LENGTH && !out.headers().contains_key(k) {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}

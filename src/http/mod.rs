@@ -45,4 +45,5 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::routes())
         .merge(rma::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn(error::fill_empty))
 }

@@ -61,6 +61,8 @@ pub async fn serve(
     drop(crate::db::open_existing(db_path)?);
     let state = AppState::new(db_path, auth);
     super::metrics::handle();
+    // listening comes first: a server that cannot listen never shows as a node
+    let listener = std::net::TcpListener::bind(opts.listen).with_context(|| format!("listening on {}", opts.listen))?;
     // the heartbeat of this server ("ProcessHeartbeatDO"), removed again at shutdown
     let beating = tokio::spawn(super::health::heartbeat(state.clone()));
     let app = super::router(state.clone())
@@ -68,43 +70,48 @@ pub async fn serve(
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, opts.request_timeout))
         .layer(RequestBodyLimitLayer::new(opts.body_limit))
         .layer(axum::middleware::from_fn(super::inventory::too_large));
-    let listener = std::net::TcpListener::bind(opts.listen).with_context(|| format!("listening on {}", opts.listen))?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let handle = axum_server::Handle::new();
-    let shutdown = handle.clone();
-    let grace = opts.shutdown_timeout;
-    tokio::spawn(async move {
-        stop.await;
-        tracing::info!("http: shutting down, finishing requests in flight");
-        shutdown.graceful_shutdown(Some(grace));
-    });
-    let scheme = if opts.tls.is_some() { "https" } else { "http" };
-    tracing::info!(address = %addr, scheme, "http: listening");
-    if let Some(tx) = ready {
-        let _ = tx.send(addr);
-    }
-    match &opts.tls {
-        None => {
-            let mut server = axum_server::from_tcp(listener)?.handle(handle);
-            server.http_builder().http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(opts.header_timeout);
-            server.serve(app.into_make_service()).await?;
+    // whatever ends the serving (a stop, a port in use, a bad certificate), the heartbeat row
+    // goes with it
+    let served: anyhow::Result<()> = async {
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let shutdown = handle.clone();
+        let grace = opts.shutdown_timeout;
+        tokio::spawn(async move {
+            stop.await;
+            tracing::info!("http: shutting down, finishing requests in flight");
+            shutdown.graceful_shutdown(Some(grace));
+        });
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        tracing::info!(address = %addr, scheme, "http: listening");
+        if let Some(tx) = ready {
+            let _ = tx.send(addr);
         }
-        Some(tls) => {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-                .await
-                .with_context(|| format!("TLS certificate {} and key {}", tls.cert.display(), tls.key.display()))?;
-            reload_on_sighup(config.clone(), tls.clone());
-            let mut server = axum_server::from_tcp_rustls(listener, config)?.handle(handle);
-            server.http_builder().http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(opts.header_timeout);
-            server.serve(app.into_make_service()).await?;
+        match &opts.tls {
+            None => {
+                let mut server = axum_server::from_tcp(listener)?.handle(handle);
+                server.http_builder().http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(opts.header_timeout);
+                server.serve(app.into_make_service()).await?;
+            }
+            Some(tls) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                    .await
+                    .with_context(|| format!("TLS certificate {} and key {}", tls.cert.display(), tls.key.display()))?;
+                reload_on_sighup(config.clone(), tls.clone());
+                let mut server = axum_server::from_tcp_rustls(listener, config)?.handle(handle);
+                server.http_builder().http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(opts.header_timeout);
+                server.serve(app.into_make_service()).await?;
+            }
         }
+        Ok(())
     }
+    .await;
     beating.abort();
     super::health::leave(&state).await;
     tracing::info!("http: stopped");
-    Ok(())
+    served
 }
 
 /// SIGHUP reads the certificate and key again (a renewed certificate without a restart).

@@ -72,8 +72,13 @@ fn serve_answers_health_challenges_callers_and_stops_gracefully() {
     assert!(head.to_ascii_lowercase().contains("content-type: application/yaml") && body.contains("/atp/{shopId}/{id}"), "{head}");
     assert_eq!(curl(&[&s.url("/openapi/nothing.yaml")]).0, 404);
     assert_eq!(curl(&[&s.url("/openapi/intershop-order-management-rma-2.12.yaml")]).0, 200, "the RMA spec is served");
-    // an unknown path
-    assert_eq!(curl(&[&s.url("/servlets/services/nothing")]).0, 404);
+    // an unknown path, a method the path does not take: the family's error body, the Allow kept
+    let (status, _, body) = curl(&[&s.url("/servlets/services/nothing")]);
+    assert!(status == 404 && body.contains(r#""statusCode":404"#) && body.contains("no resource at /servlets/services/nothing"), "{body}");
+    let (status, _, body) = curl(&[&s.url("/rest/nothing")]);
+    assert!(status == 404 && body.contains(r#""status":404"#) && body.contains("NOT_FOUND"), "{body}");
+    let (status, head, body) = curl(&["-X", "PATCH", &s.url("/openapi/")]);
+    assert!(status == 405 && head.to_ascii_lowercase().contains("allow: get") && body.contains("PATCH is not allowed on /openapi/"), "{head}{body}");
     // everything else needs credentials: 401 with a Basic challenge, in the spec's body
     for extra in [vec![], vec!["-u", "nobody:wrong"]] {
         let mut args = extra.clone();
@@ -213,4 +218,17 @@ pub fn schemathesis(env: &TestEnv, s: &Server, c: &Contract<'_>, extra: &[&str])
         let log: String = std::fs::read_to_string(&s.log).unwrap_or_default().lines().rev().take(40).collect::<Vec<_>>().join("\n");
         panic!("schemathesis {} {extra:?} failed:\n{text}\nthe server's last log lines (newest first):\n{log}", c.spec);
     }
+}
+
+/// `impex serve` that cannot listen (the port is taken) fails and leaves no heartbeat row: no
+/// node that never served shows in the cluster status.
+#[test]
+fn serve_that_cannot_listen_leaves_no_heartbeat() {
+    let env = TestEnv::new(true);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = env.run(&["serve", "--listen", &addr]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&addr), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ProcessHeartbeatDO""#), 0);
 }
