@@ -100,6 +100,10 @@ impl Target {
         if config.get_application_name().is_none() {
             config.application_name("impex");
         }
+        // an unreachable server is an error after 10 s, not a hang (`connect_timeout=` overrides)
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let user = config.get_user().map(str::to_string).unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
         if config.get_user().is_none() {
             config.user(&user);
