@@ -356,3 +356,54 @@ fn tls_to_the_server_verifies_its_certificate() {
     let t = text(&out);
     assert!(!out.status.success() && t.to_lowercase().contains("certificate"), "{t}");
 }
+
+/// The session that runs impex's SQLite statements on PostgreSQL: translated placeholders,
+/// flags and `IS`, values adapted both ways (a flag reads 0/1, a timestamp impex's text), and
+/// write units of work that take turns across sessions.
+#[test]
+fn a_session_runs_sqlite_statements_with_sqlites_values() {
+    use impex::db::pg::{Session, Target};
+    use impex::db::Value;
+    let pg = Postgres::start();
+    let url = pg.url_with_password("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init"]);
+    let target = Target::parse(&url).unwrap();
+    let mut s = Session::connect(&target).unwrap();
+
+    let rows = s.query(r#"SELECT "id", "active", "creationDate", "nextRetry" FROM "ScheduleDO" WHERE "active" = 1 AND "key" = ?1"#, &[&"send_transmissions"]).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][3]), (&Value::Integer(-1), &Value::Integer(1), &Value::Null));
+    // a timestamp written as impex's text comes back as the same text; NULL compares with IS
+    let at = "2026-12-03 01:02:03.456";
+    assert_eq!(s.execute(r#"UPDATE "ScheduleDO" SET "creationDate" = ?2, "active" = ?3 WHERE "id" = ?1"#, &[&-1i64, &at, &0i64]).unwrap(), 1);
+    let rows = s.query(r#"SELECT "creationDate", "active" FROM "ScheduleDO" WHERE "id" = ? AND "nextRetry" IS ?"#, &[&-1i64, &Value::Null]).unwrap();
+    assert_eq!(rows, vec![vec![Value::Text(at.into()), Value::Integer(0)]]);
+    // INSERT OR IGNORE
+    let insert = r#"INSERT OR IGNORE INTO "ShopDO" ("id", "name") VALUES (?1, ?2)"#;
+    assert_eq!(s.execute(insert, &[&30000i64, &"a shop"]).unwrap(), 1);
+    assert_eq!(s.execute(insert, &[&30000i64, &"a shop"]).unwrap(), 0);
+    // a bad value names the parameter
+    let e = s.execute(r#"UPDATE "ScheduleDO" SET "creationDate" = ?1 WHERE "id" = -1"#, &[&"soon"]).unwrap_err();
+    assert!(e.to_string().contains("parameter 1") && e.to_string().contains("not a timestamp"), "{e}");
+
+    // writers take turns: a second writer waits until the first commits
+    s.write().unwrap();
+    s.execute(r#"UPDATE "ShopDO" SET "name" = 'first' WHERE "id" = 30000"#, &[]).unwrap();
+    let second = std::thread::spawn({
+        let target = target.clone();
+        move || {
+            let mut t = Session::connect(&target).unwrap();
+            t.write().unwrap();
+            let name = t.query(r#"SELECT "name" FROM "ShopDO" WHERE "id" = 30000"#, &[]).unwrap();
+            t.commit().unwrap();
+            name
+        }
+    });
+    crate::support::env::wait_for("the second writer to wait for the lock", std::time::Duration::from_secs(10), || {
+        pg.psql("iom", "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'") == "1"
+    });
+    s.commit().unwrap();
+    assert_eq!(second.join().unwrap(), vec![vec![Value::Text("first".into())]], "it ran after the first's commit");
+}

@@ -8,8 +8,10 @@
 pub mod moving;
 pub mod schema;
 pub mod script;
+pub mod session;
 pub mod target;
 
+pub use session::Session;
 pub use target::Target;
 
 use crate::db::script::Source;

@@ -257,7 +257,7 @@ fn is_flag(name: &str, rest: &str) -> bool {
 }
 
 /// SQLite expressions in PostgreSQL's terms (checks, index predicates, view bodies).
-fn expression(sql: &str, flags: &BTreeSet<String>) -> String {
+pub(crate) fn expression(sql: &str, flags: &BTreeSet<String>) -> String {
     static FLAG_CMP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     static MAXMIN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = FLAG_CMP.get_or_init(|| regex::Regex::new(r#""([A-Za-z0-9_]+)"(\s*(?:=|<>|IS NOT|IS)\s*)([01])\b"#).unwrap());
@@ -293,7 +293,7 @@ fn expression(sql: &str, flags: &BTreeSet<String>) -> String {
     s = s.replace("IFNULL(", "coalesce(").replace("ifnull(", "coalesce(");
     // SQLite's `a IS NOT b` / `a IS b` for values: PostgreSQL's IS [NOT] DISTINCT FROM
     static IS_NOT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = IS_NOT.get_or_init(|| regex::Regex::new(r#"\bIS\s+(NOT\s+)?((?:[A-Z]+\.)?"[A-Za-z0-9_]+"|-?\d+|'[^']*')"#).unwrap());
+    let re = IS_NOT.get_or_init(|| regex::Regex::new(r#"\bIS\s+(NOT\s+)?((?:[A-Z]+\.)?"[A-Za-z0-9_]+"|-?\d+|'[^']*'|\?\d*)"#).unwrap());
     s = re
         .replace_all(&s, |c: &regex::Captures<'_>| format!("IS {}DISTINCT FROM {}", if c.get(1).is_some() { "" } else { "NOT " }, &c[2]))
         .into_owned();

@@ -1,0 +1,258 @@
+//! A PostgreSQL session that runs impex's statements as they are written for SQLite, the first
+//! part of moving the engine (docs/postgres.md, "How the engine moves to PostgreSQL"):
+//!
+//! - **Translated once per statement** ([`translate`], cached with the prepared statement):
+//!   placeholders `?1`/`?` → `$1`; `INSERT OR IGNORE INTO ...` → `INSERT INTO ... ON CONFLICT DO
+//!   NOTHING`; `strftime('%Y-%m-%d %H:%M:%f','now')` → `now()`; and what the schema's views get
+//!   (`schema::expression`): a flag compared with 0/1 → `false`/`true`, `x IS y` →
+//!   `x IS NOT DISTINCT FROM y`, scalar `max`/`min` → `greatest`/`least`.
+//! - **Values adapted by type**: a parameter becomes the type the server expects there (an
+//!   integer for a `boolean` is `false`/`true`, impex's UTC text for a `timestamptz` an instant,
+//!   NULL a NULL of that type); a column reads as SQLite would give it ([`Value`]: a flag as
+//!   0/1, a `timestamptz` as impex's text timestamp, `int2`/`int4`/`int8` as integers).
+//! - **Writers take turns**: [`Session::write`] begins with a transaction-level advisory lock
+//!   ([`WRITERS_LOCK`]) held to the commit, so writers on any node follow one another as on
+//!   SQLite; [`Session::snapshot`] is a `REPEATABLE READ READ ONLY` transaction that waits for
+//!   nobody.
+use std::collections::{BTreeSet, HashMap};
+
+use postgres::types::{ToSql, Type};
+
+use super::{describe, Target};
+use crate::db::{StoreError, StoreErrorKind, StoreResult, ToValue, Value};
+
+/// The advisory lock of write units of work (any fixed number; impex's other one is
+/// `schema::ORDER_CHANGE_LOCK`).
+pub const WRITERS_LOCK: i64 = 0x1_4D50_4557;
+
+fn store_error(e: postgres::Error, sql: &str) -> StoreError {
+    let kind = match e.as_db_error().map(|d| d.code().code().to_string()).as_deref() {
+        Some("40001") | Some("40P01") | Some("55P03") => StoreErrorKind::Busy,
+        Some(c) if c.starts_with("23") => StoreErrorKind::Constraint,
+        _ => StoreErrorKind::Other,
+    };
+    StoreError::new(kind, format!("{} (in: {})", describe(&e), sql.split_whitespace().collect::<Vec<_>>().join(" ")))
+}
+
+/// The flag columns of impex's schema (boolean on PostgreSQL), by name.
+fn flags() -> &'static BTreeSet<String> {
+    static FLAGS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    FLAGS.get_or_init(|| super::schema::ddl(crate::db::migrate::SCHEMA).flags.into_iter().map(|(_, c)| c).collect())
+}
+
+/// A statement of impex's (SQLite's words) in PostgreSQL's.
+pub fn translate(sql: &str) -> String {
+    let mut s = super::schema::expression(sql, flags());
+    s = s.replace("strftime('%Y-%m-%d %H:%M:%f','now')", "now()").replace("strftime('%Y-%m-%d %H:%M:%f', 'now')", "now()");
+    // placeholders, outside literals and quoted names
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut quote: Option<char> = None;
+    let mut next = 1;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    out.push_str(&format!("${next}"));
+                    next += 1;
+                } else {
+                    out.push('$');
+                    out.push_str(&digits);
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    if let Some(rest) = out.trim_start().strip_prefix("INSERT OR IGNORE INTO") {
+        let rest = rest.trim_end().trim_end_matches(';');
+        out = match rest.find(" RETURNING ") {
+            Some(i) => format!("INSERT INTO{} ON CONFLICT DO NOTHING{}", &rest[..i], &rest[i..]),
+            None => format!("INSERT INTO{rest} ON CONFLICT DO NOTHING"),
+        };
+    }
+    out
+}
+
+/// A parameter as the type the server expects.
+fn param(v: Value, ty: &Type) -> Result<Box<dyn ToSql + Sync>, String> {
+    fn none<T: ToSql + Sync + 'static>() -> Box<dyn ToSql + Sync> {
+        Box::new(None::<T>)
+    }
+    Ok(match (v, ty) {
+        (Value::Null, t) => match *t {
+            Type::INT8 => none::<i64>(),
+            Type::INT4 => none::<i32>(),
+            Type::INT2 => none::<i16>(),
+            Type::BOOL => none::<bool>(),
+            Type::TIMESTAMPTZ => none::<chrono::DateTime<chrono::Utc>>(),
+            Type::FLOAT8 => none::<f64>(),
+            Type::BYTEA => none::<Vec<u8>>(),
+            _ => none::<String>(),
+        },
+        (Value::Integer(i), t) => match *t {
+            Type::INT8 => Box::new(i),
+            Type::INT4 => Box::new(i32::try_from(i).map_err(|_| format!("{i} does not fit an int4"))?),
+            Type::INT2 => Box::new(i16::try_from(i).map_err(|_| format!("{i} does not fit an int2"))?),
+            Type::BOOL => Box::new(i != 0),
+            Type::FLOAT8 => Box::new(i as f64),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => Box::new(i.to_string()),
+            _ => return Err(format!("an integer for a {t} parameter")),
+        },
+        (Value::Real(f), t) => match *t {
+            Type::FLOAT8 => Box::new(f),
+            Type::FLOAT4 => Box::new(f as f32),
+            Type::TEXT | Type::VARCHAR => Box::new(f.to_string()),
+            _ => return Err(format!("a real number for a {t} parameter")),
+        },
+        (Value::Text(s), t) => match *t {
+            Type::TIMESTAMPTZ => Box::new(crate::time::parse(&s).ok_or_else(|| format!("{s:?} is not a timestamp"))?),
+            Type::BOOL => Box::new(matches!(s.as_str(), "1" | "true" | "TRUE" | "t")),
+            Type::INT8 => Box::new(s.trim().parse::<i64>().map_err(|_| format!("{s:?} is not an integer"))?),
+            _ => Box::new(s),
+        },
+        (Value::Blob(b), _) => Box::new(b),
+    })
+}
+
+/// A column of a row as SQLite would give it.
+fn column(row: &postgres::Row, i: usize) -> StoreResult<Value> {
+    let ty = row.columns()[i].type_().clone();
+    let bad = |e: postgres::Error| StoreError::new(StoreErrorKind::Other, format!("column {}: {e}", row.columns()[i].name()));
+    Ok(match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i).map_err(bad)?.map(Value::Integer),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i).map_err(bad)?.map(|v| Value::Integer(v.into())),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i).map_err(bad)?.map(|v| Value::Integer(v.into())),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i).map_err(bad)?.map(|v| Value::Integer(v.into())),
+        Type::TIMESTAMPTZ => row.try_get::<_, Option<chrono::DateTime<chrono::Utc>>>(i).map_err(bad)?.map(|t| Value::Text(crate::time::format(t))),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(bad)?.map(Value::Real),
+        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map_err(bad)?.map(|v| Value::Real(v.into())),
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(bad)?.map(Value::Blob),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row.try_get::<_, Option<String>>(i).map_err(bad)?.map(Value::Text),
+        other => {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                format!("column {} is of type {other}, which impex does not read (cast it to text)", row.columns()[i].name()),
+            ))
+        }
+    }
+    .unwrap_or(Value::Null))
+}
+
+/// A session on one PostgreSQL database.
+pub struct Session {
+    client: postgres::Client,
+    /// Prepared statements by their SQLite text.
+    statements: HashMap<String, postgres::Statement>,
+    open: bool,
+}
+
+impl Session {
+    pub fn connect(target: &Target) -> StoreResult<Session> {
+        Ok(Session { client: target.connect()?, statements: HashMap::new(), open: false })
+    }
+
+    fn prepared(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let text = translate(sql);
+        let st = self.client.prepare(&text).map_err(|e| store_error(e, &text))?;
+        self.statements.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    fn bind(st: &postgres::Statement, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Box<dyn ToSql + Sync>>> {
+        if params.len() != st.params().len() {
+            return Err(StoreError::new(StoreErrorKind::Other, format!("{} parameters given, {} expected (in: {sql})", params.len(), st.params().len())));
+        }
+        params
+            .iter()
+            .zip(st.params())
+            .enumerate()
+            .map(|(i, (p, ty))| param(p.to_value(), ty).map_err(|m| StoreError::new(StoreErrorKind::Other, format!("parameter {}: {m} (in: {sql})", i + 1))))
+            .collect()
+    }
+
+    /// Every row of a query, as values.
+    pub fn query(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
+        let st = self.prepared(sql)?;
+        let values = Self::bind(&st, sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
+        let rows = self.client.query(&st, &refs).map_err(|e| store_error(e, sql))?;
+        rows.iter().map(|r| (0..r.len()).map(|i| column(r, i)).collect()).collect()
+    }
+
+    /// Runs a statement; returns the rows it changed.
+    pub fn execute(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<u64> {
+        let st = self.prepared(sql)?;
+        let values = Self::bind(&st, sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
+        self.client.execute(&st, &refs).map_err(|e| store_error(e, sql))
+    }
+
+    /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
+    pub fn write(&mut self) -> StoreResult<()> {
+        self.client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})")).map_err(|e| store_error(e, "BEGIN"))?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// Begins a read of one consistent snapshot.
+    pub fn snapshot(&mut self) -> StoreResult<()> {
+        self.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").map_err(|e| store_error(e, "BEGIN"))?;
+        self.open = true;
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> StoreResult<()> {
+        self.open = false;
+        self.client.batch_execute("COMMIT").map_err(|e| store_error(e, "COMMIT"))
+    }
+
+    pub fn rollback(&mut self) -> StoreResult<()> {
+        self.open = false;
+        self.client.batch_execute("ROLLBACK").map_err(|e| store_error(e, "ROLLBACK"))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_translated_once_into_postgresqls_words() {
+        assert_eq!(
+            translate(r#"SELECT "id" FROM "ScheduleDO" WHERE "active" = 1 AND "key" = ?1 AND "nextRetry" IS ?2 AND "note" = '?'"#),
+            r#"SELECT "id" FROM "ScheduleDO" WHERE "active" = true AND "key" = $1 AND "nextRetry" IS NOT DISTINCT FROM $2 AND "note" = '?'"#
+        );
+        assert_eq!(translate(r#"UPDATE "T" SET "a" = ?, "b" = ?"#), r#"UPDATE "T" SET "a" = $1, "b" = $2"#);
+        assert_eq!(
+            translate(r#"INSERT OR IGNORE INTO "ShopDO" ("id", "name") VALUES (?1, ?2) RETURNING "id""#),
+            r#"INSERT INTO "ShopDO" ("id", "name") VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING "id""#
+        );
+        assert_eq!(translate("SELECT strftime('%Y-%m-%d %H:%M:%f','now')"), "SELECT now()");
+    }
+}
