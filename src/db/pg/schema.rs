@@ -30,6 +30,26 @@ pub fn schema_of(table: &str) -> &'static str {
     }
 }
 
+/// Text columns of `schema.sql` without a `strftime` default that hold impex's timestamps (the
+/// engine writes them with `crate::time`): `timestamptz` on PostgreSQL too.
+pub const TIMESTAMPS: &[(&str, &str)] = &[
+    ("ScheduleDO", "lastRun"),
+    ("ScheduleDO", "lockedSince"),
+    ("ScheduleDO", "nextRetry"),
+    ("ScheduleDO", "stoppedSince"),
+    ("ScheduleRuntimeDO", "fixedNextRun"),
+    ("JobRunDO", "dueTime"),
+    ("JobRunDO", "startTime"),
+    ("JobRunDO", "endTime"),
+    ("TransferFileDO", "doneDate"),
+    ("ImportFileDO", "endDate"),
+    ("TransmissionDO", "nextRetryDate"),
+    ("TransmissionDO", "sentDate"),
+    ("OrderDO", "readyForSupplier"),
+    ("UserDO", "blockedSince"),
+    ("ReservationDO", "expiryDate"),
+];
+
 /// Tables of `schema.sql` that PostgreSQL does not need.
 const SQLITE_ONLY: &[&str] = &["impexSequence"];
 
@@ -379,7 +399,7 @@ fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut
             let q = format!("\"{name}\"");
             rest = rest.replace(&format!("CHECK ({q} IN (0,1))"), "").replace(&format!("CHECK ({q} IS NULL OR {q} IN (0,1))"), "");
         }
-        let timestamp = rest.contains("DEFAULT (strftime(");
+        let timestamp = rest.contains("DEFAULT (strftime(") || TIMESTAMPS.contains(&(table, name.as_str()));
         if let Some((from, to)) = default_of(&rest) {
             let value = rest[from + "DEFAULT ".len()..to].to_string();
             let new = if timestamp {
@@ -472,6 +492,10 @@ mod tests {
         let status = d.statements.iter().find(|s| s.contains("VIEW oms.\"OrderPaymentStatusView\"")).unwrap();
         assert!(status.contains("greatest(s.\"openAmount\", 0)") && status.contains("sum(s.\"invoicedAmount\")"), "{status}");
         assert!(!d.tables.iter().any(|t| t.name == "impexSequence"));
+        for (table, column) in TIMESTAMPS {
+            let t = d.tables.iter().find(|t| t.name == *table).unwrap_or_else(|| panic!("{table}"));
+            assert!(t.columns.iter().any(|(c, ty)| c == column && *ty == "timestamptz"), "{table}.{column}");
+        }
         assert_eq!(d.triggers, crate::db::migrate::SCHEMA.matches("\nCREATE TRIGGER").count(), "every trigger");
         let state = d.statements.iter().find(|s| s.contains("FUNCTION oms.\"TransmissionDO_change_state_fn\"")).unwrap();
         assert!(state.contains("IF NEW.\"orderRef\" IS NOT NULL AND NEW.\"state\" IS DISTINCT FROM OLD.\"state\" THEN"), "{state}");
