@@ -70,10 +70,18 @@ pub const PAGE_SIZE: i64 = 65536;
 /// A connection to the database: the storage handle business code holds. Not shared between
 /// threads; each thread or job opens its own.
 pub struct Conn {
-    sql: rusqlite::Connection,
+    backend: Backend,
     path: PathBuf,
     /// The write gate of the file (None in memory).
     gate: Option<std::sync::Arc<WriteGate>>,
+}
+
+/// The database behind a [`Conn`].
+enum Backend {
+    Sqlite(rusqlite::Connection),
+    /// A PostgreSQL session (docs/postgres.md): the generic statements below and the operations
+    /// moved to them run here; the others are SQLite's only so far.
+    Postgres(std::cell::RefCell<pg::Session>),
 }
 
 /// A unit of work (one file's import, one batch of transmissions, a script): started by
@@ -136,8 +144,27 @@ impl Drop for Turn {
 
 impl Conn {
     /// The library connection (storage layer only).
+    /// On PostgreSQL this is a bug of the caller: the commands that reach SQLite-only
+    /// operations refuse a PostgreSQL database before they open one.
+    #[track_caller]
     pub(crate) fn sql(&self) -> &rusqlite::Connection {
-        &self.sql
+        match &self.backend {
+            Backend::Sqlite(c) => c,
+            Backend::Postgres(_) => panic!("an operation that runs on SQLite only was called on PostgreSQL ({})", self.path.display()),
+        }
+    }
+
+    /// The PostgreSQL session, if this is one.
+    fn pg(&self) -> Option<std::cell::RefMut<'_, pg::Session>> {
+        match &self.backend {
+            Backend::Postgres(s) => Some(s.borrow_mut()),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Whether this is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
     }
 
     /// Where the database is.
@@ -148,31 +175,46 @@ impl Conn {
     /// Starts a unit of work that writes: `BEGIN IMMEDIATE` (waits up to [`BUSY_TIMEOUT`] for
     /// another process's write).
     pub fn write(&mut self) -> StoreResult<Tx<'_>> {
+        if let Some(mut s) = self.pg() {
+            s.write()?;
+            drop(s);
+            return Ok(Tx { conn: self, open: true, _turn: None });
+        }
         let turn = self.gate.clone().and_then(WriteGate::enter);
-        self.sql.execute_batch("BEGIN IMMEDIATE")?;
+        self.sql().execute_batch("BEGIN IMMEDIATE")?;
         Ok(Tx { conn: self, open: true, _turn: turn })
     }
 
     /// Starts a unit of work that reads one consistent snapshot (deferred `BEGIN`: other
     /// processes' commits after its first read are not seen until [`Tx::commit`]).
     pub fn snapshot(&mut self) -> StoreResult<Tx<'_>> {
-        self.sql.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+        if let Some(mut s) = self.pg() {
+            s.snapshot()?;
+            drop(s);
+            return Ok(Tx { conn: self, open: true, _turn: None });
+        }
+        self.sql().prepare_cached("BEGIN DEFERRED")?.execute([])?;
         Ok(Tx { conn: self, open: true, _turn: None })
     }
 
     /// How long this connection waits for another process's write lock (default
     /// [`BUSY_TIMEOUT`]).
     pub fn set_busy_timeout(&self, wait: Duration) -> StoreResult<()> {
-        Ok(self.sql.busy_timeout(wait)?)
+        if self.is_postgres() {
+            // (SQLite's setting; PostgreSQL has its own)
+            return Ok(());
+        }
+        Ok(self.sql().busy_timeout(wait)?)
     }
 
     /// A unit of work in which the writer checks the references it writes itself: the
     /// database's per-row foreign key checks are off for its duration (bulk imports are about
     /// a third faster). `f` returns Ok to commit.
     pub fn write_trusted<T, E: From<StoreError>>(&mut self, trusted: bool, f: impl FnOnce(&Tx<'_>) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+        let trusted = trusted && !self.is_postgres();
         if trusted {
             // (a no-op inside a transaction: set before BEGIN, reset after the end)
-            self.sql.pragma_update(None, "foreign_keys", "OFF").map_err(StoreError::from)?;
+            self.sql().pragma_update(None, "foreign_keys", "OFF").map_err(StoreError::from)?;
         }
         let result = (|| {
             let tx = self.write()?;
@@ -181,7 +223,7 @@ impl Conn {
             Ok(v)
         })();
         if trusted {
-            self.sql.pragma_update(None, "foreign_keys", "ON").map_err(StoreError::from)?;
+            self.sql().pragma_update(None, "foreign_keys", "ON").map_err(StoreError::from)?;
         }
         result
     }
@@ -190,7 +232,11 @@ impl Conn {
     /// commit: a power loss must not take the commit back). Without it a commit is durable at
     /// the next checkpoint.
     pub fn durable_commits(&self) -> StoreResult<()> {
-        Ok(self.sql.pragma_update(None, "synchronous", "FULL")?)
+        if self.is_postgres() {
+            // (SQLite's setting; PostgreSQL has its own)
+            return Ok(());
+        }
+        Ok(self.sql().pragma_update(None, "synchronous", "FULL")?)
     }
 
     /// The settings of the API's connections, whose requests each read a few rows at random
@@ -203,8 +249,12 @@ impl Conn {
     ///   and automatic indexes stay in memory; with the default (a temporary file with the
     ///   database's 64 KB pages) the rights query of every login took ~400 µs instead of ~25 µs.
     pub fn request_settings(&self, mapped_bytes: i64) -> StoreResult<()> {
-        self.sql.pragma_update(None, "mmap_size", mapped_bytes)?;
-        Ok(self.sql.pragma_update(None, "temp_store", "MEMORY")?)
+        if self.is_postgres() {
+            // (SQLite's setting; PostgreSQL has its own)
+            return Ok(());
+        }
+        self.sql().pragma_update(None, "mmap_size", mapped_bytes)?;
+        Ok(self.sql().pragma_update(None, "temp_store", "MEMORY")?)
     }
 
     /// This connection's commits no longer copy the WAL into the database file when it has
@@ -213,32 +263,49 @@ impl Conn {
     /// checkpoint inside its commits made every other round of 1,000 due schedules 20-30 ms
     /// later (docs/performance.md, "Scheduler"). Other connections checkpoint as before.
     pub fn defer_checkpoints(&self) -> StoreResult<()> {
-        Ok(self.sql.pragma_update(None, "wal_autocheckpoint", 0)?)
+        if self.is_postgres() {
+            // (SQLite's setting; PostgreSQL has its own)
+            return Ok(());
+        }
+        Ok(self.sql().pragma_update(None, "wal_autocheckpoint", 0)?)
     }
 
     /// Copies what it can of the WAL into the database file without waiting for readers or
     /// writers (`PRAGMA wal_checkpoint(PASSIVE)`).
     pub fn checkpoint(&self) -> StoreResult<()> {
-        self.sql.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        if self.is_postgres() {
+            // (SQLite's setting; PostgreSQL has its own)
+            return Ok(());
+        }
+        self.sql().query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
     }
 
     /// A bigger page cache (16 MB) for a long unit of work (a large file's import).
     pub fn large_cache(&self) {
-        let _ = self.sql.pragma_update(None, "cache_size", -16384);
+        if self.is_postgres() {
+            return;
+        }
+        let _ = self.sql().pragma_update(None, "cache_size", -16384);
     }
 
     /// Runs SQL statements without parameters. This and the other generic SQL methods below
     /// are for tests, fixtures and tools; business code uses the named operations of
     /// [`queries`] and [`state`] (a test keeps it so).
     pub fn execute_batch(&self, sql: &str) -> StoreResult<()> {
-        Ok(self.sql.execute_batch(sql)?)
+        if let Some(mut s) = self.pg() {
+            return s.batch(sql);
+        }
+        Ok(self.sql().execute_batch(sql)?)
     }
 
     /// Runs one statement with parameters; returns the number of rows changed.
     pub fn execute(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<usize> {
+        if let Some(mut s) = self.pg() {
+            return Ok(s.execute(sql, params)? as usize);
+        }
         let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
-        Ok(self.sql.execute(sql, rusqlite::params_from_iter(values.iter()))?)
+        Ok(self.sql().prepare_cached(sql)?.execute(rusqlite::params_from_iter(values.iter()))?)
     }
 
     /// The first column of the first row of a query (NULL, no row: None).
@@ -256,8 +323,11 @@ impl Conn {
 
     /// Every row of a query as values.
     pub fn query_rows(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
+        if let Some(mut s) = self.pg() {
+            return s.query(sql, params);
+        }
         let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
-        let mut st = self.sql.prepare(sql)?;
+        let mut st = self.sql().prepare_cached(sql)?;
         let n = st.column_count();
         let rows = st.query_map(rusqlite::params_from_iter(values.iter()), |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>())?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -267,8 +337,11 @@ impl Conn {
 impl<'c> Tx<'c> {
     /// Commits the unit of work.
     pub fn commit(mut self) -> StoreResult<()> {
-        self.conn.sql.prepare_cached("COMMIT")?.execute([])?;
         self.open = false;
+        if let Some(mut s) = self.conn.pg() {
+            return s.commit();
+        }
+        self.conn.sql().prepare_cached("COMMIT")?.execute([])?;
         Ok(())
     }
 }
@@ -276,7 +349,14 @@ impl<'c> Tx<'c> {
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.conn.sql.execute_batch("ROLLBACK");
+            match self.conn.pg() {
+                Some(mut s) => {
+                    let _ = s.rollback();
+                }
+                None => {
+                    let _ = self.conn.sql().execute_batch("ROLLBACK");
+                }
+            }
         }
     }
 }
@@ -404,14 +484,28 @@ pub fn open(path: &Path) -> Result<Conn> {
         conn.pragma_update(None, "page_size", PAGE_SIZE).map_err(db_err)?;
     }
     configure(&conn).map_err(db_err)?;
-    Ok(Conn { sql: conn, path: path.to_path_buf(), gate: Some(WriteGate::of(path)) })
+    Ok(Conn { backend: Backend::Sqlite(conn), path: path.to_path_buf(), gate: Some(WriteGate::of(path)) })
+}
+
+/// A connection to a PostgreSQL database that has impex's schema (`impex init --db
+/// postgres://...`). Its [`Conn::path`] is the URL without the password.
+pub fn connect(target: &pg::Target) -> Result<Conn> {
+    let mut session = pg::Session::connect(target)?;
+    let have = session.schema_version()?;
+    if have != pg::VERSION {
+        return Err(Error::Other(format!("{} has impex schema version {have}, this impex needs {}; run `impex init`", target.shown(), pg::VERSION)));
+    }
+    Ok(Conn { backend: Backend::Postgres(std::cell::RefCell::new(session)), path: PathBuf::from(target.shown()), gate: None })
 }
 
 /// A connection for tests and tools that need the library itself (the integration tests'
 /// fixtures): opened like every other, with impex's SQL functions.
 #[doc(hidden)]
 pub fn open_library_connection(path: &Path) -> Result<rusqlite::Connection> {
-    Ok(open(path)?.sql)
+    match open(path)?.backend {
+        Backend::Sqlite(c) => Ok(c),
+        Backend::Postgres(_) => unreachable!("open() opens SQLite"),
+    }
 }
 
 /// The database holds partner passwords: a new database file is readable by its owner only.
@@ -474,7 +568,7 @@ pub fn open_existing(path: &Path) -> Result<Conn> {
 pub fn open_in_memory() -> Result<Conn> {
     let sql = rusqlite::Connection::open_in_memory()?;
     functions::register(&sql)?;
-    Ok(Conn { sql, path: PathBuf::from(":memory:"), gate: None })
+    Ok(Conn { backend: Backend::Sqlite(sql), path: PathBuf::from(":memory:"), gate: None })
 }
 
 /// A database in memory with the schema (unit tests).
@@ -483,7 +577,7 @@ pub(crate) fn memory() -> Conn {
     let sql = rusqlite::Connection::open_in_memory().unwrap();
     functions::register(&sql).unwrap();
     sql.execute_batch(migrate::SCHEMA).unwrap();
-    Conn { sql, path: PathBuf::from(":memory:"), gate: None }
+    Conn { backend: Backend::Sqlite(sql), path: PathBuf::from(":memory:"), gate: None }
 }
 
 /// Where the database is: `--db`, env `IMPEX_DB`, default `./impex.db`.
@@ -542,7 +636,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open(&dir.path().join("t.db")).unwrap();
         migrate::init(&mut conn).unwrap();
-        let conn = conn.sql;
+        let conn = conn.sql();
         let sql = r#"SELECT d.*, o."shopRef" FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = ?1"#;
         for id in 0..5i64 {
             let mut st = conn.prepare_cached(sql).unwrap();
@@ -561,7 +655,7 @@ mod tests {
         let mut conn = open(&path).unwrap();
         migrate::init(&mut conn).unwrap();
         drop(conn);
-        let conn = open(&path).unwrap().sql;
+        let conn = open_library_connection(&path).unwrap();
         let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
         assert_eq!(size, PAGE_SIZE);
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
@@ -571,7 +665,7 @@ mod tests {
         let c = rusqlite::Connection::open(&old).unwrap();
         c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE t (x); PRAGMA journal_mode = WAL;").unwrap();
         drop(c);
-        let conn = open(&old).unwrap().sql;
+        let conn = open_library_connection(&old).unwrap();
         let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
         assert_eq!(size, 4096);
     }

@@ -407,3 +407,52 @@ fn a_session_runs_sqlite_statements_with_sqlites_values() {
     s.commit().unwrap();
     assert_eq!(second.join().unwrap(), vec![vec![Value::Text("first".into())]], "it ran after the first's commit");
 }
+
+/// One body, two backends: the heartbeat operations (`db::queries::heartbeat`, moved to the
+/// statements both backends run) give the same answers on SQLite and on PostgreSQL, and a
+/// write unit of work rolls back on both when it is dropped.
+#[test]
+fn heartbeats_work_the_same_on_both_backends() {
+    use impex::db::queries::heartbeat::{self, Heartbeat};
+    fn body(conn: &mut impex::db::Conn) -> Vec<(String, String)> {
+        let hb = |node: &str, seen: &str| Heartbeat {
+            node_id: node.into(),
+            host: "h".into(),
+            pid: 7,
+            kind: "run".into(),
+            started: "2026-01-01 00:00:00.000".into(),
+            last_seen: seen.into(),
+            interval_ms: 5000,
+        };
+        heartbeat::beat(conn, &hb("a", "2026-01-01 00:00:00.000")).unwrap();
+        heartbeat::beat(conn, &hb("a", "2026-01-01 00:00:05.000")).unwrap();
+        heartbeat::beat(conn, &hb("b", "2026-01-01 00:00:06.000")).unwrap();
+        let mut seen: Vec<(String, String)> = heartbeat::all(conn).unwrap().into_iter().map(|h| (h.node_id, h.last_seen)).collect();
+        // a day later, "a" is gone
+        heartbeat::beat(conn, &hb("b", "2026-01-02 00:00:06.000")).unwrap();
+        seen.extend(heartbeat::all(conn).unwrap().into_iter().map(|h| (h.node_id, h.last_seen)));
+        // a dropped unit of work changes nothing
+        {
+            let tx = conn.write().unwrap();
+            heartbeat::remove(&tx, "b").unwrap();
+        }
+        assert_eq!(heartbeat::all(conn).unwrap().len(), 1);
+        heartbeat::ping(conn).unwrap();
+        assert_eq!(heartbeat::remove(conn, "b").unwrap(), 1);
+        seen
+    }
+    let lite = TestEnv::new(false);
+    let on_sqlite = body(&mut impex::db::open(&lite.db()).unwrap());
+    let pg = Postgres::start();
+    let url = pg.url_with_password("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init"]);
+    let mut conn = impex::db::connect(&impex::db::pg::Target::parse(&url).unwrap()).unwrap();
+    assert!(conn.is_postgres());
+    assert_eq!(body(&mut conn), on_sqlite);
+    assert_eq!(
+        on_sqlite,
+        [("a", "2026-01-01 00:00:05.000"), ("b", "2026-01-01 00:00:06.000"), ("b", "2026-01-02 00:00:06.000")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+}

@@ -205,6 +205,16 @@ impl Session {
         self.client.execute(&st, &refs).map_err(|e| store_error(e, sql))
     }
 
+    /// Runs statements without parameters, as they are (no translation).
+    pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        self.client.batch_execute(sql).map_err(|e| store_error(e, sql))
+    }
+
+    /// The impex schema version of the database (0: none).
+    pub fn schema_version(&mut self) -> StoreResult<i64> {
+        super::version(&mut self.client).map_err(|e| StoreError::new(StoreErrorKind::Other, e.to_string()))
+    }
+
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
         self.client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})")).map_err(|e| store_error(e, "BEGIN"))?;

@@ -1,7 +1,6 @@
 //! `"ProcessHeartbeatDO"`: every impex process using this database and when it last reported
 //! (the health service's cluster status). Written by `impex run`'s loop and the HTTP server.
-use crate::db::{Conn, StoreResult};
-use rusqlite::params;
+use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 
 /// Rows whose `lastSeen` is older than this are deleted by [`beat`] (crashed processes).
 pub const PRUNE_AFTER_HOURS: i64 = 24;
@@ -21,41 +20,42 @@ pub struct Heartbeat {
 }
 
 /// Records that `hb.node_id` is alive at `hb.last_seen` (insert or update), and deletes rows not
-/// seen for [`PRUNE_AFTER_HOURS`]. One statement each; no unit of work needed.
+/// seen for [`PRUNE_AFTER_HOURS`]. One statement each; no unit of work needed. Runs on both
+/// backends (the generic statements of [`Conn`]).
 pub fn beat(conn: &Conn, hb: &Heartbeat) -> StoreResult<()> {
-    conn.sql()
-        .prepare_cached(
-            r#"INSERT INTO "ProcessHeartbeatDO" ("nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs")
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-               ON CONFLICT ("nodeId") DO UPDATE SET "lastSeen" = excluded."lastSeen", "intervalMs" = excluded."intervalMs", "kind" = excluded."kind""#,
-        )?
-        .execute(params![hb.node_id, hb.host, hb.pid, hb.kind, hb.started, hb.last_seen, hb.interval_ms])?;
-    conn.sql()
-        .prepare_cached(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "lastSeen" < strftime('%Y-%m-%d %H:%M:%f', ?1, ?2)"#)?
-        .execute(params![hb.last_seen, format!("-{PRUNE_AFTER_HOURS} hours")])?;
+    conn.execute(
+        r#"INSERT INTO "ProcessHeartbeatDO" ("nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs")
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+           ON CONFLICT ("nodeId") DO UPDATE SET "lastSeen" = excluded."lastSeen", "intervalMs" = excluded."intervalMs", "kind" = excluded."kind""#,
+        &[&hb.node_id, &hb.host, &hb.pid, &hb.kind, &hb.started, &hb.last_seen, &hb.interval_ms],
+    )?;
+    if let Some(seen) = crate::time::parse(&hb.last_seen) {
+        let before = crate::time::format(seen - chrono::Duration::hours(PRUNE_AFTER_HOURS));
+        conn.execute(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "lastSeen" < ?1"#, &[&before])?;
+    }
     Ok(())
 }
 
 /// Deletes a process's row (at a clean exit).
 pub fn remove(conn: &Conn, node_id: &str) -> StoreResult<usize> {
-    Ok(conn.sql().execute(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "nodeId" = ?1"#, [node_id])?)
+    conn.execute(r#"DELETE FROM "ProcessHeartbeatDO" WHERE "nodeId" = ?1"#, &[&node_id])
 }
 
 /// Every row, by node id.
 pub fn all(conn: &Conn) -> StoreResult<Vec<Heartbeat>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs" FROM "ProcessHeartbeatDO" ORDER BY "nodeId""#,
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Heartbeat { node_id: r.get(0)?, host: r.get(1)?, pid: r.get(2)?, kind: r.get(3)?, started: r.get(4)?, last_seen: r.get(5)?, interval_ms: r.get(6)? })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    let rows = conn.query_rows(r#"SELECT "nodeId", "host", "pid", "kind", "started", "lastSeen", "intervalMs" FROM "ProcessHeartbeatDO" ORDER BY "nodeId""#, &[])?;
+    rows.into_iter()
+        .map(|r| {
+            let text = |i: usize| r[i].as_str().map(str::to_string).ok_or_else(|| StoreError::new(StoreErrorKind::Other, format!("\"ProcessHeartbeatDO\" column {i}: not a text")));
+            let int = |i: usize| r[i].as_i64().ok_or_else(|| StoreError::new(StoreErrorKind::Other, format!("\"ProcessHeartbeatDO\" column {i}: not an integer")));
+            Ok(Heartbeat { node_id: text(0)?, host: text(1)?, pid: int(2)?, kind: text(3)?, started: text(4)?, last_seen: text(5)?, interval_ms: int(6)? })
+        })
+        .collect()
 }
 
 /// Whether the database answers a query (the health service's database check).
 pub fn ping(conn: &Conn) -> StoreResult<()> {
-    conn.sql().query_row(r#"SELECT count(*) FROM "ProcessHeartbeatDO""#, [], |r| r.get::<_, i64>(0))?;
-    Ok(())
+    conn.query_i64(r#"SELECT count(*) FROM "ProcessHeartbeatDO""#, &[]).map(|_| ())
 }
 
 #[cfg(test)]
