@@ -20,6 +20,9 @@ pub mod queries;
 pub mod script;
 pub mod seed;
 pub mod state;
+mod stmt;
+
+pub use stmt::{params, refs, Column, ColumnIndex, Optional, Param, Row};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -299,22 +302,14 @@ impl Conn {
         Ok(self.sql().execute_batch(sql)?)
     }
 
-    /// Runs one statement with parameters; returns the number of rows changed.
-    pub fn execute(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<usize> {
-        if let Some(mut s) = self.pg() {
-            return Ok(s.execute(sql, params)? as usize);
-        }
-        let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
-        Ok(self.sql().prepare_cached(sql)?.execute(rusqlite::params_from_iter(values.iter()))?)
-    }
 
     /// The first column of the first row of a query (NULL, no row: None).
-    pub fn query_value(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Value> {
+    pub fn query_value(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Value> {
         Ok(self.query_rows(sql, params)?.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null))
     }
 
     /// An integer the query returns (a count, an id). No row or NULL is an error.
-    pub fn query_i64(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<i64> {
+    pub fn query_i64(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<i64> {
         match self.query_value(sql, params)? {
             Value::Integer(i) => Ok(i),
             other => Err(StoreError::new(StoreErrorKind::NoRow, format!("expected an integer, got {other:?}"))),
@@ -322,15 +317,8 @@ impl Conn {
     }
 
     /// Every row of a query as values.
-    pub fn query_rows(&self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
-        if let Some(mut s) = self.pg() {
-            return s.query(sql, params);
-        }
-        let values: Vec<Value> = params.iter().map(|p| p.to_value()).collect();
-        let mut st = self.sql().prepare_cached(sql)?;
-        let n = st.column_count();
-        let rows = st.query_map(rusqlite::params_from_iter(values.iter()), |r| (0..n).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>())?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    pub fn query_rows(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Vec<Vec<Value>>> {
+        self.query_map(sql, params, |r| (0..r.len()).map(|i| r.get::<Value>(i)).collect())
     }
 }
 
@@ -429,9 +417,24 @@ impl ToValue for str {
         Value::Text(self.to_string())
     }
 }
-impl ToValue for &str {
+impl<T: ToValue + ?Sized> ToValue for &T {
     fn to_value(&self) -> Value {
-        Value::Text(self.to_string())
+        (**self).to_value()
+    }
+}
+impl ToValue for u32 {
+    fn to_value(&self) -> Value {
+        Value::Integer(*self as i64)
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
     }
 }
 impl ToValue for String {

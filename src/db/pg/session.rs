@@ -44,6 +44,14 @@ fn flags() -> &'static BTreeSet<String> {
 pub fn translate(sql: &str) -> String {
     let mut s = super::schema::expression(sql, flags());
     s = s.replace("strftime('%Y-%m-%d %H:%M:%f','now')", "now()").replace("strftime('%Y-%m-%d %H:%M:%f', 'now')", "now()");
+    // SQLite's INTEGER is 64 bits; json_each(?) of a JSON array: its elements as text with
+    // their 0-based positions
+    s = s.replace(" AS INTEGER)", " AS int8)");
+    static JSON_EACH: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let json_each = JSON_EACH.get_or_init(|| regex::Regex::new(r"json_each\((\?\d*)\)").unwrap());
+    s = json_each
+        .replace_all(&s, r#"(SELECT j.v AS "value", j.n - 1 AS "key" FROM json_array_elements_text(CAST($1 AS json)) WITH ORDINALITY AS j(v, n)) AS json_each"#)
+        .into_owned();
     // placeholders, outside literals and quoted names
     let mut out = String::with_capacity(s.len() + 8);
     let mut quote: Option<char> = None;
@@ -195,6 +203,16 @@ impl Session {
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
         let rows = self.client.query(&st, &refs).map_err(|e| store_error(e, sql))?;
         rows.iter().map(|r| (0..r.len()).map(|i| column(r, i)).collect()).collect()
+    }
+
+    /// Every row of a query, as values, and the names of its columns.
+    pub fn query_named(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<(Vec<String>, Vec<Vec<Value>>)> {
+        let st = self.prepared(sql)?;
+        let values = Self::bind(&st, sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
+        let rows = self.client.query(&st, &refs).map_err(|e| store_error(e, sql))?;
+        let names = st.columns().iter().map(|c| c.name().to_string()).collect();
+        Ok((names, rows.iter().map(|r| (0..r.len()).map(|i| column(r, i)).collect()).collect::<StoreResult<_>>()?))
     }
 
     /// Runs a statement; returns the rows it changed.

@@ -1,13 +1,14 @@
 //! Queries on the platform configuration (`"PlatformConfigDO"`).
+use crate::db::params;
 use crate::db::{Conn, StoreResult};
 use std::path::PathBuf;
 
-use rusqlite::OptionalExtension;
+use crate::db::Optional;
 
 /// The base directory `"PlatformConfigDO"."omtBasePath"` (the row with the lowest id).
 pub fn base_path(conn: &Conn) -> StoreResult<Option<PathBuf>> {
-    Ok(conn.sql().query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| {
-        r.get::<_, String>(0)
+    Ok(conn.query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, params![], |r| {
+        r.get::<String>(0)
     })
     .optional()
     .map(|o| o.map(PathBuf::from))?)
@@ -15,21 +16,20 @@ pub fn base_path(conn: &Conn) -> StoreResult<Option<PathBuf>> {
 
 /// Sets the base directory; creates the platform row if there is none. Returns true if it changed.
 pub fn set_base_path(conn: &Conn, base: &str) -> StoreResult<bool> {
-    let current: Option<String> = conn.sql()
-        .query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| r.get(0))
+    let current: Option<String> = conn.query_row(r#"SELECT "omtBasePath" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, params![], |r| r.get(0))
         .optional()?;
     match current {
         Some(c) if c == base => Ok(false),
         Some(_) => {
-            conn.sql().execute(
+            conn.execute(
                 r#"UPDATE "PlatformConfigDO" SET "omtBasePath" = ?1, "modificationDate" = now()
                    WHERE "id" = (SELECT min("id") FROM "PlatformConfigDO")"#,
-                [base],
+                params![base],
             )?;
             Ok(true)
         }
         None => {
-            conn.sql().execute(r#"INSERT INTO "PlatformConfigDO" ("id", "omtBasePath") VALUES (1, ?1)"#, [base])?;
+            conn.execute(r#"INSERT INTO "PlatformConfigDO" ("id", "omtBasePath") VALUES (1, ?1)"#, params![base])?;
             Ok(true)
         }
     }
@@ -37,12 +37,12 @@ pub fn set_base_path(conn: &Conn, base: &str) -> StoreResult<bool> {
 
 /// Number of rows in a table (for `impex init` and `status` summaries).
 pub fn count(conn: &Conn, table: &str) -> StoreResult<i64> {
-    Ok(conn.sql().query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.replace('"', "")), [], |r| r.get(0))?)
+    Ok(conn.query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.replace('"', "")), params![], |r| r.get(0))?)
 }
 
 /// Retention of the housekeeping job in days (`"PlatformConfigDO"."housekeepingRetentionDays"`).
 pub fn retention_days(conn: &Conn) -> StoreResult<i64> {
-    Ok(conn.sql().query_row(r#"SELECT "housekeepingRetentionDays" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, [], |r| r.get(0))
+    Ok(conn.query_row(r#"SELECT "housekeepingRetentionDays" FROM "PlatformConfigDO" ORDER BY "id" LIMIT 1"#, params![], |r| r.get(0))
         .optional()
         .map(|o| o.unwrap_or(28))?)
 }

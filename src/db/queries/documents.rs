@@ -1,7 +1,7 @@
 //! The order documents (`src/document`, docs/orders.md "Documents"): the source rows that have
 //! no `"DocumentDO"` yet, what a document shows (order, addresses, positions, invoice taxes,
 //! dispatch, return announcement with reasons and return address), and the `"DocumentDO"` rows.
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::{Conn, StoreResult};
 
@@ -74,9 +74,8 @@ pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
                           WHERE x."returnAnnouncementRef" = r."id"
                             AND x."id" = (SELECT min(y."id") FROM "ReturnAnnouncementPositionDO" y WHERE y."returnAnnouncementRef" = r."id"))
         ) ORDER BY 1, 2 LIMIT ?1"#;
-    let mut st = conn.sql().prepare_cached(sql)?;
-    let rows = st.query_map(params![limit as i64], |r| {
-        let source = match r.get::<_, i64>(0)? {
+    let rows = conn.query_map(sql, params![limit as i64], |r| {
+        let source = match r.get::<i64>(0)? {
             0 => Source::Invoicing,
             1 => Source::Dispatch,
             2 => Source::ReturnAnnouncement,
@@ -84,7 +83,7 @@ pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
         };
         Ok(Missing { source, source_id: r.get(1)?, order_id: r.get(2)?, shop_id: r.get(3)?, invoice_type: r.get(4)?, gross: r.get(5)? })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    Ok(rows)
 }
 
 /// An address as the order or the debtor has it.
@@ -122,20 +121,16 @@ pub struct OrderHead {
 
 fn address(conn: &Conn, order: i64, kind: &str) -> StoreResult<Option<Address>> {
     Ok(conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT "companyName", "firstName", "lastName", "street", "houseNumber", trim(coalesce("addition1", '') || ' ' || coalesce("addition2", '')),
+        .query_row(r#"SELECT "companyName", "firstName", "lastName", "street", "houseNumber", trim(coalesce("addition1", '') || ' ' || coalesce("addition2", '')),
                       "postCode", "city", "country"
-                 FROM "OrderAddressDO" WHERE "orderRef" = ?1 AND "addressType" = ?2 ORDER BY "id" LIMIT 1"#,
-        )?
-        .query_row(params![order, kind], |r| {
+                 FROM "OrderAddressDO" WHERE "orderRef" = ?1 AND "addressType" = ?2 ORDER BY "id" LIMIT 1"#, params![order, kind], |r| {
             Ok(Address {
                 company: r.get(0)?,
                 first_name: r.get(1)?,
                 last_name: r.get(2)?,
                 street: r.get(3)?,
                 house_number: r.get(4)?,
-                addition: r.get::<_, Option<String>>(5)?.filter(|s| !s.is_empty()),
+                addition: r.get::<Option<String>>(5)?.filter(|s| !s.is_empty()),
                 post_code: r.get(6)?,
                 city: r.get(7)?,
                 country: r.get(8)?,
@@ -147,20 +142,16 @@ fn address(conn: &Conn, order: i64, kind: &str) -> StoreResult<Option<Address>> 
 /// The order, its shop and its addresses.
 pub fn order_head(conn: &Conn, order: i64) -> StoreResult<Option<OrderHead>> {
     let head = conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT o."id", o."shopRef", coalesce(s."shopName", s."name"), o."shopOrderNo", o."orderCreationDate", o."currency",
+        .query_row(r#"SELECT o."id", o."shopRef", coalesce(s."shopName", s."name"), o."shopOrderNo", o."orderCreationDate", o."currency",
                       o."shopCustomerNo", o."customerEmail", o."supplierRef"
-                 FROM "OrderDO" o JOIN "ShopDO" s ON s."id" = o."shopRef" WHERE o."id" = ?1"#,
-        )?
-        .query_row(params![order], |r| {
+                 FROM "OrderDO" o JOIN "ShopDO" s ON s."id" = o."shopRef" WHERE o."id" = ?1"#, params![order], |r| {
             Ok(OrderHead {
                 order_id: r.get(0)?,
                 shop_id: r.get(1)?,
                 shop_name: r.get(2)?,
                 shop_order_no: r.get(3)?,
                 order_date: r.get(4)?,
-                currency: r.get::<_, Option<String>>(5)?.unwrap_or_else(|| "EUR".into()),
+                currency: r.get::<Option<String>>(5)?.unwrap_or_else(|| "EUR".into()),
                 customer_no: r.get(6)?,
                 email: r.get(7)?,
                 supplier_id: r.get(8)?,
@@ -190,14 +181,11 @@ pub struct Position {
 
 /// The order's positions by number.
 pub fn positions(conn: &Conn, order: i64) -> StoreResult<Vec<Position>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT p."id", p."number", p."articleId", p."articleName", p."quantity", p."unitGross", p."sumGross", t."name",
+    conn.query_map(r#"SELECT p."id", p."number", p."articleId", p."articleName", p."quantity", p."unitGross", p."sumGross", t."name",
                   coalesce(p."supplierRef", o."supplierRef")
              FROM "OrderPositionDO" p JOIN "OrderDO" o ON o."id" = p."orderRef"
              LEFT JOIN "TaxTypeDefDO" t ON t."id" = p."taxTypeDefRef"
-            WHERE p."orderRef" = ?1 ORDER BY p."number""#,
-    )?;
-    let rows = st.query_map(params![order], |r| {
+            WHERE p."orderRef" = ?1 ORDER BY p."number""#, params![order], |r| {
         Ok(Position {
             id: r.get(0)?,
             number: r.get(1)?,
@@ -209,17 +197,12 @@ pub fn positions(conn: &Conn, order: i64) -> StoreResult<Vec<Position>> {
             tax_type: r.get(7)?,
             supplier_id: r.get(8)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// The order's charges (`"OrderChargeDO"` kind CHARGE): type and gross amount.
 pub fn charges(conn: &Conn, order: i64) -> StoreResult<Vec<(String, i64)>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT coalesce("chargeType", 'CHARGE'), coalesce("gross", 0) FROM "OrderChargeDO" WHERE "orderRef" = ?1 AND "kind" = 'CHARGE' ORDER BY "id""#,
-    )?;
-    let rows = st.query_map(params![order], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT coalesce("chargeType", 'CHARGE'), coalesce("gross", 0) FROM "OrderChargeDO" WHERE "orderRef" = ?1 AND "kind" = 'CHARGE' ORDER BY "id""#, params![order], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// An invoice or credit note with its taxes.
@@ -238,9 +221,7 @@ pub struct Invoice {
 
 pub fn invoice(conn: &Conn, id: i64) -> StoreResult<Option<Invoice>> {
     let inv = conn
-        .sql()
-        .prepare_cached(r#"SELECT "id", "invoiceNo", "invoiceDate", "currency", "grossAmount", "netAmount", "payTerm" FROM "InvoicingDO" WHERE "id" = ?1"#)?
-        .query_row(params![id], |r| {
+        .query_row(r#"SELECT "id", "invoiceNo", "invoiceDate", "currency", "grossAmount", "netAmount", "payTerm" FROM "InvoicingDO" WHERE "id" = ?1"#, params![id], |r| {
             Ok(Invoice {
                 id: r.get(0)?,
                 invoice_no: r.get(1)?,
@@ -254,12 +235,10 @@ pub fn invoice(conn: &Conn, id: i64) -> StoreResult<Option<Invoice>> {
         })
         .optional()?;
     let Some(mut inv) = inv else { return Ok(None) };
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT coalesce(t."description", t."name", x."taxTypeDefRef"), x."netAmount", x."taxAmount"
+    let st_sql = r#"SELECT coalesce(t."description", t."name", x."taxTypeDefRef"), x."netAmount", x."taxAmount"
              FROM "InvoicingTaxDO" x LEFT JOIN "TaxTypeDefDO" t ON t."id" = x."taxTypeDefRef"
-            WHERE x."invoicingRef" = ?1 ORDER BY x."taxTypeDefRef" DESC"#,
-    )?;
-    inv.taxes = st.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            WHERE x."invoicingRef" = ?1 ORDER BY x."taxTypeDefRef" DESC"#;
+    inv.taxes = conn.query_map(st_sql, params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(Some(inv))
 }
 
@@ -280,13 +259,9 @@ pub struct Dispatch {
 
 pub fn dispatch(conn: &Conn, id: i64) -> StoreResult<Option<Dispatch>> {
     let d = conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT x."id", x."deliveryNoteNo", x."dispatchDate", s."name", x."supplierOrderNo", c."name", x."trackingNumbers"
+        .query_row(r#"SELECT x."id", x."deliveryNoteNo", x."dispatchDate", s."name", x."supplierOrderNo", c."name", x."trackingNumbers"
                  FROM "DispatchDO" x JOIN "SupplierDO" s ON s."id" = x."supplierRef" LEFT JOIN "CarrierDO" c ON c."id" = x."carrierRef"
-                WHERE x."id" = ?1"#,
-        )?
-        .query_row(params![id], |r| {
+                WHERE x."id" = ?1"#, params![id], |r| {
             Ok(Dispatch {
                 id: r.get(0)?,
                 delivery_note_no: r.get(1)?,
@@ -300,12 +275,10 @@ pub fn dispatch(conn: &Conn, id: i64) -> StoreResult<Option<Dispatch>> {
         })
         .optional()?;
     let Some(mut d) = d else { return Ok(None) };
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT p."number", p."articleId", p."articleName", sum(x."quantity")
+    let st_sql = r#"SELECT p."number", p."articleId", p."articleName", sum(x."quantity")
              FROM "DispatchPositionDO" x JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
-            WHERE x."dispatchRef" = ?1 GROUP BY p."id" ORDER BY p."number""#,
-    )?;
-    d.positions = st.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+            WHERE x."dispatchRef" = ?1 GROUP BY p."id" ORDER BY p."number""#;
+    d.positions = conn.query_map(st_sql, params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     Ok(Some(d))
 }
 
@@ -344,35 +317,27 @@ pub struct ReturnAnnouncement {
 /// `"Shop2SupplierDO"."returnCarrierRef"` of the shop and the supplier of its first position.
 pub fn return_carrier(conn: &Conn, id: i64) -> StoreResult<Option<String>> {
     Ok(conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT c."name"
+        .query_row(r#"SELECT c."name"
                  FROM "ReturnAnnouncementPositionDO" x
                  JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
                  JOIN "OrderDO" o ON o."id" = p."orderRef"
                  JOIN "Shop2SupplierDO" ss ON ss."shopRef" = o."shopRef" AND ss."supplierRef" = coalesce(p."supplierRef", o."supplierRef")
                  JOIN "CarrierDO" c ON c."id" = ss."returnCarrierRef" AND c."active" = 1
-                WHERE x."returnAnnouncementRef" = ?1 ORDER BY x."id" LIMIT 1"#,
-        )?
-        .query_row(params![id], |r| r.get(0))
+                WHERE x."returnAnnouncementRef" = ?1 ORDER BY x."id" LIMIT 1"#, params![id], |r| r.get(0))
         .optional()?)
 }
 
 pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnnouncement>> {
     let ra = conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT "id", "rmaNumber", "type", "creationDate",
+        .query_row(r#"SELECT "id", "rmaNumber", "type", "creationDate",
                       trim(coalesce("contactFirstName", '') || ' ' || coalesce("contactLastName", '')), "contactCompanyName", "contactPhone", "contactEmail",
                       trim(coalesce("pickupFirstName", '') || ' ' || coalesce("pickupLastName", '')), "pickupCompanyName",
                       trim(coalesce("pickupStreetName", '') || ' ' || coalesce("pickupStreetNumber", '')),
                       trim(coalesce("pickupAddition1", '') || ' ' || coalesce("pickupAddition2", '')),
                       trim(coalesce("pickupPostCode", '') || ' ' || coalesce("pickupCity", '')), "pickupCountry"
-                 FROM "ReturnAnnouncementDO" WHERE "id" = ?1"#,
-        )?
-        .query_row(params![id], |r| {
-            let lines = |from: usize, to: usize| -> rusqlite::Result<Vec<String>> {
-                Ok((from..to).map(|i| r.get::<_, Option<String>>(i)).collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().filter(|s| !s.is_empty()).collect())
+                 FROM "ReturnAnnouncementDO" WHERE "id" = ?1"#, params![id], |r| {
+            let lines = |from: usize, to: usize| -> StoreResult<Vec<String>> {
+                Ok((from..to).map(|i| r.get::<Option<String>>(i)).collect::<StoreResult<Vec<_>>>()?.into_iter().flatten().filter(|s| !s.is_empty()).collect())
             };
             Ok(ReturnAnnouncement {
                 id: r.get(0)?,
@@ -386,14 +351,11 @@ pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnn
         })
         .optional()?;
     let Some(mut ra) = ra else { return Ok(None) };
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT x."id", p."number", p."articleId", p."articleName", coalesce(x."quantity", p."quantity"), x."returnReason", d."description"
+    let st_sql = r#"SELECT x."id", p."number", p."articleId", p."articleName", coalesce(x."quantity", p."quantity"), x."returnReason", d."description"
              FROM "ReturnAnnouncementPositionDO" x JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
              LEFT JOIN "ReturnReasonDefDO" d ON d."name" = x."returnReason"
-            WHERE x."returnAnnouncementRef" = ?1 ORDER BY p."number", x."id""#,
-    )?;
-    let rows: Vec<(i64, ReturnPosition)> = st
-        .query_map(params![id], |r| {
+            WHERE x."returnAnnouncementRef" = ?1 ORDER BY p."number", x."id""#;
+    let rows: Vec<(i64, ReturnPosition)> = conn.query_map(st_sql, params![id], |r| {
             Ok((
                 r.get(0)?,
                 ReturnPosition {
@@ -406,19 +368,14 @@ pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnn
                     serial_numbers: Vec::new(),
                 },
             ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut items = conn
-        .sql()
-        .prepare_cached(r#"SELECT "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#)?;
+        })?;
+    let items_sql = r#"SELECT "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#;
     for (pos_id, mut p) in rows {
-        p.serial_numbers = items.query_map(params![pos_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        p.serial_numbers = conn.query_map(items_sql, params![pos_id], |r| r.get(0))?;
         ra.positions.push(p);
     }
     ra.return_address = conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT a."addressLine1", a."addressLine2", a."addressLine3", a."addressLine4", a."addressLine5"
+        .query_row(r#"SELECT a."addressLine1", a."addressLine2", a."addressLine3", a."addressLine4", a."addressLine5"
                  FROM "ReturnAnnouncementPositionDO" x
                  JOIN "OrderPositionDO" p ON p."id" = x."orderPositionRef"
                  JOIN "OrderDO" o ON o."id" = p."orderRef"
@@ -426,10 +383,8 @@ pub fn return_announcement(conn: &Conn, id: i64) -> StoreResult<Option<ReturnAnn
                  JOIN "Supplier2ReturnTypeDefDO" st ON st."supplierRef" = coalesce(p."supplierRef", o."supplierRef") AND st."returnTypeDefRef" = rr."returnTypeDefRef"
                  JOIN "Shop2SupplierDO" ss ON ss."shopRef" = o."shopRef" AND ss."supplierRef" = st."supplierRef"
                  JOIN "SupplierReturnAddressDO" a ON a."supplier2ReturnTypeDefRef" = st."id" AND a."shop2SupplierRef" = ss."id"
-                WHERE x."returnAnnouncementRef" = ?1 ORDER BY x."id" LIMIT 1"#,
-        )?
-        .query_row(params![id], |r| {
-            Ok([r.get::<_, Option<String>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect())
+                WHERE x."returnAnnouncementRef" = ?1 ORDER BY x."id" LIMIT 1"#, params![id], |r| {
+            Ok([r.get::<Option<String>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect())
         })
         .optional()?
         .unwrap_or_default();
@@ -455,12 +410,12 @@ pub struct DocumentRow {
 const COLUMNS: &str = r#""id", "documentTypeDefRef", "orderRef", "shopRef", "invoicingRef", "dispatchRef", "returnAnnouncementRef",
                          "fileName", "path", "key", "creationDate""#;
 
-fn document_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+fn document_row(r: &crate::db::Row<'_>) -> StoreResult<DocumentRow> {
     let refs: [Option<i64>; 3] = [r.get(4)?, r.get(5)?, r.get(6)?];
     let (source, source_id) = match refs {
         [Some(i), _, _] => (Source::Invoicing, i),
         [_, Some(d), _] => (Source::Dispatch, d),
-        [_, _, ra] => (if r.get::<_, i64>(1)? == 1 { Source::ReturnLabel } else { Source::ReturnAnnouncement }, ra.unwrap_or_default()),
+        [_, _, ra] => (if r.get::<i64>(1)? == 1 { Source::ReturnLabel } else { Source::ReturnAnnouncement }, ra.unwrap_or_default()),
     };
     Ok(DocumentRow {
         id: r.get(0)?,
@@ -500,7 +455,7 @@ pub fn insert(conn: &mut Conn, docs: &[NewDocument]) -> StoreResult<usize> {
                VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)"#,
             d.source.column()
         );
-        n += tx.sql().prepare_cached(&sql)?.execute(params![d.type_def, d.order_id, d.shop_id, d.source_id, d.file_name, d.path, d.key])?;
+        n += tx.execute(&sql, params![d.type_def, d.order_id, d.shop_id, d.source_id, d.file_name, d.path, d.key])?;
     }
     tx.commit()?;
     Ok(n)
@@ -509,19 +464,17 @@ pub fn insert(conn: &mut Conn, docs: &[NewDocument]) -> StoreResult<usize> {
 /// The documents of these orders, by order, oldest first.
 pub fn for_orders(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<DocumentRow>> {
     let json = serde_json::to_string(orders).expect("integers serialize");
-    let sql = format!(r#"SELECT {COLUMNS} FROM "DocumentDO" WHERE "orderRef" IN (SELECT value FROM json_each(?1)) ORDER BY "orderRef", "creationDate", "id""#);
-    let mut st = conn.sql().prepare_cached(&sql)?;
-    let rows = st.query_map(params![json], document_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    let sql = format!(r#"SELECT {COLUMNS} FROM "DocumentDO" WHERE "orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY "orderRef", "creationDate", "id""#);
+        conn.query_map(&sql, params![json], document_row)
 }
 
 /// A document by id.
 pub fn by_id(conn: &Conn, id: i64) -> StoreResult<Option<DocumentRow>> {
     let sql = format!(r#"SELECT {COLUMNS} FROM "DocumentDO" WHERE "id" = ?1"#);
-    Ok(conn.sql().prepare_cached(&sql)?.query_row(params![id], document_row).optional()?)
+    Ok(conn.query_row(&sql, params![id], document_row).optional()?)
 }
 
 /// How many documents there are.
 pub fn count(conn: &Conn) -> StoreResult<i64> {
-    Ok(conn.sql().query_row(r#"SELECT count(*) FROM "DocumentDO""#, [], |r| r.get(0))?)
+    Ok(conn.query_row(r#"SELECT count(*) FROM "DocumentDO""#, params![], |r| r.get(0))?)
 }

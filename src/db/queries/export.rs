@@ -1,25 +1,24 @@
 //! Queries of the export (file senders, customer export): transmissions, unrouted events, and
 //! the business rows each document format reads. Rows for documents come back as [`Rec`]: the
 //! columns of one row as text, by name.
-use crate::db::{Conn, StoreResult};
-use rusqlite::types::ValueRef;
-use rusqlite::{params, OptionalExtension};
+use crate::db::{Conn, StoreResult, Value};
+use crate::db::{params, Optional};
 
 /// One row: column name -> value as text (NULL = `None`).
 #[derive(Debug, Clone, Default)]
 pub struct Rec(pub Vec<(String, Option<String>)>);
 
 impl Rec {
-    pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rec> {
-        let st = row.as_ref();
-        let mut v = Vec::with_capacity(st.column_count());
-        for i in 0..st.column_count() {
-            let name = st.column_name(i)?.to_string();
-            let val = match row.get_ref(i)? {
-                ValueRef::Null => None,
-                ValueRef::Integer(n) => Some(n.to_string()),
-                ValueRef::Real(f) => Some(f.to_string()),
-                ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    pub(crate) fn from_row(row: &crate::db::Row<'_>) -> StoreResult<Rec> {
+        let mut v = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            let name = row.name(i)?;
+            let val = match row.get::<Value>(i)? {
+                Value::Null => None,
+                Value::Integer(n) => Some(n.to_string()),
+                Value::Real(f) => Some(f.to_string()),
+                Value::Text(t) => Some(t),
+                Value::Blob(t) => Some(String::from_utf8_lossy(&t).into_owned()),
             };
             v.push((name, val));
         }
@@ -52,13 +51,11 @@ impl Rec {
 }
 
 fn one(conn: &Conn, sql: &str, id: i64) -> StoreResult<Option<Rec>> {
-    Ok(conn.sql().prepare_cached(sql)?.query_row([id], Rec::from_row).optional()?)
+    Ok(conn.query_row(sql, params![id], Rec::from_row).optional()?)
 }
 
 pub(crate) fn many(conn: &Conn, sql: &str, id: i64) -> StoreResult<Vec<Rec>> {
-    let mut st = conn.sql().prepare_cached(sql)?;
-    let rows = st.query_map([id], Rec::from_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(sql, params![id], Rec::from_row)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +97,7 @@ JOIN "CommunicationDO" c ON c."id" = cp."communicationRef"
 JOIN "PartnerReferrerDO" s ON s."id" = t."sendingPartnerReferrerRef"
 JOIN "PartnerReferrerDO" r ON r."id" = t."receivingPartnerReferrerRef""#;
 
-fn due_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Due> {
+fn due_from_row(r: &crate::db::Row<'_>) -> StoreResult<Due> {
     Ok(Due {
         id: r.get(0)?,
         state: r.get(1)?,
@@ -134,24 +131,19 @@ WHERE t."id" IN (SELECT "id" FROM "TransmissionDO" WHERE "state" = 'INITIAL' AND
                  ORDER BY 1 LIMIT ?3)
 ORDER BY t."id""#
     );
-    let mut st = conn.sql().prepare_cached(&sql)?;
-    let rows = st.query_map(params![now, after, limit], due_from_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+        conn.query_map(&sql, params![now, after, limit], due_from_row)
 }
 
 /// Stores the chosen file name of a transmission (before the file is written). Only while it
 /// is still due and has no name.
 pub fn set_file_name(conn: &Conn, id: i64, name: &str) -> StoreResult<usize> {
-    Ok(conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "fileName" = ?2
-           WHERE "id" = ?1 AND "fileName" IS NULL AND "state" IN ('INITIAL', 'DO_PUSH')"#,
-    )?
-    .execute(params![id, name])?)
+    Ok(conn.execute(r#"UPDATE "TransmissionDO" SET "fileName" = ?2
+           WHERE "id" = ?1 AND "fileName" IS NULL AND "state" IN ('INITIAL', 'DO_PUSH')"#, params![id, name])?)
 }
 
 /// The state of a transmission.
 pub fn state_of(conn: &Conn, id: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().query_row(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#, [id], |r| r.get(0)).optional()?)
+    Ok(conn.query_row(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#, params![id], |r| r.get(0)).optional()?)
 }
 
 /// One line of `impex transmissions`.
@@ -183,8 +175,7 @@ pub struct Listed {
 
 /// The newest `limit` transmissions (newest last), optionally of one state.
 pub fn list(conn: &Conn, state: Option<&str>, limit: i64) -> StoreResult<Vec<Listed>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT t."id", t."state", COALESCE(tt."name", t."transmissionTypeDefRef"),
+    conn.query_map(r#"SELECT t."id", t."state", COALESCE(tt."name", t."transmissionTypeDefRef"),
                   CASE WHEN t."dispatchRef" IS NOT NULL THEN 'DispatchDO ' || t."dispatchRef"
                        WHEN t."returnRef" IS NOT NULL THEN 'ReturnDO ' || t."returnRef"
                        WHEN t."invoicingRef" IS NOT NULL THEN 'InvoicingDO ' || t."invoicingRef"
@@ -195,15 +186,13 @@ pub fn list(conn: &Conn, state: Option<&str>, limit: i64) -> StoreResult<Vec<Lis
                   t."nextRetryDate", t."fileName", t."errorText", t."creationDate", t."sentDate"
            FROM "TransmissionDO" t LEFT JOIN "TransmissionTypeDefDO" tt ON tt."id" = t."transmissionTypeDefRef"
            WHERE t."id" IN (SELECT "id" FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1 ORDER BY "id" DESC LIMIT ?2)
-           ORDER BY t."id""#,
-    )?;
-    let rows = st.query_map(params![state, limit], |r| {
+           ORDER BY t."id""#, params![state, limit], |r| {
         Ok(Listed {
             id: r.get(0)?,
             state: r.get(1)?,
-            type_name: r.get::<_, rusqlite::types::Value>(2).map(|v| match v {
-                rusqlite::types::Value::Text(s) => s,
-                rusqlite::types::Value::Integer(i) => i.to_string(),
+            type_name: r.get::<Value>(2).map(|v| match v {
+                Value::Text(s) => s,
+                Value::Integer(i) => i.to_string(),
                 _ => String::new(),
             })?,
             object: r.get(3)?,
@@ -217,20 +206,17 @@ pub fn list(conn: &Conn, state: Option<&str>, limit: i64) -> StoreResult<Vec<Lis
             creation_date: r.get(11)?,
             sent_date: r.get(12)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// Number of transmissions, optionally of one state.
 pub fn count(conn: &Conn, state: Option<&str>) -> StoreResult<i64> {
-    Ok(conn.sql().query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1"#, [state], |r| r.get(0))?)
+    Ok(conn.query_row(r#"SELECT count(*) FROM "TransmissionDO" WHERE ?1 IS NULL OR "state" = ?1"#, params![state], |r| r.get(0))?)
 }
 
 /// Number of transmissions per state.
 pub fn count_by_state(conn: &Conn) -> StoreResult<Vec<(String, i64)>> {
-    let mut st = conn.sql().prepare(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#)?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#, params![], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// A business event without a configured communication partner.
@@ -252,11 +238,8 @@ pub struct Unrouted {
 
 /// Events with no partner configured, newest last (at most `limit`, the newest ones).
 pub fn unrouted(conn: &Conn, limit: i64) -> StoreResult<Vec<Unrouted>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT * FROM (SELECT "id", "communicationKey", "businessTable", "businessRef", "shopRef", "event", "creationDate"
-                          FROM "ExportUnroutedEventDO" ORDER BY "id" DESC LIMIT ?1) ORDER BY "id""#,
-    )?;
-    let rows = st.query_map([limit], |r| {
+    conn.query_map(r#"SELECT * FROM (SELECT "id", "communicationKey", "businessTable", "businessRef", "shopRef", "event", "creationDate"
+                          FROM "ExportUnroutedEventDO" ORDER BY "id" DESC LIMIT ?1) ORDER BY "id""#, params![limit], |r| {
         Ok(Unrouted {
             id: r.get(0)?,
             communication_key: r.get(1)?,
@@ -266,13 +249,12 @@ pub fn unrouted(conn: &Conn, limit: i64) -> StoreResult<Vec<Unrouted>> {
             event: r.get(5)?,
             creation_date: r.get(6)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// Number of events with no partner configured.
 pub fn unrouted_count(conn: &Conn) -> StoreResult<i64> {
-    Ok(conn.sql().query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, [], |r| r.get(0))?)
+    Ok(conn.query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, params![], |r| r.get(0))?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,41 +267,28 @@ pub fn shop(conn: &Conn, shop: i64) -> StoreResult<Option<Rec>> {
 
 /// The finance controllers of a shop, lowest id first.
 pub fn shop_finance_controllers(conn: &Conn, shop: i64) -> StoreResult<Vec<i64>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT DISTINCT "financeControllerRef" FROM "Shop2FinanceControllerDO" WHERE "shopRef" = ?1 ORDER BY 1"#,
-    )?;
-    let rows = st.query_map([shop], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT DISTINCT "financeControllerRef" FROM "Shop2FinanceControllerDO" WHERE "shopRef" = ?1 ORDER BY 1"#, params![shop], |r| r.get(0))
 }
 
 /// `"Shop2FinanceControllerDO"."financeControllerShopName"` (the MerchantID).
 pub fn merchant_id(conn: &Conn, shop: i64, fc: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().prepare_cached(
-        r#"SELECT "financeControllerShopName" FROM "Shop2FinanceControllerDO"
-           WHERE "shopRef" = ?1 AND "financeControllerRef" = ?2 ORDER BY "id" LIMIT 1"#,
-    )?
-    .query_row([shop, fc], |r| r.get(0))
+    Ok(conn.query_row(r#"SELECT "financeControllerShopName" FROM "Shop2FinanceControllerDO"
+           WHERE "shopRef" = ?1 AND "financeControllerRef" = ?2 ORDER BY "id" LIMIT 1"#, params![shop, fc], |r| r.get(0))
     .optional()?)
 }
 
 /// `"FinanceController2PaymentDefDO"."financeControllerPaymentExportName"` (None: no row or NULL name).
 pub fn payment_export_name(conn: &Conn, fc: i64, payment_def: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().prepare_cached(
-        r#"SELECT "financeControllerPaymentExportName" FROM "FinanceController2PaymentDefDO"
-           WHERE "financeControllerRef" = ?1 AND "paymentDefRef" = ?2"#,
-    )?
-    .query_row([fc, payment_def], |r| r.get::<_, Option<String>>(0))
+    Ok(conn.query_row(r#"SELECT "financeControllerPaymentExportName" FROM "FinanceController2PaymentDefDO"
+           WHERE "financeControllerRef" = ?1 AND "paymentDefRef" = ?2"#, params![fc, payment_def], |r| r.get::<Option<String>>(0))
     .optional()
     .map(|o| o.flatten().filter(|s| !s.is_empty()))?)
 }
 
 /// `"FinanceController2TaxTypeDefDO"."financeControllerTaxTypeExportName"` (None: no row or NULL name).
 pub fn tax_export_name(conn: &Conn, fc: i64, tax_type: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().prepare_cached(
-        r#"SELECT "financeControllerTaxTypeExportName" FROM "FinanceController2TaxTypeDefDO"
-           WHERE "financeControllerRef" = ?1 AND "taxTypeDefRef" = ?2"#,
-    )?
-    .query_row([fc, tax_type], |r| r.get::<_, Option<String>>(0))
+    Ok(conn.query_row(r#"SELECT "financeControllerTaxTypeExportName" FROM "FinanceController2TaxTypeDefDO"
+           WHERE "financeControllerRef" = ?1 AND "taxTypeDefRef" = ?2"#, params![fc, tax_type], |r| r.get::<Option<String>>(0))
     .optional()
     .map(|o| o.flatten().filter(|s| !s.is_empty()))?)
 }
@@ -459,11 +428,8 @@ pub fn return_announcement_properties(conn: &Conn, id: i64) -> StoreResult<Vec<R
 
 /// The supplier's order number for an order (from its dispatches), if any.
 pub fn supplier_order_no(conn: &Conn, order: i64, supplier: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().prepare_cached(
-        r#"SELECT "supplierOrderNo" FROM "DispatchDO" WHERE "orderRef" = ?1 AND "supplierRef" = ?2
-           AND "supplierOrderNo" IS NOT NULL ORDER BY "id" LIMIT 1"#,
-    )?
-    .query_row([order, supplier], |r| r.get(0))
+    Ok(conn.query_row(r#"SELECT "supplierOrderNo" FROM "DispatchDO" WHERE "orderRef" = ?1 AND "supplierRef" = ?2
+           AND "supplierOrderNo" IS NOT NULL ORDER BY "id" LIMIT 1"#, params![order, supplier], |r| r.get(0))
     .optional()?)
 }
 
@@ -473,23 +439,17 @@ pub fn supplier_order_no(conn: &Conn, order: i64, supplier: i64) -> StoreResult<
 
 /// Every customer export configuration (enabled or not).
 pub fn customer_export_configs(conn: &Conn) -> StoreResult<Vec<Rec>> {
-    let mut st = conn.sql().prepare(r#"SELECT * FROM "CustomerExportConfigDO" ORDER BY "id""#)?;
-    let rows = st.query_map([], Rec::from_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT * FROM "CustomerExportConfigDO" ORDER BY "id""#, params![], Rec::from_row)
 }
 
 /// Ids of the customers of a shop to export: all (`since` None), or those changed after `since`
 /// (and, with `new_too`, those created after it).
 pub fn customers_to_export(conn: &Conn, shop: i64, since: Option<&str>, new_too: bool) -> StoreResult<Vec<i64>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1
+    conn.query_map(r#"SELECT "id" FROM "CustomerDO" WHERE "shopRef" = ?1
              AND (?2 IS NULL
                   OR ("creationDate" > ?2 AND ?3)
                   OR ("modificationDate" > ?2 AND "creationDate" <= ?2))
-           ORDER BY "id""#,
-    )?;
-    let rows = st.query_map(params![shop, since, new_too], |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+           ORDER BY "id""#, params![shop, since, new_too], |r| r.get(0))
 }
 
 pub fn customer(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
@@ -525,7 +485,7 @@ pub fn customer_export_done(
     last_export: &str,
     last_full: Option<&str>,
 ) -> StoreResult<usize> {
-    Ok(conn.sql().execute(
+    Ok(conn.execute(
         r#"UPDATE "CustomerExportConfigDO" SET "exportVersion" = COALESCE(?2, "exportVersion"), "lastExport" = ?3,
                "lastFullExport" = COALESCE(?4, "lastFullExport"), "startTimeControlApp" = NULL, "version" = "version" + 1
            WHERE "id" = ?1"#,

@@ -1,5 +1,6 @@
 //! Pruning of finished rows for the housekeeping job. Each statement deletes only rows in a final
 //! state older than the cutoff; pending work and DO_MANUAL_CHECK transmissions are never touched.
+use crate::db::params;
 use crate::db::{Conn, StoreResult};
 
 /// Deletes finished rows older than `cutoff` (impex timestamp text). Returns the number of rows.
@@ -8,10 +9,10 @@ pub fn prune(conn: &mut Conn, cutoff: &str) -> StoreResult<i64> {
     let mut n = 0i64;
     for sql in PRUNE {
         // a table that this database does not have (yet) is skipped
-        match tx.sql().execute(sql, [cutoff]) {
+        match tx.execute(sql, params![cutoff]) {
             Ok(c) => n += c as i64,
-            Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.starts_with("no such table") => {}
-            Err(e) => return Err(e.into()),
+            Err(e) if e.message.contains("no such table") => {}
+            Err(e) => return Err(e),
         }
     }
     tx.commit()?;

@@ -3,7 +3,7 @@
 //! and open order positions hold of it, and the rows of `"ReservationDO"`,
 //! `"ReservationItemDO"`, `"ReservationItemStockDO"`. Their states are written by
 //! [`crate::db::state::reservation`] only.
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::{Conn, StoreResult};
 
@@ -47,15 +47,14 @@ pub fn stock_rows(conn: &Conn, shop: i64, ids: &[String], now: &str, exclude: Op
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let sql = SQL.get_or_init(stock_sql);
     let json = serde_json::to_string(ids).expect("strings serialize");
-    let mut st = conn.sql().prepare_cached(sql)?;
-    let rows = st.query_map(params![json, shop, now, exclude], |r| {
+    let rows = conn.query_map(sql, params![json, shop, now, exclude], |r| {
         let stock_mod: String = r.get(7)?;
         let (reserved_text, blocked_text): (String, String) = (r.get(8)?, r.get(9)?);
         let (reserved, reserved_mod) = sum_and_newest(&reserved_text);
         let (blocked, blocked_mod) = sum_and_newest(&blocked_text);
         let modified = [Some(stock_mod.as_str()), reserved_mod, blocked_mod].into_iter().flatten().max().unwrap_or_default().to_string();
         Ok(StockRow {
-            pos: r.get::<_, i64>(0)? as usize,
+            pos: r.get::<i64>(0)? as usize,
             product_id: r.get(1)?,
             supplier: r.get(2)?,
             location: r.get(3)?,
@@ -67,7 +66,7 @@ pub fn stock_rows(conn: &Conn, shop: i64, ids: &[String], now: &str, exclude: Op
             modified,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    Ok(rows)
 }
 
 /// `"<sum>|<newest modificationDate>"` of a holding sub-statement of [`stock_sql`]: one pass
@@ -112,7 +111,7 @@ fn stock_sql() -> String {
 
 /// Whether `"ShopDO"` `shop` exists.
 pub fn shop_exists(conn: &Conn, shop: i64) -> StoreResult<bool> {
-    let n: i64 = conn.sql().prepare_cached(r#"SELECT count(*) FROM "ShopDO" WHERE "id" = ?1"#)?.query_row([shop], |r| r.get(0))?;
+    let n: i64 = conn.query_row(r#"SELECT count(*) FROM "ShopDO" WHERE "id" = ?1"#, params![shop], |r| r.get(0))?;
     Ok(n > 0)
 }
 
@@ -133,11 +132,8 @@ pub struct ReservationRow {
 
 /// The reservation `id`, if there is one.
 pub fn reservation(conn: &Conn, id: i64) -> StoreResult<Option<ReservationRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "id", "shopRef", "type", "state", "lifetime", "expiryDate", "creationDate", "modificationDate" FROM "ReservationDO" WHERE "id" = ?1"#,
-    )?;
-    Ok(st
-        .query_row([id], |r| {
+    let st_sql = r#"SELECT "id", "shopRef", "type", "state", "lifetime", "expiryDate", "creationDate", "modificationDate" FROM "ReservationDO" WHERE "id" = ?1"#;
+    Ok(conn.query_row(st_sql, params![id], |r| {
             Ok(ReservationRow {
                 id: r.get(0)?,
                 shop: r.get(1)?,
@@ -162,57 +158,39 @@ pub struct ReservationItemRow {
 
 /// The items of reservation `id` in request order.
 pub fn reservation_items(conn: &Conn, id: i64) -> StoreResult<Vec<ReservationItemRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "productId", "requestedQuantity", "reservedQuantity" FROM "ReservationItemDO" WHERE "reservationRef" = ?1 ORDER BY "number""#,
-    )?;
-    let rows = st.query_map([id], |r| Ok(ReservationItemRow { product_id: r.get(0)?, requested: r.get(1)?, reserved: r.get(2)? }))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "productId", "requestedQuantity", "reservedQuantity" FROM "ReservationItemDO" WHERE "reservationRef" = ?1 ORDER BY "number""#, params![id], |r| Ok(ReservationItemRow { product_id: r.get(0)?, requested: r.get(1)?, reserved: r.get(2)? }))
 }
 
 /// Inserts a RESERVED reservation; returns its id (the API's resvId).
 pub fn insert_reservation(tx: &Conn, shop: i64, kind: &str, lifetime: i64, expiry: &str, now: &str) -> StoreResult<i64> {
-    tx.sql()
-        .prepare_cached(
-            r#"INSERT INTO "ReservationDO" ("shopRef", "type", "state", "lifetime", "expiryDate", "creationDate", "modificationDate")
-               VALUES (?1, ?2, 'RESERVED', ?3, ?4, ?5, ?5)"#,
-        )?
-        .execute(params![shop, kind, lifetime, expiry, now])?;
-    Ok(tx.sql().last_insert_rowid())
+    tx.insert(r#"INSERT INTO "ReservationDO" ("shopRef", "type", "state", "lifetime", "expiryDate", "creationDate", "modificationDate")
+               VALUES (?1, ?2, 'RESERVED', ?3, ?4, ?5, ?5)"#, params![shop, kind, lifetime, expiry, now])
 }
 
 /// Inserts an item of reservation `reservation`; returns its id.
 pub fn insert_item(tx: &Conn, reservation: i64, number: i64, product_id: &str, requested: i64, reserved: i64) -> StoreResult<i64> {
-    tx.sql()
-        .prepare_cached(
-            r#"INSERT INTO "ReservationItemDO" ("reservationRef", "number", "productId", "requestedQuantity", "reservedQuantity")
-               VALUES (?1, ?2, ?3, ?4, ?5)"#,
-        )?
-        .execute(params![reservation, number, product_id, requested, reserved])?;
-    Ok(tx.sql().last_insert_rowid())
+    tx.insert(r#"INSERT INTO "ReservationItemDO" ("reservationRef", "number", "productId", "requestedQuantity", "reservedQuantity")
+               VALUES (?1, ?2, ?3, ?4, ?5)"#, params![reservation, number, product_id, requested, reserved])
 }
 
 /// Records that `item` of `reservation` holds `quantity` of a supplier's article.
 pub fn insert_item_stock(tx: &Conn, reservation: i64, item: i64, supplier: i64, supplier_article_no: &str, quantity: i64) -> StoreResult<()> {
-    tx.sql()
-        .prepare_cached(
-            r#"INSERT INTO "ReservationItemStockDO" ("reservationItemRef", "reservationRef", "supplierRef", "supplierArticleNo", "quantity")
-               VALUES (?1, ?2, ?3, ?4, ?5)"#,
-        )?
-        .execute(params![item, reservation, supplier, supplier_article_no, quantity])?;
+    tx.execute(r#"INSERT INTO "ReservationItemStockDO" ("reservationItemRef", "reservationRef", "supplierRef", "supplierArticleNo", "quantity")
+               VALUES (?1, ?2, ?3, ?4, ?5)"#, params![item, reservation, supplier, supplier_article_no, quantity])?;
     Ok(())
 }
 
 /// Removes every item of reservation `id` (and what they hold).
 pub fn delete_items(tx: &Conn, id: i64) -> StoreResult<()> {
-    tx.sql().prepare_cached(r#"DELETE FROM "ReservationItemStockDO" WHERE "reservationRef" = ?1"#)?.execute([id])?;
-    tx.sql().prepare_cached(r#"DELETE FROM "ReservationItemDO" WHERE "reservationRef" = ?1"#)?.execute([id])?;
+    tx.execute(r#"DELETE FROM "ReservationItemStockDO" WHERE "reservationRef" = ?1"#, params![id])?;
+    tx.execute(r#"DELETE FROM "ReservationItemDO" WHERE "reservationRef" = ?1"#, params![id])?;
     Ok(())
 }
 
 /// Removes reservation `id` with its items; false when there was none.
 pub fn delete_reservation(tx: &Conn, id: i64) -> StoreResult<bool> {
     delete_items(tx, id)?;
-    Ok(tx.sql().prepare_cached(r#"DELETE FROM "ReservationDO" WHERE "id" = ?1"#)?.execute([id])? > 0)
+    Ok(tx.execute(r#"DELETE FROM "ReservationDO" WHERE "id" = ?1"#, params![id])? > 0)
 }
 
 #[cfg(test)]

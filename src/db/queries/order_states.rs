@@ -2,8 +2,8 @@
 //! search of `GET /shops/{shopId}/order-states`, the change cursor of `.../modified`
 //! (`"OrderChangeDO"`, kept by the triggers of schema.sql's "order states" block) and the rows
 //! one order state is made of. Lists of order ids go in as one JSON array (`json_each`).
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, params_from_iter};
+use crate::db::params;
+use crate::db::Value as SqlValue;
 
 use crate::db::{Conn, StoreResult};
 
@@ -75,13 +75,12 @@ fn order_clause(s: &OrderSearch) -> String {
 /// is given, and the number of all matches.
 pub fn search(conn: &Conn, s: &OrderSearch, page: Option<(i64, i64)>) -> StoreResult<(Vec<i64>, i64)> {
     let (from, args) = search_where(s);
-    let total: i64 = conn.sql().query_row(&format!("SELECT count(*){from}"), params_from_iter(args.iter()), |r| r.get(0))?;
+    let total: i64 = conn.query_row(&format!("SELECT count(*){from}"), &crate::db::refs(&args), |r| r.get(0))?;
     let mut sql = format!(r#"SELECT o."id"{from}{}"#, order_clause(s));
     if let Some((offset, limit)) = page {
         sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
     }
-    let mut st = conn.sql().prepare_cached(&sql)?;
-    let ids = st.query_map(params_from_iter(args.iter()), |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    let ids = conn.query_map(&sql, &crate::db::refs(&args), |r| r.get(0))?;
     Ok((ids, total))
 }
 
@@ -90,9 +89,8 @@ pub fn search(conn: &Conn, s: &OrderSearch, page: Option<(i64, i64)>) -> StoreRe
 pub fn modified(conn: &Conn, shop: i64, min_cursor: i64, since: Option<&str>, limit: i64) -> StoreResult<(Vec<(i64, i64)>, i64)> {
     let from = r#" FROM "OrderChangeDO" c JOIN "OrderDO" o ON o."id" = c."orderRef"
                   WHERE c."shopRef" = ?1 AND c."cursor" > ?2 AND (?3 IS NULL OR c."changeDate" >= ?3)"#;
-    let total: i64 = conn.sql().query_row(&format!("SELECT count(*){from}"), params![shop, min_cursor, since], |r| r.get(0))?;
-    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT c."orderRef", c."cursor"{from} ORDER BY c."cursor" LIMIT ?4"#))?;
-    let rows = st.query_map(params![shop, min_cursor, since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let total: i64 = conn.query_row(&format!("SELECT count(*){from}"), params![shop, min_cursor, since], |r| r.get(0))?;
+    let rows = conn.query_map(&format!(r#"SELECT c."orderRef", c."cursor"{from} ORDER BY c."cursor" LIMIT ?4"#), params![shop, min_cursor, since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok((rows, total))
 }
 
@@ -138,8 +136,7 @@ pub struct OrderRow {
 
 /// The orders with these ids (in no particular order).
 pub fn orders(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<OrderRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT o."id", o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."orderCreationDate", o."currency", o."paymentMethod",
+    let rows = conn.query_map(r#"SELECT o."id", o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."orderCreationDate", o."currency", o."paymentMethod",
                   pd."name", o."orderStateDefRef", o."readyForSupplier", o."customerCompanyName", o."customerCompanyDepartment",
                   o."customerVatNo", o."customerSalutation", o."customerTitle", o."customerFirstName", o."customerLastName",
                   o."customerEmail", o."customerTelephone", o."customerMobile", o."customerFax",
@@ -149,9 +146,7 @@ pub fn orders(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<OrderRow>> {
            LEFT JOIN "PaymentDefDO" pd ON pd."id" = o."paymentDefRef"
            LEFT JOIN "CarrierDO" c ON c."id" = o."carrierRef"
            LEFT JOIN "SupplierDO" s ON s."id" = o."supplierRef"
-           WHERE o."id" IN (SELECT "value" FROM json_each(?1))"#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+           WHERE o."id" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#, params![ids_json(ids)], |r| {
         Ok(OrderRow {
             id: r.get(0)?,
             shop_id: r.get(1)?,
@@ -180,12 +175,12 @@ pub fn orders(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<OrderRow>> {
             total_gross: r.get(24)?,
             carrier: r.get(25)?,
             supplier: r.get(26)?,
-            split_shipment_allowed: r.get::<_, Option<i64>>(27)?.map(|v| v == 1),
+            split_shipment_allowed: r.get::<Option<i64>>(27)?.map(|v| v == 1),
             optimization: r.get(28)?,
             pending_transmissions: r.get(29)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    Ok(rows)
 }
 
 /// An address of an order (`"OrderAddressDO"`).
@@ -215,12 +210,9 @@ pub struct AddressRow {
 }
 
 pub fn addresses(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<AddressRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "orderRef", "addressType", "companyName", "salutation", "title", "firstName", "lastName", "email", "telephone", "mobile",
+    conn.query_map(r#"SELECT "orderRef", "addressType", "companyName", "salutation", "title", "firstName", "lastName", "email", "telephone", "mobile",
                   "fax", "street", "houseNumber", "poBox", "packstation", "addition1", "addition2", "district", "city", "postCode", "country"
-           FROM "OrderAddressDO" WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY "id""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+           FROM "OrderAddressDO" WHERE "orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY "id""#, params![ids_json(ids)], |r| {
         Ok(AddressRow {
             order_id: r.get(0)?,
             kind: r.get(1)?,
@@ -244,8 +236,7 @@ pub fn addresses(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<AddressRow>> {
             post_code: r.get(19)?,
             country: r.get(20)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// A position of an order with the quantities its state is derived from.
@@ -278,8 +269,7 @@ pub struct PositionRow {
 }
 
 pub fn positions(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<PositionRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT p."id", p."orderRef", p."number", p."articleId", p."articleName", p."ean", p."isbn", p."quantity", p."cancelledQuantity",
+    conn.query_map(r#"SELECT p."id", p."orderRef", p."number", p."articleId", p."articleName", p."ean", p."isbn", p."quantity", p."cancelledQuantity",
                   p."deliveryDays", p."selectedSupplier", s."name", p."unitNet", p."unitGross", p."sumNet", p."sumGross", p."sumTax", tt."name",
                   (SELECT coalesce(min(coalesce(t."sentDate", t."modificationDate")), '') FROM "TransmissionDO" t
                      LEFT JOIN "PartnerReferrerDO" pr ON pr."id" = t."receivingPartnerReferrerRef"
@@ -294,9 +284,7 @@ pub fn positions(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<PositionRow>> {
            FROM "OrderPositionDO" p JOIN "OrderDO" o ON o."id" = p."orderRef"
            LEFT JOIN "SupplierDO" s ON s."id" = coalesce(p."supplierRef", o."supplierRef")
            LEFT JOIN "TaxTypeDefDO" tt ON tt."id" = p."taxTypeDefRef"
-           WHERE p."orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY p."orderRef", p."number""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+           WHERE p."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY p."orderRef", p."number""#, params![ids_json(ids)], |r| {
         Ok(PositionRow {
             id: r.get(0)?,
             order_id: r.get(1)?,
@@ -320,8 +308,7 @@ pub fn positions(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<PositionRow>> {
             dispatched: r.get(19)?,
             returned: r.get(20)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// A dispatched quantity of a position.
@@ -338,13 +325,10 @@ pub struct DispatchRow {
 }
 
 pub fn dispatches(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<DispatchRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT dp."orderPositionRef", dp."quantity", d."deliveryNoteNo", d."dispatchDate", c."name", c."trackingUrl", d."trackingNumbers"
+    conn.query_map(r#"SELECT dp."orderPositionRef", dp."quantity", d."deliveryNoteNo", d."dispatchDate", c."name", c."trackingUrl", d."trackingNumbers"
            FROM "DispatchDO" d JOIN "DispatchPositionDO" dp ON dp."dispatchRef" = d."id"
            LEFT JOIN "CarrierDO" c ON c."id" = d."carrierRef"
-           WHERE d."orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY d."dispatchDate", d."id", dp."id""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+           WHERE d."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY d."dispatchDate", d."id", dp."id""#, params![ids_json(ids)], |r| {
         Ok(DispatchRow {
             position_id: r.get(0)?,
             quantity: r.get(1)?,
@@ -354,8 +338,7 @@ pub fn dispatches(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<DispatchRow>> {
             tracking_url: r.get(5)?,
             tracking_numbers: r.get(6)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// A returned (announced) quantity of a position, with its reason.
@@ -371,19 +354,15 @@ pub struct ReturnRow {
 
 /// Return announcement positions of the orders, except rejected ones (6000).
 pub fn returns(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ReturnRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT ap."orderPositionRef",
+    conn.query_map(r#"SELECT ap."orderPositionRef",
                   coalesce(ap."quantity", nullif((SELECT count(*) FROM "ReturnAnnouncementItemDO" i WHERE i."returnAnnouncementPositionRef" = ap."id"), 0), p."quantity"),
                   ap."returnReason", (SELECT rt."name" FROM "ReturnReasonDefDO" rr JOIN "ReturnTypeDefDO" rt ON rt."id" = rr."returnTypeDefRef" WHERE rr."name" = ap."returnReason" LIMIT 1),
                   a."stateDefRef", a."creationDate"
            FROM "ReturnAnnouncementPositionDO" ap JOIN "ReturnAnnouncementDO" a ON a."id" = ap."returnAnnouncementRef"
            JOIN "OrderPositionDO" p ON p."id" = ap."orderPositionRef"
-           WHERE a."orderRef" IN (SELECT "value" FROM json_each(?1)) AND a."stateDefRef" <> 6000 ORDER BY a."id", ap."id""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+           WHERE a."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) AND a."stateDefRef" <> 6000 ORDER BY a."id", ap."id""#, params![ids_json(ids)], |r| {
         Ok(ReturnRow { position_id: r.get(0)?, quantity: r.get(1)?, reason: r.get(2)?, reason_type: r.get(3)?, state_def: r.get(4)?, creation_date: r.get(5)? })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// A sales price line of an order (`"OrderChargeDO"`: SUM, CHARGE, TOTAL).
@@ -399,22 +378,14 @@ pub struct ChargeRow {
 }
 
 pub fn charges(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ChargeRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "orderRef", "kind", "chargeType", "net", "gross", "taxType", "tax" FROM "OrderChargeDO"
-           WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY "id""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| {
+    conn.query_map(r#"SELECT "orderRef", "kind", "chargeType", "net", "gross", "taxType", "tax" FROM "OrderChargeDO"
+           WHERE "orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY "id""#, params![ids_json(ids)], |r| {
         Ok(ChargeRow { order_id: r.get(0)?, kind: r.get(1)?, charge_type: r.get(2)?, net: r.get(3)?, gross: r.get(4)?, tax_type: r.get(5)?, tax: r.get(6)? })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// Properties of the orders (`"OrderPropertyDO"` without a position): (order, group, key, value).
 pub fn properties(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<(i64, String, String, String)>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT "orderRef", "groupId", "key", "value" FROM "OrderPropertyDO"
-           WHERE "orderRef" IN (SELECT "value" FROM json_each(?1)) AND "positionRef" IS NULL ORDER BY "id""#,
-    )?;
-    let rows = st.query_map([ids_json(ids)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "orderRef", "groupId", "key", "value" FROM "OrderPropertyDO"
+           WHERE "orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) AND "positionRef" IS NULL ORDER BY "id""#, params![ids_json(ids)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
 }

@@ -1,6 +1,6 @@
 //! The order and payment read model: `"OrderPaymentStatusView"` and
 //! `"InvoicePaymentStatusView"` (for `impex order`, the demo and the REST API).
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::{Conn, StoreResult};
 
@@ -22,32 +22,28 @@ const ORDER_STATUS: &str = r#"SELECT "orderRef", "shopRef", "shopOrderNo", "curr
                   "paymentStatus", "paidPercent"
            FROM "OrderPaymentStatusView""#;
 
-fn order_status_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderPaymentStatus> {
+fn order_status_row(r: &crate::db::Row<'_>) -> StoreResult<OrderPaymentStatus> {
     Ok(OrderPaymentStatus {
         order_id: r.get(0)?,
         shop_id: r.get(1)?,
         shop_order_no: r.get(2)?,
         currency: r.get(3)?,
         invoices: r.get(4)?,
-        invoiced_amount: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-        open_amount: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+        invoiced_amount: r.get::<Option<i64>>(5)?.unwrap_or(0),
+        open_amount: r.get::<Option<i64>>(6)?.unwrap_or(0),
         payment_status: r.get(7)?,
-        paid_percent: r.get::<_, Option<f64>>(8)?.unwrap_or(0.0),
+        paid_percent: r.get::<Option<f64>>(8)?.unwrap_or(0.0),
     })
 }
 
 /// The orders with this shop order number (one per shop), optionally of one shop.
 pub fn order_payment_status(conn: &Conn, shop_order_no: &str, shop: Option<i64>) -> StoreResult<Vec<OrderPaymentStatus>> {
-    let mut st = conn.sql().prepare(&format!(r#"{ORDER_STATUS} WHERE "shopOrderNo" = ?1 AND (?2 IS NULL OR "shopRef" = ?2) ORDER BY "shopRef""#))?;
-    let rows = st.query_map(params![shop_order_no, shop], order_status_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(&format!(r#"{ORDER_STATUS} WHERE "shopOrderNo" = ?1 AND (?2 IS NULL OR "shopRef" = ?2) ORDER BY "shopRef""#), params![shop_order_no, shop], order_status_row)
 }
 
 /// Every order's payment status, by order id.
 pub fn all_order_payment_status(conn: &Conn) -> StoreResult<Vec<OrderPaymentStatus>> {
-    let mut st = conn.sql().prepare(&format!(r#"{ORDER_STATUS} ORDER BY "orderRef""#))?;
-    let rows = st.query_map([], order_status_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(&format!(r#"{ORDER_STATUS} ORDER BY "orderRef""#), params![], order_status_row)
 }
 
 /// One invoice of an order with its payment state.
@@ -61,22 +57,18 @@ pub struct InvoiceStatus {
 }
 
 pub fn invoice_statuses(conn: &Conn, order_id: i64) -> StoreResult<Vec<InvoiceStatus>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT "invoiceNo", "grossAmount", "invoicedAmount", "openAmount", "source" FROM "InvoicePaymentStatusView"
-           WHERE "orderRef" = ?1 ORDER BY "invoiceNo""#,
-    )?;
-    let rows = st.query_map([order_id], |r| {
+    conn.query_map(r#"SELECT "invoiceNo", "grossAmount", "invoicedAmount", "openAmount", "source" FROM "InvoicePaymentStatusView"
+           WHERE "orderRef" = ?1 ORDER BY "invoiceNo""#, params![order_id], |r| {
         Ok(InvoiceStatus { invoice_no: r.get(0)?, gross_amount: r.get(1)?, invoiced_amount: r.get(2)?, open_amount: r.get(3)?, source: r.get(4)? })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// Header facts of an order for `impex order`: (creation date, customer name, total gross, state, payment method).
 pub fn order_summary(conn: &Conn, order_id: i64) -> StoreResult<(String, String, Option<i64>, Option<String>)> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "orderCreationDate", trim(coalesce("customerCompanyName" || ' ', '') || coalesce("customerFirstName" || ' ', '') || coalesce("customerLastName", '')),
                   "totalGross", "paymentMethod" FROM "OrderDO" WHERE "id" = ?1"#,
-        [order_id],
+        params![order_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?)
 }
@@ -110,8 +102,7 @@ pub struct PaymentFacts {
 /// invoices only: the views aggregate every invoice and order before they filter.
 pub fn payment_facts(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentFacts>> {
     let ids = serde_json::to_string(orders).unwrap_or_else(|_| "[]".into());
-    let mut st = conn.sql().prepare(
-        r#"SELECT i."orderRef",
+    let st_sql = r#"SELECT i."orderRef",
                   CASE WHEN op."id" IS NOT NULL THEN op."opAmount"
                        WHEN ph."n" > 0 AND ph."invoiced" <> 0 THEN ph."invoiced"
                        ELSE i."grossAmount" END,
@@ -125,24 +116,16 @@ pub fn payment_facts(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentFact
                              coalesce(sum(CASE WHEN h."positionType" = 'R' THEN h."amount" ELSE 0 END), 0) AS "invoiced",
                              coalesce(sum(CASE WHEN h."positionType" = 'Z' THEN h."amount" ELSE 0 END), 0) AS "paid"
                       FROM "PaymentHistoryDO" h
-                      WHERE h."invoicingRef" IN (SELECT x."id" FROM "InvoicingDO" x WHERE x."orderRef" IN (SELECT "value" FROM json_each(?1)))
+                      WHERE h."invoicingRef" IN (SELECT x."id" FROM "InvoicingDO" x WHERE x."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)))
                       GROUP BY h."invoicingRef") ph ON ph."invoicingRef" = i."id"
-           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
-    )?;
+           WHERE i."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#;
     type Invoice = (i64, i64, i64, i64, i64, String, Option<String>);
-    let invoices = st
-        .query_map([&ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
-        .collect::<rusqlite::Result<Vec<Invoice>>>()?;
-    let mut st = conn.sql().prepare(
-        r#"SELECT i."orderRef", h."kind", h."entryDate", h."importDate", h."amount"
+    let invoices = conn.query_map(st_sql, params![&ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+    let st_sql = r#"SELECT i."orderRef", h."kind", h."entryDate", h."importDate", h."amount"
            FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
-           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1))"#,
-    )?;
-    let postings = st
-        .query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut st = conn.sql().prepare(r#"SELECT "id", "creationDate" FROM "OrderDO" WHERE "id" IN (SELECT "value" FROM json_each(?1))"#)?;
-    let order_rows = st.query_map([&ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+           WHERE i."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#;
+    let postings = conn.query_map(st_sql, params![&ids], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?, r.get::<i64>(4)?)))?;
+    let order_rows = conn.query_map(r#"SELECT "id", "creationDate" FROM "OrderDO" WHERE "id" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#, params![&ids], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)))?;
     let mut out = Vec::with_capacity(order_rows.len());
     for (order_id, order_created) in order_rows {
         let own: Vec<&Invoice> = invoices.iter().filter(|i| i.0 == order_id).collect();
@@ -194,13 +177,10 @@ pub struct PaymentHistoryLine {
 }
 
 pub fn payment_history_lines(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<PaymentHistoryLine>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT i."orderRef", i."invoiceNo", h."kind", h."amount", i."currency", h."entryDate", h."importDate", h."positionDetails",
+    conn.query_map(r#"SELECT i."orderRef", i."invoiceNo", h."kind", h."amount", i."currency", h."entryDate", h."importDate", h."positionDetails",
                   (SELECT pd."name" FROM "PaymentDefDO" pd WHERE pd."id" = i."paymentDefRef")
            FROM "PaymentHistoryDO" h JOIN "InvoicingDO" i ON i."id" = h."invoicingRef"
-           WHERE i."orderRef" IN (SELECT "value" FROM json_each(?1)) ORDER BY h."entryDate", h."id""#,
-    )?;
-    let rows = st.query_map([serde_json::to_string(orders).unwrap_or_else(|_| "[]".into())], |r| {
+           WHERE i."orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY h."entryDate", h."id""#, params![serde_json::to_string(orders).unwrap_or_else(|_| "[]".into())], |r| {
         Ok(PaymentHistoryLine {
             order_id: r.get(0)?,
             invoice_no: r.get(1)?,
@@ -212,6 +192,5 @@ pub fn payment_history_lines(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<Pay
             details: r.get(7)?,
             pay_type: r.get(8)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }

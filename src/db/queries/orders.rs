@@ -4,7 +4,7 @@
 //! SEND_ORDER transmissions and the change request rows. Rows for reading come back as
 //! [`Rec`] (columns by name, as text). The change requests' states are written by
 //! [`crate::db::state::change_request`] only.
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::queries::export::many;
 pub use crate::db::queries::export::Rec;
@@ -12,16 +12,14 @@ use crate::db::{Conn, StoreResult};
 
 /// `"OrderDO"."supplierRef"`: the supplier of the whole order (all positions go to it).
 pub fn set_order_supplier(tx: &Conn, order: i64, supplier: i64) -> StoreResult<()> {
-    tx.sql().prepare_cached(r#"UPDATE "OrderDO" SET "supplierRef" = ?2 WHERE "id" = ?1"#)?.execute(params![order, supplier])?;
+    tx.execute(r#"UPDATE "OrderDO" SET "supplierRef" = ?2 WHERE "id" = ?1"#, params![order, supplier])?;
     Ok(())
 }
 
 /// Sets `"OrderDO"."readyForSupplier"` (once): the trigger `"OrderDO_export_ready"` creates the
 /// SEND_ORDER transmissions to the order's suppliers.
 pub fn release_to_suppliers(tx: &Conn, order: i64, now: &str) -> StoreResult<()> {
-    tx.sql()
-        .prepare_cached(r#"UPDATE "OrderDO" SET "readyForSupplier" = ?2 WHERE "id" = ?1 AND "readyForSupplier" IS NULL"#)?
-        .execute(params![order, now])?;
+    tx.execute(r#"UPDATE "OrderDO" SET "readyForSupplier" = ?2 WHERE "id" = ?1 AND "readyForSupplier" IS NULL"#, params![order, now])?;
     Ok(())
 }
 
@@ -29,50 +27,36 @@ pub fn release_to_suppliers(tx: &Conn, order: i64, now: &str) -> StoreResult<()>
 /// carrier's own name (`"CarrierDO"."name"`, case-insensitive, active carriers).
 pub fn carrier_of_shop(conn: &Conn, shop: i64, name: &str) -> StoreResult<Option<i64>> {
     let mapped: Option<i64> = conn
-        .sql()
-        .prepare_cached(r#"SELECT "carrierRef" FROM "Shop2CarrierDO" WHERE "shopRef" = ?1 AND "shopCarrierName" = ?2"#)?
-        .query_row(params![shop, name], |r| r.get(0))
+        .query_row(r#"SELECT "carrierRef" FROM "Shop2CarrierDO" WHERE "shopRef" = ?1 AND "shopCarrierName" = ?2"#, params![shop, name], |r| r.get(0))
         .optional()?;
     if mapped.is_some() {
         return Ok(mapped);
     }
     Ok(conn
-        .sql()
-        .prepare_cached(r#"SELECT "id" FROM "CarrierDO" WHERE upper("name") = upper(?1) AND "active" = 1 ORDER BY "id" LIMIT 1"#)?
-        .query_row([name], |r| r.get(0))
+        .query_row(r#"SELECT "id" FROM "CarrierDO" WHERE upper("name") = upper(?1) AND "active" = 1 ORDER BY "id" LIMIT 1"#, params![name], |r| r.get(0))
         .optional()?)
 }
 
 /// What a reservation holds: (shop's product id, supplier, supplier's article number).
 pub fn reservation_holdings(conn: &Conn, reservation: i64) -> StoreResult<Vec<(String, i64, String)>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT i."productId", s."supplierRef", s."supplierArticleNo"
+    conn.query_map(r#"SELECT i."productId", s."supplierRef", s."supplierArticleNo"
            FROM "ReservationItemDO" i JOIN "ReservationItemStockDO" s ON s."reservationItemRef" = i."id"
-           WHERE i."reservationRef" = ?1 ORDER BY i."number", s."quantity" DESC, s."id""#,
-    )?;
-    let rows = st.query_map([reservation], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+           WHERE i."reservationRef" = ?1 ORDER BY i."number", s."quantity" DESC, s."id""#, params![reservation], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 /// The `"OrderDO"` id of a shop's order.
 pub fn order_id(conn: &Conn, shop: i64, shop_order_no: &str) -> StoreResult<Option<i64>> {
     Ok(conn
-        .sql()
-        .prepare_cached(r#"SELECT "id" FROM "OrderDO" WHERE "shopRef" = ?1 AND "shopOrderNo" = ?2"#)?
-        .query_row(params![shop, shop_order_no], |r| r.get(0))
+        .query_row(r#"SELECT "id" FROM "OrderDO" WHERE "shopRef" = ?1 AND "shopOrderNo" = ?2"#, params![shop, shop_order_no], |r| r.get(0))
         .optional()?)
 }
 
 /// The order row with its payment method's name.
 pub fn order(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
     Ok(conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT o.*, p."name" AS "paymentDefName", c."name" AS "carrierName"
+        .query_row(r#"SELECT o.*, p."name" AS "paymentDefName", c."name" AS "carrierName"
                FROM "OrderDO" o LEFT JOIN "PaymentDefDO" p ON p."id" = o."paymentDefRef" LEFT JOIN "CarrierDO" c ON c."id" = o."carrierRef"
-               WHERE o."id" = ?1"#,
-        )?
-        .query_row([id], Rec::from_row)
+               WHERE o."id" = ?1"#, params![id], Rec::from_row)
         .optional()?)
 }
 
@@ -106,33 +90,21 @@ pub fn properties(conn: &Conn, order: i64) -> StoreResult<Vec<Rec>> {
 /// What has been dispatched of an order (all its positions).
 pub fn dispatched_quantity(conn: &Conn, order: i64) -> StoreResult<i64> {
     Ok(conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT coalesce(sum(d."quantity"), 0) FROM "DispatchPositionDO" d JOIN "OrderPositionDO" p ON p."id" = d."orderPositionRef"
-               WHERE p."orderRef" = ?1"#,
-        )?
-        .query_row([order], |r| r.get(0))?)
+        .query_row(r#"SELECT coalesce(sum(d."quantity"), 0) FROM "DispatchPositionDO" d JOIN "OrderPositionDO" p ON p."id" = d."orderPositionRef"
+               WHERE p."orderRef" = ?1"#, params![order], |r| r.get(0))?)
 }
 
 /// `"OrderPositionDO"."cancelledQuantity"` of a position of `order`.
 pub fn set_cancelled(tx: &Conn, order: i64, position: i64, cancelled: i64) -> StoreResult<()> {
-    tx.sql()
-        .prepare_cached(r#"UPDATE "OrderPositionDO" SET "cancelledQuantity" = ?3 WHERE "id" = ?2 AND "orderRef" = ?1"#)?
-        .execute(params![order, position, cancelled])?;
-    tx.sql()
-        .prepare_cached(r#"UPDATE "OrderDO" SET "modificationDate" = strftime('%Y-%m-%d %H:%M:%f','now') WHERE "id" = ?1"#)?
-        .execute([order])?;
+    tx.execute(r#"UPDATE "OrderPositionDO" SET "cancelledQuantity" = ?3 WHERE "id" = ?2 AND "orderRef" = ?1"#, params![order, position, cancelled])?;
+    tx.execute(r#"UPDATE "OrderDO" SET "modificationDate" = strftime('%Y-%m-%d %H:%M:%f','now') WHERE "id" = ?1"#, params![order])?;
     Ok(())
 }
 
 /// The order's SEND_ORDER transmissions: (id, state).
 pub fn order_transmissions(conn: &Conn, order: i64) -> StoreResult<Vec<(i64, String)>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT t."id", t."state" FROM "TransmissionDO" t JOIN "TransmissionTypeDefDO" d ON d."id" = t."transmissionTypeDefRef"
-           WHERE t."orderRef" = ?1 AND d."name" = 'SEND_ORDER' ORDER BY t."id""#,
-    )?;
-    let rows = st.query_map([order], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT t."id", t."state" FROM "TransmissionDO" t JOIN "TransmissionTypeDefDO" d ON d."id" = t."transmissionTypeDefRef"
+           WHERE t."orderRef" = ?1 AND d."name" = 'SEND_ORDER' ORDER BY t."id""#, params![order], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// The change requests of an order, oldest first.
@@ -143,8 +115,6 @@ pub fn change_requests(conn: &Conn, order: i64) -> StoreResult<Vec<Rec>> {
 /// One change request of an order by the shop's change request id.
 pub fn change_request(conn: &Conn, order: i64, change_request_id: &str) -> StoreResult<Option<Rec>> {
     Ok(conn
-        .sql()
-        .prepare_cached(r#"SELECT * FROM "OrderChangeRequestDO" WHERE "orderRef" = ?1 AND "changeRequestId" = ?2"#)?
-        .query_row(params![order, change_request_id], Rec::from_row)
+        .query_row(r#"SELECT * FROM "OrderChangeRequestDO" WHERE "orderRef" = ?1 AND "changeRequestId" = ?2"#, params![order, change_request_id], Rec::from_row)
         .optional()?)
 }

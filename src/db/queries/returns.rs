@@ -2,7 +2,7 @@
 //! return reasons, what an order's positions can still return, and return requests stored as
 //! `"ReturnAnnouncementDO"` with positions and items. The request's status is written by
 //! [`crate::db::state::return_request`] only.
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::state::return_request::REJECTED;
 use crate::db::{Conn, StoreResult};
@@ -19,9 +19,7 @@ pub struct ShopRow {
 
 pub fn shop_by_name(conn: &Conn, name: &str) -> StoreResult<Option<ShopRow>> {
     Ok(conn
-        .sql()
-        .prepare_cached(r#"SELECT "id", "shopRMANumberSequenceName", "shopRMANumberSequenceFormatString" FROM "ShopDO" WHERE "name" = ?1 ORDER BY "id" LIMIT 1"#)?
-        .query_row([name], |r| Ok(ShopRow { id: r.get(0)?, sequence: r.get(1)?, format: r.get(2)? }))
+        .query_row(r#"SELECT "id", "shopRMANumberSequenceName", "shopRMANumberSequenceFormatString" FROM "ShopDO" WHERE "name" = ?1 ORDER BY "id" LIMIT 1"#, params![name], |r| Ok(ShopRow { id: r.get(0)?, sequence: r.get(1)?, format: r.get(2)? }))
         .optional()?)
 }
 
@@ -36,16 +34,12 @@ pub struct ReasonRow {
 
 /// The shop's reasons (`"Shop2ReturnReasonDefDO"`), by name.
 pub fn reasons(conn: &Conn, shop: i64) -> StoreResult<Vec<ReasonRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT sr."shopReturnReasonName", d."description", coalesce(st."shopReturnTypeName", t."name")
+    conn.query_map(r#"SELECT sr."shopReturnReasonName", d."description", coalesce(st."shopReturnTypeName", t."name")
            FROM "Shop2ReturnReasonDefDO" sr
            JOIN "ReturnReasonDefDO" d ON d."id" = sr."returnReasonDefRef"
            JOIN "ReturnTypeDefDO" t ON t."id" = d."returnTypeDefRef"
            LEFT JOIN "Shop2ReturnTypeDefDO" st ON st."shopRef" = sr."shopRef" AND st."returnTypeDefRef" = t."id"
-           WHERE sr."shopRef" = ?1 ORDER BY sr."shopReturnReasonName""#,
-    )?;
-    let rows = st.query_map([shop], |r| Ok(ReasonRow { name: r.get(0)?, description: r.get(1)?, kind: r.get(2)? }))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+           WHERE sr."shopRef" = ?1 ORDER BY sr."shopReturnReasonName""#, params![shop], |r| Ok(ReasonRow { name: r.get(0)?, description: r.get(1)?, kind: r.get(2)? }))
 }
 
 /// The order of a shop with the shop's order number.
@@ -60,13 +54,9 @@ pub struct OrderRow {
 
 pub fn order(conn: &Conn, shop: i64, shop_order_no: &str) -> StoreResult<Option<OrderRow>> {
     Ok(conn
-        .sql()
-        .prepare_cached(
-            r#"SELECT o."id", o."shopOrderNo",
+        .query_row(r#"SELECT o."id", o."shopOrderNo",
                       (SELECT d."supplierOrderNo" FROM "DispatchDO" d WHERE d."orderRef" = o."id" AND d."supplierOrderNo" IS NOT NULL ORDER BY d."id" LIMIT 1), s."name" FROM "OrderDO" o LEFT JOIN "SupplierDO" s ON s."id" = o."supplierRef"
-               WHERE o."shopRef" = ?1 AND o."shopOrderNo" = ?2 ORDER BY o."id" LIMIT 1"#,
-        )?
-        .query_row(params![shop, shop_order_no], |r| Ok(OrderRow { id: r.get(0)?, shop_order_no: r.get(1)?, supplier_order_no: r.get(2)?, supplier_name: r.get(3)? }))
+               WHERE o."shopRef" = ?1 AND o."shopOrderNo" = ?2 ORDER BY o."id" LIMIT 1"#, params![shop, shop_order_no], |r| Ok(OrderRow { id: r.get(0)?, shop_order_no: r.get(1)?, supplier_order_no: r.get(2)?, supplier_name: r.get(3)? }))
         .optional()?)
 }
 
@@ -93,16 +83,16 @@ impl ReturnablePosition {
 /// The positions of order `order` by number (`only`: these position numbers). A request position
 /// without a quantity holds the whole position.
 pub fn returnable_positions(conn: &Conn, order: i64, only: Option<&[i64]>) -> StoreResult<Vec<ReturnablePosition>> {
-    let mut st = conn.sql().prepare_cached(&format!(
+    let st_sql = &format!(
         r#"SELECT op."id", op."number", op."articleId", op."articleName", op."supplierArticleNo",
                   coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0),
                   coalesce((SELECT sum(coalesce(rp."quantity", op."quantity")) FROM "ReturnAnnouncementPositionDO" rp
                             JOIN "ReturnAnnouncementDO" ra ON ra."id" = rp."returnAnnouncementRef"
                             WHERE rp."orderPositionRef" = op."id" AND ra."stateDefRef" <> {REJECTED}), 0)
-           FROM "OrderPositionDO" op WHERE op."orderRef" = ?1 AND (?2 IS NULL OR op."number" IN (SELECT "value" FROM json_each(?2))) ORDER BY op."number""#
-    ))?;
+           FROM "OrderPositionDO" op WHERE op."orderRef" = ?1 AND (?2 IS NULL OR op."number" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?2))) ORDER BY op."number""#
+    );
     let only = only.map(|n| serde_json::to_string(n).expect("numbers serialize"));
-    let rows = st.query_map(params![order, only], |r| {
+    let rows = conn.query_map(st_sql, params![order, only], |r| {
         Ok(ReturnablePosition {
             id: r.get(0)?,
             number: r.get(1)?,
@@ -113,20 +103,18 @@ pub fn returnable_positions(conn: &Conn, order: i64, only: Option<&[i64]>) -> St
             requested: r.get(6)?,
         })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    Ok(rows)
 }
 
 /// The next value of a sequence (`nextval`, src/db/functions.rs).
 pub fn next_value(tx: &Conn, sequence: &str) -> StoreResult<i64> {
-    Ok(tx.sql().prepare_cached("SELECT nextval(?1)")?.query_row([sequence], |r| r.get(0))?)
+    Ok(tx.query_row("SELECT nextval(?1)", params![sequence], |r| r.get(0))?)
 }
 
 /// The request of order `order` with this RMA number, if there is one.
 pub fn request_by_rma_number(conn: &Conn, order: i64, rma_number: &str) -> StoreResult<Option<i64>> {
     Ok(conn
-        .sql()
-        .prepare_cached(r#"SELECT "id" FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "rmaNumber" = ?2 ORDER BY "id" LIMIT 1"#)?
-        .query_row(params![order, rma_number], |r| r.get(0))
+        .query_row(r#"SELECT "id" FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "rmaNumber" = ?2 ORDER BY "id" LIMIT 1"#, params![order, rma_number], |r| r.get(0))
         .optional()?)
 }
 
@@ -226,47 +214,35 @@ const WRITTEN_COLUMNS: [&str; 20] = [
 pub fn insert_request(tx: &Conn, r: &NewRequest<'_>) -> StoreResult<i64> {
     let columns = WRITTEN_COLUMNS.iter().map(|c| format!(r#""{c}""#)).collect::<Vec<_>>().join(", ");
     let marks = (2..=WRITTEN_COLUMNS.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(r.order)];
-    values.extend(request_values(r).into_iter().map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>));
-    tx.sql()
-        .prepare_cached(&format!(r#"INSERT INTO "ReturnAnnouncementDO" ("orderRef", {columns}) VALUES (?1, {marks})"#))?
-        .execute(rusqlite::params_from_iter(values.iter()))?;
-    Ok(tx.sql().last_insert_rowid())
+    let mut values = vec![crate::db::Value::Integer(r.order)];
+    values.extend(request_values(r).into_iter().map(|v| v.map_or(crate::db::Value::Null, crate::db::Value::Text)));
+    tx.insert(&format!(r#"INSERT INTO "ReturnAnnouncementDO" ("orderRef", {columns}) VALUES (?1, {marks})"#), &crate::db::refs(&values))
 }
 
 /// Writes a replaced request's values (its state stays).
 pub fn update_request(tx: &Conn, id: i64, r: &NewRequest<'_>) -> StoreResult<()> {
     let sets = WRITTEN_COLUMNS.iter().enumerate().map(|(i, c)| format!(r#""{c}" = ?{}"#, i + 2)).collect::<Vec<_>>().join(", ");
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(id)];
-    values.extend(request_values(r).into_iter().map(|v| Box::new(v) as Box<dyn rusqlite::ToSql>));
-    tx.sql().prepare_cached(&format!(r#"UPDATE "ReturnAnnouncementDO" SET {sets} WHERE "id" = ?1"#))?.execute(rusqlite::params_from_iter(values.iter()))?;
+    let mut values = vec![crate::db::Value::Integer(id)];
+    values.extend(request_values(r).into_iter().map(|v| v.map_or(crate::db::Value::Null, crate::db::Value::Text)));
+    tx.execute(&format!(r#"UPDATE "ReturnAnnouncementDO" SET {sets} WHERE "id" = ?1"#), &crate::db::refs(&values))?;
     Ok(())
 }
 
 /// Removes the positions (with their items and custom attributes) of request `id`.
 pub fn delete_positions(tx: &Conn, id: i64) -> StoreResult<()> {
-    tx.sql()
-        .prepare_cached(r#"DELETE FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#)?
-        .execute([id])?;
-    tx.sql()
-        .prepare_cached(r#"DELETE FROM "ReturnAnnouncementPositionPropertyDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#)?
-        .execute([id])?;
-    tx.sql().prepare_cached(r#"DELETE FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1"#)?.execute([id])?;
+    tx.execute(r#"DELETE FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#, params![id])?;
+    tx.execute(r#"DELETE FROM "ReturnAnnouncementPositionPropertyDO" WHERE "returnAnnouncementPositionRef" IN (SELECT "id" FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1)"#, params![id])?;
+    tx.execute(r#"DELETE FROM "ReturnAnnouncementPositionDO" WHERE "returnAnnouncementRef" = ?1"#, params![id])?;
     Ok(())
 }
 
 /// Inserts a position of request `request`; returns its id.
 pub fn insert_position(tx: &Conn, request: i64, order_position: i64, quantity: i64, reason: &str) -> StoreResult<i64> {
-    tx.sql()
-        .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason") VALUES (?1, ?2, ?3, ?4)"#)?
-        .execute(params![request, order_position, quantity, reason])?;
-    Ok(tx.sql().last_insert_rowid())
+    tx.insert(r#"INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason") VALUES (?1, ?2, ?3, ?4)"#, params![request, order_position, quantity, reason])
 }
 
 pub fn insert_item(tx: &Conn, position: i64, serial_number: &str) -> StoreResult<()> {
-    tx.sql()
-        .prepare_cached(r#"INSERT INTO "ReturnAnnouncementItemDO" ("returnAnnouncementPositionRef", "serialNumber") VALUES (?1, ?2)"#)?
-        .execute(params![position, serial_number])?;
+    tx.execute(r#"INSERT INTO "ReturnAnnouncementItemDO" ("returnAnnouncementPositionRef", "serialNumber") VALUES (?1, ?2)"#, params![position, serial_number])?;
     Ok(())
 }
 
@@ -313,11 +289,11 @@ const REQUEST_COLUMNS: &str = r#""id", "rmaNumber", "type", "stateDefRef", "comm
     "pickupFirstName", "pickupLastName", "pickupCompanyName", "pickupStreetName", "pickupStreetNumber", "pickupCity",
     "pickupPostCode", "pickupDistrict", "pickupAddition1", "pickupAddition2", "pickupCountry""#;
 
-fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
-    let contact = r.get::<_, Option<String>>(7)?.map(|last_name| -> rusqlite::Result<ContactRow> {
+fn request_row(r: &crate::db::Row<'_>) -> StoreResult<RequestRow> {
+    let contact = r.get::<Option<String>>(7)?.map(|last_name| -> StoreResult<ContactRow> {
         Ok(ContactRow { first_name: r.get(6)?, last_name, company: r.get(8)?, phone: r.get(9)?, email: r.get(10)?, language: r.get(11)? })
     });
-    let pickup = match (r.get::<_, Option<String>>(13)?, r.get::<_, Option<String>>(15)?, r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(22)?) {
+    let pickup = match (r.get::<Option<String>>(13)?, r.get::<Option<String>>(15)?, r.get::<Option<String>>(17)?, r.get::<Option<String>>(18)?, r.get::<Option<String>>(22)?) {
         (Some(last_name), Some(street), Some(city), Some(post_code), Some(country)) => Some(PickupRow {
             first_name: r.get(12)?,
             last_name,
@@ -338,17 +314,14 @@ fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
 
 /// The requests of order `order`, oldest first.
 pub fn requests(conn: &Conn, order: i64) -> StoreResult<Vec<RequestRow>> {
-    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 ORDER BY "id""#))?;
-    let rows = st.query_map([order], request_row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    let rows = conn.query_map(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 ORDER BY "id""#), params![order], request_row)?;
+    Ok(rows)
 }
 
 /// Request `id` of order `order`.
 pub fn request(conn: &Conn, order: i64, id: i64) -> StoreResult<Option<RequestRow>> {
     Ok(conn
-        .sql()
-        .prepare_cached(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "id" = ?2"#))?
-        .query_row(params![order, id], request_row)
+        .query_row(&format!(r#"SELECT {REQUEST_COLUMNS} FROM "ReturnAnnouncementDO" WHERE "orderRef" = ?1 AND "id" = ?2"#), params![order, id], request_row)
         .optional()?)
 }
 
@@ -365,12 +338,9 @@ pub struct RequestPositionRow {
 }
 
 pub fn request_positions(conn: &Conn, request: i64) -> StoreResult<Vec<RequestPositionRow>> {
-    let mut st = conn.sql().prepare_cached(
-        r#"SELECT rp."id", op."number", op."articleId", op."articleName", op."supplierArticleNo", coalesce(rp."quantity", op."quantity"), rp."returnReason"
+    conn.query_map(r#"SELECT rp."id", op."number", op."articleId", op."articleName", op."supplierArticleNo", coalesce(rp."quantity", op."quantity"), rp."returnReason"
            FROM "ReturnAnnouncementPositionDO" rp JOIN "OrderPositionDO" op ON op."id" = rp."orderPositionRef"
-           WHERE rp."returnAnnouncementRef" = ?1 ORDER BY rp."id""#,
-    )?;
-    let rows = st.query_map([request], |r| {
+           WHERE rp."returnAnnouncementRef" = ?1 ORDER BY rp."id""#, params![request], |r| {
         Ok(RequestPositionRow {
             id: r.get(0)?,
             position_number: r.get(1)?,
@@ -380,15 +350,12 @@ pub fn request_positions(conn: &Conn, request: i64) -> StoreResult<Vec<RequestPo
             quantity: r.get(5)?,
             reason: r.get(6)?,
         })
-    })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    })
 }
 
 /// The items (serial numbers) of request position `position`: (id, serial number).
 pub fn request_items(conn: &Conn, position: i64) -> StoreResult<Vec<(i64, String)>> {
-    let mut st = conn.sql().prepare_cached(r#"SELECT "id", "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#)?;
-    let rows = st.query_map([position], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "id", "serialNumber" FROM "ReturnAnnouncementItemDO" WHERE "returnAnnouncementPositionRef" = ?1 ORDER BY "id""#, params![position], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// Whose custom attributes: a request's (`"ReturnAnnouncementPropertyDO"` of group
@@ -415,31 +382,22 @@ impl Owner {
 /// The custom attributes of `owner`: (id, key, value), oldest first.
 pub fn attributes(conn: &Conn, owner: Owner) -> StoreResult<Vec<(i64, String, String)>> {
     let (table, column, extra, id) = owner.place();
-    let mut st = conn.sql().prepare_cached(&format!(r#"SELECT "id", "key", "value" FROM "{table}" WHERE "{column}" = ?1{extra} ORDER BY "id""#))?;
-    let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+        conn.query_map(&format!(r#"SELECT "id", "key", "value" FROM "{table}" WHERE "{column}" = ?1{extra} ORDER BY "id""#), params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 /// Adds a custom attribute to `owner`; returns its id.
 pub fn insert_attribute(tx: &Conn, owner: Owner, key: &str, value: &str) -> StoreResult<i64> {
     match owner {
         Owner::Request(id) => tx
-            .sql()
-            .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPropertyDO" ("returnAnnouncementRef", "groupId", "key", "value") VALUES (?1, 'customAttributes', ?2, ?3)"#)?
-            .execute(params![id, key, value])?,
+            .insert(r#"INSERT INTO "ReturnAnnouncementPropertyDO" ("returnAnnouncementRef", "groupId", "key", "value") VALUES (?1, 'customAttributes', ?2, ?3)"#, params![id, key, value]),
         Owner::Position(id) => tx
-            .sql()
-            .prepare_cached(r#"INSERT INTO "ReturnAnnouncementPositionPropertyDO" ("returnAnnouncementPositionRef", "key", "value") VALUES (?1, ?2, ?3)"#)?
-            .execute(params![id, key, value])?,
-    };
-    Ok(tx.sql().last_insert_rowid())
+            .insert(r#"INSERT INTO "ReturnAnnouncementPositionPropertyDO" ("returnAnnouncementPositionRef", "key", "value") VALUES (?1, ?2, ?3)"#, params![id, key, value]),
+    }
 }
 
 /// Removes custom attribute `attribute` of `owner` (every one when None); returns how many.
 pub fn delete_attributes(tx: &Conn, owner: Owner, attribute: Option<i64>) -> StoreResult<usize> {
     let (table, column, extra, id) = owner.place();
     Ok(tx
-        .sql()
-        .prepare_cached(&format!(r#"DELETE FROM "{table}" WHERE "{column}" = ?1{extra} AND (?2 IS NULL OR "id" = ?2)"#))?
-        .execute(params![id, attribute])?)
+        .execute(&format!(r#"DELETE FROM "{table}" WHERE "{column}" = ?1{extra} AND (?2 IS NULL OR "id" = ?2)"#), params![id, attribute])?)
 }

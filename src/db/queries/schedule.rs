@@ -7,7 +7,7 @@
 //! effect at the next tick. [`ScheduleApiRow`] adds the configured and runtime values apart
 //! (the Schedule REST API's `scheduleconfigs`).
 use crate::db::{Conn, StoreResult};
-use rusqlite::{params, OptionalExtension, Row};
+use crate::db::{params, Optional, Row};
 
 /// A `"ScheduleDO"` row with its job's name.
 #[derive(Debug, Clone)]
@@ -55,11 +55,11 @@ const SELECT: &str = concat!(
   LEFT JOIN "ScheduleRuntimeDO" rt ON rt."scheduleRef" = s."id""#
 );
 
-fn row(r: &Row<'_>) -> rusqlite::Result<ScheduleRow> {
+fn row(r: &Row<'_>) -> StoreResult<ScheduleRow> {
     Ok(ScheduleRow {
         id: r.get(0)?,
         key: r.get(1)?,
-        active: r.get::<_, i64>(2)? != 0,
+        active: r.get::<i64>(2)? != 0,
         config_id: r.get(3)?,
         cron: r.get(4)?,
         expected_runtime: r.get(5)?,
@@ -71,7 +71,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ScheduleRow> {
         max_no_of_retries: r.get(11)?,
         retry_delay: r.get(12)?,
         count_retry: r.get(13)?,
-        reactivate_on_start: r.get::<_, i64>(14)? != 0,
+        reactivate_on_start: r.get::<i64>(14)? != 0,
         next_retry: r.get(15)?,
         stopped_since: r.get(16)?,
         last_outcome: r.get(17)?,
@@ -80,15 +80,15 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ScheduleRow> {
     })
 }
 
-fn api_row(r: &Row<'_>) -> rusqlite::Result<ScheduleApiRow> {
-    let b = |i: usize| -> rusqlite::Result<Option<bool>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v != 0)) };
+fn api_row(r: &Row<'_>) -> StoreResult<ScheduleApiRow> {
+    let b = |i: usize| -> StoreResult<Option<bool>> { Ok(r.get::<Option<i64>>(i)?.map(|v| v != 0)) };
     Ok(ScheduleApiRow {
         effective: row(r)?,
-        active_configured: r.get::<_, i64>(20)? != 0,
+        active_configured: r.get::<i64>(20)? != 0,
         cron_configured: r.get(21)?,
         max_no_of_retries_configured: r.get(22)?,
         retry_delay_configured: r.get(23)?,
-        reactivate_on_start_configured: r.get::<_, i64>(24)? != 0,
+        reactivate_on_start_configured: r.get::<i64>(24)? != 0,
         active_runtime: b(25)?,
         cron_runtime: r.get(26)?,
         max_no_of_retries_runtime: r.get(27)?,
@@ -171,8 +171,8 @@ pub struct ScheduleFilter {
 /// values are ordered by id (NULLs first ascending, last descending, as SQLite does).
 pub fn search(conn: &Conn, f: &ScheduleFilter) -> StoreResult<(Vec<ScheduleApiRow>, i64)> {
     let mut conds: Vec<String> = Vec::new();
-    let mut vals: Vec<rusqlite::types::Value> = Vec::new();
-    use rusqlite::types::Value as V;
+    let mut vals: Vec<V> = Vec::new();
+    use crate::db::Value as V;
     // each value gets its numbered placeholder
     let mut ph = |v: V| {
         vals.push(v);
@@ -206,35 +206,33 @@ pub fn search(conn: &Conn, f: &ScheduleFilter) -> StoreResult<(Vec<ScheduleApiRo
     }
     let wher = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
     let dir = if f.descending { "DESC" } else { "ASC" };
-    let total: i64 = conn.sql().query_row(
+    let total: i64 = conn.query_row(
         &format!(r#"SELECT count(*) FROM "ScheduleDO" s LEFT JOIN "JobDefDO" j ON j."id" = s."jobDefRef" LEFT JOIN "ScheduleRuntimeDO" rt ON rt."scheduleRef" = s."id" {wher}"#),
-        rusqlite::params_from_iter(vals.iter()),
+        &crate::db::refs(&vals),
         |r| r.get(0),
     )?;
     let n = vals.len();
     vals.push(V::Integer(f.limit));
     vals.push(V::Integer(f.offset));
     let sql = format!("{SELECT} {wher} ORDER BY {} {dir}, s.\"id\" {dir} LIMIT ?{} OFFSET ?{}", f.order_by.column(), n + 1, n + 2);
-    let mut st = conn.sql().prepare(&sql)?;
-    let rows = st.query_map(rusqlite::params_from_iter(vals.iter()), api_row)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+    let rows = conn.query_map(&sql, &crate::db::refs(&vals), api_row)?;
+    Ok((rows, total))
 }
 
 /// One schedule with its configured and runtime values.
 pub fn api_by_id(conn: &Conn, id: i64) -> StoreResult<Option<ScheduleApiRow>> {
-    let mut st = conn.sql().prepare_cached(&format!(r#"{SELECT} WHERE s."id" = ?1"#))?;
-    Ok(st.query_row([id], api_row).optional()?)
+    let st_sql = &format!(r#"{SELECT} WHERE s."id" = ?1"#);
+    Ok(conn.query_row(st_sql, params![id], api_row).optional()?)
 }
 
-fn query(conn: &Conn, filter: &str, p: impl rusqlite::Params) -> StoreResult<Vec<ScheduleRow>> {
-    let mut st = conn.sql().prepare_cached(&format!("{SELECT} {filter}"))?;
-    let rows = st.query_map(p, row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+fn query(conn: &Conn, filter: &str, p: &[&dyn crate::db::Param]) -> StoreResult<Vec<ScheduleRow>> {
+    let rows = conn.query_map(&format!("{SELECT} {filter}"), p, row)?;
+    Ok(rows)
 }
 
 /// Every schedule, by key.
 pub fn all(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
-    query(conn, r#"ORDER BY s."key""#, [])
+    query(conn, r#"ORDER BY s."key""#, params![])
 }
 
 /// Schedules that may be claimed: active (effective value), not stopped (or with a fixed next
@@ -243,21 +241,21 @@ pub fn runnable(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
     query(
         conn,
         concat!("WHERE ", eff!("activeRuntime", "active"), r#" = 1 AND (s."stoppedSince" IS NULL OR rt."fixedNextRun" IS NOT NULL) AND s."lockedSince" IS NULL ORDER BY s."id""#),
-        [],
+        params![],
     )
 }
 
 /// Schedules that hold a lock.
 pub fn locked(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
-    query(conn, r#"WHERE s."lockedSince" IS NOT NULL ORDER BY s."id""#, [])
+    query(conn, r#"WHERE s."lockedSince" IS NOT NULL ORDER BY s."id""#, params![])
 }
 
 pub fn by_key(conn: &Conn, key: &str) -> StoreResult<Option<ScheduleRow>> {
-    Ok(query(conn, r#"WHERE s."key" = ?1"#, [key])?.into_iter().next())
+    Ok(query(conn, r#"WHERE s."key" = ?1"#, params![key])?.into_iter().next())
 }
 
 pub fn by_id(conn: &Conn, id: i64) -> StoreResult<Option<ScheduleRow>> {
-    Ok(query(conn, r#"WHERE s."id" = ?1"#, [id])?.into_iter().next())
+    Ok(query(conn, r#"WHERE s."id" = ?1"#, params![id])?.into_iter().next())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,52 +264,38 @@ pub fn by_id(conn: &Conn, id: i64) -> StoreResult<Option<ScheduleRow>> {
 
 /// Inserts a history row in state RUNNING; returns its id.
 pub fn insert_run(conn: &Conn, s: &ScheduleRow, due_time: Option<&str>, start: &str, run_by: &str) -> StoreResult<i64> {
-    conn.sql().prepare_cached(
-        r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "dueTime", "startTime", "outcome", "runBy")
-           VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6)"#,
-    )?
-    .execute(params![s.id, s.key, s.job_def_ref, due_time, start, run_by])?;
-    Ok(conn.sql().last_insert_rowid())
+    conn.insert(r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "dueTime", "startTime", "outcome", "runBy")
+           VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6)"#, params![s.id, s.key, s.job_def_ref, due_time, start, run_by])
 }
 
 /// Inserts a finished history row (a run that never started, e.g. an unknown job).
 pub fn insert_finished_run(conn: &Conn, s: &ScheduleRow, time: &str, outcome: &str, message: &str, run_by: &str) -> StoreResult<i64> {
-    conn.sql().prepare_cached(
-        r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "startTime", "endTime", "outcome", "message", "runBy")
-           VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)"#,
-    )?
-    .execute(params![s.id, s.key, s.job_def_ref, time, outcome, message, run_by])?;
-    Ok(conn.sql().last_insert_rowid())
+    conn.insert(r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "startTime", "endTime", "outcome", "message", "runBy")
+           VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)"#, params![s.id, s.key, s.job_def_ref, time, outcome, message, run_by])
 }
 
 /// Finishes a RUNNING history row.
 pub fn finish_run(conn: &Conn, run_id: i64, end: &str, outcome: &str, ok_count: i64, failed_count: i64, message: &str) -> StoreResult<usize> {
-    Ok(conn.sql().prepare_cached(
-        r#"UPDATE "JobRunDO" SET "endTime" = ?2, "outcome" = ?3, "okCount" = ?4, "failedCount" = ?5, "message" = ?6
-           WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#,
-    )?
-    .execute(params![run_id, end, outcome, ok_count, failed_count, message])?)
+    Ok(conn.execute(r#"UPDATE "JobRunDO" SET "endTime" = ?2, "outcome" = ?3, "okCount" = ?4, "failedCount" = ?5, "message" = ?6
+           WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#, params![run_id, end, outcome, ok_count, failed_count, message])?)
 }
 
 /// Ends the RUNNING rows of one holder (a dead process, or this one at exit) as ERROR.
 pub fn abandon_runs(conn: &Conn, schedule_id: Option<i64>, run_by: &str, end: &str, message: &str) -> StoreResult<usize> {
-    Ok(conn.sql().prepare_cached(
-        r#"UPDATE "JobRunDO" SET "endTime" = ?3, "outcome" = 'ERROR', "message" = ?4
-           WHERE "runBy" = ?2 AND "outcome" = 'RUNNING' AND (?1 IS NULL OR "scheduleRef" = ?1)"#,
-    )?
-    .execute(params![schedule_id, run_by, end, message])?)
+    Ok(conn.execute(r#"UPDATE "JobRunDO" SET "endTime" = ?3, "outcome" = 'ERROR', "message" = ?4
+           WHERE "runBy" = ?2 AND "outcome" = 'RUNNING' AND (?1 IS NULL OR "scheduleRef" = ?1)"#, params![schedule_id, run_by, end, message])?)
 }
 
 /// Deletes history rows that started before `before`; returns how many.
 pub fn prune_runs(conn: &Conn, before: &str) -> StoreResult<usize> {
-    Ok(conn.sql().execute(r#"DELETE FROM "JobRunDO" WHERE "startTime" < ?1 AND "outcome" <> 'RUNNING'"#, [before])?)
+    Ok(conn.execute(r#"DELETE FROM "JobRunDO" WHERE "startTime" < ?1 AND "outcome" <> 'RUNNING'"#, params![before])?)
 }
 
 /// The newest history row of a schedule: (startTime, outcome).
 pub fn last_run_of(conn: &Conn, schedule_id: i64) -> StoreResult<Option<(String, String)>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "startTime", "outcome" FROM "JobRunDO" WHERE "scheduleRef" = ?1 ORDER BY "id" DESC LIMIT 1"#,
-        [schedule_id],
+        params![schedule_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()?)
@@ -320,21 +304,16 @@ pub fn last_run_of(conn: &Conn, schedule_id: i64) -> StoreResult<Option<(String,
 /// (id, key) of the active schedules except the housekeeping job (-10003): file transfers (job 3,
 /// the imports) first, then the others by id (the order in which `impex demo` runs them).
 pub fn active_imports_first(conn: &Conn) -> StoreResult<Vec<(i64, String)>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> -10003
-           ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#,
-    )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    conn.query_map(r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "active" = 1 AND "jobDefRef" <> -10003
+           ORDER BY CASE "jobDefRef" WHEN 3 THEN 0 ELSE 1 END, "id""#, params![], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// The newest history row of a schedule: (outcome, message or '').
 pub fn last_outcome_of(conn: &Conn, schedule_id: i64) -> StoreResult<Option<(String, String)>> {
     Ok(conn
-        .sql()
         .query_row(
             r#"SELECT "outcome", coalesce("message", '') FROM "JobRunDO" WHERE "scheduleRef" = ?1 ORDER BY "id" DESC LIMIT 1"#,
-            [schedule_id],
+            params![schedule_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)

@@ -1,4 +1,5 @@
 //! Queries behind `impex status` beyond the schedules: the state of the transmissions.
+use crate::db::params;
 use crate::db::{Conn, StoreResult};
 
 /// Transmissions by state, and events that found no partner.
@@ -14,16 +15,16 @@ pub struct TransmissionSummary {
 }
 
 pub fn transmissions(conn: &Conn) -> StoreResult<TransmissionSummary> {
-    let mut st = conn.sql().prepare(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#)?;
-    let by_state: Vec<(String, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let st_sql = r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY "state" ORDER BY "state""#;
+    let by_state: Vec<(String, i64)> = conn.query_map(st_sql, params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let manual_check = by_state.iter().find(|(s, _)| s == "DO_MANUAL_CHECK").map(|(_, n)| *n).unwrap_or(0);
-    let no_partner = conn.sql().query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, [], |r| r.get(0))?;
+    let no_partner = conn.query_row(r#"SELECT count(*) FROM "ExportUnroutedEventDO""#, params![], |r| r.get(0))?;
     Ok(TransmissionSummary { by_state, manual_check, no_partner })
 }
 
 /// The database answers a query.
 pub fn ping(conn: &Conn) -> StoreResult<()> {
-    conn.sql().query_row("SELECT 1", [], |_| Ok(()))?;
+    conn.query_row("SELECT 1", params![], |_| Ok(()))?;
     Ok(())
 }
 
@@ -41,15 +42,11 @@ pub struct Counts {
 
 pub fn counts(conn: &Conn) -> StoreResult<Counts> {
     let pairs = |sql: &str| -> StoreResult<Vec<(String, i64)>> {
-        let mut st = conn.sql().prepare(sql)?;
-        let v = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let v = conn.query_map(sql, params![], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(v)
     };
-    let mut st = conn.sql().prepare(
-        r#"SELECT coalesce(j."name", CAST(r."jobDefRef" AS TEXT)), r."outcome", count(*) FROM "JobRunDO" r LEFT JOIN "JobDefDO" j ON j."id" = r."jobDefRef"
-           GROUP BY 1, 2 ORDER BY 1, 2"#,
-    )?;
-    let job_runs = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let job_runs = conn.query_map(r#"SELECT coalesce(j."name", CAST(r."jobDefRef" AS TEXT)), r."outcome", count(*) FROM "JobRunDO" r LEFT JOIN "JobDefDO" j ON j."id" = r."jobDefRef"
+           GROUP BY 1, 2 ORDER BY 1, 2"#, params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(Counts {
         job_runs,
         transmissions: pairs(r#"SELECT "state", count(*) FROM "TransmissionDO" GROUP BY 1 ORDER BY 1"#)?,

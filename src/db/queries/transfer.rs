@@ -4,7 +4,7 @@
 use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension, Row};
+use crate::db::{params, Optional, Row};
 
 /// A `"FileTransferConfigurationDO"` row.
 #[derive(Debug, Clone)]
@@ -21,11 +21,11 @@ pub struct ConfigRow {
 }
 
 pub fn config(conn: &Conn, id: i64) -> StoreResult<Option<ConfigRow>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "id", "basePath", "transmissionTypeDefRef", "typeDefRef", "partnerReferrerRef", "description",
                   "transformerProcessGroupRef", "communicationPartnerRef"
            FROM "FileTransferConfigurationDO" WHERE "id" = ?1"#,
-        [id],
+        params![id],
         |r| {
             Ok(ConfigRow {
                 id: r.get(0)?,
@@ -50,7 +50,7 @@ pub fn config(conn: &Conn, id: i64) -> StoreResult<Option<ConfigRow>> {
 /// addition), when set, names the partner instead: needed when two pulls run between the same
 /// two partners.
 pub fn ftp_partner(conn: &Conn, partner_referrer: i64, transmission_type: Option<i64>) -> StoreResult<Option<i64>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT cp."id" FROM "CommunicationPartnerDO" cp
            JOIN "CommunicationDO" c ON c."id" = cp."communicationRef"
            WHERE substr(c."key", 1, 16) = 'ANY###FTP_JOB###'
@@ -66,20 +66,16 @@ pub fn ftp_partner(conn: &Conn, partner_referrer: i64, transmission_type: Option
 /// The `"ExecutionBeanValueDO"` values of a communication partner for the FTP job's keys
 /// (`"ExecutionBeanDefDO"` 202), by parameter key.
 pub fn partner_values(conn: &Conn, communication_partner: i64) -> StoreResult<HashMap<String, Option<String>>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT k."parameterKey", v."parameterValue" FROM "ExecutionBeanValueDO" v
+    conn.query_map(r#"SELECT k."parameterKey", v."parameterValue" FROM "ExecutionBeanValueDO" v
            JOIN "ExecutionBeanKeyDefDO" k ON k."id" = v."executionBeanKeyDefRef"
-           WHERE v."communicationPartnerRef" = ?1 AND k."executionBeanDefRef" = 202"#,
-    )?;
-    let rows = st.query_map([communication_partner], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+           WHERE v."communicationPartnerRef" = ?1 AND k."executionBeanDefRef" = 202"#, params![communication_partner], |r| Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?))).map(|v| v.into_iter().collect())
 }
 
 /// The first `"ScheduleDO"` (lowest id) running the FTP job with this configuration: (id, key).
 pub fn schedule_for_config(conn: &Conn, config_id: i64) -> StoreResult<Option<(i64, String)>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "id", "key" FROM "ScheduleDO" WHERE "jobDefRef" = 3 AND "configId" = ?1 ORDER BY "id" LIMIT 1"#,
-        [config_id],
+        params![config_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()?)
@@ -105,7 +101,7 @@ pub struct FileRow {
 const COLS: &str = r#""id", "configRef", "direction", "remotePath", "fileName", "size", "mtime", "contentHash", "state",
     "localPath", "error", "attempts""#;
 
-fn row(r: &Row) -> rusqlite::Result<FileRow> {
+fn row(r: &Row) -> StoreResult<FileRow> {
     Ok(FileRow {
         id: r.get(0)?,
         config_ref: r.get(1)?,
@@ -140,55 +136,46 @@ pub struct NewFile<'a> {
 /// Inserts a row; returns its id. `OR IGNORE`: a second REJECTED row for the same file is not
 /// inserted (then 0 is returned).
 pub fn insert(conn: &Conn, f: &NewFile) -> StoreResult<i64> {
-    let n = conn.sql().prepare_cached(
-        r#"INSERT OR IGNORE INTO "TransferFileDO" ("configRef", "scheduleRef", "partnerRef", "direction", "remotePath",
+    let id = conn.insert_or_ignore(r#"INSERT OR IGNORE INTO "TransferFileDO" ("configRef", "scheduleRef", "partnerRef", "direction", "remotePath",
                "fileName", "size", "mtime", "localPath", "state", "error", "creationDate", "modificationDate")
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, now(), now())"#,
-    )?
-    .execute(params![f.config_ref, f.schedule_ref, f.partner_ref, f.direction, f.remote_path, f.file_name, f.size, f.mtime, f.local_path, f.state, f.error])?;
-    Ok(if n == 0 { 0 } else { conn.sql().last_insert_rowid() })
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, now(), now())"#, params![f.config_ref, f.schedule_ref, f.partner_ref, f.direction, f.remote_path, f.file_name, f.size, f.mtime, f.local_path, f.state, f.error])?;
+    Ok(id.unwrap_or(0))
 }
 
 /// The unfinished row of a file, if any.
 pub fn active(conn: &Conn, config_ref: i64, direction: &str, remote_path: &str) -> StoreResult<Option<FileRow>> {
-    Ok(conn.sql().prepare_cached(&format!(
+    Ok(conn.query_row(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "remotePath" = ?3
            AND "state" IN ('LISTED','DOWNLOADING','DOWNLOADED','UPLOADING','UPLOADED')"#
-    ))?
-    .query_row(params![config_ref, direction, remote_path], row)
+    ), params![config_ref, direction, remote_path], row)
     .optional()?)
 }
 
 /// Rows of a configuration and direction in one state, oldest first.
 pub fn in_state(conn: &Conn, config_ref: i64, direction: &str, state: &str) -> StoreResult<Vec<FileRow>> {
-    let mut st = conn.sql().prepare(&format!(
+    conn.query_map(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = ?2 AND "state" = ?3 ORDER BY "id""#
-    ))?;
-    let rows = st.query_map(params![config_ref, direction, state], row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    ), params![config_ref, direction, state], row)
 }
 
 /// A row already holding this content (pulled: DOWNLOADED or DONE), other than `except`.
 pub fn pulled_with_hash(conn: &Conn, config_ref: i64, hash: &str, except: i64) -> StoreResult<Option<FileRow>> {
-    Ok(conn.sql().prepare_cached(&format!(
+    Ok(conn.query_row(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 AND "direction" = 'PULL' AND "contentHash" = ?2
            AND "state" IN ('DOWNLOADED','DONE') AND "id" <> ?3 ORDER BY "id" LIMIT 1"#
-    ))?
-    .query_row(params![config_ref, hash, except], row)
+    ), params![config_ref, hash, except], row)
     .optional()?)
 }
 
 pub fn get(conn: &Conn, id: i64) -> StoreResult<Option<FileRow>> {
-    Ok(conn.sql().prepare_cached(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#))?.query_row([id], row).optional()?)
+    Ok(conn.query_row(&format!(r#"SELECT {COLS} FROM "TransferFileDO" WHERE "id" = ?1"#), params![id], row).optional()?)
 }
 
 /// Every row of a configuration, newest first (for `impex transfer --ledger`).
 pub fn recent(conn: &Conn, config_ref: i64, limit: i64) -> StoreResult<Vec<FileRow>> {
-    let mut st = conn.sql().prepare(&format!(
+    conn.query_map(&format!(
         r#"SELECT {COLS} FROM "TransferFileDO" WHERE "configRef" = ?1 ORDER BY "id" DESC LIMIT ?2"#
-    ))?;
-    let rows = st.query_map(params![config_ref, limit], row)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    ), params![config_ref, limit], row)
 }
 
 /// Optional column changes of a transition.
@@ -206,20 +193,16 @@ pub struct Changes<'a> {
 
 /// `UPDATE ... SET state = to WHERE id = ? AND state = from`; an error when no row changed.
 pub fn transition(conn: &Conn, id: i64, from: &str, to: &str, c: &Changes) -> StoreResult<()> {
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransferFileDO" SET "state" = ?3,
+    let n = conn.execute(r#"UPDATE "TransferFileDO" SET "state" = ?3,
                "size" = coalesce(?4, "size"), "mtime" = coalesce(?5, "mtime"), "contentHash" = coalesce(?6, "contentHash"),
                "localPath" = coalesce(?7, "localPath"),
                "error" = CASE WHEN ?8 IS NOT NULL THEN ?8 WHEN ?9 THEN NULL ELSE "error" END,
                "attempts" = "attempts" + ?10,
                "doneDate" = CASE WHEN ?11 THEN now() ELSE "doneDate" END,
                "modificationDate" = now()
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from, to, c.size, c.mtime, c.hash, c.local_path, c.error, c.clear_error, c.attempt as i64, c.done])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from, to, c.size, c.mtime, c.hash, c.local_path, c.error, c.clear_error, c.attempt as i64, c.done])?;
     if n == 0 {
-        let now: Option<String> = conn.sql()
-            .query_row(r#"SELECT "state" FROM "TransferFileDO" WHERE "id" = ?1"#, [id], |r| r.get(0))
+        let now: Option<String> = conn.query_row(r#"SELECT "state" FROM "TransferFileDO" WHERE "id" = ?1"#, params![id], |r| r.get(0))
             .optional()?;
         return Err(StoreError::new(
             StoreErrorKind::Other,

@@ -1,9 +1,10 @@
 //! The transmissions' read model of the Transmission REST API 2.0 (`send::api`): one row per
 //! `"TransmissionDO"` with its group, type, partners, order and invoice, searched by filter with
 //! paging and sorting. State changes are in [`crate::db::state::transmission`].
+use crate::db::params;
 use crate::db::{Conn, StoreResult};
-use rusqlite::types::Value as V;
-use rusqlite::{OptionalExtension, Row};
+use crate::db::Value as V;
+use crate::db::{Optional, Row};
 
 /// The group of a transmission by its business object (IOM's `transmissionTypeGroup`).
 pub const GROUP_SQL: &str = r#"CASE WHEN t."orderRef" IS NOT NULL THEN 'ORDERTRANSMISSION'
@@ -74,7 +75,7 @@ pub struct TransmissionView {
     pub retry_date: Option<String>,
 }
 
-fn view(r: &Row<'_>) -> rusqlite::Result<TransmissionView> {
+fn view(r: &Row<'_>) -> StoreResult<TransmissionView> {
     Ok(TransmissionView {
         id: r.get("id")?,
         group: r.get("grp")?,
@@ -219,35 +220,31 @@ pub fn search(conn: &Conn, f: &TransmissionSearch) -> StoreResult<(Vec<Transmiss
     let mut vals = Vec::new();
     let (inner, outer) = where_of(f, &mut vals);
     let base = select(&inner);
-    let total: i64 = conn.sql().query_row(&format!("SELECT count(*) FROM ({base} {outer})"), rusqlite::params_from_iter(vals.iter()), |r| r.get(0))?;
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM ({base} {outer})"), &crate::db::refs(&vals), |r| r.get(0))?;
     let dir = if f.descending { "DESC" } else { "ASC" };
     let n = vals.len();
     vals.push(V::Integer(f.limit));
     vals.push(V::Integer(f.offset));
     let sql = format!(r#"{base} {outer} ORDER BY {} {dir}, x."id" {dir} LIMIT ?{} OFFSET ?{}"#, f.order.column(), n + 1, n + 2);
-    let mut st = conn.sql().prepare(&sql)?;
-    let rows = st.query_map(rusqlite::params_from_iter(vals.iter()), view)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+    let rows = conn.query_map(&sql, &crate::db::refs(&vals), view)?;
+    Ok((rows, total))
 }
 
 /// The ids of every matching transmission (paging ignored), by id.
 pub fn matching_ids(conn: &Conn, f: &TransmissionSearch) -> StoreResult<Vec<i64>> {
     let mut vals = Vec::new();
     let (inner, outer) = where_of(f, &mut vals);
-    let mut st = conn.sql().prepare(&format!(r#"SELECT x."id" FROM ({}) x {outer} ORDER BY x."id""#, select(&inner)))?;
-    let rows = st.query_map(rusqlite::params_from_iter(vals.iter()), |r| r.get(0))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    let rows = conn.query_map(&format!(r#"SELECT x."id" FROM ({}) x {outer} ORDER BY x."id""#, select(&inner)), &crate::db::refs(&vals), |r| r.get(0))?;
+    Ok(rows)
 }
 
 /// One transmission.
 pub fn by_id(conn: &Conn, id: i64) -> StoreResult<Option<TransmissionView>> {
-    let mut st = conn.sql().prepare_cached(&select(r#"WHERE t."id" = ?1"#))?;
-    Ok(st.query_row([id], view).optional()?)
+    let st_sql = &select(r#"WHERE t."id" = ?1"#);
+    Ok(conn.query_row(st_sql, params![id], view).optional()?)
 }
 
 /// (name, description) of the given transmission types that exist in `"TransmissionTypeDefDO"`.
 pub fn type_descriptions(conn: &Conn) -> StoreResult<Vec<(String, Option<String>)>> {
-    let mut st = conn.sql().prepare_cached(r#"SELECT "name", "description" FROM "TransmissionTypeDefDO" ORDER BY "id""#)?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "name", "description" FROM "TransmissionTypeDefDO" ORDER BY "id""#, params![], |r| Ok((r.get(0)?, r.get(1)?)))
 }

@@ -9,7 +9,7 @@
 //!   nothing changed ([`failed`]). `"reason"` says why.
 //! - `ACCEPTED`: the spec's state between OPEN and APPLIED; impex decides at once and never
 //!   writes it.
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 
@@ -41,23 +41,14 @@ impl ChangeRequestStatus {
 /// Records an OPEN change request of `order`; returns its row id. A second request with the
 /// same `change_request_id` for the order is refused by the table's unique key.
 pub fn open(tx: &Conn, order: i64, change_request_id: &str, creator: &str, body: &str, now: &str) -> StoreResult<i64> {
-    tx.sql()
-        .prepare_cached(
-            r#"INSERT INTO "OrderChangeRequestDO" ("orderRef", "changeRequestId", "creator", "body", "status", "creationDate", "modificationDate")
-               VALUES (?1, ?2, ?3, ?4, 'OPEN', ?5, ?5)"#,
-        )?
-        .execute(params![order, change_request_id, creator, body, now])?;
-    Ok(tx.sql().last_insert_rowid())
+    tx.insert(r#"INSERT INTO "OrderChangeRequestDO" ("orderRef", "changeRequestId", "creator", "body", "status", "creationDate", "modificationDate")
+               VALUES (?1, ?2, ?3, ?4, 'OPEN', ?5, ?5)"#, params![order, change_request_id, creator, body, now])
 }
 
 fn decide(tx: &Conn, id: i64, to: ChangeRequestStatus, reason: &str, notice: Option<&str>, now: &str) -> StoreResult<()> {
     let n = tx
-        .sql()
-        .prepare_cached(
-            r#"UPDATE "OrderChangeRequestDO" SET "status" = ?2, "reason" = ?3, "supplierNotice" = ?4, "modificationDate" = ?5
-               WHERE "id" = ?1 AND "status" = 'OPEN'"#,
-        )?
-        .execute(params![id, to.as_str(), reason, notice, now])?;
+        .execute(r#"UPDATE "OrderChangeRequestDO" SET "status" = ?2, "reason" = ?3, "supplierNotice" = ?4, "modificationDate" = ?5
+               WHERE "id" = ?1 AND "status" = 'OPEN'"#, params![id, to.as_str(), reason, notice, now])?;
     if n == 1 {
         Ok(())
     } else {

@@ -7,7 +7,7 @@
 //!   `error/`. Final.
 //! - `OBSOLETE`: no process matched the file and it was moved to `obsolete/`. Final.
 use crate::db::{Conn, StoreResult};
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::queries::import::{self as q, ErrorRow};
 
@@ -47,7 +47,7 @@ pub fn start(
 
 /// IMPORTING -> DONE, in the file's transaction.
 pub fn finish_done(tx: &Conn, id: i64, records: u64, moved_to: &str) -> StoreResult<()> {
-    let n = tx.sql().execute(
+    let n = tx.execute(
         r#"UPDATE "ImportFileDO" SET "state" = ?2, "records" = ?3, "movedTo" = ?4, "endDate" = now()
            WHERE "id" = ?1 AND "state" = ?5"#,
         params![id, ImportFileState::Done.as_str(), records as i64, moved_to, ImportFileState::Importing.as_str()],

@@ -7,7 +7,7 @@
 //!   ([`renew`]) makes it RESERVED again with new items and a new expiry.
 //!
 //! Deleting a reservation removes its rows (`db::queries::inventory::delete_reservation`).
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 
@@ -34,7 +34,7 @@ impl ReservationState {
 
 fn moved(conn: &Conn, id: i64, from: ReservationState, to: ReservationState) -> StoreError {
     let now: Option<String> =
-        conn.sql().query_row(r#"SELECT "state" FROM "ReservationDO" WHERE "id" = ?1"#, [id], |r| r.get(0)).optional().ok().flatten();
+        conn.query_row(r#"SELECT "state" FROM "ReservationDO" WHERE "id" = ?1"#, params![id], |r| r.get(0)).optional().ok().flatten();
     StoreError::new(
         StoreErrorKind::Other,
         format!("\"ReservationDO\" id {id}: cannot go from {} to {}: the row is {}", from.as_str(), to.as_str(), now.unwrap_or_else(|| "missing".into())),
@@ -44,9 +44,7 @@ fn moved(conn: &Conn, id: i64, from: ReservationState, to: ReservationState) -> 
 /// RESERVED -> EXPIRED: its expiry (at or before `now`) has passed.
 pub fn expire(conn: &Conn, id: i64, now: &str) -> StoreResult<()> {
     let n = conn
-        .sql()
-        .prepare_cached(r#"UPDATE "ReservationDO" SET "state" = 'EXPIRED', "modificationDate" = ?2 WHERE "id" = ?1 AND "state" = 'RESERVED' AND "expiryDate" <= ?2"#)?
-        .execute(params![id, now])?;
+        .execute(r#"UPDATE "ReservationDO" SET "state" = 'EXPIRED', "modificationDate" = ?2 WHERE "id" = ?1 AND "state" = 'RESERVED' AND "expiryDate" <= ?2"#, params![id, now])?;
     if n == 0 {
         return Err(moved(conn, id, ReservationState::Reserved, ReservationState::Expired));
     }
@@ -56,21 +54,15 @@ pub fn expire(conn: &Conn, id: i64, now: &str) -> StoreResult<()> {
 /// RESERVED -> EXPIRED for every reservation whose expiry is at or before `now`; returns how many.
 pub fn expire_due(conn: &Conn, now: &str) -> StoreResult<usize> {
     Ok(conn
-        .sql()
-        .prepare_cached(r#"UPDATE "ReservationDO" SET "state" = 'EXPIRED', "modificationDate" = ?1 WHERE "state" = 'RESERVED' AND "expiryDate" <= ?1"#)?
-        .execute([now])?)
+        .execute(r#"UPDATE "ReservationDO" SET "state" = 'EXPIRED', "modificationDate" = ?1 WHERE "state" = 'RESERVED' AND "expiryDate" <= ?1"#, params![now])?)
 }
 
 /// `from` (RESERVED or EXPIRED) -> RESERVED with a new type, lifetime and expiry: an update
 /// of the reservation (its items are written anew in the same unit of work).
 pub fn renew(conn: &Conn, id: i64, from: ReservationState, kind: &str, lifetime: i64, expiry: &str, now: &str) -> StoreResult<()> {
     let n = conn
-        .sql()
-        .prepare_cached(
-            r#"UPDATE "ReservationDO" SET "state" = 'RESERVED', "type" = ?3, "lifetime" = ?4, "expiryDate" = ?5, "modificationDate" = ?6
-               WHERE "id" = ?1 AND "state" = ?2"#,
-        )?
-        .execute(params![id, from.as_str(), kind, lifetime, expiry, now])?;
+        .execute(r#"UPDATE "ReservationDO" SET "state" = 'RESERVED', "type" = ?3, "lifetime" = ?4, "expiryDate" = ?5, "modificationDate" = ?6
+               WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), kind, lifetime, expiry, now])?;
     if n == 0 {
         return Err(moved(conn, id, from, ReservationState::Reserved));
     }

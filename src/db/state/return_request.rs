@@ -15,7 +15,7 @@
 //! business status UNKNOWN. Reaching 5000 fires the export trigger of the partners whose
 //! decision bean is 180 (schema.sql, `"ReturnAnnouncementDO_export_accepted"`). The order states count
 //! ACCEPTED, DO_CLOSE and CLOSED requests as returned (`src/db/queries/order_states.rs`).
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::{Conn, StoreResult};
 
@@ -44,8 +44,6 @@ pub fn names(state: i64) -> (&'static str, &'static str) {
 pub fn approve(tx: &Conn, id: i64, approved: bool, comment: Option<&str>) -> StoreResult<bool> {
     let to = if approved { ACCEPTED } else { REJECTED };
     let n = tx
-        .sql()
-        .prepare_cached(r#"UPDATE "ReturnAnnouncementDO" SET "stateDefRef" = ?2, "approvalComment" = ?3 WHERE "id" = ?1 AND "stateDefRef" IN (?4, ?5)"#)?
-        .execute(params![id, to, comment, INITIAL, DO_APPROVE])?;
+        .execute(r#"UPDATE "ReturnAnnouncementDO" SET "stateDefRef" = ?2, "approvalComment" = ?3 WHERE "id" = ?1 AND "stateDefRef" IN (?4, ?5)"#, params![id, to, comment, INITIAL, DO_APPROVE])?;
     Ok(n == 1)
 }

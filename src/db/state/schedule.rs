@@ -15,7 +15,7 @@
 //! `lastOutcome` ([`LastOutcome`], CHECK list in schema.sql) is the outcome of the last run.
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::queries::schedule::ScheduleRow;
 use crate::error::{Error, Result};
@@ -123,15 +123,11 @@ pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>
 /// between changed them) and is still active (the effective value: an `activeRuntime` = false
 /// set meanwhile wins). Returns false when someone else was first.
 pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
-    let n = conn.sql()
-        .prepare_cached(
-            r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
+    let n = conn.execute(r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
                WHERE "id" = ?1 AND "lockedSince" IS NULL AND "lastRun" IS ?4 AND "nextRetry" IS ?5
                  AND coalesce((SELECT "activeRuntime" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1), "active") = 1
                  AND (SELECT "fixedNextRun" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1) IS ?6
-                 AND ("stoppedSince" IS NULL OR ?6 IS NOT NULL)"#,
-        )?
-        .execute(params![s.id, now, holder, s.last_run, s.next_retry, s.fixed_next_run])?;
+                 AND ("stoppedSince" IS NULL OR ?6 IS NOT NULL)"#, params![s.id, now, holder, s.last_run, s.next_retry, s.fixed_next_run])?;
     if n == 1 && s.fixed_next_run.is_some() {
         clear_fixed_next_run(conn, s.id)?;
     }
@@ -139,16 +135,14 @@ pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bo
 }
 
 fn clear_fixed_next_run(conn: &Conn, id: i64) -> Result<()> {
-    conn.sql()
-        .prepare_cached(r#"UPDATE "ScheduleRuntimeDO" SET "fixedNextRun" = NULL, "modificationDate" = ?2 WHERE "scheduleRef" = ?1 AND "fixedNextRun" IS NOT NULL"#)?
-        .execute(params![id, time::now_text()])?;
+    conn.execute(r#"UPDATE "ScheduleRuntimeDO" SET "fixedNextRun" = NULL, "modificationDate" = ?2 WHERE "scheduleRef" = ?1 AND "fixedNextRun" IS NOT NULL"#, params![id, time::now_text()])?;
     Ok(())
 }
 
 /// Claims a schedule regardless of cron, `active` and a stop (`impex trigger`); only a lock
 /// stops it. A `fixedNextRun` is used up by it. Returns false when it is locked.
 pub fn claim_forced(conn: &Conn, id: i64, holder: &str, now: &str) -> Result<bool> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
            WHERE "id" = ?1 AND "lockedSince" IS NULL"#,
         params![id, now, holder],
@@ -191,12 +185,12 @@ pub struct RuntimeChange {
 /// Applies `c` to schedule `id` in the caller's unit of work. Returns false when there is no
 /// such schedule (nothing is changed).
 pub fn set_runtime(conn: &Conn, id: i64, c: &RuntimeChange, now: &str) -> Result<bool> {
-    use rusqlite::types::Value as V;
-    let exists: i64 = conn.sql().query_row(r#"SELECT count(*) FROM "ScheduleDO" WHERE "id" = ?1"#, [id], |r| r.get(0))?;
+    use crate::db::Value as V;
+    let exists: i64 = conn.query_row(r#"SELECT count(*) FROM "ScheduleDO" WHERE "id" = ?1"#, params![id], |r| r.get(0))?;
     if exists == 0 {
         return Ok(false);
     }
-    conn.sql().execute(r#"INSERT OR IGNORE INTO "ScheduleRuntimeDO" ("scheduleRef", "modificationDate") VALUES (?1, ?2)"#, params![id, now])?;
+    conn.execute(r#"INSERT OR IGNORE INTO "ScheduleRuntimeDO" ("scheduleRef", "modificationDate") VALUES (?1, ?2)"#, params![id, now])?;
     fn v<T: Clone>(c: &Change<T>, f: impl Fn(T) -> V) -> Option<V> {
         match c {
             Change::Keep => None,
@@ -214,14 +208,14 @@ pub fn set_runtime(conn: &Conn, id: i64, c: &RuntimeChange, now: &str) -> Result
     ];
     for (col, val) in cols {
         if let Some(val) = val {
-            conn.sql().execute(
+            conn.execute(
                 &format!(r#"UPDATE "ScheduleRuntimeDO" SET "{col}" = ?2, "modificationDate" = ?3 WHERE "scheduleRef" = ?1"#),
                 params![id, val, now],
             )?;
         }
     }
     if c.remove_lock {
-        conn.sql().execute(r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL WHERE "id" = ?1"#, [id])?;
+        conn.execute(r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL WHERE "id" = ?1"#, params![id])?;
     }
     Ok(true)
 }
@@ -229,27 +223,27 @@ pub fn set_runtime(conn: &Conn, id: i64, c: &RuntimeChange, now: &str) -> Result
 /// Ends a run: releases `holder`'s lock and applies `after`. Fails when `holder` no longer holds
 /// the lock (it was released as stale by another process).
 pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -> Result<()> {
-    let mut st = match after {
-        AfterRun::Done { .. } => conn.sql().prepare_cached(
+    let sql = match after {
+        AfterRun::Done { .. } => {
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = 0, "nextRetry" = NULL,
                    "stoppedSince" = NULL, "lastOutcome" = ?3, "lastMessage" = ?4
-               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
-        )?,
-        AfterRun::Retry { .. } => conn.sql().prepare_cached(
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#
+        }
+        AfterRun::Retry { .. } => {
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = ?6,
                    "lastOutcome" = ?3, "lastMessage" = ?4
-               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
-        )?,
-        AfterRun::Stop { .. } => conn.sql().prepare_cached(
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#
+        }
+        AfterRun::Stop { .. } => {
             r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "countRetry" = ?5, "nextRetry" = NULL,
-                   "stoppedSince" = ?7, "lastOutcome" = ?3, "lastMessage" = ?4
-               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
-        )?,
-        AfterRun::Interrupted { .. } => conn.sql().prepare_cached(
-            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?7,
+                   "stoppedSince" = ?6, "lastOutcome" = ?3, "lastMessage" = ?4
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#
+        }
+        AfterRun::Interrupted { .. } => {
+            r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?5,
                    "lastOutcome" = ?3, "lastMessage" = ?4
-               WHERE "id" = ?1 AND "lockedBy" = ?2"#,
-        )?,
+               WHERE "id" = ?1 AND "lockedBy" = ?2"#
+        }
     };
     let (outcome, count, next) = match after {
         AfterRun::Done { outcome, .. } => (outcome.as_str(), None, None),
@@ -258,10 +252,10 @@ pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -
         AfterRun::Interrupted { .. } => ("RETRY", None, None),
     };
     let n = match after {
-        AfterRun::Done { .. } => st.execute(params![id, holder, outcome, after.message()])?,
-        AfterRun::Retry { .. } => st.execute(params![id, holder, outcome, after.message(), count, next])?,
-        AfterRun::Stop { .. } => st.execute(params![id, holder, outcome, after.message(), count, None::<String>, now])?,
-        AfterRun::Interrupted { .. } => st.execute(params![id, holder, outcome, after.message(), None::<i64>, None::<String>, now])?,
+        AfterRun::Done { .. } => conn.execute(sql, params![id, holder, outcome, after.message()])?,
+        AfterRun::Retry { .. } => conn.execute(sql, params![id, holder, outcome, after.message(), count, next])?,
+        AfterRun::Stop { .. } => conn.execute(sql, params![id, holder, outcome, after.message(), count, now])?,
+        AfterRun::Interrupted { .. } => conn.execute(sql, params![id, holder, outcome, after.message(), now])?,
     };
     if n != 1 {
         return Err(Error::Conflict(format!("ScheduleDO id {id}: the lock is no longer held by {holder} (released as stale by another process?)")));
@@ -271,7 +265,7 @@ pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -
 
 /// Stops an idle schedule that cannot run (unknown job, bad cron); `message` says why.
 pub fn stop_unrunnable(conn: &Conn, id: i64, now: &str, message: &str) -> Result<bool> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = ?2, "lastOutcome" = 'ERROR', "lastMessage" = ?3
            WHERE "id" = ?1 AND "stoppedSince" IS NULL AND "lockedSince" IS NULL"#,
         params![id, now, message],
@@ -282,7 +276,7 @@ pub fn stop_unrunnable(conn: &Conn, id: i64, now: &str, message: &str) -> Result
 /// Releases a stale lock (still exactly as it was read). The abandoned run is not counted as a
 /// failure; the schedule runs again as soon as possible (`nextRetry` = now).
 pub fn release_stale(conn: &Conn, id: i64, locked_by: Option<&str>, locked_since: &str, now: &str, message: &str) -> Result<bool> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?4, "lastMessage" = ?5
            WHERE "id" = ?1 AND "lockedBy" IS ?2 AND "lockedSince" = ?3"#,
         params![id, locked_by, locked_since, now, message],
@@ -293,7 +287,7 @@ pub fn release_stale(conn: &Conn, id: i64, locked_by: Option<&str>, locked_since
 /// Releases every lock `holder` still has (at exit); those schedules run again as soon as
 /// possible. Returns how many.
 pub fn release_own(conn: &Conn, holder: &str, now: &str, message: &str) -> Result<usize> {
-    Ok(conn.sql().execute(
+    Ok(conn.execute(
         r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "nextRetry" = ?2, "lastOutcome" = 'RETRY', "lastMessage" = ?3
            WHERE "lockedBy" = ?1"#,
         params![holder, now, message],
@@ -303,11 +297,11 @@ pub fn release_own(conn: &Conn, holder: &str, now: &str, message: &str) -> Resul
 /// `reactivateOnStart` = 1 (the effective value: `reactivateOnStartRuntime`, else the
 /// configured one): lifts the stop and resets the retries. Returns how many.
 pub fn reactivate_on_start(conn: &Conn) -> Result<usize> {
-    Ok(conn.sql().execute(
+    Ok(conn.execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = NULL, "countRetry" = 0, "nextRetry" = NULL
            WHERE coalesce((SELECT "reactivateOnStartRuntime" FROM "ScheduleRuntimeDO" r WHERE r."scheduleRef" = "ScheduleDO"."id"), "reactivateOnStart") = 1
              AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
-        [],
+        params![],
     )?)
 }
 

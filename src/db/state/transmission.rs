@@ -14,7 +14,7 @@
 //! Every transition is `UPDATE .. WHERE "id" = ? AND "state" = <expected>` and fails when no
 //! row changed (someone else moved the transmission).
 use crate::db::Conn;
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::error::{Error, Result};
 
@@ -64,12 +64,9 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
 
 /// The file is in the outbox: -> PUSHED.
 pub fn mark_pushed(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
+    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
                "errorText" = NULL, "nextRetryDate" = NULL
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from.as_str(), now])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), now])?;
     changed(n, id, from, "PUSHED")
 }
 
@@ -93,47 +90,35 @@ pub fn mark_failed(conn: &Conn, id: i64, from: TransmissionState, f: &Failure<'_
         TransmissionState::DoPush => (f.retry_count + 1, Some(f.next_retry)),
         _ => (f.retry_count, None),
     };
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
+    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = ?3, "retryCount" = ?4, "nextRetryDate" = ?5, "errorText" = ?6,
                "modificationDate" = ?7
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from.as_str(), to.as_str(), count, next, f.reason, now])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), to.as_str(), count, next, f.reason, now])?;
     changed(n, id, from, to.as_str())?;
     Ok(to)
 }
 
 /// Nothing to send (or a person canceled it): -> CANCELED with the reason.
 pub fn cancel(conn: &Conn, id: i64, from: TransmissionState, reason: &str, now: &str) -> Result<()> {
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "state" = 'CANCELED', "errorText" = ?3, "nextRetryDate" = NULL,
+    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = 'CANCELED', "errorText" = ?3, "nextRetryDate" = NULL,
                "modificationDate" = ?4
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from.as_str(), reason, now])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), reason, now])?;
     changed(n, id, from, "CANCELED")
 }
 
 /// `impex resend`: -> INITIAL with a fresh retry count and a new file name.
 pub fn resend(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "state" = 'INITIAL', "retryCount" = 0, "nextRetryDate" = NULL,
+    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = 'INITIAL', "retryCount" = 0, "nextRetryDate" = NULL,
                "errorText" = NULL, "fileName" = NULL, "sentDate" = NULL, "modificationDate" = ?3
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from.as_str(), now])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), now])?;
     changed(n, id, from, "INITIAL")
 }
 
 /// `PUSHED` without a file: an operator says the transmission reached its receiver another way
 /// (Transmission API update type SENT). "errorText" says so; "fileName" stays as it was.
 pub fn mark_sent(conn: &Conn, id: i64, from: TransmissionState, note: &str, now: &str) -> Result<()> {
-    let n = conn.sql().prepare_cached(
-        r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
+    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
                "errorText" = ?4, "nextRetryDate" = NULL
-           WHERE "id" = ?1 AND "state" = ?2"#,
-    )?
-    .execute(params![id, from.as_str(), now, note])?;
+           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), now, note])?;
     changed(n, id, from, "PUSHED")
 }
 
@@ -172,7 +157,7 @@ impl OperatorUpdate {
 /// or `None` when there is no such transmission; `Error::Conflict` (nothing changed) when `u`
 /// is not allowed from its current state.
 pub fn apply(conn: &Conn, id: i64, u: OperatorUpdate, who: &str, now: &str) -> Result<Option<TransmissionState>> {
-    let cur: Option<String> = conn.sql().prepare_cached(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#)?.query_row([id], |r| r.get(0)).optional()?;
+    let cur: Option<String> = conn.query_row(r#"SELECT "state" FROM "TransmissionDO" WHERE "id" = ?1"#, params![id], |r| r.get(0)).optional()?;
     let Some(cur) = cur else { return Ok(None) };
     let from = TransmissionState::parse(&cur).ok_or_else(|| Error::Other(format!("transmission {id} has unknown state {cur}")))?;
     if !u.allowed_from().contains(&from) {

@@ -10,7 +10,7 @@
 //! active ──`impex user disable`─▶ inactive ──`impex user enable`─▶ active
 //! ```
 //! Each change is one statement, so processes that share the database count failures together.
-use rusqlite::params;
+use crate::db::params;
 
 use crate::db::{Conn, StoreError, StoreErrorKind, StoreResult};
 
@@ -24,7 +24,7 @@ fn one(n: usize, user_id: i64) -> StoreResult<()> {
 
 /// A new password (a PHC string). `"hashSalt"` stays NULL.
 pub fn set_password(conn: &Conn, user_id: i64, crypted_password: &str, now: &str) -> StoreResult<()> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "UserDO" SET "cryptedPassword" = ?2, "hashSalt" = NULL, "modificationDate" = ?3, "version" = "version" + 1
            WHERE "id" = ?1"#,
         params![user_id, crypted_password, now],
@@ -34,7 +34,7 @@ pub fn set_password(conn: &Conn, user_id: i64, crypted_password: &str, now: &str
 
 /// Enables or disables an account.
 pub fn set_active(conn: &Conn, user_id: i64, active: bool, now: &str) -> StoreResult<()> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "UserDO" SET "active" = ?2, "modificationDate" = ?3, "version" = "version" + 1 WHERE "id" = ?1"#,
         params![user_id, active, now],
     )?;
@@ -53,8 +53,7 @@ pub struct Failures {
 /// Counts a failed login at `now`: the count starts again at 1 when the last failure is before
 /// `window_start`; the `max`'th failure blocks the account (`"blockedSince"` = now).
 pub fn record_failed_login(conn: &Conn, user_id: i64, now: &str, window_start: &str, max: i64) -> StoreResult<Failures> {
-    let (count, blocked_since): (i64, Option<String>) = conn.sql().prepare_cached(
-        r#"UPDATE "UserDO" SET
+    let (count, blocked_since): (i64, Option<String>) = conn.query_row(r#"UPDATE "UserDO" SET
                "failedLogins" = CASE WHEN "lastFailedLogin" IS NULL OR "lastFailedLogin" < ?3 THEN 1 ELSE "failedLogins" + 1 END,
                "lastFailedLogin" = ?2,
                "blockedSince" = CASE
@@ -62,19 +61,14 @@ pub fn record_failed_login(conn: &Conn, user_id: i64, now: &str, window_start: &
                    WHEN (CASE WHEN "lastFailedLogin" IS NULL OR "lastFailedLogin" < ?3 THEN 1 ELSE "failedLogins" + 1 END) >= ?4 THEN ?2
                    ELSE NULL END
            WHERE "id" = ?1
-           RETURNING "failedLogins", "blockedSince""#,
-    )?
-    .query_row(params![user_id, now, window_start, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
+           RETURNING "failedLogins", "blockedSince""#, params![user_id, now, window_start, max], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(Failures { count, blocked_now: blocked_since.as_deref() == Some(now) })
 }
 
 /// A successful login: no failures counted any more (nothing written when there were none).
 pub fn clear_failures(conn: &Conn, user_id: i64) -> StoreResult<()> {
-    conn.sql().prepare_cached(
-        r#"UPDATE "UserDO" SET "failedLogins" = 0, "lastFailedLogin" = NULL
-           WHERE "id" = ?1 AND ("failedLogins" <> 0 OR "lastFailedLogin" IS NOT NULL) AND "blockedSince" IS NULL"#,
-    )?
-    .execute([user_id])?;
+    conn.execute(r#"UPDATE "UserDO" SET "failedLogins" = 0, "lastFailedLogin" = NULL
+           WHERE "id" = ?1 AND ("failedLogins" <> 0 OR "lastFailedLogin" IS NOT NULL) AND "blockedSince" IS NULL"#, params![user_id])?;
     Ok(())
 }
 
@@ -82,7 +76,7 @@ pub fn clear_failures(conn: &Conn, user_id: i64) -> StoreResult<()> {
 /// `expired_before` None, any block (`impex user unblock`); the count starts again. True: the
 /// account was blocked.
 pub fn unblock(conn: &Conn, user_id: i64, expired_before: Option<&str>, now: &str) -> StoreResult<bool> {
-    let n = conn.sql().execute(
+    let n = conn.execute(
         r#"UPDATE "UserDO" SET "blockedSince" = NULL, "failedLogins" = 0, "lastFailedLogin" = NULL, "modificationDate" = ?3
            WHERE "id" = ?1 AND ("blockedSince" IS NOT NULL OR "failedLogins" <> 0) AND (?2 IS NULL OR "blockedSince" < ?2)"#,
         params![user_id, expired_before, now],

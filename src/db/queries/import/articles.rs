@@ -2,7 +2,7 @@
 //! (`"ImportConfigurationDO"`), and the upserts of `"SupplierArticleDO"` (A files) and
 //! `"ArticleStockDO"` (BCG files) through prepared bulk statements (7.5 % faster than rusqlite's
 //! copying binds on the benchmark: docs/performance.md).
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::bulk::{BulkStatement, Val};
 use crate::db::{Conn, StoreResult};
@@ -20,7 +20,6 @@ pub struct CsvConfiguration {
 /// The configuration of `supplier`'s files of type `type_def` (`"ImportDatapackFileTypeDefDO"`).
 pub fn csv_configuration(conn: &Conn, supplier: i64, type_def: i64) -> StoreResult<Option<CsvConfiguration>> {
     Ok(conn
-        .sql()
         .query_row(
             r#"SELECT "id", "csvHeader", "csvDelimiter", "csvQuote" FROM "ImportConfigurationDO"
                WHERE "supplierRef" = ?1 AND "importDatapackFileTypeDefRef" = ?2 ORDER BY "id" LIMIT 1"#,
@@ -31,12 +30,12 @@ pub fn csv_configuration(conn: &Conn, supplier: i64, type_def: i64) -> StoreResu
 }
 
 pub fn supplier_exists(conn: &Conn, supplier: i64) -> StoreResult<bool> {
-    Ok(conn.sql().query_row(r#"SELECT count(*) > 0 FROM "SupplierDO" WHERE "id" = ?1"#, [supplier], |r| r.get(0))?)
+    Ok(conn.query_row(r#"SELECT count(*) > 0 FROM "SupplierDO" WHERE "id" = ?1"#, params![supplier], |r| r.get(0))?)
 }
 
 /// The parent of a shop: None when there is no such shop, Some(None) for a shop without parent.
 pub fn shop_parent(conn: &Conn, shop: i64) -> StoreResult<Option<Option<i64>>> {
-    Ok(conn.sql().query_row(r#"SELECT "parentRef" FROM "ShopDO" WHERE "id" = ?1"#, [shop], |r| r.get(0)).optional()?)
+    Ok(conn.query_row(r#"SELECT "parentRef" FROM "ShopDO" WHERE "id" = ?1"#, params![shop], |r| r.get(0)).optional()?)
 }
 
 /// The columns of `"SupplierArticleDO"` an A file writes, in the order of [`ArticleWriter::write`]'s values.
@@ -162,8 +161,7 @@ mod tests {
             w.write(&v).unwrap();
         }
         let row: (String, Option<String>, i64, i64, i64) = conn
-            .sql()
-            .query_row(r#"SELECT "supplierArticleNo", "currency", "stockLevel", "version", "importFileRef" FROM "ArticleStockDO""#, [], |r| {
+            .query_row(r#"SELECT "supplierArticleNo", "currency", "stockLevel", "version", "importFileRef" FROM "ArticleStockDO""#, params![], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .unwrap();

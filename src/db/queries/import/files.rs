@@ -1,13 +1,13 @@
 //! `"ImportFileDO"`: the rows of imported, failed and obsolete files, and what an interrupted
 //! run left behind.
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, Optional};
 
 use crate::db::{Conn, StoreResult};
 use crate::model::import_error::ImportError;
 
 /// The newest DONE import of the same file (name, directory, size, mtime): (records, movedTo).
 pub fn done_before(conn: &Conn, name: &str, directory: &str, size: i64, modified: &str) -> StoreResult<Option<(i64, Option<String>)>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "records", "movedTo" FROM "ImportFileDO" WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3
            AND "fileModified" = ?4 AND "state" = 'DONE' ORDER BY "id" DESC LIMIT 1"#,
         params![name, directory, size, modified],
@@ -29,7 +29,7 @@ pub fn failed_before(
     size: i64,
     modified: &str,
 ) -> StoreResult<Option<FailedBefore>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "errorRecord", "errorLine", "errorField", "errorText", "movedTo" FROM "ImportFileDO"
            WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'ERROR'
            ORDER BY "id" DESC LIMIT 1"#,
@@ -42,7 +42,7 @@ pub fn failed_before(
 /// Where an OBSOLETE row of the same file (name, directory, size, mtime) said it was moving
 /// it (the newest such row).
 pub fn obsolete_before(conn: &Conn, name: &str, directory: &str, size: i64, modified: &str) -> StoreResult<Option<String>> {
-    Ok(conn.sql().query_row(
+    Ok(conn.query_row(
         r#"SELECT "movedTo" FROM "ImportFileDO"
            WHERE "fileName" = ?1 AND "directory" = ?2 AND "fileSize" = ?3 AND "fileModified" = ?4 AND "state" = 'OBSOLETE'
            ORDER BY "id" DESC LIMIT 1"#,
@@ -65,13 +65,12 @@ pub fn insert_file(
     size: i64,
     modified: &str,
 ) -> StoreResult<i64> {
-    conn.sql().execute(
+    conn.insert(
         r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
                "transformerBeanDefRef", "state", "fileSize", "fileModified", "startDate")
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, now())"#,
         params![name, directory, group_id, process_id, bean_id, state, size, modified],
-    )?;
-    Ok(conn.sql().last_insert_rowid())
+    )
 }
 
 /// A failed or obsolete file.
@@ -88,7 +87,7 @@ pub struct ErrorRow<'a> {
 }
 
 pub fn insert_final(conn: &Conn, row: &ErrorRow<'_>, state: &str) -> StoreResult<i64> {
-    conn.sql().execute(
+    conn.insert(
         r#"INSERT INTO "ImportFileDO" ("fileName", "directory", "transformerProcessGroupRef", "transformerProcessRef",
                "transformerBeanDefRef", "state", "fileSize", "fileModified", "records", "errorRecord", "errorLine",
                "errorField", "errorText", "movedTo", "startDate", "endDate")
@@ -108,6 +107,5 @@ pub fn insert_final(conn: &Conn, row: &ErrorRow<'_>, state: &str) -> StoreResult
             row.error.reason,
             row.moved_to
         ],
-    )?;
-    Ok(conn.sql().last_insert_rowid())
+    )
 }

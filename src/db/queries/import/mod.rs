@@ -2,9 +2,10 @@
 //! (here), [`articles`] (supplier CSV files), [`files`] (`"ImportFileDO"`), [`finance`] (finance
 //! controller mappings), [`open_positions`], [`payment_histories`], [`orders`] and [`dispatches`]
 //! (the rows the beans write).
+use crate::db::params;
 use std::collections::HashMap;
 
-use rusqlite::OptionalExtension;
+use crate::db::Optional;
 
 use crate::db::{Conn, StoreResult};
 
@@ -36,52 +37,42 @@ pub struct ProcessRow {
 }
 
 pub fn group_name(conn: &Conn, group_id: i64) -> StoreResult<Option<String>> {
-    Ok(conn.sql().query_row(r#"SELECT "name" FROM "TransformerProcessGroupDO" WHERE "id" = ?1"#, [group_id], |r| r.get(0)).optional()?)
+    Ok(conn.query_row(r#"SELECT "name" FROM "TransformerProcessGroupDO" WHERE "id" = ?1"#, params![group_id], |r| r.get(0)).optional()?)
 }
 
 pub fn group_id_by_name(conn: &Conn, name: &str) -> StoreResult<Option<i64>> {
-    Ok(conn.sql().query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, [name], |r| r.get(0)).optional()?)
+    Ok(conn.query_row(r#"SELECT "id" FROM "TransformerProcessGroupDO" WHERE "name" = ?1"#, params![name], |r| r.get(0)).optional()?)
 }
 
 /// All groups with their processes' file name patterns (parameter 4 when set, else
 /// filenameRegex; a process with neither is left out): (group id, group name, pattern).
 pub fn group_patterns(conn: &Conn) -> StoreResult<Vec<(i64, String, String)>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT g."id", g."name", coalesce(nullif(trim((SELECT pp."parameterValue" FROM "TransformerProcessParameterDO" pp
+    let rows = conn.query_map(r#"SELECT g."id", g."name", coalesce(nullif(trim((SELECT pp."parameterValue" FROM "TransformerProcessParameterDO" pp
                   WHERE pp."transformerProcessesRef" = p."id" AND pp."transformerProcessesParameterKeyDefRef" = 4
                   ORDER BY pp."id" LIMIT 1)), ''), p."filenameRegex")
            FROM "TransformerProcessGroupDO" g JOIN "TransformerProcessDO" p ON p."transformerProcessGroupRef" = g."id"
-           ORDER BY g."id", p."index", p."id""#,
-    )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?)))?;
-    let rows: Vec<(i64, String, Option<String>)> = rows.collect::<rusqlite::Result<_>>()?;
+           ORDER BY g."id", p."index", p."id""#, params![], |r| Ok((r.get(0)?, r.get(1)?, r.get::<Option<String>>(2)?)))?;
+    let rows: Vec<(i64, String, Option<String>)> = rows;
     Ok(rows.into_iter().filter_map(|(id, name, p)| p.map(|p| (id, name, p))).collect())
 }
 
 /// The processes of a group in `"index"` order.
 pub fn processes(conn: &Conn, group_id: i64) -> StoreResult<Vec<ProcessRow>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT "id", "transformerBeanDefRef", "filenameRegex", "moveObsoleteFiles" FROM "TransformerProcessDO"
-           WHERE "transformerProcessGroupRef" = ?1 ORDER BY "index", "id""#,
-    )?;
-    let rows = st.query_map([group_id], |r| {
-        Ok(ProcessRow { id: r.get(0)?, bean_id: r.get(1)?, regex: r.get(2)?, move_obsolete: r.get::<_, i64>(3)? != 0 })
+    let rows = conn.query_map(r#"SELECT "id", "transformerBeanDefRef", "filenameRegex", "moveObsoleteFiles" FROM "TransformerProcessDO"
+           WHERE "transformerProcessGroupRef" = ?1 ORDER BY "index", "id""#, params![group_id], |r| {
+        Ok(ProcessRow { id: r.get(0)?, bean_id: r.get(1)?, regex: r.get(2)?, move_obsolete: r.get::<i64>(3)? != 0 })
     })?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    Ok(rows)
 }
 
 /// The parameters of a process by key id (the lowest row id wins on duplicates).
 pub fn process_params(conn: &Conn, process_id: i64) -> StoreResult<HashMap<i64, String>> {
-    let mut st = conn.sql().prepare(
-        r#"SELECT "transformerProcessesParameterKeyDefRef", "parameterValue" FROM "TransformerProcessParameterDO"
-           WHERE "transformerProcessesRef" = ?1 AND "parameterValue" IS NOT NULL ORDER BY "id" DESC"#,
-    )?;
-    let rows = st.query_map([process_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-    rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+    conn.query_map(r#"SELECT "transformerProcessesParameterKeyDefRef", "parameterValue" FROM "TransformerProcessParameterDO"
+           WHERE "transformerProcessesRef" = ?1 AND "parameterValue" IS NOT NULL ORDER BY "id" DESC"#, params![process_id], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?))).map(|v| v.into_iter().collect())
 }
 
 pub fn shop_exists(conn: &Conn, shop_id: i64) -> StoreResult<bool> {
-    Ok(conn.sql().query_row(r#"SELECT count(*) > 0 FROM "ShopDO" WHERE "id" = ?1"#, [shop_id], |r| r.get(0))?)
+    Ok(conn.query_row(r#"SELECT count(*) > 0 FROM "ShopDO" WHERE "id" = ?1"#, params![shop_id], |r| r.get(0))?)
 }
 
 /// `INSERT` of `cols` as ?1.. and `UPDATE ... SET col = ?n, version = version + 1 WHERE <key>`.

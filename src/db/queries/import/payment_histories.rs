@@ -1,5 +1,5 @@
 //! `"PaymentHistoryDO"` rows of a PaymentHistories import.
-use rusqlite::params;
+use crate::db::params;
 
 use super::insert_and_update;
 use crate::db::{Conn, StoreResult};
@@ -35,22 +35,16 @@ const PH_COLUMNS: &[&str] = &[
 /// Writes payment histories of one file: replaces the booking with the same invoice, voucher
 /// and position type (the trigger keeps the old version) or inserts it.
 pub struct PaymentHistoryWriter<'c> {
-    exists: rusqlite::Statement<'c>,
-    update: rusqlite::Statement<'c>,
-    insert: rusqlite::Statement<'c>,
+    conn: &'c Conn,
+    update: String,
+    insert: String,
 }
 
 impl<'c> PaymentHistoryWriter<'c> {
     pub fn new(conn: &'c Conn) -> StoreResult<Self> {
         let (insert, update) =
             insert_and_update("PaymentHistoryDO", PH_COLUMNS, r#""invoicingRef" = ?3 AND "voucherNo" = ?9 AND "positionType" = ?12"#);
-        Ok(PaymentHistoryWriter {
-            exists: conn.sql().prepare(
-                r#"SELECT 1 FROM "PaymentHistoryDO" WHERE "invoicingRef" = ?1 AND "voucherNo" = ?2 AND "positionType" = ?3"#,
-            )?,
-            update: conn.sql().prepare(&update)?,
-            insert: conn.sql().prepare(&insert)?,
-        })
+        Ok(PaymentHistoryWriter { conn, update, insert })
     }
 
     pub fn write(&mut self, p: &PaymentHistoryRow, now: &str) -> StoreResult<()> {
@@ -75,11 +69,15 @@ impl<'c> PaymentHistoryWriter<'c> {
             p.import_file,
             now
         ];
-        if self.exists.exists(params![p.invoicing, p.voucher_no, p.position_type])? {
-            self.update.execute(params)?;
-        } else {
-            self.insert.execute(params)?;
-        }
+        let exists = self
+            .conn
+            .query_opt(
+                r#"SELECT 1 FROM "PaymentHistoryDO" WHERE "invoicingRef" = ?1 AND "voucherNo" = ?2 AND "positionType" = ?3"#,
+                params![p.invoicing, p.voucher_no, p.position_type],
+                |_| Ok(()),
+            )?
+            .is_some();
+        self.conn.execute(if exists { &self.update } else { &self.insert }, params)?;
         Ok(())
     }
 }
