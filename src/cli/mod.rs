@@ -108,18 +108,16 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Status> {
     if let Some(url) = cli.db.to_str().filter(|s| crate::db::pg::target::is_url(s)) {
         let target = crate::db::pg::Target::parse(url)?;
-        return match cli.command {
-            Command::Init(a) => init::run_postgres(&target, a),
-            Command::Sql(a) => sql::run_postgres(&target, a),
-            Command::Demo(a) => demo::run(a),
+        match cli.command {
+            Command::Init(a) => return init::run_postgres(&target, a),
+            Command::Sql(a) => return sql::run_postgres(&target, a),
             Command::Migrate(_) => anyhow::bail!("impex migrate moves a SQLite file (--db FILE) to PostgreSQL (--to postgres://...)"),
-            other => anyhow::bail!(
-                "impex {} does not run on PostgreSQL yet ({}); on PostgreSQL, `impex init` and `impex sql` do (docs/postgres.md)",
-                command_name(&other),
-                target.shown()
-            ),
-        };
+            _ => {}
+        }
     }
+    // a PostgreSQL URL goes on as its name without the password (db::location)
+    let db = crate::db::location(&cli.db)?;
+    let cli = Cli { db, ..cli };
     match cli.command {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),
@@ -140,20 +138,6 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::User(a) => user::run(&cli.db, a),
         Command::Migrate(a) => migrate::run(&cli.db, a),
     }
-}
-
-/// The command's name on the command line.
-fn command_name(c: &Command) -> String {
-    let debug = format!("{c:?}");
-    let name = debug.split(['(', ' ']).next().unwrap_or_default();
-    let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {

@@ -474,9 +474,48 @@ impl rusqlite::types::FromSql for Value {
     }
 }
 
+/// The database named by `--db`: a SQLite file's path as it is, or for a PostgreSQL URL the URL
+/// without its password (the name every command, job and log line carries). The URL itself, with
+/// any password, is kept in this process only ([`open_existing`] finds it by that name), so a
+/// password never travels with the name into a message.
+pub fn location(arg: &Path) -> Result<PathBuf> {
+    match arg.to_str().filter(|s| pg::target::is_url(s)) {
+        Some(url) => {
+            let target = pg::Target::parse(url)?;
+            let name = PathBuf::from(target.shown());
+            targets().lock().unwrap_or_else(|p| p.into_inner()).retain(|t| t.shown() != target.shown());
+            targets().lock().unwrap_or_else(|p| p.into_inner()).push(target);
+            Ok(name)
+        }
+        None => Ok(arg.to_path_buf()),
+    }
+}
+
+fn targets() -> &'static std::sync::Mutex<Vec<pg::Target>> {
+    static TARGETS: std::sync::Mutex<Vec<pg::Target>> = std::sync::Mutex::new(Vec::new());
+    &TARGETS
+}
+
+/// The PostgreSQL database a [`location`] names, if it names one.
+fn postgres_target(path: &Path) -> Result<Option<pg::Target>> {
+    let Some(name) = path.to_str().filter(|s| pg::target::is_url(s)) else { return Ok(None) };
+    if let Some(t) = targets().lock().unwrap_or_else(|p| p.into_inner()).iter().find(|t| t.shown() == name) {
+        return Ok(Some(t.clone()));
+    }
+    Ok(Some(pg::Target::parse(name)?))
+}
+
+/// Whether `path` names a PostgreSQL database (see [`location`]).
+pub fn is_postgres_location(path: &Path) -> bool {
+    path.to_str().is_some_and(pg::target::is_url)
+}
+
 /// Opens (creating if needed) the database at `path` with impex's connection settings. Does
 /// not create or upgrade the schema: see [`migrate::init`] and [`open_existing`].
 pub fn open(path: &Path) -> Result<Conn> {
+    if let Some(target) = postgres_target(path)? {
+        return connect(&target);
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let created = !path.exists();
     let db_err = |e: rusqlite::Error| Error::Database { path: path.to_path_buf(), reason: e.to_string() };
@@ -542,6 +581,9 @@ fn configure(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 /// Opens a database that `impex init` has created, upgrading its schema if an older impex made
 /// it. A missing file is an error that says to run `impex init`.
 pub fn open_existing(path: &Path) -> Result<Conn> {
+    if let Some(target) = postgres_target(path)? {
+        return connect(&target);
+    }
     if !path.exists() {
         return Err(Error::Database {
             path: path.to_path_buf(),

@@ -1074,7 +1074,7 @@ fn soak_with_faults() {
         eprintln!("VIOLATION: {v}");
     }
     if !violations.is_empty() {
-        let TestEnv { dir } = env;
+        let TestEnv { dir, .. } = env;
         let kept = dir.keep();
         eprintln!(
             "soak: kept {} (impex-run.log, impex.db) for inspection",

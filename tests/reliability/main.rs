@@ -18,6 +18,12 @@
 #[allow(dead_code)]
 #[path = "../it/support/env.rs"]
 mod env;
+#[allow(dead_code)]
+#[path = "../it/support/postgres.rs"]
+mod postgres;
+#[allow(dead_code)]
+#[path = "../it/support/transfer.rs"]
+mod transfer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -16,9 +16,13 @@ pub struct Piece {
 }
 
 /// Cuts a script into statements. An unterminated literal, quoted name, dollar quote or comment
-/// is an error naming the line where it starts.
+/// is an error naming the line where it starts. A no-break space (U+00A0) outside literals and
+/// comments, which text copied from a web page often has (the reference's debtor snippet does),
+/// goes to the server as two spaces: PostgreSQL's lexer takes only ASCII white space.
 pub fn split(script: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
     let b = script.as_bytes();
+    let mut text = b.to_vec();
+    let piece = |text: &[u8], from: usize, to: usize| String::from_utf8_lossy(&text[from..to]).trim().to_string();
     let mut out = Vec::new();
     let mut i = 0;
     let mut line = 1;
@@ -112,7 +116,7 @@ pub fn split(script: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
             }
             b';' => {
                 if has_code {
-                    out.push(Piece { text: script[start..i].trim().to_string(), line: start_line });
+                    out.push(Piece { text: piece(&text, start, i), line: start_line });
                 }
                 has_code = false;
                 i += 1;
@@ -121,6 +125,11 @@ pub fn split(script: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
             b'\n' => {
                 line += 1;
                 i += 1;
+            }
+            0xC2 if b.get(i + 1) == Some(&0xA0) => {
+                text[i] = b' ';
+                text[i + 1] = b' ';
+                i += 2;
             }
             c => {
                 if !c.is_ascii_whitespace() {
@@ -136,7 +145,7 @@ pub fn split(script: &str) -> std::result::Result<Vec<Piece>, (usize, String)> {
         }
     }
     if has_code {
-        out.push(Piece { text: script[start..].trim().to_string(), line: start_line });
+        out.push(Piece { text: piece(&text, start, b.len()), line: start_line });
     }
     Ok(out)
 }
@@ -191,6 +200,12 @@ pub fn run(client: &mut postgres::Client, sources: &[Source]) -> Result<Summary>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_no_break_space_outside_literals_is_sent_as_spaces() {
+        let p = split("SELECT\u{a0}5, '\u{a0}';").unwrap();
+        assert_eq!(p[0].text, "SELECT  5, '\u{a0}'");
+    }
 
     #[test]
     fn statements_end_at_semicolons_outside_quotes_and_bodies() {

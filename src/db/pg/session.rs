@@ -40,6 +40,41 @@ fn flags() -> &'static BTreeSet<String> {
     FLAGS.get_or_init(|| super::schema::ddl(crate::db::migrate::SCHEMA).flags.into_iter().map(|(_, c)| c).collect())
 }
 
+/// The PostgreSQL type of a column name of impex's schema (the first table's, when tables
+/// differ).
+fn column_type(name: &str) -> Option<Type> {
+    static TYPES: std::sync::OnceLock<HashMap<String, &'static str>> = std::sync::OnceLock::new();
+    let types = TYPES.get_or_init(|| {
+        let mut m = HashMap::new();
+        for t in super::schema::ddl(crate::db::migrate::SCHEMA).tables {
+            for (c, ty) in t.columns {
+                m.entry(c).or_insert(ty);
+            }
+        }
+        m
+    });
+    Some(match *types.get(name)? {
+        "int8" => Type::INT8,
+        "boolean" => Type::BOOL,
+        "timestamptz" => Type::TIMESTAMPTZ,
+        "numeric" => Type::NUMERIC,
+        "float8" => Type::FLOAT8,
+        "bytea" => Type::BYTEA,
+        _ => Type::VARCHAR,
+    })
+}
+
+/// The type of parameter `$n` from a comparison with a column elsewhere in `text`
+/// (`"scheduleRef" = $1`, `$1 <= x."date"`).
+fn compared_type(text: &str, n: usize) -> Option<Type> {
+    let p = format!(r"\${n}\b");
+    let op = r"\s*(?:=|<>|!=|<=|>=|<|>)\s*";
+    let before = regex::Regex::new(&format!(r#""(\w+)"{op}{p}"#)).ok()?;
+    let after = regex::Regex::new(&format!(r#"{p}{op}(?:\w+\.)?"(\w+)""#)).ok()?;
+    let found = before.captures_iter(text).chain(after.captures_iter(text)).find_map(|c| column_type(&c[1]));
+    found
+}
+
 /// A statement of impex's (SQLite's words) in PostgreSQL's.
 pub fn translate(sql: &str) -> String {
     let mut s = super::schema::expression(sql, flags());
@@ -161,25 +196,80 @@ fn column(row: &postgres::Row, i: usize) -> StoreResult<Value> {
     .unwrap_or(Value::Null))
 }
 
+/// Runs `f`, which waits for the server: on a worker thread of a multi-threaded tokio runtime
+/// (the HTTP server reads on its request threads) outside that runtime's context
+/// (`block_in_place`), since the `postgres` client drives its connection with a runtime of its
+/// own; elsewhere as it is.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// A session on one PostgreSQL database.
 pub struct Session {
-    client: postgres::Client,
+    /// (None only while dropped)
+    client: Option<postgres::Client>,
     /// Prepared statements by their SQLite text.
     statements: HashMap<String, postgres::Statement>,
     open: bool,
 }
 
 impl Session {
-    pub fn connect(target: &Target) -> StoreResult<Session> {
-        Ok(Session { client: target.connect()?, statements: HashMap::new(), open: false })
+    fn c(&mut self) -> &mut postgres::Client {
+        self.client.as_mut().expect("a session's client is there until it is dropped")
     }
 
-    fn prepared(&mut self, sql: &str) -> StoreResult<postgres::Statement> {
+    pub fn connect(target: &Target) -> StoreResult<Session> {
+        Ok(Session { client: Some(blocking(|| target.connect())?), statements: HashMap::new(), open: false })
+    }
+
+    /// The prepared statement of `sql`. A parameter whose type the server cannot tell from
+    /// where it stands (`?1 IS NULL OR "x" = ?1`: PostgreSQL decides at its first use) gets the
+    /// type of the value bound the first time (NULL: text).
+    fn prepared(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<postgres::Statement> {
         if let Some(st) = self.statements.get(sql) {
             return Ok(st.clone());
         }
         let text = translate(sql);
-        let st = self.client.prepare(&text).map_err(|e| store_error(e, &text))?;
+        let mut types: Vec<Type> = Vec::new();
+        // (a failed statement ends the transaction it is in: prepare inside a savepoint there)
+        let open = self.open;
+        let st = loop {
+            if open {
+                blocking(|| self.c().batch_execute("SAVEPOINT impex_prepare")).map_err(|e| store_error(e, "SAVEPOINT"))?;
+            }
+            let prepared = blocking(|| self.c().prepare_typed(&text, &types));
+            if open {
+                let end = if prepared.is_ok() { "RELEASE SAVEPOINT impex_prepare" } else { "ROLLBACK TO SAVEPOINT impex_prepare" };
+                blocking(|| self.c().batch_execute(end)).map_err(|e| store_error(e, end))?;
+            }
+            match prepared {
+                Ok(st) => break st,
+                Err(e) => {
+                    let n = e
+                        .as_db_error()
+                        .filter(|d| d.code().code() == "42P08")
+                        .and_then(|d| d.message().split('$').nth(1).and_then(|n| n.parse::<usize>().ok()))
+                        .filter(|n| *n >= 1 && *n <= params.len() && types.get(*n - 1).is_none_or(|t| t.oid() == 0));
+                    let Some(n) = n else { return Err(store_error(e, &text)) };
+                    if types.len() < n {
+                        // (oid 0: the server infers it)
+                        types.resize(n, Type::new("unspecified".into(), 0, postgres::types::Kind::Simple, "pg_catalog".into()));
+                    }
+                    types[n - 1] = match compared_type(&text, n) {
+                        Some(t) => t,
+                        None => match params[n - 1].to_value() {
+                        Value::Integer(_) => Type::INT8,
+                        Value::Real(_) => Type::FLOAT8,
+                        Value::Blob(_) => Type::BYTEA,
+                            Value::Text(_) | Value::Null => Type::TEXT,
+                        },
+                    };
+                }
+            }
+        };
         self.statements.insert(sql.to_string(), st.clone());
         Ok(st)
     }
@@ -198,71 +288,74 @@ impl Session {
 
     /// Every row of a query, as values.
     pub fn query(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
-        let st = self.prepared(sql)?;
+        let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
-        let rows = self.client.query(&st, &refs).map_err(|e| store_error(e, sql))?;
+        let rows = blocking(|| self.c().query(&st, &refs)).map_err(|e| store_error(e, sql))?;
         rows.iter().map(|r| (0..r.len()).map(|i| column(r, i)).collect()).collect()
     }
 
     /// Every row of a query, as values, and the names of its columns.
     pub fn query_named(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<(Vec<String>, Vec<Vec<Value>>)> {
-        let st = self.prepared(sql)?;
+        let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
-        let rows = self.client.query(&st, &refs).map_err(|e| store_error(e, sql))?;
+        let rows = blocking(|| self.c().query(&st, &refs)).map_err(|e| store_error(e, sql))?;
         let names = st.columns().iter().map(|c| c.name().to_string()).collect();
         Ok((names, rows.iter().map(|r| (0..r.len()).map(|i| column(r, i)).collect()).collect::<StoreResult<_>>()?))
     }
 
     /// Runs a statement; returns the rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<u64> {
-        let st = self.prepared(sql)?;
+        let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
-        self.client.execute(&st, &refs).map_err(|e| store_error(e, sql))
+        blocking(|| self.c().execute(&st, &refs)).map_err(|e| store_error(e, sql))
     }
 
     /// Runs statements without parameters, as they are (no translation).
     pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
-        self.client.batch_execute(sql).map_err(|e| store_error(e, sql))
+        blocking(|| self.c().batch_execute(sql)).map_err(|e| store_error(e, sql))
     }
 
     /// The impex schema version of the database (0: none).
     pub fn schema_version(&mut self) -> StoreResult<i64> {
-        super::version(&mut self.client).map_err(|e| StoreError::new(StoreErrorKind::Other, e.to_string()))
+        blocking(|| super::version(self.c())).map_err(|e| StoreError::new(StoreErrorKind::Other, e.to_string()))
     }
 
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
-        self.client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})")).map_err(|e| store_error(e, "BEGIN"))?;
+        blocking(|| self.c().batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))).map_err(|e| store_error(e, "BEGIN"))?;
         self.open = true;
         Ok(())
     }
 
     /// Begins a read of one consistent snapshot.
     pub fn snapshot(&mut self) -> StoreResult<()> {
-        self.client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").map_err(|e| store_error(e, "BEGIN"))?;
+        blocking(|| self.c().batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")).map_err(|e| store_error(e, "BEGIN"))?;
         self.open = true;
         Ok(())
     }
 
     pub fn commit(&mut self) -> StoreResult<()> {
         self.open = false;
-        self.client.batch_execute("COMMIT").map_err(|e| store_error(e, "COMMIT"))
+        blocking(|| self.c().batch_execute("COMMIT")).map_err(|e| store_error(e, "COMMIT"))
     }
 
     pub fn rollback(&mut self) -> StoreResult<()> {
         self.open = false;
-        self.client.batch_execute("ROLLBACK").map_err(|e| store_error(e, "ROLLBACK"))
+        blocking(|| self.c().batch_execute("ROLLBACK")).map_err(|e| store_error(e, "ROLLBACK"))
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = blocking(|| self.c().batch_execute("ROLLBACK"));
         }
+        // (closing the connection waits for the server too)
+        let client = self.client.take();
+        blocking(|| drop(client));
     }
 }
 

@@ -235,7 +235,7 @@ pub fn invoice(conn: &Conn, id: i64) -> StoreResult<Option<Invoice>> {
         })
         .optional()?;
     let Some(mut inv) = inv else { return Ok(None) };
-    let st_sql = r#"SELECT coalesce(t."description", t."name", x."taxTypeDefRef"), x."netAmount", x."taxAmount"
+    let st_sql = r#"SELECT coalesce(t."description", t."name", CAST(x."taxTypeDefRef" AS TEXT)), x."netAmount", x."taxAmount"
              FROM "InvoicingTaxDO" x LEFT JOIN "TaxTypeDefDO" t ON t."id" = x."taxTypeDefRef"
             WHERE x."invoicingRef" = ?1 ORDER BY x."taxTypeDefRef" DESC"#;
     inv.taxes = conn.query_map(st_sql, params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

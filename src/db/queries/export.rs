@@ -175,7 +175,7 @@ pub struct Listed {
 
 /// The newest `limit` transmissions (newest last), optionally of one state.
 pub fn list(conn: &Conn, state: Option<&str>, limit: i64) -> StoreResult<Vec<Listed>> {
-    conn.query_map(r#"SELECT t."id", t."state", COALESCE(tt."name", t."transmissionTypeDefRef"),
+    conn.query_map(r#"SELECT t."id", t."state", COALESCE(tt."name", CAST(t."transmissionTypeDefRef" AS TEXT)),
                   CASE WHEN t."dispatchRef" IS NOT NULL THEN 'DispatchDO ' || t."dispatchRef"
                        WHEN t."returnRef" IS NOT NULL THEN 'ReturnDO ' || t."returnRef"
                        WHEN t."invoicingRef" IS NOT NULL THEN 'InvoicingDO ' || t."invoicingRef"
@@ -239,7 +239,7 @@ pub struct Unrouted {
 /// Events with no partner configured, newest last (at most `limit`, the newest ones).
 pub fn unrouted(conn: &Conn, limit: i64) -> StoreResult<Vec<Unrouted>> {
     conn.query_map(r#"SELECT * FROM (SELECT "id", "communicationKey", "businessTable", "businessRef", "shopRef", "event", "creationDate"
-                          FROM "ExportUnroutedEventDO" ORDER BY "id" DESC LIMIT ?1) ORDER BY "id""#, params![limit], |r| {
+                          FROM "ExportUnroutedEventDO" ORDER BY "id" DESC LIMIT ?1) AS newest ORDER BY "id""#, params![limit], |r| {
         Ok(Unrouted {
             id: r.get(0)?,
             communication_key: r.get(1)?,

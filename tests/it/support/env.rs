@@ -4,15 +4,65 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// A fresh temporary directory with `impex.db` and `base/`.
+/// A fresh temporary directory with `impex.db` (or, on PostgreSQL, a database of its own) and
+/// `base/`.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// On PostgreSQL: the database's URL without the password.
+    pub pg: Option<String>,
+}
+
+/// Whether the tests run on PostgreSQL: `IMPEX_TEST_BACKEND=postgres` (docs/postgres.md,
+/// "Testing"). One test body, two backends: a [`TestEnv`] then has a database of its own on a
+/// server the harness starts once per test process ([`shared_server`]).
+pub fn on_postgres() -> bool {
+    std::env::var("IMPEX_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The test process's PostgreSQL server, started at its first use and stopped when the process
+/// exits.
+pub fn shared_server() -> std::sync::MutexGuard<'static, Option<super::postgres::Postgres>> {
+    static SERVER: std::sync::Mutex<Option<super::postgres::Postgres>> = std::sync::Mutex::new(None);
+    extern "C" fn stop() {
+        if let Ok(mut s) = SERVER.lock() {
+            drop(s.take());
+        }
+    }
+    let mut s = SERVER.lock().unwrap_or_else(|p| p.into_inner());
+    if s.is_none() {
+        *s = Some(super::postgres::Postgres::start());
+        // SAFETY: registers a plain function to run at exit (stops the server).
+        unsafe { libc::atexit(stop) };
+    }
+    s
+}
+
+fn with_password(url: &str) -> String {
+    url.replacen("postgres@", &format!("postgres:{}@", super::postgres::PASSWORD), 1)
 }
 
 impl TestEnv {
-    /// An empty directory; no database yet.
+    /// An empty directory; no database yet (on PostgreSQL: an empty database).
     pub fn empty() -> Self {
-        TestEnv { dir: tempfile::tempdir().expect("tempdir") }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pg = on_postgres().then(|| {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+            let url = shared_server().as_ref().unwrap().create_db(&name);
+            // this process's own connections (impex::db::open_existing(env.db())) find the
+            // password by the URL without it
+            impex::db::location(std::path::Path::new(&with_password(&url))).unwrap();
+            url
+        });
+        TestEnv { dir, pg }
+    }
+
+    /// Skips a test that reads the SQLite file itself: true (and a line on stderr) on PostgreSQL.
+    pub fn sqlite_only(&self, why: &str) -> bool {
+        if self.pg.is_some() {
+            eprintln!("skipped on PostgreSQL: {why}");
+        }
+        self.pg.is_some()
     }
 
     /// `impex init --base <dir>/base` (with `--demo` when asked).
@@ -27,8 +77,12 @@ impl TestEnv {
         env
     }
 
+    /// The `--db` of this test: the SQLite file, or the PostgreSQL URL (no password).
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("impex.db")
+        match &self.pg {
+            Some(url) => PathBuf::from(url),
+            None => self.dir.path().join("impex.db"),
+        }
     }
 
     pub fn base(&self) -> PathBuf {
@@ -44,6 +98,9 @@ impl TestEnv {
         let mut c = Command::new(env!("CARGO_BIN_EXE_impex"));
         c.arg("--db").arg(self.db()).args(args).current_dir(self.dir.path());
         c.env_remove("IMPEX_DB");
+        if self.pg.is_some() {
+            c.env("PGPASSWORD", super::postgres::PASSWORD);
+        }
         c
     }
 
@@ -83,18 +140,27 @@ impl TestEnv {
         assert!(out.status.success(), "impex sql failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
 
-    /// A direct connection (foreign keys on, impex functions registered).
+    /// A direct connection to the SQLite file (foreign keys on, impex functions registered).
     pub fn conn(&self) -> rusqlite::Connection {
+        assert!(self.pg.is_none(), "a SQLite connection to a test on PostgreSQL (use TestEnv::store)");
         impex::db::open_library_connection(&self.db()).expect("open db")
     }
 
-    /// One value from a query.
+    /// impex's storage handle on this test's database, either backend.
+    pub fn store(&self) -> impex::db::Conn {
+        impex::db::open_existing(&self.db()).expect("open db")
+    }
+
+    /// One value from a query (either backend; the query in the common subset of SQL).
     pub fn query_i64(&self, sql: &str) -> i64 {
-        self.conn().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+        self.store().query_i64(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     pub fn query_string(&self, sql: &str) -> String {
-        self.conn().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+        match self.store().query_value(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")) {
+            impex::db::Value::Text(s) => s,
+            other => panic!("{sql}: not a text: {other:?}"),
+        }
     }
 }
 

@@ -31,9 +31,24 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(repo().join("tests/fixtures/export").join(name)).unwrap()
 }
 
-/// Runs SQL with the real `sqlite3` shell (no impex involved: foreign keys off, no impex functions).
+/// Runs SQL with the real `sqlite3` shell (no impex involved: foreign keys off, no impex
+/// functions); on PostgreSQL with `psql`.
 pub fn sqlite3(env: &TestEnv, sql: &str) {
     use std::io::Write;
+    if let Some(url) = &env.pg {
+        let mut child = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", url])
+            .env("PGPASSWORD", super::postgres::PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("psql");
+        child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "psql failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        return;
+    }
     let mut child = Command::new("sqlite3")
         .arg(env.db())
         .stdin(Stdio::piped())
