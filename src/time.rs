@@ -21,7 +21,8 @@ pub fn now_text() -> String {
 /// Parses a timestamp column. Accepts impex's format, and also the forms a person may type in
 /// the `sqlite3` shell: without fractions, with a `T`, with a trailing `Z`, or a bare date.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
-    let t = text.trim().trim_end_matches('Z');
+    // (PostgreSQL writes a timestamptz as text with its offset, `+00` in impex's UTC sessions)
+    let t = text.trim().trim_end_matches('Z').trim_end_matches("+00:00").trim_end_matches("+00");
     let t = t.replacen('T', " ", 1);
     for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(&t, f) {

@@ -474,6 +474,21 @@ impl rusqlite::types::FromSql for Value {
     }
 }
 
+/// This process's identity as its locks name it (`host:pid:start`, set by the scheduler's lock
+/// code). On PostgreSQL every connection of the process holds a shared advisory lock on it
+/// from its first unit of work to its end ([`queries::heartbeat::holder_alive`]): another node
+/// sees the process gone the moment the server has closed its last connection.
+pub fn set_process_identity(id: &str) {
+    let _ = PROCESS_IDENTITY.set(id.to_string());
+}
+
+static PROCESS_IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// See [`set_process_identity`].
+pub(crate) fn process_identity() -> Option<&'static str> {
+    PROCESS_IDENTITY.get().map(String::as_str)
+}
+
 /// The database named by `--db`: a SQLite file's path as it is, or for a PostgreSQL URL the URL
 /// without its password (the name every command, job and log line carries). The URL itself, with
 /// any password, is kept in this process only ([`open_existing`] finds it by that name), so a

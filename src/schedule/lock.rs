@@ -25,7 +25,9 @@ impl Holder {
     /// This process.
     pub fn this_process() -> Holder {
         let pid = std::process::id();
-        Holder { host: hostname(), pid, start: process_start(pid).unwrap_or(0) }
+        let me = Holder { host: hostname(), pid, start: process_start(pid).unwrap_or(0) };
+        crate::db::set_process_identity(&me.to_string());
+        me
     }
 
     /// Reads a `lockedBy` value.
@@ -101,7 +103,16 @@ pub fn allowance(expected_runtime_ms: Option<i64>) -> Duration {
 }
 
 /// Why a lock is stale, or `None` when it is not (see the module documentation).
-pub fn stale_reason(locked_by: Option<&str>, locked_since: Option<DateTime<Utc>>, expected_runtime_ms: Option<i64>, me: &Holder, now: DateTime<Utc>) -> Option<String> {
+/// `session_alive`: on PostgreSQL, whether the holder still has a session on the database
+/// (`db::queries::heartbeat::holder_alive`).
+pub fn stale_reason(
+    locked_by: Option<&str>,
+    locked_since: Option<DateTime<Utc>>,
+    expected_runtime_ms: Option<i64>,
+    me: &Holder,
+    now: DateTime<Utc>,
+    session_alive: Option<bool>,
+) -> Option<String> {
     let holder = locked_by.and_then(Holder::parse);
     if let Some(h) = &holder {
         if h.host == me.host {
@@ -109,6 +120,11 @@ pub fn stale_reason(locked_by: Option<&str>, locked_since: Option<DateTime<Utc>>
                 return None;
             }
             return Some(format!("lock holder {h} is gone (process {} not running)", h.pid));
+        }
+        match session_alive {
+            Some(true) => return None,
+            Some(false) => return Some(format!("lock holder {h} has no session on the database any more (its node is gone)")),
+            None => {}
         }
     }
     let allowed = allowance(expected_runtime_ms);
@@ -156,15 +172,18 @@ mod tests {
         let long_ago = Some(now - chrono::Duration::hours(5));
         let recent = Some(now - chrono::Duration::seconds(10));
         // A live local process keeps its lock however old.
-        assert_eq!(stale_reason(Some(&me.to_string()), long_ago, Some(1000), &me, now), None);
+        assert_eq!(stale_reason(Some(&me.to_string()), long_ago, Some(1000), &me, now, None), None);
         // A dead local process (same pid, other start time) loses it at once.
         let dead = Holder { start: me.start + 7, ..me.clone() }.to_string();
-        assert!(stale_reason(Some(&dead), recent, None, &me, now).unwrap().contains("gone"));
+        assert!(stale_reason(Some(&dead), recent, None, &me, now, None).unwrap().contains("gone"));
         // Another host: by age.
-        assert_eq!(stale_reason(Some("elsewhere:1:1"), recent, None, &me, now), None);
-        assert!(stale_reason(Some("elsewhere:1:1"), long_ago, None, &me, now).is_some());
-        assert!(stale_reason(None, Some(now - chrono::Duration::seconds(61)), Some(1000), &me, now).is_some());
-        assert_eq!(stale_reason(None, Some(now - chrono::Duration::seconds(59)), Some(1000), &me, now), None);
+        assert_eq!(stale_reason(Some("elsewhere:1:1"), recent, None, &me, now, None), None);
+        assert!(stale_reason(Some("elsewhere:1:1"), long_ago, None, &me, now, None).is_some());
+        // on PostgreSQL: a holder elsewhere with a session is never stale, one without is at once
+        assert_eq!(stale_reason(Some("elsewhere:1:1"), long_ago, None, &me, now, Some(true)), None);
+        assert!(stale_reason(Some("elsewhere:1:1"), recent, None, &me, now, Some(false)).unwrap().contains("no session"));
+        assert!(stale_reason(None, Some(now - chrono::Duration::seconds(61)), Some(1000), &me, now, None).is_some());
+        assert_eq!(stale_reason(None, Some(now - chrono::Duration::seconds(59)), Some(1000), &me, now, None), None);
         assert_eq!(allowance(Some(120_000)), Duration::from_secs(240));
         assert_eq!(allowance(None), Duration::from_secs(3600));
     }

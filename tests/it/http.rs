@@ -44,6 +44,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // what the server said, for the failing test's output
+            eprintln!("--- impex serve stderr ---\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

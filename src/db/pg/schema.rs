@@ -47,6 +47,7 @@ pub const TIMESTAMPS: &[(&str, &str)] = &[
     ("TransmissionDO", "sentDate"),
     ("OrderDO", "readyForSupplier"),
     ("UserDO", "blockedSince"),
+    ("UserDO", "lastFailedLogin"),
     ("ReservationDO", "expiryDate"),
 ];
 

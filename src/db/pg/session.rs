@@ -82,10 +82,14 @@ pub fn translate(sql: &str) -> String {
     // SQLite's INTEGER is 64 bits; json_each(?) of a JSON array: its elements as text with
     // their 0-based positions
     s = s.replace(" AS INTEGER)", " AS int8)");
+    // SQLite's CROSS JOIN with ON (to fix the join order) is a plain join
+    static CROSS_JOIN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let cross = CROSS_JOIN.get_or_init(|| regex::Regex::new(r#"CROSS JOIN ("\w+"(?: \w+)?) ON "#).unwrap());
+    s = cross.replace_all(&s, "JOIN $1 ON ").into_owned();
     static JSON_EACH: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let json_each = JSON_EACH.get_or_init(|| regex::Regex::new(r"json_each\((\?\d*)\)").unwrap());
     s = json_each
-        .replace_all(&s, r#"(SELECT j.v AS "value", j.n - 1 AS "key" FROM json_array_elements_text(CAST($1 AS json)) WITH ORDINALITY AS j(v, n)) AS json_each"#)
+        .replace_all(&s, r#"(SELECT j.v AS "value", j.n - 1 AS "key" FROM json_array_elements_text(CAST(CAST($1 AS text) AS json)) WITH ORDINALITY AS j(v, n)) AS json_each"#)
         .into_owned();
     // placeholders, outside literals and quoted names
     let mut out = String::with_capacity(s.len() + 8);
@@ -129,6 +133,12 @@ pub fn translate(sql: &str) -> String {
         };
     }
     out
+}
+
+/// Whether a statement only reads (`SELECT`, `WITH` ... `SELECT`).
+fn reads(sql: &str) -> bool {
+    let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+    head == "SELECT" || (head.starts_with("WITH") && !sql.contains("INSERT") && !sql.contains("UPDATE") && !sql.contains("DELETE"))
 }
 
 /// A parameter as the type the server expects.
@@ -185,6 +195,7 @@ fn column(row: &postgres::Row, i: usize) -> StoreResult<Value> {
         Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map_err(bad)?.map(Value::Real),
         Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map_err(bad)?.map(|v| Value::Real(v.into())),
         Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i).map_err(bad)?.map(Value::Blob),
+        Type::NUMERIC => row.try_get::<_, Option<Numeric>>(i).map_err(bad)?.map(|n| n.0),
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row.try_get::<_, Option<String>>(i).map_err(bad)?.map(Value::Text),
         other => {
             return Err(StoreError::new(
@@ -207,6 +218,45 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// A `numeric` as SQLite holds a NUMERIC value: an integer when it is one (the sum of `int8`
+/// quantities is `numeric` on PostgreSQL), else a real number. Decoded from the binary format
+/// (`numeric_send`: digit count, weight, sign, scale, then base-10000 digits).
+struct Numeric(Value);
+
+impl<'a> postgres::types::FromSql<'a> for Numeric {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| -> Result<u16, Box<dyn std::error::Error + Sync + Send>> {
+            Ok(u16::from_be_bytes([*raw.get(i).ok_or("short numeric")?, *raw.get(i + 1).ok_or("short numeric")?]))
+        };
+        let (ndigits, weight, sign) = (word(0)? as usize, word(2)? as i16, word(4)?);
+        if sign == 0xC000 {
+            return Ok(Numeric(Value::Real(f64::NAN)));
+        }
+        let digits: Vec<u16> = (0..ndigits).map(|k| word(8 + 2 * k)).collect::<Result<_, _>>()?;
+        let negative = sign == 0x4000;
+        // an integer: no digit after the point (weight counts base-10000 digits before it)
+        let integral = digits.iter().enumerate().all(|(k, d)| *d == 0 || (k as i16) <= weight);
+        if integral && weight < 8 {
+            let mut v: i128 = 0;
+            for k in 0..=weight.max(-1) as i32 {
+                v = v * 10000 + i128::from(*digits.get(k as usize).unwrap_or(&0));
+            }
+            if let Ok(v) = i64::try_from(if negative { -v } else { v }) {
+                return Ok(Numeric(Value::Integer(v)));
+            }
+        }
+        let mut v = 0f64;
+        for (k, d) in digits.iter().enumerate() {
+            v += f64::from(*d) * 10000f64.powi(i32::from(weight) - k as i32);
+        }
+        Ok(Numeric(Value::Real(if negative { -v } else { v })))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
 /// A session on one PostgreSQL database.
 pub struct Session {
     /// (None only while dropped)
@@ -214,7 +264,12 @@ pub struct Session {
     /// Prepared statements by their SQLite text.
     statements: HashMap<String, postgres::Statement>,
     open: bool,
+    /// Whether this session holds the process's liveness lock ([`crate::db::set_process_identity`]).
+    alive: bool,
 }
+
+/// The advisory lock key of a process identity (the same on every node: the server hashes).
+pub const LIVENESS_KEY: &str = "hashtextextended($1, 0)";
 
 impl Session {
     fn c(&mut self) -> &mut postgres::Client {
@@ -222,7 +277,7 @@ impl Session {
     }
 
     pub fn connect(target: &Target) -> StoreResult<Session> {
-        Ok(Session { client: Some(blocking(|| target.connect())?), statements: HashMap::new(), open: false })
+        Ok(Session { client: Some(blocking(|| target.connect())?), statements: HashMap::new(), open: false, alive: false })
     }
 
     /// The prepared statement of `sql`. A parameter whose type the server cannot tell from
@@ -282,7 +337,20 @@ impl Session {
             .iter()
             .zip(st.params())
             .enumerate()
-            .map(|(i, (p, ty))| param(p.to_value(), ty).map_err(|m| StoreError::new(StoreErrorKind::Other, format!("parameter {}: {m} (in: {sql})", i + 1))))
+            .map(|(i, (p, ty))| {
+                let v = match p.to_value() {
+                    // PostgreSQL's text cannot hold a NUL: no stored text equals one, so a read
+                    // compares with a text that matches none either; a write is refused
+                    Value::Text(t) if t.contains('\0') => {
+                        if !reads(sql) {
+                            return Err(StoreError::new(StoreErrorKind::Constraint, format!("parameter {}: a text with a NUL character, which PostgreSQL cannot store", i + 1)));
+                        }
+                        Value::Text(t.replace('\0', "\u{fffd}"))
+                    }
+                    v => v,
+                };
+                param(v, ty).map_err(|m| StoreError::new(StoreErrorKind::Other, format!("parameter {}: {m} (in: {sql})", i + 1)))
+            })
             .collect()
     }
 
@@ -313,9 +381,14 @@ impl Session {
         blocking(|| self.c().execute(&st, &refs)).map_err(|e| store_error(e, sql))
     }
 
-    /// Runs statements without parameters, as they are (no translation).
+    /// Runs statements without parameters, each translated as [`translate`] does.
     pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
-        blocking(|| self.c().batch_execute(sql)).map_err(|e| store_error(e, sql))
+        let pieces = super::script::split(sql).map_err(|(line, m)| StoreError::new(StoreErrorKind::Other, format!("line {line}: {m}")))?;
+        for p in pieces {
+            let text = translate(&p.text);
+            blocking(|| self.c().batch_execute(&text)).map_err(|e| store_error(e, &text))?;
+        }
+        Ok(())
     }
 
     /// The impex schema version of the database (0: none).
@@ -325,6 +398,14 @@ impl Session {
 
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
+        if let (false, Some(id)) = (self.alive, crate::db::process_identity()) {
+            // held by this session to its end; shared by the process's sessions. TCP keepalive
+            // ends the session of a node that vanished from the network within about 10 s.
+            blocking(|| self.c().batch_execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3")).map_err(|e| store_error(e, "SET tcp_keepalives_idle"))?;
+            let sql = format!("SELECT pg_advisory_lock_shared({LIVENESS_KEY})");
+            blocking(|| self.c().execute(sql.as_str(), &[&id])).map_err(|e| store_error(e, &sql))?;
+            self.alive = true;
+        }
         blocking(|| self.c().batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))).map_err(|e| store_error(e, "BEGIN"))?;
         self.open = true;
         Ok(())

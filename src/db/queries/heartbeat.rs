@@ -53,6 +53,23 @@ pub fn all(conn: &Conn) -> StoreResult<Vec<Heartbeat>> {
         .collect()
 }
 
+/// Whether the process `holder` (`host:pid:start`) still has a session on the database: on
+/// PostgreSQL, whether any session holds its liveness lock (`None` on SQLite, where processes of
+/// other hosts cannot be asked). A process that died (kill -9, a lost node) holds none once the
+/// server has closed its connections: at once for a killed process, after TCP keepalive (about
+/// 10 s) for a node that vanished.
+pub fn holder_alive(conn: &Conn, holder: &str) -> StoreResult<Option<bool>> {
+    if !conn.is_postgres() {
+        return Ok(None);
+    }
+    let key = crate::db::pg::session::LIVENESS_KEY.replace("$1", "?1");
+    let free = conn.query_row(&format!("SELECT pg_try_advisory_lock({key})"), crate::db::params![holder], |r| r.get::<bool>(0))?;
+    if free {
+        conn.query_row(&format!("SELECT pg_advisory_unlock({key})"), crate::db::params![holder], |_| Ok(()))?;
+    }
+    Ok(Some(!free))
+}
+
 /// Whether the database answers a query (the health service's database check).
 pub fn ping(conn: &Conn) -> StoreResult<()> {
     conn.query_i64(r#"SELECT count(*) FROM "ProcessHeartbeatDO""#, &[]).map(|_| ())

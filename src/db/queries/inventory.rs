@@ -101,9 +101,9 @@ fn stock_sql() -> String {
              FROM ids CROSS JOIN "Shop2SupplierDO" s ON s."shopRef" = ?2 AND s."active" = 1)
            SELECT loc."pos", loc."pid", loc."supplierRef", loc."shopSupplierName", loc."sano",
                   coalesce(st."stockLevel", 0), st."availabilityInDays", st."modificationDate",
-                  (SELECT coalesce(sum(a."quantity"), 0) || '|' || coalesce(max(r."modificationDate"), '') {reserved_from}),
+                  (SELECT coalesce(sum(a."quantity"), 0) || '|' || coalesce(CAST(max(r."modificationDate") AS TEXT), '') {reserved_from}),
                   (SELECT coalesce(sum(max(op."quantity" - op."cancelledQuantity" - coalesce((SELECT sum(dp."quantity") FROM "DispatchPositionDO" dp WHERE dp."orderPositionRef" = op."id"), 0), 0)), 0)
-                          || '|' || coalesce(max(o."modificationDate"), '') {blocked_from})
+                          || '|' || coalesce(CAST(max(o."modificationDate") AS TEXT), '') {blocked_from})
            FROM loc CROSS JOIN "ArticleStockDO" st ON st."shopRef" = ?2 AND st."supplierRef" = loc."supplierRef" AND st."supplierArticleNo" = loc."sano"
            ORDER BY loc."pos", loc."s2s""#
     )

@@ -271,7 +271,7 @@ pub struct PositionRow {
 pub fn positions(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<PositionRow>> {
     conn.query_map(r#"SELECT p."id", p."orderRef", p."number", p."articleId", p."articleName", p."ean", p."isbn", p."quantity", p."cancelledQuantity",
                   p."deliveryDays", p."selectedSupplier", s."name", p."unitNet", p."unitGross", p."sumNet", p."sumGross", p."sumTax", tt."name",
-                  (SELECT coalesce(min(coalesce(t."sentDate", t."modificationDate")), '') FROM "TransmissionDO" t
+                  (SELECT coalesce(CAST(min(coalesce(t."sentDate", t."modificationDate")) AS TEXT), '') FROM "TransmissionDO" t
                      LEFT JOIN "PartnerReferrerDO" pr ON pr."id" = t."receivingPartnerReferrerRef"
                      WHERE t."orderRef" = o."id" AND t."state" = 'PUSHED'
                        AND (pr."supplierRef" IS NULL OR coalesce(p."supplierRef", o."supplierRef") IS NULL

@@ -107,8 +107,15 @@ pub fn returnable_positions(conn: &Conn, order: i64, only: Option<&[i64]>) -> St
 }
 
 /// The next value of a sequence (`nextval`, src/db/functions.rs).
+/// On PostgreSQL a real sequence, made at its first use (a name with a dot is
+/// `schema.sequence`, else in the first schema of the search path, `oms`).
 pub fn next_value(tx: &Conn, sequence: &str) -> StoreResult<i64> {
-    Ok(tx.query_row("SELECT nextval(?1)", params![sequence], |r| r.get(0))?)
+    if tx.is_postgres() {
+        let quoted = sequence.split('.').map(|p| format!("\"{}\"", p.trim_matches('"').replace('"', "\"\""))).collect::<Vec<_>>().join(".");
+        tx.execute(&format!("CREATE SEQUENCE IF NOT EXISTS {quoted} START {}", crate::db::functions::SEQUENCE_START), params![])?;
+        return tx.query_row("SELECT nextval(CAST(?1 AS TEXT))", params![quoted], |r| r.get(0));
+    }
+    tx.query_row("SELECT nextval(?1)", params![sequence], |r| r.get(0))
 }
 
 /// The request of order `order` with this RMA number, if there is one.

@@ -196,7 +196,8 @@ pub fn search(conn: &Conn, f: &ScheduleFilter) -> StoreResult<(Vec<ScheduleApiRo
     if let Some(l) = f.is_locked {
         conds.push(if l { r#"s."lockedSince" IS NOT NULL"#.into() } else { r#"s."lockedSince" IS NULL"#.into() });
     }
-    let stopped = concat!("(", eff!("activeRuntime", "active"), r#" = 0 OR s."stoppedSince" IS NOT NULL)"#);
+    // (a flag as a condition, not compared with 0 or 1: PostgreSQL's flags are booleans)
+    let stopped = concat!("(NOT ", eff!("activeRuntime", "active"), r#" OR s."stoppedSince" IS NOT NULL)"#);
     if let Some(st) = f.stopped {
         conds.push(if st { stopped.to_string() } else { format!("NOT {stopped}") });
     }
@@ -240,7 +241,7 @@ pub fn all(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
 pub fn runnable(conn: &Conn) -> StoreResult<Vec<ScheduleRow>> {
     query(
         conn,
-        concat!("WHERE ", eff!("activeRuntime", "active"), r#" = 1 AND (s."stoppedSince" IS NULL OR rt."fixedNextRun" IS NOT NULL) AND s."lockedSince" IS NULL ORDER BY s."id""#),
+        concat!("WHERE ", eff!("activeRuntime", "active"), r#" AND (s."stoppedSince" IS NULL OR rt."fixedNextRun" IS NOT NULL) AND s."lockedSince" IS NULL ORDER BY s."id""#),
         params![],
     )
 }

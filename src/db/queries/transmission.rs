@@ -186,7 +186,7 @@ fn where_of(f: &TransmissionSearch, vals: &mut Vec<V>) -> (String, String) {
         inner.push(format!(r#"t."state" IN ({})"#, l.join(", ")));
     }
     if !f.any_response_status {
-        inner.push("0".to_string());
+        inner.push("1 = 0".to_string());
     }
     let mut outer = Vec::new();
     let mut texts = |col: &str, l: &[String], outer: &mut Vec<String>| {
@@ -220,7 +220,7 @@ pub fn search(conn: &Conn, f: &TransmissionSearch) -> StoreResult<(Vec<Transmiss
     let mut vals = Vec::new();
     let (inner, outer) = where_of(f, &mut vals);
     let base = select(&inner);
-    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM ({base} {outer})"), &crate::db::refs(&vals), |r| r.get(0))?;
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM ({base} {outer}) AS matching"), &crate::db::refs(&vals), |r| r.get(0))?;
     let dir = if f.descending { "DESC" } else { "ASC" };
     let n = vals.len();
     vals.push(V::Integer(f.limit));

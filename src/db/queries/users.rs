@@ -80,10 +80,10 @@ pub fn scoped_rights(conn: &Conn, user_id: i64) -> StoreResult<Vec<ScopedRight>>
                UNION
                SELECT s."id", sh."role" FROM "ShopDO" s JOIN shops sh ON s."parentRef" = sh."shop"
              )
-           SELECT DISTINCT d."name", sh."shop", NULL FROM shops sh
+           SELECT DISTINCT d."name", sh."shop", CAST(NULL AS INTEGER) FROM shops sh
              JOIN "Role2RightDO" rr ON rr."roleRef" = sh."role" JOIN "RightDefDO" d ON d."id" = rr."rightDefRef"
            UNION
-           SELECT DISTINCT d."name", NULL, o."supplierId" FROM covered c JOIN "OrganizationDO" o ON o."id" = c."org"
+           SELECT DISTINCT d."name", CAST(NULL AS INTEGER), o."supplierId" FROM covered c JOIN "OrganizationDO" o ON o."id" = c."org"
              JOIN "Role2RightDO" rr ON rr."roleRef" = c."role" JOIN "RightDefDO" d ON d."id" = rr."rightDefRef"
             WHERE o."supplierId" IS NOT NULL"#, params![user_id], |r| Ok(ScopedRight { right: r.get(0)?, shop_id: r.get(1)?, supplier_id: r.get(2)? }))
 }

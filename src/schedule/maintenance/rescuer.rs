@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use tracing::warn;
 
+use crate::db::queries::heartbeat as hb;
 use crate::db::queries::schedule as q;
 use crate::db::Conn;
 use crate::error::Result;
@@ -43,7 +44,12 @@ impl Rescuer {
                 "this process holds the lock but runs no job for it".to_string()
             } else {
                 let since = r.locked_since.as_deref().and_then(time::parse);
-                let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now) else { continue };
+                let remote = r.locked_by.as_deref().and_then(Holder::parse).filter(|h| h.host != self.me.host);
+                let session_alive = match (&remote, &r.locked_by) {
+                    (Some(_), Some(by)) => hb::holder_alive(conn, by)?,
+                    _ => None,
+                };
+                let Some(reason) = lock::stale_reason(r.locked_by.as_deref(), since, r.expected_runtime, &self.me, now, session_alive) else { continue };
                 reason
             };
             let now_text = time::format(now);
