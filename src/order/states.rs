@@ -490,7 +490,9 @@ pub fn money(minor: i64) -> f64 {
 
 /// A stored date as ISO-8601 with a zone (stored dates without one are UTC).
 pub fn date_time(text: &str) -> String {
+    // (PostgreSQL's text of a timestamptz ends with its offset, `+00` in impex's sessions)
     let t = text.trim();
+    let t = t.strip_suffix("+00").unwrap_or(t);
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Millis, true);
     }

@@ -183,8 +183,8 @@ pub(crate) fn manual_check_env() -> (TestEnv, i64, i64) {
 
 pub(crate) fn row_text(env: &TestEnv, id: i64) -> String {
     env.query_string(&format!(
-        r#"SELECT "state" || '|' || "retryCount" || '|' || IFNULL("nextRetryDate", '') || '|' || IFNULL("errorText", '') || '|' || IFNULL("fileName", '')
-                  || '|' || "modificationDate" || '|' || IFNULL("sentDate", '') FROM "TransmissionDO" WHERE "id" = {id}"#
+        r#"SELECT "state" || '|' || "retryCount" || '|' || coalesce(CAST("nextRetryDate" AS TEXT), '') || '|' || coalesce("errorText", '') || '|' || coalesce("fileName", '')
+                  || '|' || CAST("modificationDate" AS TEXT) || '|' || coalesce(CAST("sentDate" AS TEXT), '') FROM "TransmissionDO" WHERE "id" = {id}"#
     ))
 }
 

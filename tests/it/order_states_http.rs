@@ -43,46 +43,47 @@ fn numbers(body: &Value) -> Vec<String> {
 
 /// An order of the shop with one position of `qty` of `article` at the demo's supplier 5000.
 fn order(env: &TestEnv, no: &str, customer: &str, created: &str, article: &str, qty: i64, email: &str) -> (i64, i64) {
-    let c = env.conn();
-    c.execute(
-        r#"INSERT INTO "OrderDO" ("shopRef", "shopOrderNo", "shopCustomerNo", "orderCreationDate", "supplierRef", "currency", "paymentMethod",
-                                  "customerFirstName", "customerLastName", "customerEmail")
-           VALUES (?1, ?2, ?3, ?4, 5000, 'EUR', 'INVOICE', 'Jo', 'Doe', ?5)"#,
-        rusqlite::params![SHOP, no, customer, created, email],
-    )
-    .unwrap();
-    let order = c.last_insert_rowid();
+    let c = env.store();
+    let order = c
+        .query_i64(
+            r#"INSERT INTO "OrderDO" ("shopRef", "shopOrderNo", "shopCustomerNo", "orderCreationDate", "supplierRef", "currency", "paymentMethod",
+                                      "customerFirstName", "customerLastName", "customerEmail")
+               VALUES (?1, ?2, ?3, ?4, 5000, 'EUR', 'INVOICE', 'Jo', 'Doe', ?5) RETURNING "id""#,
+            impex::db::params![SHOP, no, customer, created, email],
+        )
+        .unwrap();
     c.execute(
         r#"INSERT INTO "OrderAddressDO" ("orderRef", "addressType", "firstName", "lastName", "street", "houseNumber", "city", "postCode", "country")
            VALUES (?1, 'BILLING', 'Jo', 'Doe', 'Main St', '1', 'Jena', '07743', 'DEU'), (?1, 'DELIVERY', 'Jo', 'Doe', 'Side St', '2', 'Jena', '07745', 'DEU')"#,
-        [order],
+        impex::db::params![order],
     )
     .unwrap();
-    c.execute(
-        r#"INSERT INTO "OrderPositionDO" ("orderRef", "number", "articleId", "articleName", "supplierArticleNo", "quantity", "supplierRef", "sumNet", "sumGross", "sumTax")
-           VALUES (?1, 1, ?2, 'Article', ?2, ?3, 5000, 1000, 1190, 190)"#,
-        rusqlite::params![order, article, qty],
-    )
-    .unwrap();
-    (order, c.last_insert_rowid())
+    let position = c
+        .query_i64(
+            r#"INSERT INTO "OrderPositionDO" ("orderRef", "number", "articleId", "articleName", "supplierArticleNo", "quantity", "supplierRef", "sumNet", "sumGross", "sumTax")
+               VALUES (?1, 1, ?2, 'Article', ?2, ?3, 5000, 1000, 1190, 190) RETURNING "id""#,
+            impex::db::params![order, article, qty],
+        )
+        .unwrap();
+    (order, position)
 }
 
 /// A dispatch of `qty` of `position` with DHL (the demo's carrier 5100) and two tracking numbers.
 fn dispatch(env: &TestEnv, order: i64, position: i64, qty: i64) {
-    let c = env.conn();
-    c.execute(
-        r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "carrierRef", "netAmount", "deliveryNoteNo", "trackingNumbers") VALUES (?1, 5000, 5100, 0, 'DN-1', 'TN-1;TN-2')"#,
-        [order],
-    )
-    .unwrap();
-    let d = c.last_insert_rowid();
-    c.execute(r#"INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (?1, ?2, 1, ?3)"#, rusqlite::params![d, position, qty])
+    let c = env.store();
+    let d = c
+        .query_i64(
+            r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "carrierRef", "netAmount", "deliveryNoteNo", "trackingNumbers") VALUES (?1, 5000, 5100, 0, 'DN-1', 'TN-1;TN-2') RETURNING "id""#,
+            impex::db::params![order],
+        )
+        .unwrap();
+    c.execute(r#"INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (?1, ?2, 1, ?3)"#, impex::db::params![d, position, qty])
         .unwrap();
 }
 
 /// The order sent to supplier 5000 (a PUSHED SEND_ORDER transmission).
 fn commission(env: &TestEnv, order: i64) {
-    env.conn()
+    env.store()
         .execute_batch(&format!(
             r#"INSERT OR IGNORE INTO "PartnerReferrerDO" ("id", "supplierRef") VALUES (95000, 5000);
                INSERT OR IGNORE INTO "CommunicationPartnerDO" ("id", "communicationRef", "sendingPartnerReferrerRef", "receivingPartnerReferrerRef")
@@ -103,8 +104,8 @@ fn blocked(s: &Server, article: &str) -> i64 {
 #[test]
 fn a_partial_dispatch_makes_an_order_commissioned_partly_dispatched() {
     let (env, s) = setup();
-    env.conn()
-        .execute(r#"INSERT INTO "ArticleStockDO" ("shopRef", "supplierRef", "supplierArticleNo", "stockLevel") VALUES (?1, 5000, 'OS-ART', 10)"#, [SHOP])
+    env.store()
+        .execute(r#"INSERT INTO "ArticleStockDO" ("shopRef", "supplierRef", "supplierArticleNo", "stockLevel") VALUES (?1, 5000, 'OS-ART', 10)"#, impex::db::params![SHOP])
         .unwrap();
     let (order_id, position) = order(&env, "OS-1", "CUST-1", "2026-03-01 10:00:00.000", "OS-ART", 3, "jo@example.com");
     let state = |s: &Server| states(s, "shopOrderNumbers=OS-1")["data"][0].clone();
@@ -140,7 +141,7 @@ fn a_partial_dispatch_makes_an_order_commissioned_partly_dispatched() {
     // the rest dispatched, then one returned (an accepted return announcement)
     dispatch(&env, order_id, position, 2);
     assert_eq!(state(&s)["status"], "DISPATCHED");
-    env.conn()
+    env.store()
         .execute_batch(&format!(
             r#"INSERT INTO "ReturnAnnouncementDO" ("id", "orderRef", "rmaNumber", "stateDefRef") VALUES (97000, {order_id}, 'RMA-1', 5000);
                INSERT INTO "ReturnAnnouncementPositionDO" ("returnAnnouncementRef", "orderPositionRef", "quantity", "returnReason") VALUES (97000, {position}, 1, 'RET010');"#
@@ -220,7 +221,7 @@ fn filters_sorting_and_paging() {
     assert_eq!(page["meta"]["totalCount"], 4);
     assert_eq!(numbers(&states(&s, &format!("{only}&limit=2&offset=4"))), Vec::<String>::new());
     // the demo's order with its invoice, and payments of it as the PaymentHistories import writes them
-    env.conn()
+    env.store()
         .execute_batch(
             r#"PRAGMA foreign_keys = OFF;
                INSERT INTO "PaymentHistoryDO" ("shopRef", "financeControllerRef", "invoicingRef", "merchantId", "transId", "refNr", "debitorRef", "entryDate",
@@ -270,26 +271,25 @@ fn the_modified_cursor_misses_and_repeats_nothing_under_concurrent_writes() {
     let flag = done.clone();
     let list = orders.clone();
     let writer = std::thread::spawn(move || {
-        let mut c = rusqlite::Connection::open(db).unwrap();
-        c.busy_timeout(Duration::from_secs(30)).unwrap();
+        // impex's storage handle: the same writes on either backend
+        let mut c = impex::db::open_existing(&db).unwrap();
         let mut changes = Vec::new();
         for round in 0..120 {
             let (order, position) = list[(round * 3) % list.len()];
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+            let tx = c.write().unwrap();
             match round % 3 {
                 0 => {
-                    tx.execute(r#"UPDATE "OrderPositionDO" SET "cancelledQuantity" = min("cancelledQuantity" + 1, 1) WHERE "id" = ?1"#, [position]).unwrap();
+                    tx.execute(r#"UPDATE "OrderPositionDO" SET "cancelledQuantity" = min("cancelledQuantity" + 1, 1) WHERE "id" = ?1"#, impex::db::params![position]).unwrap();
                 }
                 1 => {
-                    tx.execute(r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "netAmount") VALUES (?1, 5000, 0)"#, [order]).unwrap();
-                    let d = tx.last_insert_rowid();
-                    tx.execute(r#"INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (?1, ?2, 1, 1)"#, [d, position]).unwrap();
+                    let d = tx.query_i64(r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "netAmount") VALUES (?1, 5000, 0) RETURNING "id""#, impex::db::params![order]).unwrap();
+                    tx.execute(r#"INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (?1, ?2, 1, 1)"#, impex::db::params![d, position]).unwrap();
                 }
                 _ => {
-                    tx.execute(r#"UPDATE "OrderDO" SET "modificationDate" = strftime('%Y-%m-%d %H:%M:%f','now') WHERE "id" = ?1"#, [order]).unwrap();
+                    tx.execute(r#"UPDATE "OrderDO" SET "modificationDate" = strftime('%Y-%m-%d %H:%M:%f','now') WHERE "id" = ?1"#, impex::db::params![order]).unwrap();
                 }
             }
-            let cursor: i64 = tx.query_row(r#"SELECT "cursor" FROM "OrderChangeDO" WHERE "orderRef" = ?1"#, [order], |r| r.get(0)).unwrap();
+            let cursor = tx.query_i64(r#"SELECT "cursor" FROM "OrderChangeDO" WHERE "orderRef" = ?1"#, impex::db::params![order]).unwrap();
             tx.commit().unwrap();
             changes.push((order, cursor));
             std::thread::sleep(Duration::from_millis(3));
@@ -361,7 +361,7 @@ fn order_states_conform_to_the_spec() {
     let (o, p) = order(&env, "C-1", "C-X", "2026-01-01 10:00:00.000", "C-ART", 2, "x@example.com");
     commission(&env, o);
     dispatch(&env, o, p, 1);
-    env.conn().execute_batch(r#"PRAGMA foreign_keys = OFF; UPDATE "OrderDO" SET "shopRef" = 1000; UPDATE "OrderChangeDO" SET "shopRef" = 1000;"#).unwrap();
+    env.store().execute_batch(r#"PRAGMA foreign_keys = OFF; UPDATE "OrderDO" SET "shopRef" = 1000; UPDATE "OrderChangeDO" SET "shopRef" = 1000;"#).unwrap();
     let s = Server::start(&env, &["serve"], false);
     let contract = crate::http::Contract {
         spec: "intershop-order-management-order-2.4.yaml",

@@ -381,11 +381,18 @@ impl Session {
         blocking(|| self.c().execute(&st, &refs)).map_err(|e| store_error(e, sql))
     }
 
-    /// Runs statements without parameters, each translated as [`translate`] does.
+    /// Runs statements without parameters, each translated as [`translate`] does. A fixture's
+    /// `PRAGMA foreign_keys = OFF`/`ON` is `session_replication_role = replica`/`DEFAULT` for
+    /// the rest of the session: the server then checks no foreign key and fires no trigger
+    /// (only a superuser may).
     pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
         let pieces = super::script::split(sql).map_err(|(line, m)| StoreError::new(StoreErrorKind::Other, format!("line {line}: {m}")))?;
         for p in pieces {
-            let text = translate(&p.text);
+            let text = match p.text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase().as_str() {
+                "PRAGMA FOREIGN_KEYS = OFF" => "SET session_replication_role = replica".to_string(),
+                "PRAGMA FOREIGN_KEYS = ON" => "SET session_replication_role = DEFAULT".to_string(),
+                _ => translate(&p.text),
+            };
             blocking(|| self.c().batch_execute(&text)).map_err(|e| store_error(e, &text))?;
         }
         Ok(())

@@ -73,7 +73,7 @@ pub fn missing(conn: &Conn, limit: usize) -> StoreResult<Vec<Missing>> {
                            JOIN "CarrierDO" c ON c."id" = ss."returnCarrierRef" AND c."active" = 1
                           WHERE x."returnAnnouncementRef" = r."id"
                             AND x."id" = (SELECT min(y."id") FROM "ReturnAnnouncementPositionDO" y WHERE y."returnAnnouncementRef" = r."id"))
-        ) ORDER BY 1, 2 LIMIT ?1"#;
+        ) AS missing ORDER BY 1, 2 LIMIT ?1"#;
     let rows = conn.query_map(sql, params![limit as i64], |r| {
         let source = match r.get::<i64>(0)? {
             0 => Source::Invoicing,

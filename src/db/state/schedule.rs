@@ -125,7 +125,7 @@ pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>
 pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bool> {
     let n = conn.execute(r#"UPDATE "ScheduleDO" SET "lockedSince" = ?2, "lockedBy" = ?3, "lastRun" = ?2
                WHERE "id" = ?1 AND "lockedSince" IS NULL AND "lastRun" IS ?4 AND "nextRetry" IS ?5
-                 AND coalesce((SELECT "activeRuntime" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1), "active") = 1
+                 AND coalesce((SELECT "activeRuntime" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1), "active")
                  AND (SELECT "fixedNextRun" FROM "ScheduleRuntimeDO" WHERE "scheduleRef" = ?1) IS ?6
                  AND ("stoppedSince" IS NULL OR ?6 IS NOT NULL)"#, params![s.id, now, holder, s.last_run, s.next_retry, s.fixed_next_run])?;
     if n == 1 && s.fixed_next_run.is_some() {
@@ -299,7 +299,7 @@ pub fn release_own(conn: &Conn, holder: &str, now: &str, message: &str) -> Resul
 pub fn reactivate_on_start(conn: &Conn) -> Result<usize> {
     Ok(conn.execute(
         r#"UPDATE "ScheduleDO" SET "stoppedSince" = NULL, "countRetry" = 0, "nextRetry" = NULL
-           WHERE coalesce((SELECT "reactivateOnStartRuntime" FROM "ScheduleRuntimeDO" r WHERE r."scheduleRef" = "ScheduleDO"."id"), "reactivateOnStart") = 1
+           WHERE coalesce((SELECT "reactivateOnStartRuntime" FROM "ScheduleRuntimeDO" r WHERE r."scheduleRef" = "ScheduleDO"."id"), "reactivateOnStart")
              AND ("stoppedSince" IS NOT NULL OR "countRetry" > 0)"#,
         params![],
     )?)
