@@ -140,6 +140,66 @@ fn error(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(ffi::Error::new(rc), msg)
 }
 
+/// A bulk statement on either backend: on SQLite a [`BulkStatement`]; on PostgreSQL the same
+/// SQL as one of impex's statements (translated and prepared once, [`crate::db::Conn::execute`]),
+/// its values copied into parameters.
+pub enum Bulk<'c, const N: usize> {
+    Sqlite(BulkStatement<'c, N>),
+    Generic { conn: &'c crate::db::Conn, sql: String, first: usize, fixed: Vec<(usize, crate::db::Value)> },
+}
+
+impl<'c, const N: usize> Bulk<'c, N> {
+    /// See [`BulkStatement::prepare`].
+    pub fn prepare(conn: &'c crate::db::Conn, sql: &str, first: usize) -> crate::db::StoreResult<Self> {
+        if conn.is_postgres() {
+            return Ok(Bulk::Generic { conn, sql: sql.to_string(), first, fixed: Vec::new() });
+        }
+        Ok(Bulk::Sqlite(BulkStatement::prepare(conn.sql(), sql, first)?))
+    }
+
+    /// See [`BulkStatement::bind_fixed`].
+    pub fn bind_fixed(&mut self, index: usize, v: Val<'_>) -> crate::db::StoreResult<()> {
+        match self {
+            Bulk::Sqlite(s) => Ok(s.bind_fixed(index, v)?),
+            Bulk::Generic { fixed, .. } => {
+                fixed.retain(|(i, _)| *i != index);
+                fixed.push((index, value(v)));
+                Ok(())
+            }
+        }
+    }
+
+    /// See [`BulkStatement::execute`].
+    pub fn execute(&mut self, values: &[Val<'_>; N]) -> crate::db::StoreResult<usize> {
+        match self {
+            Bulk::Sqlite(s) => Ok(s.execute(values)?),
+            Bulk::Generic { conn, sql, first, fixed } => {
+                let count = fixed.iter().map(|(i, _)| *i).chain([*first + N - 1]).max().unwrap_or(0);
+                let mut all = vec![crate::db::Value::Null; count];
+                for (i, v) in fixed.iter() {
+                    all[i - 1] = v.clone();
+                }
+                for (k, v) in values.iter().enumerate() {
+                    all[*first - 1 + k] = value(*v);
+                }
+                // a refused row (an import goes on after it) must not end the transaction
+                conn.execute_batch("SAVEPOINT impex_bulk")?;
+                let n = conn.execute(sql, &crate::db::refs(&all));
+                conn.execute_batch(if n.is_ok() { "RELEASE SAVEPOINT impex_bulk" } else { "ROLLBACK TO SAVEPOINT impex_bulk" })?;
+                n
+            }
+        }
+    }
+}
+
+fn value(v: Val<'_>) -> crate::db::Value {
+    match v {
+        Val::Null => crate::db::Value::Null,
+        Val::Int(i) => crate::db::Value::Integer(i),
+        Val::Text(t) => crate::db::Value::Text(t.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

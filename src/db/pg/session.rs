@@ -305,7 +305,7 @@ impl Session {
                 Err(e) => {
                     let n = e
                         .as_db_error()
-                        .filter(|d| d.code().code() == "42P08")
+                        .filter(|d| matches!(d.code().code(), "42P08" | "42P18"))
                         .and_then(|d| d.message().split('$').nth(1).and_then(|n| n.parse::<usize>().ok()))
                         .filter(|n| *n >= 1 && *n <= params.len() && types.get(*n - 1).is_none_or(|t| t.oid() == 0));
                     let Some(n) = n else { return Err(store_error(e, &text)) };

@@ -173,7 +173,7 @@ fn where_of(f: &TransmissionSearch, vals: &mut Vec<V>) -> (String, String) {
     let mut inner = Vec::new();
     match GROUP_COLUMNS.iter().find(|(g, _)| *g == f.group) {
         Some((_, col)) => inner.push(format!(r#"t."{col}" IS NOT NULL"#)),
-        None => inner.push("0".to_string()),
+        None => inner.push("1 = 0".to_string()),
     }
     if let Some(from) = &f.created_from {
         inner.push(format!(r#"t."creationDate" >= {}"#, ph(V::Text(from.clone()))));

@@ -4,7 +4,7 @@
 //! copying binds on the benchmark: docs/performance.md).
 use crate::db::{params, Optional};
 
-use crate::db::bulk::{BulkStatement, Val};
+use crate::db::bulk::{Bulk, Val};
 use crate::db::{Conn, StoreResult};
 
 /// One `"ImportConfigurationDO"` row: how a supplier's files of one type look.
@@ -77,7 +77,7 @@ fn upsert(table: &str, fixed: &[&str], cols: &[&str], key: &[&str], update: &[&s
 /// Writes the articles of one A file of `supplier` (insert, or update of the supplier's article
 /// with that number).
 pub struct ArticleWriter<'c> {
-    st: BulkStatement<'c, 24>,
+    st: Bulk<'c, 24>,
 }
 
 impl<'c> ArticleWriter<'c> {
@@ -90,7 +90,7 @@ impl<'c> ArticleWriter<'c> {
             &["supplierRef", "supplierArticleNo"],
             update,
         );
-        let mut st = BulkStatement::prepare(conn.sql(), &sql, 5)?;
+        let mut st = Bulk::prepare(conn, &sql, 5)?;
         st.bind_fixed(1, supplier.into())?;
         st.bind_fixed(2, import_file.into())?;
         st.bind_fixed(3, now.into())?;
@@ -107,7 +107,7 @@ impl<'c> ArticleWriter<'c> {
 /// Writes the availability and prices of one BCG file of `supplier` in `shop` (insert, or
 /// update of the row of that shop, supplier and article number).
 pub struct StockWriter<'c> {
-    st: BulkStatement<'c, 21>,
+    st: Bulk<'c, 21>,
 }
 
 impl<'c> StockWriter<'c> {
@@ -120,7 +120,7 @@ impl<'c> StockWriter<'c> {
             &["shopRef", "supplierRef", "supplierArticleNo"],
             update,
         );
-        let mut st = BulkStatement::prepare(conn.sql(), &sql, 6)?;
+        let mut st = Bulk::prepare(conn, &sql, 6)?;
         st.bind_fixed(1, shop.into())?;
         st.bind_fixed(2, supplier.into())?;
         st.bind_fixed(3, import_file.into())?;

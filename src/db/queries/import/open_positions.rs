@@ -1,7 +1,7 @@
 //! `"OpenPositionDO"` rows of an OpenPositions import, written through prepared bulk
 //! statements (insert, or update of the existing position).
-use crate::db::bulk::{BulkStatement, Val};
-use crate::db::{Conn, StoreResult};
+use crate::db::bulk::{Bulk, Val};
+use crate::db::{Conn, StoreErrorKind, StoreResult};
 
 /// The values every open position of one file shares (bound once per file).
 #[derive(Debug, Clone, Copy)]
@@ -58,8 +58,8 @@ const OP_COLUMNS: &[&str] = &[
 /// (insert: the invoice has a position; update: it has none). Single-row inserts need no
 /// statement journal. The file's shared values are bound once.
 pub struct OpenPositionWriter<'c> {
-    insert: BulkStatement<'c, OP_ROW_VALUES>,
-    update: BulkStatement<'c, OP_ROW_VALUES>,
+    insert: Bulk<'c, OP_ROW_VALUES>,
+    update: Bulk<'c, OP_ROW_VALUES>,
     update_first: bool,
 }
 
@@ -98,8 +98,8 @@ impl<'c> OpenPositionWriter<'c> {
     pub fn new(conn: &'c Conn, f: &OpenPositionFile<'_>) -> StoreResult<Self> {
         let (insert, update) = open_position_statements();
         let mut w = OpenPositionWriter {
-            insert: BulkStatement::prepare(conn.sql(), &insert, 6)?,
-            update: BulkStatement::prepare(conn.sql(), &update, 6)?,
+            insert: Bulk::prepare(conn, &insert, 6)?,
+            update: Bulk::prepare(conn, &update, 6)?,
             update_first: false,
         };
         for s in [&mut w.insert, &mut w.update] {
@@ -143,9 +143,10 @@ impl<'c> OpenPositionWriter<'c> {
     fn insert(&mut self, values: &[Val<'_>; OP_ROW_VALUES]) -> StoreResult<Inserted> {
         match self.insert.execute(values) {
             Ok(_) => Ok(Inserted::Yes),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => Ok(Inserted::NoInvoice),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => Ok(Inserted::Exists),
-            Err(e) => Err(e.into()),
+            // (SQLite's messages, PostgreSQL's SQLSTATEs)
+            Err(e) if e.kind == StoreErrorKind::Constraint && (e.message.contains("NOT NULL constraint failed") || e.message.contains("(23502)")) => Ok(Inserted::NoInvoice),
+            Err(e) if e.kind == StoreErrorKind::Constraint && (e.message.contains("UNIQUE constraint failed") || e.message.contains("(23505)")) => Ok(Inserted::Exists),
+            Err(e) => Err(e),
         }
     }
 }
