@@ -264,10 +264,13 @@ fn the_password_comes_from_the_url_pgpassword_or_a_password_file_and_is_never_sh
     let out = impex(d, &wrong, &["init"], &[]);
     let t = text(&out);
     assert!(!out.status.success() && t.contains("password authentication failed") && !t.contains("wrong-password-9"), "{t}");
-    // the commands that do not run on PostgreSQL yet say so, without the password
-    let out = impex(d, &with, &["run", "--once"], &[]);
-    let t = text(&out);
-    assert!(!out.status.success() && t.contains("impex run does not run on PostgreSQL yet") && !t.contains(PASSWORD), "{t}");
+    // the engine's commands run on it and never print the password (their logs and output
+    // name the database without it)
+    for args in [&["run", "--once"][..], &["status"], &["transmissions"], &["check"]] {
+        let out = impex(d, &with, args, &[]);
+        let t = text(&out);
+        assert!(out.status.success() && !t.contains(PASSWORD), "impex {args:?}: {t}");
+    }
     assert!(std::fs::read_to_string(pg.log()).map(|l| !l.contains(PASSWORD)).unwrap_or(true));
 }
 
@@ -455,4 +458,40 @@ fn heartbeats_work_the_same_on_both_backends() {
         on_sqlite,
         [("a", "2026-01-01 00:00:05.000"), ("b", "2026-01-01 00:00:06.000"), ("b", "2026-01-02 00:00:06.000")].map(|(a, b)| (a.to_string(), b.to_string()))
     );
+}
+
+/// A schedule lock held on another node is released at once when no session of that node is
+/// left on the server, and never while one is (its process's liveness lock).
+#[test]
+fn a_lock_of_a_node_without_a_session_is_released_at_once_and_one_with_a_session_is_kept() {
+    use impex::schedule::lock::Holder;
+    use impex::schedule::maintenance::rescuer::Rescuer;
+    let pg = Postgres::start();
+    let url = pg.url_with_password("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init", "--demo"]);
+    // two schedules locked by processes on other hosts, an hour ago; "alive" keeps a session
+    let hour_ago = impex::time::format(chrono::Utc::now() - chrono::Duration::hours(2));
+    let key = |holder: &str| format!("hashtextextended('{holder}', 0)");
+    pg.psql(
+        "iom",
+        &format!(
+            r#"UPDATE oms."ScheduleDO" SET "lockedSince" = '{hour_ago}', "lockedBy" = CASE "id" WHEN -1 THEN 'gone-host:1:1' ELSE 'alive-host:2:2' END WHERE "id" IN (-1, -2)"#
+        ),
+    );
+    let mut alive = postgres::Client::connect(&format!("host=127.0.0.1 port={} user=postgres password={} dbname=iom", pg.port, PASSWORD), postgres::NoTls).unwrap();
+    alive.batch_execute(&format!("SELECT pg_advisory_lock_shared({})", key("alive-host:2:2"))).unwrap();
+    let mut conn = impex::db::connect(&impex::db::pg::Target::parse(&url).unwrap()).unwrap();
+    let report = Rescuer::new(Holder::this_process()).run_once(&mut conn, |_| false, chrono::Utc::now()).unwrap();
+    assert_eq!(report.released.len(), 1, "{report:?}");
+    assert!(report.released[0].1.contains("gone-host:1:1 has no session on the database"), "{report:?}");
+    let locked = |id: i64| pg.psql("iom", &format!(r#"SELECT coalesce("lockedBy", '-') FROM oms."ScheduleDO" WHERE "id" = {id}"#));
+    assert_eq!(locked(-1), "-");
+    assert_eq!(locked(-2), "alive-host:2:2", "a holder with a session is not overruled, however old its lock");
+    // its session ends (the node died): released at the next pass
+    drop(alive);
+    let report = Rescuer::new(Holder::this_process()).run_once(&mut conn, |_| false, chrono::Utc::now()).unwrap();
+    assert_eq!(report.released.len(), 1, "{report:?}");
+    assert_eq!(locked(-2), "-");
 }
