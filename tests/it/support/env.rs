@@ -152,11 +152,18 @@ impl TestEnv {
     }
 
     /// One value from a query (either backend; the query in the common subset of SQL).
+    /// (On SQLite through a plain connection: reading does not upgrade an old schema.)
     pub fn query_i64(&self, sql: &str) -> i64 {
+        if self.pg.is_none() {
+            return self.conn().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
         self.store().query_i64(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     pub fn query_string(&self, sql: &str) -> String {
+        if self.pg.is_none() {
+            return self.conn().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
         match self.store().query_value(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")) {
             impex::db::Value::Text(s) => s,
             other => panic!("{sql}: not a text: {other:?}"),
