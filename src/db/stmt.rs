@@ -7,7 +7,7 @@
 //! On SQLite these are rusqlite's cached statements and rows, with nothing copied in between;
 //! on PostgreSQL the statement is translated once ([`crate::db::pg::translate`]) and values are
 //! adapted by type, so a flag reads as 0/1 and a `timestamptz` as impex's UTC text on both.
-//! A statement whose meaning differs between the two picks its text with [`Conn::dialect`].
+//! A statement whose meaning differs between the two picks its text by [`Conn::is_postgres`].
 use super::{Backend, Conn, StoreError, StoreErrorKind, StoreResult, ToValue, Value};
 
 /// A statement parameter: a value either backend binds.
@@ -175,15 +175,6 @@ fn values<'p>(params: &[&'p dyn Param]) -> Vec<&'p dyn ToValue> {
 }
 
 impl Conn {
-    /// The text of a statement whose meaning differs between the backends.
-    pub(crate) fn dialect<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
-        if self.is_postgres() {
-            postgres
-        } else {
-            sqlite
-        }
-    }
-
     /// Runs one statement with parameters; returns the number of rows changed.
     pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<usize> {
         match &self.backend {

@@ -264,7 +264,7 @@ pub struct Session {
     /// Prepared statements by their SQLite text.
     statements: HashMap<String, postgres::Statement>,
     open: bool,
-    /// Whether this session holds the process's liveness lock ([`crate::db::set_process_identity`]).
+    /// Whether this connection holds the process's liveness lock ([`crate::db::set_process_identity`]).
     alive: bool,
 }
 
@@ -406,8 +406,9 @@ impl Session {
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
         if let (false, Some(id)) = (self.alive, crate::db::process_identity()) {
-            // held by this session to its end; shared by the process's sessions. TCP keepalive
-            // ends the session of a node that vanished from the network within about 10 s.
+            // held by this connection until it closes, shared with the process's other
+            // connections; TCP keepalive closes the connection of a node that vanished from
+            // the network within about 10 s
             blocking(|| self.c().batch_execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3")).map_err(|e| store_error(e, "SET tcp_keepalives_idle"))?;
             let sql = format!("SELECT pg_advisory_lock_shared({LIVENESS_KEY})");
             blocking(|| self.c().execute(sql.as_str(), &[&id])).map_err(|e| store_error(e, &sql))?;

@@ -57,14 +57,6 @@ impl TestEnv {
         TestEnv { dir, pg }
     }
 
-    /// Skips a test that reads the SQLite file itself: true (and a line on stderr) on PostgreSQL.
-    pub fn sqlite_only(&self, why: &str) -> bool {
-        if self.pg.is_some() {
-            eprintln!("skipped on PostgreSQL: {why}");
-        }
-        self.pg.is_some()
-    }
-
     /// `impex init --base <dir>/base` (with `--demo` when asked).
     pub fn new(demo: bool) -> Self {
         let env = Self::empty();
