@@ -490,7 +490,14 @@ fn a_lock_of_a_node_without_a_session_is_released_at_once_and_one_with_a_session
     assert_eq!(locked(-1), "-");
     assert_eq!(locked(-2), "alive-host:2:2", "a holder with a session is not overruled, however old its lock");
     // its session ends (the node died): released at the next pass
+    // (the server ends the backend, and with it the lock, a moment after the client hangs up)
     drop(alive);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let free = format!("SELECT pg_try_advisory_lock({0}) AND pg_advisory_unlock({0})", key("alive-host:2:2"));
+    while pg.psql("iom", &free) != "t" {
+        assert!(std::time::Instant::now() < deadline, "the closed session's advisory lock is still held");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let report = Rescuer::new(Holder::this_process()).run_once(&mut conn, |_| false, chrono::Utc::now()).unwrap();
     assert_eq!(report.released.len(), 1, "{report:?}");
     assert_eq!(locked(-2), "-");
