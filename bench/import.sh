@@ -4,22 +4,43 @@
 # file (examples/xml_scan.rs); reports positions/s, the ratio and the peak memory (max RSS).
 # Targets: >= 100000 positions/s, >= 50 % of the bare scan, < 64 MB peak.
 # ROUNDS=N (default 5): scan and import alternate N times; the medians are compared.
+# BACKEND=postgres: the same on a PostgreSQL 15 server started for the run (bench/pg.sh;
+# durable: fsync on); each round imports into a new database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BACKEND=${BACKEND:-sqlite}
+. bench/pg.sh
 N="${1:-200000}"
 cargo build --release --quiet --bin impex --example xml_scan
 IMPEX="$PWD/target/release/impex"
 SCAN="$PWD/target/release/examples/xml_scan"
 W="$(mktemp -d)"
-trap 'rm -rf "$W"' EXIT
+trap 'pg_stop; rm -rf "$W"' EXIT
 python3 bench/import_gen.py "$N" "$W/data"
-"$IMPEX" --db "$W/impex.db" init --base "$W/base" --demo >/dev/null
-"$IMPEX" --db "$W/impex.db" sql "$W/data/setup.sql" >/dev/null
+if [ "$BACKEND" = postgres ]; then
+    chmod 755 "$W"; pg_start "$W"; DB=$(pg_url impex)
+else
+    DB="$W/impex.db"
+fi
+# a database with the configuration and the invoices, made anew for each round
+fresh_db() {
+    if [ "$BACKEND" = postgres ]; then
+        pg_db impex
+        "$IMPEX" --db "$DB" init --base "$W/base" --demo >/dev/null
+        "$IMPEX" --db "$DB" sql "$W/data/setup.sql" >/dev/null
+        pg_psql impex 'VACUUM ANALYZE' >/dev/null
+    else
+        [ -f "$W/clean.db" ] || { "$IMPEX" --db "$W/clean.db" init --base "$W/base" --demo >/dev/null; "$IMPEX" --db "$W/clean.db" sql "$W/data/setup.sql" >/dev/null; }
+        cp "$W/clean.db" "$W/impex.db"; rm -f "$W/impex.db-wal" "$W/impex.db-shm"
+    fi
+}
+count_rows() {
+    if [ "$BACKEND" = postgres ]; then pg_psql impex 'SELECT count(*) FROM oms."OpenPositionDO"'; else sqlite3 "$W/impex.db" 'SELECT count(*) FROM "OpenPositionDO"'; fi
+}
 SIZE=$(stat -c %s "$W/data/OpenPositionsImport_bench.xml")
-echo "file: $N positions, $((SIZE / 1024 / 1024)) MB"
+echo "file: $N positions, $((SIZE / 1024 / 1024)) MB; backend $BACKEND"
 
 ROUNDS=${ROUNDS:-5}
-cp "$W/impex.db" "$W/clean.db"
 # Each round: a bare scan, then impex on a fresh copy of the database (they alternate, so both
 # see the same machine); the medians are compared.
 "$SCAN" "$W/data/OpenPositionsImport_bench.xml" >/dev/null  # warm the page cache
@@ -27,16 +48,16 @@ SCANS=(); RUNS=(); RSS=0
 for r in $(seq "$ROUNDS"); do
     SCAN_OUT=$("$SCAN" "$W/data/OpenPositionsImport_bench.xml")
     SCANS+=("$(echo "$SCAN_OUT" | sed -E 's/.* in ([0-9.]+) s.*/\1/')")
-    cp "$W/clean.db" "$W/impex.db"; rm -f "$W/impex.db-wal" "$W/impex.db-shm"; rm -rf "$W/base/share/import"
+    fresh_db; rm -rf "$W/base/share/import"
     # end to end: copy into the work directory, parse, map, insert, commit, move to done/
     START=$(date +%s.%N)
-    /usr/bin/time -v "$IMPEX" --db "$W/impex.db" import --group import_openpositions "$W/data/OpenPositionsImport_bench.xml" \
+    /usr/bin/time -v "$IMPEX" --db "$DB" import --group import_openpositions "$W/data/OpenPositionsImport_bench.xml" \
         >"$W/out.txt" 2>"$W/time.txt" || { cat "$W/out.txt" "$W/time.txt"; exit 1; }
     END=$(date +%s.%N)
     RUNS+=("$(echo "$END - $START" | bc -l)")
     R_KB=$(grep "Maximum resident set size" "$W/time.txt" | awk '{print $NF}')
     [ "$R_KB" -gt "$RSS" ] && RSS=$R_KB
-    ROWS=$(sqlite3 "$W/impex.db" 'SELECT count(*) FROM "OpenPositionDO"')
+    ROWS=$(count_rows)
     [ "$ROWS" = "$N" ] || { echo "round $r: $ROWS rows instead of $N"; cat "$W/out.txt"; exit 1; }
     printf 'round %d: bare scan %.3f s, impex import %.3f s (%s)\n' "$r" "${SCANS[-1]}" "${RUNS[-1]}" "$(grep 'User time\|System time' "$W/time.txt" | awk '{printf "%s %s s  ", $1, $NF}')"
 done

@@ -48,5 +48,5 @@ INSERT INTO "TransformerProcessParameterDO" (id, "parameterValue", "transformerP
     VALUES (nextval('"TransformerProcessParameterDO_id_seq"'), 10000, 1, currval('"TransformerProcessDO_id_seq"'));
 INSERT INTO "InvoicingDO" ("invoiceNo", "shopRef", "invoiceDate", "grossAmount", "netAmount")
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
-    SELECT printf('T-%06d', i), 10000, '2015-01-01 00:00:00.000', 1000 + i % 100000, 800 + i % 100000 FROM n;
+    SELECT 'T-' || substr(CAST(1000000 + i AS TEXT), 2), 10000, '2015-01-01 00:00:00.000', 1000 + i % 100000, 800 + i % 100000 FROM n;
 """)

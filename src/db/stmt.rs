@@ -231,6 +231,15 @@ impl Conn {
 
     /// Runs an `INSERT` of one row into a table with an `"id"` and returns the new row's id
     /// (SQLite: the last rowid; PostgreSQL: `RETURNING "id"`).
+    /// PostgreSQL's `COPY ... FROM STDIN` (`sql` as it is) of `data` in COPY's text format
+    /// ([`copy_text`]); returns the rows copied. SQLite has no COPY: an error there.
+    pub(crate) fn copy_in(&self, sql: &str, data: &[u8]) -> StoreResult<u64> {
+        match self.pg() {
+            Some(mut s) => s.copy_in(sql, data),
+            None => Err(StoreError::new(StoreErrorKind::Other, format!("COPY is PostgreSQL's (not on SQLite): {sql}"))),
+        }
+    }
+
     pub(crate) fn insert(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<i64> {
         self.insert_or_ignore(sql, params)?.ok_or_else(|| StoreError::new(StoreErrorKind::NoRow, "the INSERT wrote no row"))
     }
@@ -247,6 +256,24 @@ impl Conn {
                 let rows = s.borrow_mut().query(&text, &values(params))?;
                 rows.first().map(|r| i64::from_value(r[0].clone()).map_err(|m| StoreError::new(StoreErrorKind::Other, m))).transpose()
             }
+        }
+    }
+}
+
+/// Appends `v` to a row of COPY's text format: `\N` for NULL, a text with its backslash, tab,
+/// newline and carriage return escaped.
+pub(crate) fn copy_text(out: &mut Vec<u8>, v: Option<&str>) {
+    let Some(v) = v else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    for b in v.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b => out.push(b),
         }
     }
 }

@@ -298,19 +298,49 @@ impl Transformer for OpenPositions {
             let mut n: u64 = 0;
             let mut next_progress = 1024;
             for mut batch in rx.iter() {
+                // the positions of this batch given to the writer (it may write them later,
+                // and then tell which one it could not write)
+                let base = writer.count();
+                let mut given: Vec<(RefLines, &str, i64)> = Vec::with_capacity(batch.records.len());
+                // which reference of a position not written is wrong (invoice, its shop, the
+                // debtor or its shop)
+                let unwritten = |look: &mut q::Lookups<'_>, debtors: &mut HashMap<i64, Option<i64>>, (at, ref_nr, debtor): (RefLines, &str, i64)| {
+                    match check_references(look, at, ref_nr, debtor, shop, debtors) {
+                        Err(e) => e,
+                        Ok(_) => ImportError::at_place(at.record, at.ref_at, "RefNr", "the position could not be written (no matching invoice)"),
+                    }
+                };
+                let database = |at: RefLines| move |e: crate::db::StoreError| ImportError::at_place(at.record, at.ref_at, "OpenPosition", format!("database: {e}"));
                 for raw in &batch.records {
                     n += 1;
                     let rec = Rec { record: raw.record, line: raw.line, specs: SPECS, text: &batch.text, slots: &raw.slots };
-                    let (at, row) = check_row(shop, &acc, &rec, &pay, &dunning)?;
+                    let (at, row) = match check_row(shop, &acc, &rec, &pay, &dunning) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            // (unless a position given before is the first that cannot be written)
+                            if let Some(i) = writer.flush().map_err(|e| ImportError::file(format!("database: {e}")))? {
+                                return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
+                            }
+                            return Err(e);
+                        }
+                    };
                     let debtor_ok = *debtors.entry(row.debitor).or_insert_with(|| look.debitor_shop(row.debitor).ok().flatten()) == Some(shop);
-                    let written = debtor_ok
-                        && writer
-                            .write(&row)
-                            .map_err(|e| ImportError::at_place(at.record, at.ref_at, "OpenPosition", format!("database: {e}")))?;
-                    if !written {
-                        // which reference is wrong (invoice, its shop, the debtor or its shop)
-                        check_references(&mut look, at, row.ref_nr, row.debitor, shop, &mut debtors)?;
-                        return Err(ImportError::at_place(at.record, at.ref_at, "RefNr", "the position could not be written (no matching invoice)"));
+                    let failed = if debtor_ok {
+                        given.push((at, row.ref_nr, row.debitor));
+                        writer.write(&row).map_err(database(at))?
+                    } else {
+                        // a position given before may be the first that cannot be written
+                        let earlier = writer.flush().map_err(database(at))?;
+                        given.push((at, row.ref_nr, row.debitor));
+                        Some(earlier.unwrap_or(writer.count()))
+                    };
+                    if let Some(i) = failed {
+                        return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
+                    }
+                }
+                if let Some((at, _, _)) = given.last() {
+                    if let Some(i) = writer.flush().map_err(database(*at))? {
+                        return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
                     }
                 }
                 if let Some(e) = batch.error.take() {

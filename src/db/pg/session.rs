@@ -381,6 +381,19 @@ impl Session {
         blocking(|| self.c().execute(&st, &refs)).map_err(|e| store_error(e, sql))
     }
 
+    /// `COPY ... FROM STDIN` (PostgreSQL's SQL as it is) with `data` in COPY's text format;
+    /// returns the rows copied.
+    pub fn copy_in(&mut self, sql: &str, data: &[u8]) -> StoreResult<u64> {
+        blocking(|| {
+            use std::io::Write;
+            let mut w = self.c().copy_in(sql).map_err(|e| store_error(e, sql))?;
+            if let Err(e) = w.write_all(data) {
+                return Err(StoreError::new(StoreErrorKind::Other, format!("{sql}: sending the rows: {e}")));
+            }
+            w.finish().map_err(|e| store_error(e, sql))
+        })
+    }
+
     /// Runs statements without parameters, each translated as [`translate`] does. A fixture's
     /// `PRAGMA foreign_keys = OFF`/`ON` is `session_replication_role = replica`/`DEFAULT` for
     /// the rest of the session: the server then checks no foreign key and fires no trigger

@@ -128,11 +128,15 @@ impl Target {
 
     /// A new connection (the session's `search_path` is IOM's schemas).
     pub fn connect(&self) -> StoreResult<postgres::Client> {
+        let mut config = self.config.clone();
+        // the server's notices (`DROP ... IF EXISTS` of what is not there, a script's RAISE
+        // NOTICE) at debug level: the client would log them as information
+        config.notice_callback(|n| tracing::debug!(target: "impex::db::pg", "{}: {}", n.severity(), n.message()));
         let client = if self.tls {
             let tls = tokio_postgres_rustls::MakeRustlsConnect::new((*self.tls_config()?).clone());
-            self.config.connect(tls)
+            config.connect(tls)
         } else {
-            self.config.connect(postgres::NoTls)
+            config.connect(postgres::NoTls)
         };
         client.map_err(|e| StoreError::new(StoreErrorKind::Other, format!("connecting to {}: {}", self.shown, super::describe(&e))))
     }
