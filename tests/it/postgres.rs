@@ -502,3 +502,26 @@ fn a_lock_of_a_node_without_a_session_is_released_at_once_and_one_with_a_session
     assert_eq!(report.released.len(), 1, "{report:?}");
     assert_eq!(locked(-2), "-");
 }
+
+/// Timestamps are kept to the millisecond: a schedule whose `lastRun` a psql script set with
+/// `now()` (microseconds) is claimed and run, as one impex wrote (the claim compares the
+/// `lastRun` it read; with microseconds kept it never matched and the schedule never ran).
+#[test]
+fn a_schedule_whose_last_run_psql_set_with_now_runs() {
+    let pg = Postgres::start();
+    let url = pg.url_with_password("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init", "--base", dir.path().join("base").to_str().unwrap()]);
+    pg.psql(
+        "iom",
+        r#"UPDATE oms."ScheduleDO" SET "active" = false;
+           INSERT INTO oms."JobDefDO" ("id", "name") VALUES (10999, 'TEST_JOB');
+           INSERT INTO oms."ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "lastRun")
+           VALUES (true, 0, '* * * * * ?', 10999, 'set-by-psql', now() - interval '10 seconds')"#,
+    );
+    assert_eq!(pg.psql("iom", r#"SELECT length(CAST("lastRun" AS text)) FROM oms."ScheduleDO" WHERE "key" = 'set-by-psql'"#), "26", "stored to the millisecond");
+    let out = impex(dir.path(), &url, &["run", "--once"], &[("PGPASSWORD", PASSWORD), ("IMPEX_TEST_JOBS", "1")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(pg.psql("iom", r#"SELECT count(*) FROM oms."JobRunDO" WHERE "scheduleKey" = 'set-by-psql' AND "outcome" = 'OK'"#), "1", "{}", text(&out));
+}

@@ -441,7 +441,10 @@ fn table_ddl(table: &str, stmt: &str, flags: &BTreeSet<String>, references: &mut
         }
         let rest = expression(rest.trim(), flags);
         let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
-        defs.push(format!("\"{name}\" {pg_type}{}{rest}", if rest.is_empty() { "" } else { " " }));
+        // timestamps to the millisecond, as impex writes and reads them: a `now()` of a psql
+        // script then compares equal to what impex read (the schedule claim compares "lastRun")
+        let ddl_type = if timestamp { "timestamptz(3)" } else { pg_type };
+        defs.push(format!("\"{name}\" {ddl_type}{}{rest}", if rest.is_empty() { "" } else { " " }));
     }
     let mut out = pre;
     out.push(format!("CREATE TABLE IF NOT EXISTS {schema}.\"{table}\" (\n    {}\n)", defs.join(",\n    ")));
