@@ -488,7 +488,7 @@ mod tests {
         assert!(shop.contains("\"id\" int8 PRIMARY KEY DEFAULT nextval('oms.\"ShopDO_id_seq\"')"), "{shop}");
         assert!(d.statements.iter().any(|s| s == "CREATE SEQUENCE IF NOT EXISTS oms.\"ShopDO_id_seq\" START 10000"));
         let customer = d.statements.iter().find(|s| s.contains("customer.\"CustomerDO\" (")).unwrap();
-        assert!(customer.contains("\"creationDate\" timestamptz NOT NULL DEFAULT now()"), "{customer}");
+        assert!(customer.contains("\"creationDate\" timestamptz(3) NOT NULL DEFAULT now()"), "{customer}");
         let partner = d.statements.iter().find(|s| s.contains("oms.\"CommunicationDO\" (")).unwrap();
         assert!(partner.contains("\"active\" boolean NOT NULL DEFAULT true"), "{partner}");
         let route = d.statements.iter().find(|s| s.contains("VIEW oms.\"ExportRouteV\"")).unwrap();
