@@ -17,7 +17,7 @@ fi
 BIN=$(realpath "$BIN")
 N=${N:-1000}; RUN_SECONDS=${RUN_SECONDS:-22}; IDLE_SECONDS=${IDLE_SECONDS:-30}; MAX_JOBS=${MAX_JOBS:-16}; NODES=${NODES:-1}; BACKEND=${BACKEND:-sqlite}
 DIR=$(mktemp -d); chmod 755 "$DIR"; PIDS=()
-trap 'kill ${PIDS[@]:-} 2>/dev/null || true; [ -n "${KEEP:-}" ] && cat "$DIR"/run-*.log | tail -20; pg_stop; rm -rf "$DIR"' EXIT
+trap 'kill ${PIDS[@]:-} 2>/dev/null || true; pg_stop; rm -rf "$DIR"' EXIT
 export IMPEX_TEST_JOBS=1 IMPEX_TZ=UTC IMPEX_LOG=${IMPEX_LOG:-warn}
 if [ "$BACKEND" = postgres ]; then
   pg_start "$DIR"; pg_db impex; DB=$(pg_url impex)
@@ -44,7 +44,6 @@ echo "impex: $BIN; backend $BACKEND, $NODES node(s); $N schedules, cron 0/5 * * 
 for k in $(seq "$NODES"); do
   "$BIN" --db "$DB" run --max-jobs "$MAX_JOBS" 2>"$DIR/run-$k.log" & PIDS+=($!)
 done
-[ -n "${KEEP:-}" ] && sleep "$RUN_SECONDS" && q "SELECT \"key\", \"active\", \"lockedBy\", \"lastRun\", \"nextRetry\", \"stoppedSince\" FROM \"ScheduleDO\" ORDER BY id LIMIT 5; SELECT \"scheduleKey\", \"dueTime\", \"outcome\", \"message\" FROM \"JobRunDO\" LIMIT 5"
 sleep "$RUN_SECONDS"; kill -TERM "${PIDS[@]}"; wait "${PIDS[@]}" || true; PIDS=()
 L="(SELECT $MS AS ms FROM \"JobRunDO\" WHERE \"dueTime\" IS NOT NULL AND \"outcome\" <> 'RUNNING') l"
 q "SELECT 'runs ' || count(*) FROM $L"

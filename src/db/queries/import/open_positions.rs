@@ -81,8 +81,6 @@ struct Staged<'c> {
     fixed: Vec<u8>,
     /// The rows, in COPY's text format.
     rows: Vec<u8>,
-    /// The index of the first collected position.
-    first: u64,
     /// The RefNr of each collected position (an invoice appears once per COPY).
     refs: std::collections::HashSet<String>,
 }
@@ -147,7 +145,7 @@ impl<'c> OpenPositionWriter<'c> {
                 fixed.push(b'\t');
                 crate::db::stmt::copy_text(&mut fixed, v);
             }
-            let staged = Staged { conn, fixed, rows: Vec::with_capacity(STAGE_BYTES + 4096), first: 0, refs: Default::default() };
+            let staged = Staged { conn, fixed, rows: Vec::with_capacity(STAGE_BYTES + 4096), refs: Default::default() };
             return Ok(OpenPositionWriter { count: 0, by: By::Copy(Box::new(staged)) });
         }
         let (insert, update) = open_position_statements();
@@ -175,12 +173,13 @@ impl<'c> OpenPositionWriter<'c> {
         match &mut self.by {
             By::Rows { insert, update, update_first } => Ok((!write_row(insert, update, update_first, p)?).then_some(index)),
             By::Copy(st) => {
-                let mut unwritten = None;
                 if st.refs.contains(p.ref_nr) || st.rows.len() >= STAGE_BYTES {
-                    unwritten = st.flush(index)?;
+                    if let Some(i) = st.flush()? {
+                        return Ok(Some(i));
+                    }
                 }
-                st.push(p);
-                Ok(unwritten)
+                st.push(index, p);
+                Ok(None)
             }
         }
     }
@@ -190,7 +189,7 @@ impl<'c> OpenPositionWriter<'c> {
     pub fn flush(&mut self) -> StoreResult<Option<u64>> {
         match &mut self.by {
             By::Rows { .. } => Ok(None),
-            By::Copy(st) => st.flush(self.count),
+            By::Copy(st) => st.flush(),
         }
     }
 
@@ -237,9 +236,8 @@ fn insert_row(insert: &mut Bulk<'_, OP_ROW_VALUES>, values: &[Val<'_>; OP_ROW_VA
 }
 
 impl Staged<'_> {
-    /// Adds a position as a row of COPY's text format.
-    fn push(&mut self, p: &OpenPositionRow<'_>) {
-        let index = self.first + self.refs.len() as u64;
+    /// Adds position `index` as a row of COPY's text format.
+    fn push(&mut self, index: u64, p: &OpenPositionRow<'_>) {
         self.refs.insert(p.ref_nr.to_string());
         let out = &mut self.rows;
         out.extend_from_slice(index.to_string().as_bytes());
@@ -255,11 +253,10 @@ impl Staged<'_> {
         out.push(b'\n');
     }
 
-    /// Sends the collected positions and writes them; `next` is the index of the position after
-    /// them. Returns the index of the first without its invoice (nothing written then).
-    fn flush(&mut self, next: u64) -> StoreResult<Option<u64>> {
+    /// Sends the collected positions and writes them. Returns the index of the first without
+    /// its invoice (nothing written then).
+    fn flush(&mut self) -> StoreResult<Option<u64>> {
         if self.refs.is_empty() {
-            self.first = next;
             return Ok(None);
         }
         let c = self.conn;
@@ -270,7 +267,6 @@ impl Staged<'_> {
         c.execute_batch(&format!("ANALYZE {STAGE}"))?;
         self.rows.clear();
         self.refs.clear();
-        self.first = next;
         let invoice = r#"i."invoiceNo" = s."refNr" AND i."shopRef" = s."shopRef" AND (i."debitorRef" IS NULL OR i."debitorRef" = s."debitorRef")"#;
         let missing = c.query_rows(&format!(r#"SELECT s."seq" FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "InvoicingDO" i WHERE {invoice}) ORDER BY s."seq" LIMIT 1"#), &[])?;
         if let Some(seq) = missing.first().and_then(|r| r[0].as_i64()) {
