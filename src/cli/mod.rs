@@ -118,6 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
     // a PostgreSQL URL goes on as its name without the password (db::location)
     let db = crate::db::location(&cli.db)?;
     let cli = Cli { db, ..cli };
+    // the process's identity (`host:pid:start`): its locks and claims carry it
+    crate::schedule::lock::Holder::this_process();
     match cli.command {
         Command::Init(a) => init::run(&cli.db, a),
         Command::Sql(a) => sql::run(&cli.db, a),

@@ -21,8 +21,15 @@
 //! Crash safety: the outbox only ever receives complete files (by rename). A transmission is
 //! PUSHED only after its file is in the outbox. When a run dies between the rename and step 3,
 //! the next run finds the transmission due with a stored "fileName" whose file already exists
-//! and marks it PUSHED without writing it again. Leftovers in the staging directory are removed
-//! at the start of each run. One run at a time: a lock file `.send.lock` next to the outbox.
+//! and marks it PUSHED without writing it again. Each run writes into its own directory in
+//! staging, named by the process's identity; leftovers of runs that died are removed at the
+//! start of each run.
+//!
+//! Runs at once: on SQLite one run at a time (a lock file `.send.lock` next to the outbox); on
+//! PostgreSQL any number, on any number of nodes: a run claims each transmission it takes
+//! (`q::claim`: an advisory lock of the run's database session per transmission, held until its
+//! outcome is recorded), and skips those another run holds. A run that dies loses its claims
+//! with its connection; the next run completes what it left as above.
 use crate::db::Conn;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -38,6 +45,11 @@ use crate::model::job::{Job, JobContext, JobError, Report};
 
 /// Transmissions per batch (one claim and one outcome transaction each).
 pub const BATCH: i64 = 5000;
+
+/// Transmissions per batch on PostgreSQL: each claimed transmission holds an advisory lock in
+/// the server's shared lock table (`max_locks_per_transaction` × `max_connections` entries,
+/// 6,400 by default, for every session together), and a run holds two batches at a time.
+pub const BATCH_POSTGRES: i64 = 500;
 
 /// The sending job.
 pub struct SendTransmissionsJob;
@@ -131,39 +143,43 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
     for d in [&outbox, &staging] {
         std::fs::create_dir_all(d).map_err(|e| JobError::Permanent(format!("cannot create {}: {e}", d.display())))?;
     }
-    let lock_path = staging.parent().unwrap_or(base).join(".send.lock");
-    let lock = File::create(&lock_path).map_err(|e| JobError::Permanent(format!("{}: {e}", lock_path.display())))?;
-    let mut report = RunReport::default();
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            report.skipped_locked = true;
-            return Ok(report);
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(temporary(format!("{}: {e}", lock_path.display()))),
-    }
-    // Leftovers of an interrupted run: never complete in the outbox, safe to drop.
-    let _ = std::fs::remove_dir_all(&staging);
-    for k in 0..WRITERS {
-        let d = staging.join(k.to_string());
-        std::fs::create_dir_all(&d).map_err(|e| JobError::Permanent(format!("cannot create {}: {e}", d.display())))?;
-    }
     let mut conn = db::open_existing(db_path).map_err(temporary)?;
+    let mut report = RunReport::default();
+    // SQLite: one run at a time, by a lock file next to the outbox. PostgreSQL: runs on any
+    // number of nodes at once, each with the transmissions it claimed (`q::claim`).
+    let _lock = if conn.is_postgres() {
+        None
+    } else {
+        let lock_path = staging.parent().unwrap_or(base).join(".send.lock");
+        let lock = File::create(&lock_path).map_err(|e| JobError::Permanent(format!("{}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                report.skipped_locked = true;
+                return Ok(report);
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(temporary(format!("{}: {e}", lock_path.display()))),
+        }
+        Some(lock)
+    };
+    // this run's directory in staging is made by its first batch, after its first claim made
+    // the run's session known as alive to the other nodes
+    let mine = staging.join(run_staging_name());
+    remove_leftovers(&conn, &staging, &mine);
     let mut after = 0i64;
     // A pipeline of two: while a writer thread writes batch k, this thread claims and renders
     // batch k + 1; the outcomes of batch k are recorded once its files are in the outbox.
     std::thread::scope(|scope| -> Result<(), JobError> {
         let mut writing: Option<std::thread::ScopedJoinHandle<'_, Result<Vec<Item>, JobError>>> = None;
         loop {
-            let items = if cancel.load(Ordering::Relaxed) { Vec::new() } else { claim_and_render(&mut conn, &outbox, &mut after)? };
+            let (items, last) = if cancel.load(Ordering::Relaxed) { (Vec::new(), true) } else { claim_and_render(&mut conn, &outbox, &mut after)? };
             let written = match writing.take() {
                 Some(w) => Some(w.join().map_err(|_| JobError::Temporary("the writer thread panicked".into()))??),
                 None => None,
             };
             // batch k + 1 starts writing before the outcomes of batch k are recorded
-            let last = (items.len() as i64) < BATCH;
             if !items.is_empty() {
-                let (o, st) = (&outbox, &staging);
+                let (o, st) = (&outbox, &mine);
                 writing = Some(scope.spawn(move || write_batch(items, o, st)));
             }
             if let Some(done) = written {
@@ -178,22 +194,64 @@ pub fn run_once(db_path: &Path, base: &Path, cancel: &AtomicBool) -> Result<RunR
             }
         }
     })?;
-    drop(lock);
+    let _ = std::fs::remove_dir_all(&mine);
     Ok(report)
 }
 
-/// Phases 1 and 2a: claims a batch (stores file names) and renders its documents.
-fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<Vec<Item>, JobError> {
-    // 1. claim: choose and store file names
+/// The name of this run's own directory in staging: the process's identity (`host:pid:start`),
+/// by which a run on another node knows whether it is still alive.
+fn run_staging_name() -> String {
+    crate::db::process_identity().map(str::to_string).unwrap_or_else(|| format!("pid-{}", std::process::id()))
+}
+
+/// Removes what interrupted runs left in staging (never complete in the outbox, safe to drop):
+/// on SQLite everything (this run holds the sending lock); on PostgreSQL this process's own
+/// directory, stray files, and the directories of runs whose process has no session on the
+/// database any more. A live run's directory is kept.
+fn remove_leftovers(conn: &Conn, staging: &Path, mine: &Path) {
+    let Ok(entries) = std::fs::read_dir(staging) else { return };
+    for e in entries.flatten() {
+        let path = e.path();
+        let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        let keep = is_dir
+            && path != mine
+            && match e.file_name().to_str() {
+                Some(holder) => db::queries::heartbeat::holder_alive(conn, holder).unwrap_or(Some(true)) == Some(true),
+                None => false,
+            };
+        if !keep {
+            let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        }
+    }
+}
+
+/// Phases 1 and 2a: claims a batch (stores file names) and renders its documents. Also says
+/// whether this was the last batch (no due transmission after it).
+fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(Vec<Item>, bool), JobError> {
+    // 1. claim: the due transmissions no other run holds; choose and store file names
     let t0 = std::time::Instant::now();
     transmission::clear_lookups();
     let now = crate::time::now_text();
     let mut items = Vec::new();
+    let last;
     {
         let tx = conn.write().map_err(temporary)?;
-        let due = q::due(&tx, &now, *after, BATCH).map_err(temporary)?;
+        let batch = if tx.is_postgres() { BATCH_POSTGRES } else { BATCH };
+        let mut due = Vec::new();
+        loop {
+            let want = batch - due.len() as i64;
+            let found = q::due(&tx, &now, *after, want).map_err(temporary)?;
+            let ids: Vec<i64> = found.iter().map(|d| d.id).collect();
+            *after = ids.iter().copied().max().unwrap_or(*after);
+            let held: std::collections::HashSet<i64> = q::claim(&tx, &ids).map_err(temporary)?.into_iter().collect();
+            let n = found.len() as i64;
+            due.extend(found.into_iter().filter(|d| held.contains(&d.id)));
+            if n < want || due.len() as i64 >= batch {
+                last = n < want;
+                break;
+            }
+        }
         for d in due {
-            *after = (*after).max(d.id);
             let mut item = Item { name: d.file_name.clone(), fresh: false, prepared: None, outcome: None, staged: None, due: d };
             match transmission::prepare(&tx, &item.due, &now) {
                 Ok(p) => {
@@ -216,7 +274,7 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<V
         tx.commit().map_err(temporary)?;
     }
     if items.is_empty() {
-        return Ok(items);
+        return Ok((items, last));
     }
     let t_claim = t0.elapsed();
     // 2. render (one read snapshot), then write
@@ -238,7 +296,7 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<V
         tx.commit().map_err(temporary)?;
     }
     tracing::debug!(batch = items.len(), "sending batch: claim {:?}, render {:?}", t_claim, t0.elapsed() - t_claim);
-    Ok(items)
+    Ok((items, last))
 }
 
 /// Writer threads per batch, each with its own staging subdirectory (file creation in one
@@ -259,7 +317,12 @@ fn write_batch(mut items: Vec<Item>, outbox: &Path, staging: &Path) -> Result<Ve
                 let dir = staging.join(k.to_string());
                 scope.spawn(move || {
                     let mut staged = 0;
+                    let made = std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()));
                     for it in part.iter_mut() {
+                        if let (Err(reason), Some(Outcome::Write { .. })) = (&made, &it.outcome) {
+                            it.outcome = Some(Outcome::Fail(reason.clone()));
+                            continue;
+                        }
                         if let Some(Outcome::Write { name, bytes }) = &it.outcome {
                             let path = dir.join(name);
                             match std::fs::write(&path, bytes) {
@@ -339,5 +402,6 @@ fn record(conn: &mut Conn, items: &[Item], report: &mut RunReport) -> Result<(),
         }
     }
     tx.commit().map_err(temporary)?;
-    Ok(())
+    let ids: Vec<i64> = items.iter().map(|it| it.due.id).collect();
+    q::release(conn, &ids).map_err(temporary)
 }

@@ -232,16 +232,11 @@ fn missing_mapping_fails_that_partner_retries_then_manual_check() {
 fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
     let env = setup();
     const N: i64 = 12_000; // several batches of impex::send::job::BATCH
-    sup::sqlite3(
-        &env,
-        &format!(
-            r#"BEGIN;
-               WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
-               INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
-               SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;
-               COMMIT;"#
-        ),
-    );
+    env.sql_ok(&format!(
+        r#"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
+           INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
+           SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;"#
+    ));
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#), N);
     let outbox = sup::outbox(&env);
     let mut child = env.cmd(&["send"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
@@ -257,9 +252,16 @@ fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
             assert!(x.trim_end().ends_with("</PurchaseOrders>"), "partial file {f}");
         }
         let on_disk: BTreeSet<String> = files.into_iter().collect();
-        let conn = env.conn();
-        let mut st = conn.prepare(r#"SELECT "fileName" FROM "TransmissionDO" WHERE "state" = 'PUSHED'"#).unwrap();
-        let pushed: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        let pushed: Vec<String> = env
+            .store()
+            .query_rows(r#"SELECT "fileName" FROM "TransmissionDO" WHERE "state" = 'PUSHED'"#, &[])
+            .unwrap()
+            .into_iter()
+            .map(|r| match &r[0] {
+                impex::db::Value::Text(t) => t.clone(),
+                v => panic!("fileName {v:?}"),
+            })
+            .collect();
         for p in &pushed {
             assert!(on_disk.contains(p), "PUSHED without its file: {p}");
         }
@@ -278,6 +280,46 @@ fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
     // one file per transmission id
     let ids: BTreeSet<String> =
         sup::names(&outbox).iter().map(|f| f.rsplit('_').next().unwrap().trim_end_matches(".xml").to_string()).collect();
+    assert_eq!(ids.len() as i64, N);
+    assert!(files_under(&env.base().join("communication/messages/.staging")).is_empty());
+}
+
+/// Two sending runs at once on one database and one base directory: every transmission's file
+/// is written once. On PostgreSQL both runs work at once, each on the transmissions it claimed;
+/// on SQLite the second finds the sending lock taken and does nothing.
+#[test]
+fn two_sending_runs_at_once_write_each_transmission_once() {
+    let env = setup();
+    const N: i64 = 12_000; // several batches of impex::send::job::BATCH
+    env.sql_ok(&format!(
+        r#"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
+           INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
+           SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;"#
+    ));
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" = 'INITIAL'"#), N);
+    let runs: Vec<_> = (0..2)
+        .map(|_| env.cmd(&["send"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+        .collect();
+    let outs: Vec<String> = runs
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect();
+    let written = |out: &str| -> i64 { out.split(" written").next().and_then(|n| n.trim().parse().ok()).unwrap_or(0) };
+    if env.pg.is_some() {
+        assert!(outs.iter().all(|o| written(o) > 0), "both runs wrote files at once: {outs:?}");
+        assert_eq!(outs.iter().map(|o| written(o)).sum::<i64>(), N, "{outs:?}");
+    } else {
+        assert!(outs.iter().any(|o| o.contains("another sending run is active")), "{outs:?}");
+        env.ok(&["send"]);
+    }
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" = 'PUSHED'"#), N);
+    let files = sup::names(&sup::outbox(&env));
+    assert_eq!(files.len() as i64, N, "one file per transmission");
+    let ids: BTreeSet<&str> = files.iter().map(|f| f.rsplit('_').next().unwrap().trim_end_matches(".xml")).collect();
     assert_eq!(ids.len() as i64, N);
     assert!(files_under(&env.base().join("communication/messages/.staging")).is_empty());
 }

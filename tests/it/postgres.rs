@@ -503,6 +503,38 @@ fn a_lock_of_a_node_without_a_session_is_released_at_once_and_one_with_a_session
     assert_eq!(locked(-2), "-");
 }
 
+/// A sending run's claim of a transmission is held by its database session: another session
+/// skips it, gets it once it is released, and gets the rest when the first session ends (a node
+/// killed mid-run loses its claims with its connection).
+#[test]
+fn a_claimed_transmission_is_skipped_by_other_sessions_until_released_or_its_session_ends() {
+    use impex::db::queries::export::{claim, release};
+    let pg = Postgres::start();
+    let url = pg.url_with_password("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &url, &["init"]);
+    let connect = || impex::db::connect(&impex::db::pg::Target::parse(&url).unwrap()).unwrap();
+    let (a, b) = (connect(), connect());
+    assert_eq!(claim(&a, &[1, 2, 3]).unwrap(), vec![1, 2, 3]);
+    assert_eq!(claim(&b, &[2, 3, 4]).unwrap(), vec![4], "held by the other session");
+    assert_eq!(claim(&a, &[5]).unwrap(), vec![5]);
+    release(&a, &[2]).unwrap();
+    assert_eq!(claim(&b, &[2, 3]).unwrap(), vec![2], "released");
+    drop(a);
+    // the server ends the backend, and with it its locks, a moment after the client hangs up
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while got.len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "claims of a closed session still held: got {got:?}");
+        let left: Vec<i64> = [1, 3, 5].into_iter().filter(|i| !got.contains(i)).collect();
+        got.extend(claim(&b, &left).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    got.sort();
+    assert_eq!(got, vec![1, 3, 5]);
+}
+
 /// Timestamps are kept to the millisecond: a schedule whose `lastRun` a psql script set with
 /// `now()` (microseconds) is claimed and run, as one impex wrote (the claim compares the
 /// `lastRun` it read; with microseconds kept it never matched and the schedule never ran).

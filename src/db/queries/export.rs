@@ -134,6 +134,36 @@ ORDER BY t."id""#
         conn.query_map(&sql, params![now, after, limit], due_from_row)
 }
 
+/// The key of a transmission's claim: a session-level advisory lock, so a claim lives across
+/// the sending run's transactions and ends with the run's connection (a node killed with
+/// `kill -9` loses its claims the moment the server sees its socket close).
+const CLAIM_KEY: &str = "hashtextextended('impex.TransmissionDO:' || e, 0)";
+
+/// Claims transmissions for this sending run: returns the ids of `ids` that no other run holds,
+/// now held by this connection until [`release`] or until the connection closes. On
+/// PostgreSQL a claim is an advisory lock of the run's session per transmission, so runs on
+/// several nodes take disjoint transmissions; on SQLite one run at a time holds the sending
+/// lock, and every id is returned.
+pub fn claim(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if !conn.is_postgres() || ids.is_empty() {
+        return Ok(ids.to_vec());
+    }
+    let json = serde_json::to_string(ids).expect("integers serialize");
+    // every element is tried (no LIMIT), so no lock is taken for a row not returned
+    let sql = format!("SELECT CAST(e AS int8) FROM json_array_elements_text(CAST(CAST(?1 AS text) AS json)) AS e WHERE pg_try_advisory_lock({CLAIM_KEY})");
+    conn.query_map(&sql, params![json], |r| r.get::<i64>(0))
+}
+
+/// Ends this run's claims of `ids` (see [`claim`]).
+pub fn release(conn: &Conn, ids: &[i64]) -> StoreResult<()> {
+    if !conn.is_postgres() || ids.is_empty() {
+        return Ok(());
+    }
+    let json = serde_json::to_string(ids).expect("integers serialize");
+    let sql = format!("SELECT count(*) FROM json_array_elements_text(CAST(CAST(?1 AS text) AS json)) AS e WHERE pg_advisory_unlock({CLAIM_KEY})");
+    conn.query_row(&sql, params![json], |_| Ok(()))
+}
+
 /// Stores the chosen file name of a transmission (before the file is written). Only while it
 /// is still due and has no name.
 pub fn set_file_name(conn: &Conn, id: i64, name: &str) -> StoreResult<usize> {
