@@ -5,6 +5,8 @@
 # create + write + close, no fsync, no rename), and a durable loop (temporary file, fsync, rename,
 # directory fsync) for scale.
 #   bench/export.sh [N] [ROUNDS]   (defaults 100000 and 3; needs sqlite3 and python3)
+#   BACKEND=postgres: the same on a PostgreSQL 15 server started for the run (bench/pg.sh);
+#   each round sends from a copy of the database (CREATE DATABASE ... TEMPLATE).
 # Each round runs `impex send` on a fresh copy of the database and then the plain loop on the
 # same files; the medians are compared. Nothing is deleted between rounds: right after 100,000
 # files are deleted, ext4 is slow to create new ones (it skips recently freed inodes), which would
@@ -12,41 +14,61 @@
 # give the file system a minute between two runs of this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/pg.sh
+BACKEND=${BACKEND:-sqlite}
 N=${1:-100000}
 ROUNDS=${2:-3}
 cargo build --release -q --bin impex --example write_loop
 BIN=$PWD/target/release/impex
 LOOP=$PWD/target/release/examples/write_loop
 W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+trap 'pg_stop; rm -rf "$W"' EXIT
+chmod 755 "$W"
 cd "$W"
-$BIN init --base "$W/base" --demo >/dev/null
-$BIN sql "$OLDPWD/tests/export_support/config.sql" >/dev/null
+if [ "$BACKEND" = postgres ]; then
+    pg_start "$W"; pg_db clean; DB=$(pg_url clean)
+    q() { pg_psql clean "$1"; }
+else
+    DB=impex.db
+    q() { sqlite3 impex.db "$1"; }
+fi
+$BIN --db "$DB" init --base "$W/base" --demo >/dev/null
+$BIN --db "$DB" sql "$OLDPWD/tests/export_support/config.sql" >/dev/null
 now() { date +%s.%N; }
 
+# (on PostgreSQL in transactions of 500: every dispatch is of one order, and each replaces that
+# order's "OrderChangeDO" row; in one transaction the dead versions pile up under one key and
+# each insert walks them all)
+CHUNK=$N; [ "$BACKEND" = postgres ] && CHUNK=500
 t0=$(now)
-sqlite3 impex.db <<SQL
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
-INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo", "supplierOrderNo", "creditorId", "companyCode")
-SELECT 1000000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i, 'PO-' || i, 'CRED-1', '001' FROM n;
-COMMIT;
-SQL
+for ((from = 0; from < N; from += CHUNK)); do
+    to=$((from + CHUNK < N ? from + CHUNK : N))
+    q "WITH RECURSIVE n(i) AS (SELECT $from + 1 UNION ALL SELECT i + 1 FROM n WHERE i < $to)
+INSERT INTO \"DispatchDO\" (\"id\", \"orderRef\", \"supplierRef\", \"netAmount\", \"invoiceNo\", \"deliveryNoteNo\", \"supplierOrderNo\", \"creditorId\", \"companyCode\")
+SELECT 1000000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i, 'PO-' || i, 'CRED-1', '001' FROM n;" >/dev/null
+done
 t1=$(now)
-created=$(sqlite3 impex.db 'SELECT count(*) FROM "TransmissionDO"')
-echo "dispatches inserted (one transaction, triggers): $created transmissions in $(printf %.2f "$(echo "$t1 - $t0" | bc)") s = $(echo "$created / ($t1 - $t0)" | bc) transmissions/s"
-sqlite3 impex.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-cp impex.db clean.db
+created=$(q 'SELECT count(*) FROM "TransmissionDO"')
+echo "dispatches inserted (transactions of $CHUNK, triggers): $created transmissions in $(printf %.2f "$(echo "$t1 - $t0" | bc)") s = $(echo "$created / ($t1 - $t0)" | bc) transmissions/s"
+if [ "$BACKEND" != postgres ]; then
+    sqlite3 impex.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+    cp impex.db clean.db
+fi
 
 SENDS=()
 LOOPS=()
 for r in $(seq "$ROUNDS"); do
     OUT="$W/base/communication/messages/out"
     [ -d "$OUT" ] && mv "$OUT" "$W/out.$r"
-    cp clean.db impex.db
-    rm -f impex.db-wal impex.db-shm
+    if [ "$BACKEND" = postgres ]; then
+        pg_psql postgres "DROP DATABASE IF EXISTS r" >/dev/null 2>&1; pg_psql postgres "CREATE DATABASE r TEMPLATE clean" >/dev/null
+        DB=$(pg_url r)
+    else
+        cp clean.db impex.db
+        rm -f impex.db-wal impex.db-shm
+    fi
     s=$(now)
-    $BIN send >/dev/null
+    $BIN --db "$DB" send >/dev/null
     e=$(now)
     written=$(ls "$OUT" | wc -l)
     send_s=$(echo "$e - $s" | bc)

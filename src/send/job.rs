@@ -251,6 +251,7 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(
                 break;
             }
         }
+        let mut names = Vec::new();
         for d in due {
             let mut item = Item { name: d.file_name.clone(), fresh: false, prepared: None, outcome: None, staged: None, due: d };
             match transmission::prepare(&tx, &item.due, &now) {
@@ -258,7 +259,7 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(
                     if item.name.is_none() {
                         match transmission::file_name(&tx, &p, &now) {
                             Ok(name) => {
-                                q::set_file_name(&tx, item.due.id, &name).map_err(temporary)?;
+                                names.push((item.due.id, name.clone()));
                                 item.name = Some(name);
                                 item.fresh = true;
                             }
@@ -271,6 +272,8 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(
             }
             items.push(item);
         }
+        // (one statement for the batch: on PostgreSQL a statement is a round trip)
+        q::set_file_names(&tx, &names).map_err(temporary)?;
         tx.commit().map_err(temporary)?;
     }
     if items.is_empty() {
@@ -371,12 +374,25 @@ fn record(conn: &mut Conn, items: &[Item], report: &mut RunReport) -> Result<(),
     // 3. outcomes
     let now = crate::time::now_text();
     let tx = conn.write().map_err(temporary)?;
+    let from = |it: &Item| TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);
+    // the files in the outbox: PUSHED in one statement
+    let in_outbox: Vec<&Item> = items.iter().filter(|it| matches!(it.outcome, Some(Outcome::Write { .. } | Outcome::AlreadyThere))).collect();
+    let pairs: Vec<(i64, TransmissionState)> = in_outbox.iter().map(|it| (it.due.id, from(it))).collect();
+    let moved: std::collections::HashSet<i64> = state::mark_all_pushed(&tx, &pairs, &now).map_err(temporary)?.into_iter().collect();
+    for it in in_outbox {
+        if !moved.contains(&it.due.id) {
+            tracing::warn!(transmission_id = it.due.id, "transmission {}: cannot move from {} to PUSHED: it is no longer in state {} (changed by someone else?)", it.due.id, it.due.state, it.due.state);
+        } else if matches!(it.outcome, Some(Outcome::AlreadyThere)) {
+            report.recovered += 1;
+        } else {
+            report.pushed += 1;
+        }
+    }
     for it in items {
         let id = it.due.id;
-        let from = TransmissionState::parse(&it.due.state).unwrap_or(TransmissionState::Initial);
+        let from = from(it);
         let res = match it.outcome.as_ref().expect("outcome") {
-            Outcome::Write { .. } => state::mark_pushed(&tx, id, from, &now).map(|_| report.pushed += 1),
-            Outcome::AlreadyThere => state::mark_pushed(&tx, id, from, &now).map(|_| report.recovered += 1),
+            Outcome::Write { .. } | Outcome::AlreadyThere => continue,
             Outcome::Cancel(reason) => state::cancel(&tx, id, from, reason, &now).map(|_| report.canceled += 1),
             Outcome::Fail(reason) => {
                 let delay = crate::time::parse_delay(&it.due.retry_delay).unwrap_or(std::time::Duration::from_secs(1800));

@@ -62,12 +62,45 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
     }
 }
 
-/// The file is in the outbox: -> PUSHED.
-pub fn mark_pushed(conn: &Conn, id: i64, from: TransmissionState, now: &str) -> Result<()> {
-    let n = conn.execute(r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
-               "errorText" = NULL, "nextRetryDate" = NULL
-           WHERE "id" = ?1 AND "state" = ?2"#, params![id, from.as_str(), now])?;
-    changed(n, id, from, "PUSHED")
+/// The files are in the outbox: -> PUSHED, for many transmissions (`(id, expected state)`
+/// pairs; on PostgreSQL in one statement). Returns the ids that moved; one missing moved from its expected
+/// state meanwhile (someone else moved it).
+pub fn mark_all_pushed(conn: &Conn, items: &[(i64, TransmissionState)], now: &str) -> Result<Vec<i64>> {
+    use crate::db::queries::export::{values_rows, VALUES_ROWS};
+    let mut moved = Vec::with_capacity(items.len());
+    if !conn.is_postgres() {
+        // (SQLite: a cached statement per row costs less than building one for many)
+        for (id, from) in items {
+            let n = conn.execute(
+                r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?3, "modificationDate" = ?3,
+                       "errorText" = NULL, "nextRetryDate" = NULL
+                   WHERE "id" = ?1 AND "state" = ?2"#,
+                params![id, from.as_str(), now],
+            )?;
+            if n == 1 {
+                moved.push(*id);
+            }
+        }
+        return Ok(moved);
+    }
+    for part in items.chunks(VALUES_ROWS) {
+        let states: Vec<&'static str> = part.iter().map(|(_, st)| st.as_str()).collect();
+        let mut args: Vec<&dyn crate::db::Param> = vec![&now];
+        for ((id, _), st) in part.iter().zip(&states) {
+            args.push(id);
+            args.push(st);
+        }
+        let sql = format!(
+            r#"UPDATE "TransmissionDO" SET "state" = 'PUSHED', "sentDate" = ?1, "modificationDate" = ?1,
+                   "errorText" = NULL, "nextRetryDate" = NULL
+               FROM (VALUES {}) AS v
+               WHERE "TransmissionDO"."id" = v."column1" AND "TransmissionDO"."state" = v."column2"
+               RETURNING "TransmissionDO"."id""#,
+            values_rows(part.len(), 1)
+        );
+        moved.extend(conn.query_map(&sql, &args, |r| r.get::<i64>(0))?);
+    }
+    Ok(moved)
 }
 
 /// A failed try of a transmission.
