@@ -283,6 +283,13 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(
     // 2. render (one read snapshot), then write
     {
         let tx = conn.snapshot().map_err(temporary)?;
+        if tx.is_postgres() {
+            // (one statement for the batch's dispatches and returns instead of one each)
+            let open = || items.iter().filter(|it| it.outcome.is_none());
+            let dispatches: Vec<i64> = open().filter_map(|it| it.due.dispatch_ref).collect();
+            let returns: Vec<i64> = open().filter_map(|it| it.due.return_ref).collect();
+            q::prefetch(&tx, &dispatches, &returns).map_err(temporary)?;
+        }
         for it in items.iter_mut().filter(|it| it.outcome.is_none()) {
             let name = it.name.clone().unwrap_or_default();
             if !it.fresh && outbox.join(&name).exists() {
@@ -296,6 +303,7 @@ fn claim_and_render(conn: &mut Conn, outbox: &Path, after: &mut i64) -> Result<(
                 Err(e) => Outcome::Fail(e.0),
             });
         }
+        q::clear_prefetched();
         tx.commit().map_err(temporary)?;
     }
     tracing::debug!(batch = items.len(), "sending batch: claim {:?}, render {:?}", t_claim, t0.elapsed() - t_claim);

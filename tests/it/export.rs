@@ -165,7 +165,7 @@ fn no_partner_configured_is_recorded_not_sent() {
     sup::sqlite3(
         &env,
         r#"INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount") VALUES (1, 10001, 5000, 100);
-           UPDATE "CommunicationDO" SET "active" = 0 WHERE "id" = 2;"#,
+           UPDATE "CommunicationDO" SET "active" = false WHERE "id" = 2;"#,
     );
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#), 0);
     let list = env.ok(&["transmissions"]);

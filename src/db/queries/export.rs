@@ -361,22 +361,69 @@ pub fn tax_export_name(conn: &Conn, fc: i64, tax_type: i64) -> StoreResult<Optio
 
 /// A dispatch with its order's shop, payment and customer.
 pub fn dispatch(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
-    one(
-        conn,
-        r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
-           FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = ?1"#,
-        id,
-    )
+    if let Some(rec) = take_prefetched("DispatchDO", id) {
+        return Ok(rec);
+    }
+    one(conn, &format!("{DISPATCH_SELECT} WHERE d.\"id\" = ?1"), id)
+}
+
+const DISPATCH_SELECT: &str = r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
+           FROM "DispatchDO" d JOIN "OrderDO" o ON o."id" = d."orderRef""#;
+const RETURN_SELECT: &str = r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
+           FROM "ReturnDO" d JOIN "OrderDO" o ON o."id" = d."orderRef""#;
+
+thread_local! {
+    /// Rows read ahead for a batch of the sending run ([`prefetch`]): (table, id) -> the row, or
+    /// None when there is none.
+    static PREFETCHED: std::cell::RefCell<std::collections::HashMap<(&'static str, i64), Option<Rec>>> = Default::default();
+}
+
+fn take_prefetched(table: &'static str, id: i64) -> Option<Option<Rec>> {
+    PREFETCHED.with(|p| p.borrow_mut().remove(&(table, id)))
+}
+
+/// Reads the rows of many dispatches and returns, with their orders' columns, in one statement
+/// per table, for the next [`dispatch`] and [`return_row`] calls of this thread (each row is
+/// handed out once; the next `prefetch` or [`clear_prefetched`] drops what is left). On PostgreSQL each statement is a
+/// round trip, so the sending run reads a batch's rows ahead instead of one per transmission.
+pub fn prefetch(conn: &Conn, dispatches: &[i64], returns: &[i64]) -> StoreResult<()> {
+    clear_prefetched();
+    for (table, select, ids) in [("DispatchDO", DISPATCH_SELECT, dispatches), ("ReturnDO", RETURN_SELECT, returns)] {
+        if ids.is_empty() {
+            continue;
+        }
+        let json = serde_json::to_string(ids).expect("integers serialize");
+        let rows = conn.query_map(
+            &format!(r#"{select} WHERE d."id" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#),
+            params![json],
+            Rec::from_row,
+        )?;
+        PREFETCHED.with(|p| {
+            let mut p = p.borrow_mut();
+            for id in ids {
+                p.insert((table, *id), None);
+            }
+            for rec in rows {
+                if let Some(id) = rec.i("id") {
+                    p.insert((table, id), Some(rec));
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Drops the rows [`prefetch`] read and no one took.
+pub fn clear_prefetched() {
+    PREFETCHED.with(|p| p.borrow_mut().clear());
 }
 
 /// A return with its order's shop, payment and customer.
 pub fn return_row(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
-    one(
-        conn,
-        r#"SELECT d.*, o."shopRef", o."shopOrderNo", o."shopCustomerNo", o."paymentDefRef"
-           FROM "ReturnDO" d JOIN "OrderDO" o ON o."id" = d."orderRef" WHERE d."id" = ?1"#,
-        id,
-    )
+    if let Some(rec) = take_prefetched("ReturnDO", id) {
+        return Ok(rec);
+    }
+    one(conn, &format!("{RETURN_SELECT} WHERE d.\"id\" = ?1"), id)
 }
 
 pub fn debitor(conn: &Conn, id: i64) -> StoreResult<Option<Rec>> {
