@@ -25,6 +25,21 @@ fn tid(env: &TestEnv, cond: &str) -> i64 {
     env.query_i64(&format!(r#"SELECT "id" FROM "TransmissionDO" WHERE {cond}"#))
 }
 
+/// `n` dispatches of order 10002, each with its transmission (the triggers), in transactions of
+/// 500: each dispatch replaces the order's "OrderChangeDO" row, and inside one transaction
+/// PostgreSQL keeps every dead version of it under its key, which each insert walks.
+fn insert_dispatches(env: &TestEnv, n: i64) {
+    for from in (0..n).step_by(500) {
+        let to = (from + 500).min(n);
+        env.sql_ok(&format!(
+            r#"WITH RECURSIVE n(i) AS (SELECT {from} + 1 UNION ALL SELECT i + 1 FROM n WHERE i < {to})
+               INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
+               SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;"#
+        ));
+    }
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" = 'INITIAL'"#), n);
+}
+
 #[test]
 fn every_document_from_rows_inserted_with_the_sqlite3_shell() {
     let env = setup();
@@ -232,12 +247,7 @@ fn missing_mapping_fails_that_partner_retries_then_manual_check() {
 fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
     let env = setup();
     const N: i64 = 12_000; // several batches of impex::send::job::BATCH
-    env.sql_ok(&format!(
-        r#"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
-           INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
-           SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;"#
-    ));
-    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO""#), N);
+    insert_dispatches(&env, N);
     let outbox = sup::outbox(&env);
     let mut child = env.cmd(&["send"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     wait_for("the first files of the sending run", Duration::from_secs(60), || !sup::names(&outbox).is_empty());
@@ -291,12 +301,7 @@ fn kill_during_sending_run_leaves_no_partial_file_and_completes_exactly_once() {
 fn two_sending_runs_at_once_write_each_transmission_once() {
     let env = setup();
     const N: i64 = 12_000; // several batches of impex::send::job::BATCH
-    env.sql_ok(&format!(
-        r#"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})
-           INSERT INTO "DispatchDO" ("id", "orderRef", "supplierRef", "netAmount", "invoiceNo", "deliveryNoteNo")
-           SELECT 100000 + i, 10002, 5000, i, 'INV-' || i, 'DN-' || i FROM n;"#
-    ));
-    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "TransmissionDO" WHERE "state" = 'INITIAL'"#), N);
+    insert_dispatches(&env, N);
     let runs: Vec<_> = (0..2)
         .map(|_| env.cmd(&["send"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap())
         .collect();
