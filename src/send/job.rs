@@ -213,12 +213,8 @@ fn remove_leftovers(conn: &Conn, staging: &Path, mine: &Path) {
     for e in entries.flatten() {
         let path = e.path();
         let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        let keep = is_dir
-            && path != mine
-            && match e.file_name().to_str() {
-                Some(holder) => db::queries::heartbeat::holder_alive(conn, holder).unwrap_or(Some(true)) == Some(true),
-                None => false,
-            };
+        let alive = |holder: &str| db::queries::heartbeat::holder_alive(conn, holder).unwrap_or(Some(true)) == Some(true);
+        let keep = is_dir && path != mine && e.file_name().to_str().is_some_and(alive);
         if !keep {
             let _ = if is_dir { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
         }
@@ -389,7 +385,7 @@ fn record(conn: &mut Conn, items: &[Item], report: &mut RunReport) -> Result<(),
     let moved: std::collections::HashSet<i64> = state::mark_all_pushed(&tx, &pairs, &now).map_err(temporary)?.into_iter().collect();
     for it in in_outbox {
         if !moved.contains(&it.due.id) {
-            tracing::warn!(transmission_id = it.due.id, "transmission {}: cannot move from {} to PUSHED: it is no longer in state {} (changed by someone else?)", it.due.id, it.due.state, it.due.state);
+            tracing::warn!(transmission_id = it.due.id, "{}", state::not_moved(it.due.id, from(it), "PUSHED"));
         } else if matches!(it.outcome, Some(Outcome::AlreadyThere)) {
             report.recovered += 1;
         } else {

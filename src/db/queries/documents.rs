@@ -463,7 +463,7 @@ pub fn insert(conn: &mut Conn, docs: &[NewDocument]) -> StoreResult<usize> {
 
 /// The documents of these orders, by order, oldest first.
 pub fn for_orders(conn: &Conn, orders: &[i64]) -> StoreResult<Vec<DocumentRow>> {
-    let json = serde_json::to_string(orders).expect("integers serialize");
+    let json = super::ids_json(orders);
     let sql = format!(r#"SELECT {COLUMNS} FROM "DocumentDO" WHERE "orderRef" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1)) ORDER BY "orderRef", "creationDate", "id""#);
         conn.query_map(&sql, params![json], document_row)
 }

@@ -148,7 +148,7 @@ pub fn claim(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<i64>> {
     if !conn.is_postgres() || ids.is_empty() {
         return Ok(ids.to_vec());
     }
-    let json = serde_json::to_string(ids).expect("integers serialize");
+    let json = super::ids_json(ids);
     // every element is tried (no LIMIT), so no lock is taken for a row not returned
     let sql = format!("SELECT CAST(e AS int8) FROM json_array_elements_text(CAST(CAST(?1 AS text) AS json)) AS e WHERE pg_try_advisory_lock({CLAIM_KEY})");
     conn.query_map(&sql, params![json], |r| r.get::<i64>(0))
@@ -159,7 +159,7 @@ pub fn release(conn: &Conn, ids: &[i64]) -> StoreResult<()> {
     if !conn.is_postgres() || ids.is_empty() {
         return Ok(());
     }
-    let json = serde_json::to_string(ids).expect("integers serialize");
+    let json = super::ids_json(ids);
     let sql = format!("SELECT count(*) FROM json_array_elements_text(CAST(CAST(?1 AS text) AS json)) AS e WHERE pg_advisory_unlock({CLAIM_KEY})");
     conn.query_row(&sql, params![json], |_| Ok(()))
 }
@@ -384,15 +384,16 @@ fn take_prefetched(table: &'static str, id: i64) -> Option<Option<Rec>> {
 
 /// Reads the rows of many dispatches and returns, with their orders' columns, in one statement
 /// per table, for the next [`dispatch`] and [`return_row`] calls of this thread (each row is
-/// handed out once; the next `prefetch` or [`clear_prefetched`] drops what is left). On PostgreSQL each statement is a
-/// round trip, so the sending run reads a batch's rows ahead instead of one per transmission.
+/// handed out once; the next `prefetch` or [`clear_prefetched`] drops what is left). On
+/// PostgreSQL each statement is a round trip, so the sending run reads a batch's rows ahead
+/// instead of one per transmission.
 pub fn prefetch(conn: &Conn, dispatches: &[i64], returns: &[i64]) -> StoreResult<()> {
     clear_prefetched();
     for (table, select, ids) in [("DispatchDO", DISPATCH_SELECT, dispatches), ("ReturnDO", RETURN_SELECT, returns)] {
         if ids.is_empty() {
             continue;
         }
-        let json = serde_json::to_string(ids).expect("integers serialize");
+        let json = super::ids_json(ids);
         let rows = conn.query_map(
             &format!(r#"{select} WHERE d."id" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#),
             params![json],

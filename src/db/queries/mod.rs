@@ -17,3 +17,8 @@ pub mod status;
 pub mod users;
 pub mod orders;
 pub mod documents;
+
+/// A list of ids as one JSON array, for `json_each(?)` in a statement (either backend).
+pub(crate) fn ids_json(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("integers serialize")
+}

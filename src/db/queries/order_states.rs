@@ -2,6 +2,7 @@
 //! search of `GET /shops/{shopId}/order-states`, the change cursor of `.../modified`
 //! (`"OrderChangeDO"`, kept by the triggers of schema.sql's "order states" block) and the rows
 //! one order state is made of. Lists of order ids go in as one JSON array (`json_each`).
+use super::ids_json;
 use crate::db::params;
 use crate::db::Value as SqlValue;
 
@@ -94,9 +95,6 @@ pub fn modified(conn: &Conn, shop: i64, min_cursor: i64, since: Option<&str>, li
     Ok((rows, total))
 }
 
-fn ids_json(ids: &[i64]) -> String {
-    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
-}
 
 /// The header of an order.
 #[derive(Debug, Clone, Default)]

@@ -54,17 +54,22 @@ fn changed(n: usize, id: i64, from: TransmissionState, to: &str) -> Result<()> {
     if n == 1 {
         Ok(())
     } else {
-        Err(Error::Conflict(format!(
-            "transmission {id}: cannot move from {} to {to}: it is no longer in state {} (changed by someone else?)",
-            from.as_str(),
-            from.as_str()
-        )))
+        Err(not_moved(id, from, to))
     }
 }
 
+/// The refusal of a transition whose transmission is no longer in the state it was read in.
+pub fn not_moved(id: i64, from: TransmissionState, to: &str) -> Error {
+    Error::Conflict(format!(
+        "transmission {id}: cannot move from {} to {to}: it is no longer in state {} (changed by someone else?)",
+        from.as_str(),
+        from.as_str()
+    ))
+}
+
 /// The files are in the outbox: -> PUSHED, for many transmissions (`(id, expected state)`
-/// pairs; on PostgreSQL in one statement). Returns the ids that moved; one missing moved from its expected
-/// state meanwhile (someone else moved it).
+/// pairs; on PostgreSQL in one statement). Returns the ids that moved; one missing moved from
+/// its expected state meanwhile ([`not_moved`]).
 pub fn mark_all_pushed(conn: &Conn, items: &[(i64, TransmissionState)], now: &str) -> Result<Vec<i64>> {
     use crate::db::queries::export::{values_rows, VALUES_ROWS};
     let mut moved = Vec::with_capacity(items.len());
