@@ -6,7 +6,8 @@
 #  2. idle CPU: the same 1,000 schedules with nothing due; utime+stime of `impex run` over
 #     IDLE_SECONDS (from /proc/<pid>/stat).
 # BACKEND=postgres: the same on a PostgreSQL 15 server started for the run (bench/pg.sh).
-# Usage: bench/scheduler.sh   (env: IMPEX_BIN, N=1000, RUN_SECONDS=22, IDLE_SECONDS=30, MAX_JOBS=16, NODES=1, BACKEND=sqlite)
+# LOGS=DIR keeps the nodes' logs there (run-K.log; e.g. with IMPEX_LOG=impex=debug).
+# Usage: bench/scheduler.sh   (env: IMPEX_BIN, N=1000, RUN_SECONDS=22, IDLE_SECONDS=30, MAX_JOBS=16, NODES=1, BACKEND=sqlite, LOGS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/pg.sh
@@ -16,17 +17,19 @@ if [ -z "$BIN" ]; then
 fi
 BIN=$(realpath "$BIN")
 N=${N:-1000}; RUN_SECONDS=${RUN_SECONDS:-22}; IDLE_SECONDS=${IDLE_SECONDS:-30}; MAX_JOBS=${MAX_JOBS:-16}; NODES=${NODES:-1}; BACKEND=${BACKEND:-sqlite}
-DIR=$(mktemp -d); chmod 755 "$DIR"; PIDS=()
+DIR=$(mktemp -d); chmod 755 "$DIR"; PIDS=(); LOGS=${LOGS:-$DIR}; mkdir -p "$LOGS"
 trap 'kill ${PIDS[@]:-} 2>/dev/null || true; pg_stop; rm -rf "$DIR"' EXIT
 export IMPEX_TEST_JOBS=1 IMPEX_TZ=UTC IMPEX_LOG=${IMPEX_LOG:-warn}
 if [ "$BACKEND" = postgres ]; then
   pg_start "$DIR"; pg_db impex; DB=$(pg_url impex)
+  [ -n "${PG_OPTS:-}" ] && pg_psql impex "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1
   q() { pg_psql impex "$1"; }
   NOW="now()"
   "$BIN" --db "$DB" init --base "$DIR/base" >/dev/null
   q "INSERT INTO \"JobDefDO\" (\"id\", \"name\") VALUES (10999, 'TEST_JOB');
      INSERT INTO \"ScheduleDO\" (\"active\", \"configId\", \"cron\", \"jobDefRef\", \"key\", \"lastRun\")
-     SELECT true, 0, '0/5 * * * * ?', 10999, 'bench-' || i, now() FROM generate_series(1, $N) i;" >/dev/null
+     SELECT true, 0, '0/5 * * * * ?', 10999, 'bench-' || i, now() FROM generate_series(1, $N) i;
+     ANALYZE;" >/dev/null  # (the statistics autovacuum gathers within a minute)
   MS="EXTRACT(EPOCH FROM (\"startTime\" - \"dueTime\")) * 1000.0"
 else
   command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 2; }
@@ -42,7 +45,7 @@ else
 fi
 echo "impex: $BIN; backend $BACKEND, $NODES node(s); $N schedules, cron 0/5 * * * * ?, max-jobs $MAX_JOBS, ${RUN_SECONDS}s"
 for k in $(seq "$NODES"); do
-  "$BIN" --db "$DB" run --max-jobs "$MAX_JOBS" 2>"$DIR/run-$k.log" & PIDS+=($!)
+  "$BIN" --db "$DB" run --max-jobs "$MAX_JOBS" 2>"$LOGS/run-$k.log" & PIDS+=($!)
 done
 sleep "$RUN_SECONDS"; kill -TERM "${PIDS[@]}"; wait "${PIDS[@]}" || true; PIDS=()
 L="(SELECT $MS AS ms FROM \"JobRunDO\" WHERE \"dueTime\" IS NOT NULL AND \"outcome\" <> 'RUNNING') l"
@@ -53,10 +56,14 @@ pct() { q "SELECT $(r1 ms) FROM $L ORDER BY ms LIMIT 1 OFFSET (SELECT count(*) *
 echo "latency due->start ms: avg $(q "SELECT $(r1 'avg(ms)') FROM $L")  p50 $(pct 50)  p95 $(pct 95)  p99 $(pct 99)  max $(q "SELECT $(r1 'max(ms)') FROM $L")"
 q "SELECT 'fire times run more than once: ' || count(*) FROM (SELECT \"scheduleKey\", \"dueTime\" FROM \"JobRunDO\" GROUP BY \"scheduleKey\", \"dueTime\" HAVING count(*) > 1) d"
 q "SELECT 'runs per node: ' || count(*) FROM \"JobRunDO\" GROUP BY \"runBy\""
+if [ "$BACKEND" = postgres ] && [ -n "${PG_OPTS:-}" ]; then
+  q "SELECT calls || ' calls, ' || round(total_exec_time::numeric / calls, 3) || ' ms + plan ' || round(total_plan_time::numeric / calls, 3) || ' ms: ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+     FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 8" 2>/dev/null || true
+fi
 
 # Idle: nothing due for the next decades (one node).
 q "UPDATE \"ScheduleDO\" SET \"cron\" = '0 0 0 1 1 ? 2099', \"lastRun\" = $NOW, \"nextRetry\" = NULL;" >/dev/null
-"$BIN" --db "$DB" run 2>>"$DIR/run-1.log" & PID=$!; PIDS=($PID)
+"$BIN" --db "$DB" run 2>>"$LOGS/run-1.log" & PID=$!; PIDS=($PID)
 sleep 3
 ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$PID/stat"; }
 t0=$(ticks); sleep "$IDLE_SECONDS"; t1=$(ticks)

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::due::{self, Due, Timing};
 use super::health::{Kind, Node};
@@ -36,6 +36,9 @@ use crate::db::{self, queries::schedule as q, queries::schedule::ScheduleRow};
 use crate::error::{Error, Result};
 use crate::jobs::{self, JobContext, JobError, Report};
 use crate::time;
+
+/// How long after its start the end of a job is waited for, to record it with others ([`Runner::coalesce`]).
+const COALESCE: Duration = Duration::from_millis(2);
 
 /// Settings of the run loop.
 #[derive(Debug, Clone)]
@@ -123,6 +126,8 @@ pub struct Runner {
     last_beat: Option<Instant>,
     /// The threads the jobs run on.
     pool: super::pool::Pool,
+    /// Orders schedules with the same fire time (from the holder: differs between processes).
+    order_seed: u64,
 }
 
 impl Runner {
@@ -156,6 +161,12 @@ impl Runner {
             backlog: Vec::new(),
             node: Node { id: me.to_string(), host: me.host.clone(), pid: me.pid, ..Node::this_process(Kind::Run) },
             last_beat: None,
+            order_seed: {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                me.to_string().hash(&mut h);
+                h.finish()
+            },
         })
     }
 
@@ -294,6 +305,9 @@ impl Runner {
                     Event::Done { id, result } => done.push((id, result)),
                 }
                 ev = self.rx.try_recv().ok();
+                if ev.is_none() && !done.is_empty() {
+                    ev = self.coalesce(&done);
+                }
             }
             if !done.is_empty() {
                 let n = done.len();
@@ -302,6 +316,8 @@ impl Runner {
                     if mode != Mode::Forever {
                         self.summary.failed += n;
                     }
+                } else if let Err(e) = self.fill_from_backlog() {
+                    error!("claiming due schedules: {e}");
                 }
                 // A finished schedule's next fire time is only known after a full pass; while
                 // a backlog is waiting, it is served first.
@@ -310,6 +326,15 @@ impl Runner {
                 }
             }
         }
+    }
+
+    /// Waits for the next end of a job that started less than [`COALESCE`] ago, at most until
+    /// then: short jobs started together end together, and their ends are recorded in one
+    /// round instead of one each (a round is a database round trip per statement).
+    fn coalesce(&self, done: &[(i64, std::result::Result<Report, JobError>)]) -> Option<Event> {
+        let until = self.running.iter().filter(|(id, _)| !done.iter().any(|(d, _)| d == *id)).map(|(_, r)| r.watched.started + COALESCE).max()?;
+        let wait = until.checked_duration_since(Instant::now())?;
+        self.rx.recv_timeout(wait).ok()
     }
 
     /// Records that this scheduler loop is alive (`"ProcessHeartbeatDO"`, see `health`). A
@@ -323,17 +348,20 @@ impl Runner {
 
     /// Claims backlog entries (due, but found no free slot) as slots free up. Claims are
     /// optimistic, so an entry that changed meanwhile is simply not claimed.
+    /// Entries another node claimed first are dropped and the next ones tried, until the slots
+    /// are full or the backlog is empty.
     fn fill_from_backlog(&mut self) -> Result<()> {
-        let free = self.opts.max_jobs.saturating_sub(self.running.len());
-        if free == 0 || self.backlog.is_empty() {
-            return Ok(());
+        loop {
+            let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+            if free == 0 || self.backlog.is_empty() {
+                return Ok(());
+            }
+            let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
+            let claimed = self.claim_batch(&take, &[], false)?;
+            for (r, run_id) in claimed {
+                self.spawn(r, run_id);
+            }
         }
-        let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
-        let claimed = self.claim_batch(&take, &[], false)?;
-        for (r, run_id) in claimed {
-            self.spawn(r, run_id);
-        }
-        Ok(())
     }
 
     fn cron(&mut self, expr: &str) -> std::result::Result<Cron, String> {
@@ -386,7 +414,10 @@ impl Runner {
             }
         }
         self.next.retain(|id, _| seen.contains(id));
-        to_claim.sort_by_key(|(_, at)| *at);
+        // earliest fire time first; among equal ones an order of this process's own, so that
+        // nodes sharing a database try different schedules first instead of colliding
+        let seed = self.order_seed;
+        to_claim.sort_by_key(|(r, at)| (*at, (r.id as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
         let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
         self.backlog = to_claim.split_off(free.min(to_claim.len()));
         if to_claim.is_empty() && unrunnable.is_empty() {
@@ -396,6 +427,8 @@ impl Runner {
         for (r, run_id) in claimed {
             self.spawn(r, run_id);
         }
+        // (slots left by schedules another node claimed first)
+        self.fill_from_backlog()?;
         Ok(wake)
     }
 
@@ -496,29 +529,42 @@ impl Runner {
         let shutting_down = self.deadline.is_some();
         let mut logs = Vec::with_capacity(batch.len());
         let tx = self.conn.write()?;
+        // (only a failure's retry rule needs the schedule as it is now)
+        let failed: Vec<i64> = batch.iter().filter(|(_, r)| r.is_err()).map(|(id, _)| *id).collect();
+        let rows: HashMap<i64, ScheduleRow> = q::by_ids(&tx, &failed)?.into_iter().map(|r| (r.id, r)).collect();
+        let mut ended = Vec::with_capacity(batch.len());
         for (id, result) in batch {
             let Some(run) = self.running.remove(&id) else { continue };
-            let row = q::by_id(&tx, id)?;
-            let after = match &row {
-                Some(s) => state::after_run(s, &result, now, shutting_down),
-                None => AfterRun::Stop { count: 0, message: "the schedule was deleted while its job ran".into() },
+            let after = match (&result, rows.get(&id)) {
+                (Ok(r), _) => state::after_report(r),
+                (Err(_), Some(s)) => state::after_run(s, &result, now, shutting_down),
+                (Err(_), None) => AfterRun::Stop { count: 0, message: "the schedule was deleted while its job ran".into() },
             };
             let (ok_count, failed_count) = match &result {
                 Ok(r) => (r.ok_count, r.failed_count),
                 Err(_) => (0, 0),
             };
-            let lock_lost = match state::finish(&tx, id, &self.holder, &after, &now_text) {
-                Ok(()) => None,
-                Err(Error::Conflict(m)) => Some(m),
-                Err(e) => return Err(e),
-            };
-            q::finish_run(&tx, run.run_id, &now_text, after.history_outcome(), ok_count, failed_count, after.message())?;
+            ended.push((id, run, after, ok_count, failed_count));
+        }
+        let finishing: Vec<(i64, &AfterRun)> = ended.iter().map(|(id, _, after, _, _)| (*id, after)).collect();
+        let lost: HashSet<i64> = state::finish_all(&tx, &finishing, &self.holder, &now_text)?.into_iter().collect();
+        let finished: Vec<q::Finished<'_>> = ended
+            .iter()
+            .map(|(_, run, after, ok_count, failed_count)| q::Finished { run_id: run.run_id, outcome: after.history_outcome(), ok_count: *ok_count, failed_count: *failed_count, message: after.message() })
+            .collect();
+        q::finish_runs(&tx, &finished, &now_text)?;
+        drop(finished);
+        for (id, run, after, _, _) in ended {
+            let lock_lost = lost.contains(&id).then(|| format!("ScheduleDO id {id}: the lock is no longer held by {} (released as stale by another process, or the schedule was deleted?)", self.holder));
             logs.push((run, after, lock_lost));
         }
         let free = if shutting_down { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
         let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
         let claimed = claim_in(&tx, &take, false, &self.holder, &now_text)?;
+        let t = Instant::now();
         tx.commit()?;
+        let ms = |d: Duration| d.as_micros() as f64 / 1000.0;
+        debug!(finished = logs.len(), claimed = claimed.len(), ms = ms((Utc::now() - now).to_std().unwrap_or_default()), commit_ms = ms(t.elapsed()), "round recorded");
         for (r, run_id) in claimed {
             self.spawn(r, run_id);
         }
@@ -573,14 +619,22 @@ fn timing(r: &ScheduleRow) -> Timing {
 
 /// Claims `items` in the unit of work `tx` (optimistic: one that changed meanwhile is not
 /// claimed), each with its RUNNING history row; returns the claimed ones with their run ids.
+/// A round's claims go together (`state::claim_all`, `q::insert_runs`): one statement each on
+/// PostgreSQL.
 fn claim_in(tx: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], force: bool, holder: &str, now: &str) -> Result<Vec<(ScheduleRow, i64)>> {
-    let mut claimed = Vec::new();
-    for (s, due_at) in items {
-        let ok = if force { state::claim_forced(tx, s.id, holder, now)? } else { state::claim(tx, s, holder, now)? };
-        if ok {
-            let run_id = q::insert_run(tx, s, Some(&time::format(*due_at)), now, holder)?;
-            claimed.push((s.clone(), run_id));
+    let claimed: Vec<&(ScheduleRow, DateTime<Utc>)> = if force {
+        let mut c = Vec::new();
+        for item in items {
+            if state::claim_forced(tx, item.0.id, holder, now)? {
+                c.push(item);
+            }
         }
-    }
-    Ok(claimed)
+        c
+    } else {
+        let ids: HashSet<i64> = state::claim_all(tx, items, holder, now)?.into_iter().collect();
+        items.iter().filter(|(s, _)| ids.contains(&s.id)).collect()
+    };
+    let runs: Vec<(&ScheduleRow, Option<String>)> = claimed.iter().map(|(s, at)| (s, Some(time::format(*at)))).collect();
+    let run_ids = q::insert_runs(tx, &runs, now, holder)?;
+    Ok(claimed.into_iter().zip(run_ids).map(|((s, _), run_id)| (s.clone(), run_id)).collect())
 }

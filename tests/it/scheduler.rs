@@ -12,26 +12,24 @@ const NEVER: &str = "0 0 0 1 1 ? 2099";
 
 fn setup() -> TestEnv {
     let env = TestEnv::new(false);
-    env.conn()
-        .execute_batch(r#"INSERT INTO "JobDefDO" ("id", "name") VALUES (10999, 'TEST_JOB'), (10998, 'NOT_IN_THIS_IMPEX');"#)
-        .unwrap();
+    exec(&env, r#"INSERT INTO "JobDefDO" ("id", "name") VALUES (10999, 'TEST_JOB'), (10998, 'NOT_IN_THIS_IMPEX');"#);
     env
 }
 
 /// Inserts an active schedule; returns its id.
 fn schedule(env: &TestEnv, key: &str, cron: &str, config_id: i64, max_retries: i64, retry_delay: Option<&str>) -> i64 {
-    let c = env.conn();
-    c.execute(
-        r#"INSERT INTO "ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "maxNoOfRetries", "retryDelay")
-           VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)"#,
-        rusqlite::params![config_id, cron, TEST_JOB, key, max_retries, retry_delay],
-    )
-    .unwrap();
-    c.last_insert_rowid()
+    env.store()
+        .query_i64(
+            r#"INSERT INTO "ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "maxNoOfRetries", "retryDelay")
+               VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6) RETURNING "id""#,
+            impex::db::params![config_id, cron, TEST_JOB, key, max_retries, retry_delay, 1i64],
+        )
+        .unwrap()
 }
 
+/// Runs statements on the test's database (either backend).
 fn exec(env: &TestEnv, sql: &str) {
-    env.conn().execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    env.store().execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// A background `impex` process, killed on drop.
@@ -110,7 +108,11 @@ fn runs_of(env: &TestEnv, key: &str) -> Vec<Run> {
 }
 
 fn opt_text(env: &TestEnv, sql: &str) -> Option<String> {
-    env.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    match env.store().query_value(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}")) {
+        impex::db::Value::Null => None,
+        impex::db::Value::Text(t) => Some(t),
+        other => panic!("{sql}: not a text: {other:?}"),
+    }
 }
 
 #[test]
@@ -173,7 +175,7 @@ fn two_processes_never_run_a_schedule_concurrently() {
     // The history agrees: no overlapping [startTime, endTime] per schedule.
     let overlaps = env.query_i64(
         r#"SELECT count(*) FROM "JobRunDO" x JOIN "JobRunDO" y ON x."scheduleRef" = y."scheduleRef" AND x."id" < y."id"
-           WHERE x."endTime" IS NOT NULL AND y."startTime" < x."endTime" AND x."startTime" < coalesce(y."endTime", '9999')"#,
+           WHERE x."endTime" IS NOT NULL AND y."startTime" < x."endTime" AND x."startTime" < coalesce(y."endTime", '9999-12-31 00:00:00.000')"#,
     );
     assert_eq!(overlaps, 0);
 }
@@ -215,7 +217,9 @@ fn temporary_failure_is_retried_after_retry_delay_and_stops_at_max() {
         assert!(w[1].start - w[0].end >= 950, "retry came before retryDelay: {rs:?}");
     }
     assert_eq!(env.query_i64(&format!(r#"SELECT "countRetry" FROM "ScheduleDO" WHERE "id" = {id}"#)), 3);
-    assert_eq!(env.query_string(&format!(r#"SELECT group_concat("outcome", ',') FROM (SELECT "outcome" FROM "JobRunDO" WHERE "scheduleRef" = {id} ORDER BY "id")"#)), "RETRY,RETRY,ERROR");
+    let outcomes = env.store().query_rows(&format!(r#"SELECT "outcome" FROM "JobRunDO" WHERE "scheduleRef" = {id} ORDER BY "id""#), &[]).unwrap();
+    let outcomes: Vec<String> = outcomes.into_iter().map(|r| r[0].as_str().unwrap_or("?").to_string()).collect();
+    assert_eq!(outcomes.join(","), "RETRY,RETRY,ERROR");
     drop(p);
 
     // status: a health check (exit 1), saying why, also with --json.

@@ -269,6 +269,43 @@ pub fn insert_run(conn: &Conn, s: &ScheduleRow, due_time: Option<&str>, start: &
            VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6)"#, params![s.id, s.key, s.job_def_ref, due_time, start, run_by])
 }
 
+/// [`insert_run`] for many runs at once: `(schedule, its fire time)` with one start and
+/// holder; returns the run ids in the order of `runs`. One statement on PostgreSQL, a cached
+/// one per row on SQLite.
+pub fn insert_runs(conn: &Conn, runs: &[(&ScheduleRow, Option<String>)], start: &str, run_by: &str) -> StoreResult<Vec<i64>> {
+    if !conn.is_postgres() {
+        return runs.iter().map(|(s, due)| insert_run(conn, s, due.as_deref(), start, run_by)).collect();
+    }
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<serde_json::Value> =
+        runs.iter().map(|(s, due)| serde_json::json!({ "scheduleRef": s.id, "scheduleKey": s.key, "jobDefRef": s.job_def_ref, "dueTime": due })).collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    let ids: std::collections::HashMap<i64, i64> = conn
+        .query_map(
+            r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "dueTime", "startTime", "outcome", "runBy")
+               SELECT v."scheduleRef", v."scheduleKey", v."jobDefRef", v."dueTime", CAST(?2 AS timestamptz), 'RUNNING', ?3
+               FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("scheduleRef" int8, "scheduleKey" text, "jobDefRef" int8, "dueTime" timestamptz)
+               RETURNING "scheduleRef", "id""#,
+            params![rows, start, run_by],
+            |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
+        )?
+        .into_iter()
+        .collect();
+    runs.iter()
+        .map(|(s, _)| ids.get(&s.id).copied().ok_or_else(|| crate::db::StoreError::new(crate::db::StoreErrorKind::Other, format!("no history row was inserted for schedule {}", s.id))))
+        .collect()
+}
+
+/// Schedules by id (those that exist), in one statement.
+pub fn by_ids(conn: &Conn, ids: &[i64]) -> StoreResult<Vec<ScheduleRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    query(conn, r#"WHERE s."id" IN (SELECT CAST("value" AS INTEGER) FROM json_each(?1))"#, params![super::ids_json(ids)])
+}
+
 /// Inserts a finished history row (a run that never started, e.g. an unknown job).
 pub fn insert_finished_run(conn: &Conn, s: &ScheduleRow, time: &str, outcome: &str, message: &str, run_by: &str) -> StoreResult<i64> {
     conn.insert(r#"INSERT INTO "JobRunDO" ("scheduleRef", "scheduleKey", "jobDefRef", "startTime", "endTime", "outcome", "message", "runBy")
@@ -279,6 +316,38 @@ pub fn insert_finished_run(conn: &Conn, s: &ScheduleRow, time: &str, outcome: &s
 pub fn finish_run(conn: &Conn, run_id: i64, end: &str, outcome: &str, ok_count: i64, failed_count: i64, message: &str) -> StoreResult<usize> {
     Ok(conn.execute(r#"UPDATE "JobRunDO" SET "endTime" = ?2, "outcome" = ?3, "okCount" = ?4, "failedCount" = ?5, "message" = ?6
            WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#, params![run_id, end, outcome, ok_count, failed_count, message])?)
+}
+
+/// A finished run for [`finish_runs`].
+#[derive(Debug, Clone)]
+pub struct Finished<'a> {
+    pub run_id: i64,
+    pub outcome: &'a str,
+    pub ok_count: i64,
+    pub failed_count: i64,
+    pub message: &'a str,
+}
+
+/// [`finish_run`] for many history rows at once (one statement on PostgreSQL, a cached one per
+/// row on SQLite).
+pub fn finish_runs(conn: &Conn, runs: &[Finished<'_>], end: &str) -> StoreResult<usize> {
+    if !conn.is_postgres() {
+        return runs.iter().map(|f| finish_run(conn, f.run_id, end, f.outcome, f.ok_count, f.failed_count, f.message)).sum();
+    }
+    if runs.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|f| serde_json::json!({ "id": f.run_id, "outcome": f.outcome, "okCount": f.ok_count, "failedCount": f.failed_count, "message": f.message }))
+        .collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    conn.execute(
+        r#"UPDATE "JobRunDO" r SET "endTime" = CAST(?2 AS timestamptz), "outcome" = v."outcome", "okCount" = v."okCount", "failedCount" = v."failedCount", "message" = v."message"
+           FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("id" int8, "outcome" text, "okCount" int8, "failedCount" int8, "message" text)
+           WHERE r."id" = v."id" AND r."outcome" = 'RUNNING'"#,
+        params![rows, end],
+    )
 }
 
 /// Ends the RUNNING rows of one holder (a dead process, or this one at exit) as ERROR.

@@ -86,6 +86,12 @@ impl AfterRun {
     }
 }
 
+/// What a run that returned a report does to its schedule (whatever the schedule's retry
+/// settings: [`after_run`] with an `Ok` result).
+pub fn after_report(r: &Report) -> AfterRun {
+    AfterRun::Done { outcome: LastOutcome::from_report(r.outcome), message: r.message.clone() }
+}
+
 /// Decides what a run's result does to the schedule. Retry rule: `countRetry` counts failed runs
 /// since the last success; after a temporary failure it grows by one, and when it exceeds
 /// `maxNoOfRetries` the schedule stops (so `maxNoOfRetries` = 2 allows the first run plus two
@@ -93,7 +99,7 @@ impl AfterRun {
 /// unreadable `retryDelay` means the next cron fire time.
 pub fn after_run(s: &ScheduleRow, result: &std::result::Result<Report, JobError>, now: DateTime<Utc>, shutting_down: bool) -> AfterRun {
     match result {
-        Ok(r) => AfterRun::Done { outcome: LastOutcome::from_report(r.outcome), message: r.message.clone() },
+        Ok(r) => after_report(r),
         Err(JobError::Temporary(m)) if shutting_down => AfterRun::Interrupted { message: format!("interrupted by shutdown: {m}") },
         Err(JobError::Temporary(m)) => {
             let count = s.count_retry + 1;
@@ -132,6 +138,49 @@ pub fn claim(conn: &Conn, s: &ScheduleRow, holder: &str, now: &str) -> Result<bo
         clear_fixed_next_run(conn, s.id)?;
     }
     Ok(n == 1)
+}
+
+/// [`claim`] for many schedules at once (one scheduling round): each `(row as read, fire time)`
+/// is claimed under the same conditions. Returns the ids claimed. On PostgreSQL one statement
+/// claims them all (a round trip per statement is most of a round's time there); on SQLite a
+/// cached statement per row costs less than building one for many.
+pub fn claim_all(conn: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], holder: &str, now: &str) -> Result<Vec<i64>> {
+    let mut claimed = Vec::with_capacity(items.len());
+    if !conn.is_postgres() {
+        for (s, _) in items {
+            if claim(conn, s, holder, now)? {
+                claimed.push(s.id);
+            }
+        }
+        return Ok(claimed);
+    }
+    if items.is_empty() {
+        return Ok(claimed);
+    }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|(s, _)| serde_json::json!({ "id": s.id, "lastRun": s.last_run, "nextRetry": s.next_retry, "fixedNextRun": s.fixed_next_run }))
+        .collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    claimed = conn.query_map(
+        r#"UPDATE "ScheduleDO" s SET "lockedSince" = CAST(?2 AS timestamptz), "lockedBy" = ?3, "lastRun" = CAST(?2 AS timestamptz)
+           FROM (SELECT v.*, rt."activeRuntime", rt."fixedNextRun" AS "fixedNow"
+                 FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("id" int8, "lastRun" timestamptz, "nextRetry" timestamptz, "fixedNextRun" timestamptz)
+                 LEFT JOIN "ScheduleRuntimeDO" rt ON rt."scheduleRef" = v."id") v
+           WHERE s."id" = v."id" AND s."lockedSince" IS NULL
+             AND s."lastRun" IS NOT DISTINCT FROM v."lastRun" AND s."nextRetry" IS NOT DISTINCT FROM v."nextRetry"
+             AND coalesce(v."activeRuntime", s."active") AND v."fixedNow" IS NOT DISTINCT FROM v."fixedNextRun"
+             AND (s."stoppedSince" IS NULL OR v."fixedNextRun" IS NOT NULL)
+           RETURNING s."id""#,
+        params![rows, now, holder],
+        |r| r.get::<i64>(0),
+    )?;
+    for (s, _) in items {
+        if s.fixed_next_run.is_some() && claimed.contains(&s.id) {
+            clear_fixed_next_run(conn, s.id)?;
+        }
+    }
+    Ok(claimed)
 }
 
 fn clear_fixed_next_run(conn: &Conn, id: i64) -> Result<()> {
@@ -261,6 +310,54 @@ pub fn finish(conn: &Conn, id: i64, holder: &str, after: &AfterRun, now: &str) -
         return Err(Error::Conflict(format!("ScheduleDO id {id}: the lock is no longer held by {holder} (released as stale by another process?)")));
     }
     Ok(())
+}
+
+/// [`finish`] for many runs at once (one round): `(schedule id, what the run does to it)`.
+/// Returns the ids whose lock `holder` no longer held (nothing is changed for those). On
+/// PostgreSQL one statement, on SQLite a cached one per row (as [`claim_all`]).
+pub fn finish_all(conn: &Conn, items: &[(i64, &AfterRun)], holder: &str, now: &str) -> Result<Vec<i64>> {
+    let mut lost = Vec::new();
+    if !conn.is_postgres() {
+        for (id, after) in items {
+            match finish(conn, *id, holder, after, now) {
+                Ok(()) => {}
+                Err(Error::Conflict(_)) => lost.push(*id),
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(lost);
+    }
+    if items.is_empty() {
+        return Ok(lost);
+    }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|(id, after)| {
+            let (kind, count, next) = match after {
+                AfterRun::Done { .. } => ("done", None, None),
+                AfterRun::Retry { count, next_retry, .. } => ("retry", Some(*count), next_retry.map(time::format)),
+                AfterRun::Stop { count, .. } => ("stop", Some(*count), None),
+                AfterRun::Interrupted { .. } => ("interrupted", None, None),
+            };
+            serde_json::json!({ "id": id, "kind": kind, "outcome": after.history_outcome(), "message": after.message(), "count": count, "nextRetry": next })
+        })
+        .collect();
+    let rows = serde_json::Value::Array(rows).to_string();
+    // (the columns as `finish` sets them for each kind of outcome)
+    let done = conn.query_map(
+        r#"UPDATE "ScheduleDO" s SET "lockedSince" = NULL, "lockedBy" = NULL,
+               "countRetry" = CASE v."kind" WHEN 'done' THEN 0 WHEN 'interrupted' THEN s."countRetry" ELSE v."count" END,
+               "nextRetry" = CASE v."kind" WHEN 'retry' THEN v."nextRetry" WHEN 'interrupted' THEN CAST(?3 AS timestamptz) ELSE NULL END,
+               "stoppedSince" = CASE v."kind" WHEN 'done' THEN NULL WHEN 'stop' THEN CAST(?3 AS timestamptz) ELSE s."stoppedSince" END,
+               "lastOutcome" = v."outcome", "lastMessage" = v."message"
+           FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("id" int8, "kind" text, "outcome" text, "message" text, "count" int8, "nextRetry" timestamptz)
+           WHERE s."id" = v."id" AND s."lockedBy" = ?2
+           RETURNING s."id""#,
+        params![rows, holder, now],
+        |r| r.get::<i64>(0),
+    )?;
+    lost.extend(items.iter().map(|(id, _)| *id).filter(|id| !done.contains(id)));
+    Ok(lost)
 }
 
 /// Stops an idle schedule that cannot run (unknown job, bad cron); `message` says why.
