@@ -182,6 +182,21 @@ pub fn plan(conn: &Conn, base: &Path, config_id: i64, schedule_id: Option<i64>, 
     Ok(Plan { config, partner, account, push_account, options, work_dir, pull, deliver })
 }
 
+/// Takes the file lock of a transfer configuration (SQLite), or says another run holds it.
+fn lock_file(lock_path: &Path, config_id: i64) -> Result<std::fs::File, JobError> {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .map_err(|e| JobError::Permanent(format!("{}: {e}", lock_path.display())))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(JobError::Temporary(format!("another run of \"FileTransferConfigurationDO\" {config_id} holds {}", lock_path.display()))),
+        Err(std::fs::TryLockError::Error(e)) => Err(JobError::Temporary(format!("{}: {e}", lock_path.display()))),
+    }
+}
+
 /// Runs the job for `ctx.config_id`.
 pub fn run(ctx: &JobContext) -> Result<Report, JobError> {
     let config_id = ctx
@@ -193,20 +208,15 @@ pub fn run(ctx: &JobContext) -> Result<Report, JobError> {
     let span = tracing::info_span!("transfer", schedule = %ctx.schedule_key, config = config_id, account = %p.account);
     let _g = span.enter();
     std::fs::create_dir_all(&p.work_dir).map_err(|e| JobError::Permanent(format!("creating {}: {e}", p.work_dir.display())))?;
-    let lock_path = p.work_dir.join(".impex-transfer.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| JobError::Permanent(format!("{}: {e}", lock_path.display())))?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(JobError::Temporary(format!("another run of \"FileTransferConfigurationDO\" {config_id} holds {}", lock_path.display())))
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(JobError::Temporary(format!("{}: {e}", lock_path.display()))),
-    }
+    // One run per configuration at a time: a claim in the database on PostgreSQL (any node),
+    // a file lock in the work directory on SQLite.
+    let claim = format!("FileTransferConfigurationDO:{config_id}");
+    let held = crate::db::queries::claims::try_claim(&conn, &claim).map_err(db)?;
+    let _lock = match held {
+        Some(true) => None,
+        Some(false) => return Err(JobError::Temporary(format!("another run of \"FileTransferConfigurationDO\" {config_id} (on this or another node) is working on it"))),
+        None => Some(lock_file(&p.work_dir.join(".impex-transfer.lock"), config_id)?),
+    };
     let cancel = || ctx.cancelled();
     let mut t = super::connect(&p.account, &p.options).map_err(to_job)?;
     tracing::info!(from = %p.pull.remote_dir, to = %p.pull.local_dir.display(), "pulling");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
+use crate::db::queries::claims as q_claims;
 use crate::db::queries::import as q;
 use crate::db::Conn;
 
@@ -93,15 +94,24 @@ pub fn run_group_importing(
         std::fs::create_dir_all(parent.join(d)).map_err(|e| ConfigError(format!("cannot create {}: {e}", parent.join(d).display())))?;
     }
     std::fs::create_dir_all(in_dir).map_err(|e| ConfigError(format!("cannot create {}: {e}", in_dir.display())))?;
-    // One run per transform directory at a time.
-    let lock_path = parent.join(".import.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| ConfigError(format!("cannot open {}: {e}", lock_path.display())))?;
-    lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
+    // One run per transform directory at a time: a claim in the database on PostgreSQL (any
+    // node; the base directory has the same path on every node, "PlatformConfigDO"), a file
+    // lock beside the directory on SQLite.
+    let claim = format!("import:{}", in_dir.display());
+    let lock = match q_claims::claim(&conn, &claim).map_err(|e| ConfigError(format!("claiming the import of {}: {e}", in_dir.display())))? {
+        Some(()) => None,
+        None => {
+            let lock_path = parent.join(".import.lock");
+            let lock = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(|e| ConfigError(format!("cannot open {}: {e}", lock_path.display())))?;
+            lock.lock().map_err(|e| ConfigError(format!("cannot lock {}: {e}", lock_path.display())))?;
+            Some(lock)
+        }
+    };
 
     crate::fs::atomic::remove_dead_temporaries(in_dir);
     let move_obsolete = processes.iter().any(|p| p.move_obsolete);
@@ -128,6 +138,9 @@ pub fn run_group_importing(
         run_pass(&mut conn, group_id, &group_name, &processes, files, in_dir, &parent, move_obsolete, &mut report, obs);
     }
     drop(lock);
+    if let Err(e) = q_claims::release(&conn, &claim) {
+        tracing::warn!(dir = %in_dir.display(), "ending the claim of the import (it ends with the connection): {e}");
+    }
     Ok(report)
 }
 

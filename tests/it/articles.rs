@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-use crate::support::env::{files_under, TestEnv};
+use crate::support::env::{files_under, import_lock, TestEnv};
 
 const GROUP: &str = "import_articles";
 const A_HEADER: &str = "supplierArticleNo|manufacturer|manufacturerArticleNo|ISBN|EAN|articleName|length|height|width|weight|assortmentName|assortmentIdentifier|deliveryForm|customsTariffNo|parentSupplierArticleNo|articleForm|immaterialUid|articleLanguage|supplierSalesCode|supplierArticleIdentifier|articleType|edition|packagingUnit|packagingUnitValue";
@@ -91,7 +91,7 @@ fn article_and_stock_files_import_and_update() {
     assert_eq!(env.query_string(r#"SELECT "supplierArticleNo" || ':' || "stockLevel" || ':' || "purchasePrice" FROM "ArticleStockDO" WHERE "supplierArticleNo" = '0815'"#), "0815:0:750");
     assert_eq!(
         files_under(&env.base().join("share/import").join(GROUP)),
-        vec![".import.lock", "done/10000_5000_20261202100000_A.csv", "done/10000_5000_20261202100000_BCG.csv"]
+        [import_lock(), vec!["done/10000_5000_20261202100000_A.csv", "done/10000_5000_20261202100000_BCG.csv"]].concat()
     );
     // a later file updates the rows (no duplicates)
     let b2 = write(&env, "10000_5000_20261202110000_BCG.csv", &[BCG_REORDERED.into(), bcg("42", "3", "10", "18,50")]);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::env::{files_under, TestEnv};
+use crate::support::env::{files_under, import_lock, TestEnv};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
 
@@ -92,7 +92,7 @@ fn reference_open_positions_example_imports_and_sets_payment_status() {
     );
     assert_eq!(row, "XYZ 2014000001 10000 10001 3 12345 12346 1 55 1");
     assert_eq!(env.query_string(r#"SELECT "state" || ':' || "records" FROM "ImportFileDO""#), "DONE:1");
-    assert_eq!(files_under(&work(&env, "import_openpositions")), vec![".import.lock", "done/OpenPositionsImport_1.xml"]);
+    assert_eq!(files_under(&work(&env, "import_openpositions")), [import_lock(), vec!["done/OpenPositionsImport_1.xml"]].concat());
     let order = env.ok(&["order", "2014000001"]);
     assert!(order.contains("Part Paid (99.99 % paid)"), "{order}");
     assert!(order.contains("open invoiced amount: 0.01 EUR"), "{order}");
@@ -370,15 +370,18 @@ fn group_rules_order_obsolete_files_source_filename_and_unknown_beans() {
     assert_eq!(env.query_i64(r#"SELECT "openAmount" FROM "OpenPositionDO""#), 7);
     assert_eq!(
         files_under(&dir),
-        vec![
-            ".import.lock",
-            "done/OpenPositionsImport_a.xml",
-            "done/OpenPositionsImport_b.xml",
-            "error/OpenPositionsImport_bad.xml",
-            "error/OpenPositionsImport_bad.xml.error.txt",
-            "in/.OpenPositionsImport_copying.xml",
-            "obsolete/readme.txt"
+        [
+            import_lock(),
+            vec![
+                "done/OpenPositionsImport_a.xml",
+                "done/OpenPositionsImport_b.xml",
+                "error/OpenPositionsImport_bad.xml",
+                "error/OpenPositionsImport_bad.xml.error.txt",
+                "in/.OpenPositionsImport_copying.xml",
+                "obsolete/readme.txt",
+            ],
         ]
+        .concat()
     );
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "state" = 'OBSOLETE' AND "fileName" = 'readme.txt'"#), 1);
     // SOURCE_FILENAME (parameter 4) overrides filenameRegex
@@ -539,4 +542,45 @@ fn file_committed_but_not_moved_is_moved_not_imported_again() {
     assert!(dir.join("done/OpenPositionsImport_1.xml").is_file());
     assert_eq!(env.query_i64(r#"SELECT "version" FROM "OpenPositionDO""#), 1);
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 1);
+}
+
+/// One import per transform directory at a time, on any node: while another node holds the
+/// directory's claim (on PostgreSQL its advisory lock, held by another session; on SQLite the
+/// lock file beside the directory), `impex import` waits and imports nothing; once the claim
+/// ends (here: the other node's connection closes), the import runs.
+#[test]
+fn an_import_waits_while_another_node_holds_its_directory() {
+    let env = setup();
+    let dir = work(&env, "import_openpositions");
+    let in_dir = dir.join("in");
+    std::fs::create_dir_all(&in_dir).unwrap();
+    std::fs::copy(fixture("OpenPositionsImport_1.xml"), in_dir.join("OpenPositionsImport_1.xml")).unwrap();
+    let pg = crate::support::env::on_postgres();
+    let other = env.store();
+    let lock_file = std::fs::File::create(dir.join(".import.lock")).unwrap();
+    if pg {
+        let claim = format!("import:{}", in_dir.display());
+        other.query_rows("SELECT CAST(pg_advisory_lock(hashtextextended('impex.' || CAST(?1 AS text), 0)) AS text)", impex::db::params![claim]).unwrap();
+    } else {
+        lock_file.lock().unwrap();
+    }
+    let mut child = env.cmd(&["import", "--group", "import_openpositions"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    crate::support::env::wait_for("the import to wait for the claim", std::time::Duration::from_secs(30), || {
+        if pg {
+            env.query_i64("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") > 0
+        } else {
+            // a blocked flock request shows as a "->" line of /proc/locks
+            std::fs::read_to_string("/proc/locks").unwrap().lines().any(|l| l.contains("->") && l.split_whitespace().nth(5) == Some(&pid.to_string()))
+        }
+    });
+    assert!(child.try_wait().unwrap().is_none(), "the import waits");
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO""#), 0);
+    assert!(in_dir.join("OpenPositionsImport_1.xml").is_file());
+    drop(other);
+    drop(lock_file);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("1 file imported (1 records)"), "{}", stdout(&out));
+    assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "state" = 'DONE'"#), 1);
 }

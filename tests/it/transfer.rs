@@ -118,7 +118,7 @@ fn pull_and_deliver(p: Proto) {
     values.push(("pullDirectory", area.remote().display().to_string()));
     values.push(("pullFilenameRegex", REGEX.into()));
     values.push(("deliverRemoteDirectory", area.path("deliver").display().to_string()));
-    ts::configure(&env.conn(), 10000, "import_openpositions", 30, &values);
+    ts::configure(&env.store(), 10000, "import_openpositions", 30, &values);
 
     let r = run(&env, 10000, "import_openpositions").unwrap_or_else(|e| panic!("{p:?}: {e}"));
     assert_eq!(r.outcome, Outcome::Ok, "{p:?}: {}", r.message);
@@ -211,7 +211,7 @@ fn sftp_every_cipher_moves_files_intact() {
         for (i, size) in [1usize, 16, 65_537, 2 << 20].iter().enumerate() {
             std::fs::write(outbox.join(format!("SEND_DEBTOR_{i}.xml")), ts::content(50 + i as u64, *size)).unwrap();
         }
-        ts::configure(&env.conn(), 10000, "import_openpositions", 30, &[
+        ts::configure(&env.store(), 10000, "import_openpositions", 30, &[
             ("pullFtpAccount", sshd.account_password()),
             ("knownHostsFile", sshd.known_hosts.display().to_string()),
             ("pullDirectory", area.remote().display().to_string()),
@@ -253,14 +253,14 @@ fn sftp_key_logins() {
         if let Some(p) = pass {
             values.push(("pullPrivateKeyPassphrase", p.to_string()));
         }
-        ts::configure(&env.conn(), id, &format!("k{id}"), 10, &values);
+        ts::configure(&env.store(), id, &format!("k{id}"), 10, &values);
         let r = run(&env, id, &format!("k{id}")).unwrap_or_else(|e| panic!("{key}: {e}"));
         assert_eq!(r.ok_count, 1, "{key}: {}", r.message);
         id += 1;
     }
     // A wrong passphrase: permanent, and it does not leak.
     let area = ts::Area::new();
-    ts::configure(&env.conn(), id, "wrongpass", 10, &[
+    ts::configure(&env.store(), id, "wrongpass", 10, &[
         ("pullFtpAccount", sshd.account_key()),
         ("pullPrivateKeyFile", sshd.key("user_ecdsa_pass").display().to_string()),
         ("pullPrivateKeyPassphrase", "not the phrase".into()),
@@ -275,7 +275,7 @@ fn sftp_key_logins() {
     id += 1;
     let ppk = area.path("key.ppk");
     std::fs::write(&ppk, "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n").unwrap();
-    ts::configure(&env.conn(), id, "ppk", 10, &[
+    ts::configure(&env.store(), id, "ppk", 10, &[
         ("pullFtpAccount", sshd.account_key()),
         ("pullPrivateKeyFile", ppk.display().to_string()),
         ("knownHostsFile", sshd.known_hosts.display().to_string()),
@@ -303,7 +303,7 @@ fn sftp_host_key_checks() {
         ("knownHostsFile", kh.display().to_string()),
         ("pullDirectory", area.remote().display().to_string()),
     ];
-    ts::configure(&env.conn(), 10000, "strict", 10, &base);
+    ts::configure(&env.store(), 10000, "strict", 10, &base);
     match run(&env, 10000, "strict") {
         Err(JobError::Permanent(m)) => {
             assert!(m.contains("unknown SFTP host") && m.contains(&format!("[127.0.0.1]:{}", sshd.port)) && m.contains("SHA256:"), "{m}")
@@ -314,7 +314,7 @@ fn sftp_host_key_checks() {
 
     let mut accept = base.clone();
     accept.push(("acceptNewHostKey", "true".into()));
-    ts::configure(&env.conn(), 10001, "accept", 10, &accept);
+    ts::configure(&env.store(), 10001, "accept", 10, &accept);
     let r = run(&env, 10001, "accept").unwrap();
     assert_eq!(r.ok_count, 1);
     let text = std::fs::read_to_string(&kh).unwrap();
@@ -356,7 +356,7 @@ fn wrong_password_is_permanent_and_never_shown() {
     ];
     for (i, acc) in accounts.iter().enumerate() {
         let id = 10000 + i as i64;
-        ts::configure(&env.conn(), id, &format!("pw{id}"), 10, &[
+        ts::configure(&env.store(), id, &format!("pw{id}"), 10, &[
             ("pullFtpAccount", acc.clone()),
             ("knownHostsFile", sshd.known_hosts.display().to_string()),
             ("pullDirectory", area.remote().display().to_string()),
@@ -385,7 +385,7 @@ fn unreachable_is_temporary_missing_directory_is_permanent() {
     let closed = ts::free_port();
     for (i, acc) in [format!("ftp://u:p@127.0.0.1:{closed}"), format!("sftp://u:p@127.0.0.1:{closed}")].iter().enumerate() {
         let id = 10000 + i as i64;
-        ts::configure(&env.conn(), id, &format!("c{id}"), 10, &[
+        ts::configure(&env.store(), id, &format!("c{id}"), 10, &[
             ("pullFtpAccount", acc.clone()),
             ("pullDirectory", "/tmp".into()),
             ("connectTimeout", "2".into()),
@@ -397,7 +397,7 @@ fn unreachable_is_temporary_missing_directory_is_permanent() {
     }
     let mut values = srv.values.clone();
     values.push(("pullDirectory", "/no/such/directory".into()));
-    ts::configure(&env.conn(), 10002, "missing", 10, &values);
+    ts::configure(&env.store(), 10002, "missing", 10, &values);
     match run(&env, 10002, "missing") {
         Err(JobError::Permanent(m)) => assert!(m.contains("/no/such/directory"), "{m}"),
         other => panic!("expected a permanent error, got {other:?}"),
@@ -413,7 +413,7 @@ fn file_being_written_is_pulled_later() {
     let mut values = srv.values.clone();
     values.push(("pullDirectory", area.remote().display().to_string()));
     values.push(("minFileAge", "30".into()));
-    ts::configure(&env.conn(), 10000, "young", 10, &values);
+    ts::configure(&env.store(), 10000, "young", 10, &values);
     let p = area.put("OpenPositionsImport_1.xml", b"<partial");
     ts::age(&p, 0); // just written
     let r = run(&env, 10000, "young").unwrap();
@@ -433,7 +433,7 @@ fn file_being_written_is_pulled_later() {
 fn configure_via_proxy(env: &TestEnv, sshd: &ts::Sshd, proxy: &ts::Proxy, area: &ts::Area, key: &str) {
     let kh = area.path("known_hosts");
     std::fs::write(&kh, format!("[127.0.0.1]:{} {}\n", proxy.port, sshd.host_pub)).unwrap();
-    ts::configure(&env.conn(), 10000, key, 10, &[
+    ts::configure(&env.store(), 10000, key, 10, &[
         ("pullFtpAccount", format!("sftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
         ("knownHostsFile", kh.display().to_string()),
         ("pullDirectory", area.remote().display().to_string()),
@@ -482,7 +482,7 @@ fn ftp_without_epsv_falls_back_to_pasv() {
     for i in 0..3u64 {
         area.put(&format!("OpenPositionsImport_{i}.xml"), &ts::content(i, 50_000));
     }
-    ts::configure(&env.conn(), 10000, "pasv", 10, &[
+    ts::configure(&env.store(), 10000, "pasv", 10, &[
         ("pullFtpAccount", format!("ftp://{}:{}@127.0.0.1:{}", ts::USER, ts::PASSWORD, proxy.port)),
         ("pullDirectory", area.remote().display().to_string()),
         ("pullFilenameRegex", REGEX.into()),
@@ -543,7 +543,7 @@ fn killed_mid_pull_each_file_exactly_once() {
     let mut values = srv.values.clone();
     values.push(("pullDirectory", area.remote().display().to_string()));
     values.push(("pullFilenameRegex", REGEX.into()));
-    ts::configure(&env.conn(), 10000, "killed", 10, &values);
+    ts::configure(&env.store(), 10000, "killed", 10, &values);
     let inbox = in_dir(&env, "killed");
     let mut kills = 0;
     let mut in_flight = 0;
@@ -623,7 +623,7 @@ fn large_file_flat_memory() {
         ts::chown(&path, uid, gid);
         let mut values = srv.values.clone();
         values.push(("pullDirectory", area.remote().display().to_string()));
-        ts::configure(&env.conn(), 10000, "big", 10, &values);
+        ts::configure(&env.store(), 10000, "big", 10, &values);
         let (code, rss_kb) = run_measured(&env, &["transfer", "10000"]);
         assert_eq!(code, 0, "{p:?}");
         assert!(rss_kb > 0, "{p:?}: no memory reading");
@@ -642,7 +642,7 @@ fn large_file_flat_memory() {
                 sha2::Digest::update(&mut hash, &buf);
             }
         }
-        let stored: String = env.conn().query_row(r#"SELECT "contentHash" FROM "TransferFileDO""#, [], |r| r.get(0)).unwrap();
+        let stored = env.query_string(r#"SELECT "contentHash" FROM "TransferFileDO""#);
         assert_eq!(stored, hex::encode(sha2::Digest::finalize(hash)), "{p:?}: ledger hash");
         eprintln!("{p:?}: 200 MB pulled, peak RSS {} MB", rss_kb / 1024);
         assert!(rss_kb < 50 * 1024, "{p:?}: peak RSS {rss_kb} kB");
@@ -657,7 +657,7 @@ fn unsafe_names_are_rejected_once() {
     let area = ts::Area::new();
     area.put("OpenPositionsImport_1\u{1b}[2J.xml", b"evil");
     area.put("OpenPositionsImport_2.xml", b"fine");
-    ts::configure(&env.conn(), 10000, "names", 10, &[
+    ts::configure(&env.store(), 10000, "names", 10, &[
         ("pullDirectory", area.remote().display().to_string()),
         ("pullFilenameRegex", r"OpenPositionsImport_.*\.xml".into()),
     ]);
@@ -680,7 +680,7 @@ fn receiving_partner_and_transformer_warn() {
     let env = TestEnv::new(false);
     let area = ts::Area::new();
     area.put("OpenPositionsImport_1.xml", b"<x/>");
-    let conn = env.conn();
+    let conn = env.store();
     ts::configure(&conn, 10000, "recv", 10, &[("pullDirectory", area.remote().display().to_string())]);
     // Swap: the configuration now names the shop, the communication partner's receiver.
     conn.execute_batch(
@@ -717,7 +717,7 @@ fn partial_failure_pulls_what_it_can() {
         }
         let mut values = srv.values.clone();
         values.push(("pullDirectory", area.remote().display().to_string()));
-        ts::configure(&env.conn(), 10000, "partial", 10, &values);
+        ts::configure(&env.store(), 10000, "partial", 10, &values);
         let r = run(&env, 10000, "partial").unwrap_or_else(|e| panic!("{p:?}: {e}"));
         assert_eq!(r.outcome, Outcome::Warn, "{p:?}: {}", r.message);
         assert_eq!((r.ok_count, r.failed_count), (3, 2), "{p:?}: {}", r.message);
@@ -752,7 +752,7 @@ fn remote_archive_directory() {
     let mut values = srv.values.clone();
     values.push(("pullDirectory", area.remote().display().to_string()));
     values.push(("remoteArchiveDirectory", archive.display().to_string()));
-    ts::configure(&env.conn(), 10000, "archive", 10, &values);
+    ts::configure(&env.store(), 10000, "archive", 10, &values);
     assert_eq!(run(&env, 10000, "archive").unwrap().ok_count, 1);
     assert_eq!(names(&archive), vec!["OpenPositionsImport_1.xml"]);
     assert_eq!(names(&area.remote()), Vec::<String>::new());
@@ -775,7 +775,7 @@ fn silent_server_times_out() {
     let env = TestEnv::new(false);
     for (i, acc) in [format!("ftp://u:p@127.0.0.1:{port}"), format!("sftp://u:p@127.0.0.1:{port}")].iter().enumerate() {
         let id = 10000 + i as i64;
-        ts::configure(&env.conn(), id, &format!("t{id}"), 10, &[
+        ts::configure(&env.store(), id, &format!("t{id}"), 10, &[
             ("pullFtpAccount", acc.clone()),
             ("pullDirectory", "/tmp".into()),
             ("ioTimeout", "1".into()),
@@ -797,7 +797,7 @@ fn ftps_untrusted_certificate_is_permanent() {
     let area = ts::Area::new();
     area.put("OpenPositionsImport_1.xml", b"<x/>");
     let account = srv.values.iter().find(|(k, _)| *k == "pullFtpAccount").unwrap().1.clone();
-    ts::configure(&env.conn(), 10000, "untrusted", 10, &[
+    ts::configure(&env.store(), 10000, "untrusted", 10, &[
         ("pullFtpAccount", account),
         ("pullDirectory", area.remote().display().to_string()),
     ]);
@@ -808,4 +808,40 @@ fn ftps_untrusted_certificate_is_permanent() {
         other => panic!("expected a permanent error, got {other:?}"),
     }
     assert_eq!(names(&area.remote()).len(), 1);
+}
+
+/// One run per transfer configuration at a time, on any node: while another node holds the
+/// configuration's claim (on PostgreSQL its advisory lock, held by another session; on SQLite
+/// the lock file in its work directory), a run is a temporary failure that pulls nothing; once
+/// the claim ends, the next run pulls.
+#[test]
+fn a_configuration_another_node_holds_is_not_pulled_twice() {
+    let Some(srv) = servers(Proto::Local) else { return };
+    let env = TestEnv::new(false);
+    let area = ts::Area::new();
+    area.put("OpenPositionsImport_1.xml", b"<x/>");
+    let mut values = srv.values.clone();
+    values.push(("pullDirectory", area.remote().display().to_string()));
+    ts::configure(&env.store(), 10000, "held", 10, &values);
+    let pg = crate::support::env::on_postgres();
+    let other = env.store();
+    let work = env.base().join("share").join("held");
+    std::fs::create_dir_all(&work).unwrap();
+    let lock_file = std::fs::File::create(work.join(".impex-transfer.lock")).unwrap();
+    if pg {
+        let held = other.query_rows("SELECT pg_try_advisory_lock(hashtextextended('impex.' || CAST(?1 AS text), 0))", impex::db::params!["FileTransferConfigurationDO:10000"]).unwrap();
+        assert_eq!(held[0][0], impex::db::Value::Integer(1));
+    } else {
+        lock_file.lock().unwrap();
+    }
+    match run(&env, 10000, "held") {
+        Err(JobError::Temporary(m)) => assert!(m.contains("another run of \"FileTransferConfigurationDO\" 10000"), "{m}"),
+        other => panic!("expected a temporary error, got {other:?}"),
+    }
+    assert!(names(&in_dir(&env, "held")).is_empty());
+    drop(other);
+    drop(lock_file);
+    let r = run(&env, 10000, "held").unwrap();
+    assert_eq!(r.ok_count, 1, "{}", r.message);
+    assert_eq!(names(&in_dir(&env, "held")), vec!["OpenPositionsImport_1.xml"]);
 }

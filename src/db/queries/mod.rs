@@ -1,6 +1,7 @@
 //! Named queries, one module per table or group of tables. SQL lives here (and in
 //! `schema.sql`), not in the jobs.
 pub mod check;
+pub mod claims;
 pub mod config;
 pub mod housekeeping;
 pub mod schedule;

@@ -175,6 +175,16 @@ pub fn wait_for(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) 
 }
 
 /// Every file (recursively) under `dir`, as paths relative to it, sorted.
+/// The lock file an import leaves beside its directory: on SQLite; on PostgreSQL the import
+/// is claimed in the database instead (`db::queries::claims`) and there is none.
+pub fn import_lock() -> Vec<&'static str> {
+    if on_postgres() {
+        vec![]
+    } else {
+        vec![".import.lock"]
+    }
+}
+
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, d: &Path, out: &mut Vec<String>) {
         if let Ok(rd) = std::fs::read_dir(d) {

@@ -492,7 +492,7 @@ pub struct Config {
 
 /// Inserts a FileTransferConfigurationDO (id `id`), a ScheduleDO (key `key`), the FTP
 /// communication partner and its ExecutionBeanValueDO rows.
-pub fn configure(conn: &rusqlite::Connection, id: i64, key: &str, type_def: i64, values: &[(&str, String)]) -> Config {
+pub fn configure(conn: &impex::db::Conn, id: i64, key: &str, type_def: i64, values: &[(&str, String)]) -> Config {
     conn.execute_batch(
         r#"INSERT OR IGNORE INTO "ShopDO" ("id", "name") VALUES (10000, 'inTRONICS');
            INSERT OR IGNORE INTO "PartnerReferrerDO" ("id", "shopRef") VALUES (10010, 10000);
@@ -501,30 +501,30 @@ pub fn configure(conn: &rusqlite::Connection, id: i64, key: &str, type_def: i64,
     .unwrap();
     // One finance controller per configuration so several configurations can coexist.
     let pr = 6000 + id;
-    conn.execute(r#"INSERT INTO "FinanceControllerDO" ("id", "name") VALUES (?1, 'fc ' || ?1)"#, [id]).unwrap();
-    conn.execute(r#"INSERT INTO "PartnerReferrerDO" ("id", "financeControllerRef") VALUES (?1, ?2)"#, [pr, id]).unwrap();
+    conn.execute(r#"INSERT INTO "FinanceControllerDO" ("id", "name") VALUES (?1, 'fc ' || ?1)"#, impex::db::params![id]).unwrap();
+    conn.execute(r#"INSERT INTO "PartnerReferrerDO" ("id", "financeControllerRef") VALUES (?1, ?2)"#, impex::db::params![pr, id]).unwrap();
     conn.execute(
         r#"INSERT INTO "FileTransferConfigurationDO" ("id", "basePath", "transmissionTypeDefRef", "typeDefRef", "partnerReferrerRef", "description")
            VALUES (?1, NULL, 1900, ?2, ?3, 'test')"#,
-        rusqlite::params![id, type_def, pr],
+        impex::db::params![id, type_def, pr],
     )
     .unwrap();
     conn.execute(
-        r#"INSERT INTO "ScheduleDO" ("id", "active", "configId", "cron", "jobDefRef", "key") VALUES (?1, 1, ?1, '0 0/10 * 1/1 * ? *', 3, ?2)"#,
-        rusqlite::params![id, key],
+        r#"INSERT INTO "ScheduleDO" ("id", "active", "configId", "cron", "jobDefRef", "key") VALUES (?1, ?3, ?1, '0 0/10 * 1/1 * ? *', 3, ?2)"#,
+        impex::db::params![id, key, 1i64],
     )
     .unwrap();
     conn.execute(
         r#"INSERT INTO "CommunicationPartnerDO" ("id", "communicationRef", "receivingPartnerReferrerRef", "sendingPartnerReferrerRef")
            VALUES (?1, (SELECT "id" FROM "CommunicationDO" WHERE "key" = 'ANY###FTP_JOB###EXT_TRANSFER_FILE'), 10010, ?2)"#,
-        rusqlite::params![id, pr],
+        impex::db::params![id, pr],
     )
     .unwrap();
     for (k, v) in values {
         conn.execute(
             r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef")
                VALUES ((SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = ?1), ?2, ?3)"#,
-            rusqlite::params![k, v, id],
+            impex::db::params![k, v, id],
         )
         .unwrap_or_else(|e| panic!("value {k}: {e}"));
     }
