@@ -557,3 +557,163 @@ fn a_schedule_whose_last_run_psql_set_with_now_runs() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(pg.psql("iom", r#"SELECT count(*) FROM oms."JobRunDO" WHERE "scheduleKey" = 'set-by-psql' AND "outcome" = 'OK'"#), "1", "{}", text(&out));
 }
+
+/// A node of the cluster test: `impex run` with the test job, its stderr in a file.
+struct Node {
+    child: std::process::Child,
+}
+
+impl Node {
+    fn start(dir: &Path, url: &str, k: usize) -> Node {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(format!("node-{k}.log"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_impex"))
+            .arg("--db")
+            .arg(url)
+            .args(["run", "--max-jobs", "8"])
+            .current_dir(dir)
+            .env("IMPEX_TEST_JOBS", "1")
+            .env("IMPEX_TZ", "UTC")
+            .env("PGPASSWORD", PASSWORD)
+            .env_remove("IMPEX_DB")
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Node { child }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// psql that may fail (the server is down for a moment): the rows, or None.
+fn try_psql(pg: &Postgres, sql: &str) -> Option<String> {
+    let out = Command::new("psql")
+        .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(pg.dir.path())
+        .args(["-p", &pg.port.to_string(), "-U", "postgres", "-d", "iom", "-c", sql])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+/// Three nodes on one PostgreSQL (the cluster soak): every schedule fires each second (test
+/// jobs, some running 1.5 s, and the sending run), dispatches keep coming, nodes are killed
+/// with `kill -9` and started again, and the server itself is stopped as in a crash and
+/// started again. Afterwards: no fire time ran twice, every dispatch has one transmission,
+/// PUSHED, whose file is in the outbox exactly once, and every node that lived through the
+/// server's restart ran jobs again after it (it connected again by itself). The failover time
+/// of each killed node's schedules is printed.
+#[test]
+fn three_nodes_with_kill_9_and_a_server_restart_run_each_fire_time_once_and_write_each_file_once() {
+    use std::time::{Duration, Instant};
+    let pg = Postgres::start();
+    let url = pg.url("iom");
+    pg.create_db("iom");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    ok(dir.path(), &url, &["init", "--demo", "--base", base.to_str().unwrap()]);
+    let jobs_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs");
+    let mut jobs: Vec<String> = std::fs::read_dir(&jobs_dir).unwrap().flatten().map(|e| e.path().display().to_string()).filter(|p| p.ends_with(".sql")).collect();
+    jobs.sort();
+    let mut args = vec!["sql"];
+    args.extend(jobs.iter().map(String::as_str));
+    ok(dir.path(), &url, &args);
+    pg.psql(
+        "iom",
+        r#"UPDATE oms."ScheduleDO" SET "active" = ("key" = 'send_transmissions'), "cron" = '0/1 * * * * ?', "retryDelay" = '1s', "maxNoOfRetries" = 1000000;
+           UPDATE oms."CommunicationPartnerDO" SET "retryDelay" = '1s', "maxNoOfRetries" = 1000
+               WHERE "communicationRef" = (SELECT "id" FROM oms."CommunicationDO" WHERE "key" = 'XML###MESSAGE_FILE_SENDER_BEAN###SEND_PURCHASE_ORDER_DISPATCH');
+           INSERT INTO oms."JobDefDO" ("id", "name") VALUES (10999, 'TEST_JOB');
+           INSERT INTO oms."ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "retryDelay", "maxNoOfRetries")
+           SELECT true, CASE WHEN i <= 4 THEN -1500 ELSE 0 END, '* * * * * ?', 10999, 'cluster-' || i, '1s', 1000000 FROM generate_series(1, 16) i;"#,
+    );
+    let t0 = Instant::now();
+    let mut nodes: Vec<Node> = (0..3).map(|k| Node::start(dir.path(), &url, k)).collect();
+    let (mut dispatches, mut kills, mut failovers) = (0usize, 0usize, Vec::new());
+    let kill_at = [Duration::from_secs(4), Duration::from_secs(8), Duration::from_secs(18)];
+    let restart_at = Duration::from_secs(12);
+    let (mut restarted, mut survivors, mut restart_time) = (false, Vec::new(), String::new());
+    while t0.elapsed() < Duration::from_secs(24) {
+        let n = dispatches + 1;
+        let insert = format!(
+            r#"INSERT INTO oms."DispatchDO" ("orderRef", "supplierRef", "carrierRef", "supplierOrderNo", "deliveryNoteNo", "invoiceNo", "creditorId", "companyCode", "netAmount", "currency")
+               VALUES (10001, 5000, 5100, 'CLUSTER-PO-{n}', 'CLUSTER-DN-{n}', '2014000001', 'CRED-5000', '001', {}, 'EUR')"#,
+            1000 + n
+        );
+        if try_psql(&pg, &insert).is_some() {
+            dispatches += 1;
+        }
+        if kills < kill_at.len() && t0.elapsed() >= kill_at[kills] {
+            // the node with the most locks held goes
+            let k = kills % nodes.len();
+            let pid = nodes[k].child.id();
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            let _ = nodes[k].child.wait();
+            let killed = Instant::now();
+            let held = format!(r#"SELECT count(*) FROM oms."ScheduleDO" WHERE "lockedBy" LIKE '%:{pid}:%'"#);
+            let deadline = killed + Duration::from_secs(60);
+            while try_psql(&pg, &held).as_deref() != Some("0") {
+                assert!(Instant::now() < deadline, "the schedules of killed node {pid} are still locked after 60 s");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            failovers.push(killed.elapsed());
+            nodes[k] = Node::start(dir.path(), &url, k);
+            kills += 1;
+        }
+        if !restarted && t0.elapsed() >= restart_at {
+            survivors = nodes.iter().map(|n| n.child.id()).collect();
+            pg.restart();
+            restart_time = pg.psql("iom", "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')");
+            restarted = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // drain: every dispatch's transmission sent, every node that lived through the restart
+    // running jobs again
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let pending = r#"SELECT count(*) FROM oms."DispatchDO" d WHERE "supplierOrderNo" LIKE 'CLUSTER-%'
+                       AND NOT EXISTS (SELECT 1 FROM oms."TransmissionDO" t WHERE t."dispatchRef" = d."id" AND t."state" = 'PUSHED')"#;
+    while try_psql(&pg, pending).as_deref() != Some("0") {
+        assert!(Instant::now() < deadline, "transmissions not sent after 120 s: {:?}", try_psql(&pg, pending));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for pid in &survivors {
+        let after = format!(r#"SELECT count(*) FROM oms."JobRunDO" WHERE "runBy" LIKE '%:{pid}:%' AND "startTime" > '{restart_time}' AND "outcome" = 'OK'"#);
+        while try_psql(&pg, &after).as_deref().unwrap_or("0") == "0" {
+            assert!(Instant::now() < deadline, "node {pid} ran nothing after the server's restart (it did not connect again)");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    for n in &nodes {
+        unsafe { libc::kill(n.child.id() as i32, libc::SIGTERM) };
+    }
+    for n in &mut nodes {
+        let _ = n.child.wait();
+    }
+    // no fire time twice
+    let twice = pg.psql("iom", r#"SELECT count(*) FROM (SELECT 1 FROM oms."JobRunDO" WHERE "dueTime" IS NOT NULL GROUP BY "scheduleKey", "dueTime" HAVING count(*) > 1) d"#);
+    assert_eq!(twice, "0", "fire times run more than once");
+    // one transmission per dispatch, its file once in the outbox
+    let rows = pg.psql(
+        "iom",
+        r#"SELECT t."id" || ' ' || t."fileName" FROM oms."TransmissionDO" t JOIN oms."DispatchDO" d ON d."id" = t."dispatchRef" WHERE d."supplierOrderNo" LIKE 'CLUSTER-%' AND t."state" = 'PUSHED'"#,
+    );
+    let sent: Vec<(String, String)> = rows.lines().map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect();
+    assert_eq!(sent.len(), dispatches, "one PUSHED transmission per dispatch");
+    let out = base.join("communication/messages/out");
+    let files: Vec<String> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|f| !f.starts_with('.')).collect();
+    for (id, name) in &sent {
+        assert_eq!(files.iter().filter(|f| *f == name).count(), 1, "transmission {id}: its file {name} once in the outbox");
+        assert_eq!(files.iter().filter(|f| f.trim_end_matches(".xml").rsplit('_').next() == Some(id.as_str())).count(), 1, "transmission {id}: one file");
+    }
+    let runs = pg.psql("iom", r#"SELECT count(*) FROM oms."JobRunDO""#);
+    eprintln!(
+        "cluster: {dispatches} dispatches sent once each, {runs} runs, {kills} kills, failover of the killed nodes' schedules {:?}, one server restart",
+        failovers
+    );
+}

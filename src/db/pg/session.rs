@@ -266,6 +266,8 @@ pub struct Session {
     open: bool,
     /// Whether this connection holds the process's liveness lock ([`crate::db::set_process_identity`]).
     alive: bool,
+    /// Where to connect again when the server closed the connection ([`Session::revive`]).
+    target: Target,
 }
 
 /// The advisory lock key of a process identity (the same on every node: the server hashes).
@@ -277,7 +279,40 @@ impl Session {
     }
 
     pub fn connect(target: &Target) -> StoreResult<Session> {
-        Ok(Session { client: Some(blocking(|| target.connect())?), statements: HashMap::new(), open: false, alive: false })
+        Ok(Session { client: Some(blocking(|| target.connect())?), statements: HashMap::new(), open: false, alive: false, target: target.clone() })
+    }
+
+    /// Outside a unit of work, replaces a connection the server has closed (a restart of the
+    /// server, a failover, a cut network) by a new one, so that a long-running process (`impex
+    /// run`, `impex serve`) goes on once the server is back: the statement that found the
+    /// connection closed failed, the next one runs on a new connection. Its prepared statements
+    /// are prepared again; the liveness lock is taken again at the next write. Inside a unit of
+    /// work nothing is replaced: the unit of work is lost with its connection and fails.
+    fn revive(&mut self) -> StoreResult<()> {
+        if self.open || !self.c().is_closed() {
+            return Ok(());
+        }
+        let client = blocking(|| self.target.connect())?;
+        let old = self.client.replace(client);
+        blocking(|| drop(old));
+        self.statements.clear();
+        self.alive = false;
+        tracing::info!(database = %self.target.shown(), "connected to the database again");
+        Ok(())
+    }
+
+    /// `BEGIN ...` of a unit of work; on a connection the server has closed meanwhile, once
+    /// more on a new one (a `BEGIN` that failed did nothing).
+    fn begin(&mut self, sql: &str) -> StoreResult<()> {
+        self.revive()?;
+        match blocking(|| self.c().batch_execute(sql)) {
+            Ok(()) => Ok(()),
+            Err(_) if self.c().is_closed() => {
+                self.revive()?;
+                blocking(|| self.c().batch_execute(sql)).map_err(|e| store_error(e, "BEGIN"))
+            }
+            Err(e) => Err(store_error(e, "BEGIN")),
+        }
     }
 
     /// The prepared statement of `sql`. A parameter whose type the server cannot tell from
@@ -356,6 +391,7 @@ impl Session {
 
     /// Every row of a query, as values.
     pub fn query(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<Vec<Vec<Value>>> {
+        self.revive()?;
         let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
@@ -365,6 +401,7 @@ impl Session {
 
     /// Every row of a query, as values, and the names of its columns.
     pub fn query_named(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<(Vec<String>, Vec<Vec<Value>>)> {
+        self.revive()?;
         let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
@@ -375,6 +412,7 @@ impl Session {
 
     /// Runs a statement; returns the rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[&dyn ToValue]) -> StoreResult<u64> {
+        self.revive()?;
         let st = self.prepared(sql, params)?;
         let values = Self::bind(&st, sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
@@ -384,6 +422,7 @@ impl Session {
     /// `COPY ... FROM STDIN` (PostgreSQL's SQL as it is) with `data` in COPY's text format;
     /// returns the rows copied.
     pub fn copy_in(&mut self, sql: &str, data: &[u8]) -> StoreResult<u64> {
+        self.revive()?;
         blocking(|| {
             use std::io::Write;
             let mut w = self.c().copy_in(sql).map_err(|e| store_error(e, sql))?;
@@ -399,6 +438,7 @@ impl Session {
     /// the rest of the session: the server then checks no foreign key and fires no trigger
     /// (only a superuser may).
     pub fn batch(&mut self, sql: &str) -> StoreResult<()> {
+        self.revive()?;
         let pieces = super::script::split(sql).map_err(|(line, m)| StoreError::new(StoreErrorKind::Other, format!("line {line}: {m}")))?;
         for p in pieces {
             let text = match p.text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase().as_str() {
@@ -413,11 +453,13 @@ impl Session {
 
     /// The impex schema version of the database (0: none).
     pub fn schema_version(&mut self) -> StoreResult<i64> {
+        self.revive()?;
         blocking(|| super::version(self.c())).map_err(|e| StoreError::new(StoreErrorKind::Other, e.to_string()))
     }
 
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
+        self.revive()?;
         if let (false, Some(id)) = (self.alive, crate::db::process_identity()) {
             // held by this connection until it closes, shared with the process's other
             // connections; TCP keepalive closes the connection of a node that vanished from
@@ -427,14 +469,14 @@ impl Session {
             blocking(|| self.c().execute(sql.as_str(), &[&id])).map_err(|e| store_error(e, &sql))?;
             self.alive = true;
         }
-        blocking(|| self.c().batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))).map_err(|e| store_error(e, "BEGIN"))?;
+        self.begin(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))?;
         self.open = true;
         Ok(())
     }
 
     /// Begins a read of one consistent snapshot.
     pub fn snapshot(&mut self) -> StoreResult<()> {
-        blocking(|| self.c().batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")).map_err(|e| store_error(e, "BEGIN"))?;
+        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         self.open = true;
         Ok(())
     }

@@ -76,11 +76,25 @@ impl Postgres {
             let text: String = std::fs::read_to_string(&hba).unwrap().lines().filter(|l| !l.starts_with("host")).map(|l| format!("{l}\n")).collect();
             std::fs::write(&hba, format!("{text}hostssl all all 127.0.0.1/32 scram-sha-256\n")).unwrap();
         }
-        let port = free_port();
+        let pg = Postgres { dir, port: free_port() };
+        pg.pg_ctl_start();
+        pg
+    }
+
+    fn pg_ctl_start(&self) {
+        let (d, port) = (self.dir.path().display(), self.port);
         let options = format!("-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50");
         let out = as_postgres("pg_ctl", &["-D", &format!("{d}/data"), "-o", &options, "-l", &format!("{d}/log"), "-w", "start"]);
         assert!(out.status.success(), "pg_ctl start: {}\n{}", String::from_utf8_lossy(&out.stderr), std::fs::read_to_string(format!("{d}/log")).unwrap_or_default());
-        Postgres { dir, port }
+    }
+
+    /// Stops the server as a crash would (`pg_ctl -m immediate stop`: every connection cut, no
+    /// checkpoint; the start recovers from the WAL), then starts it again on the same port.
+    pub fn restart(&self) {
+        let d = self.dir.path().join("data");
+        let out = as_postgres("pg_ctl", &["-D", d.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+        self.pg_ctl_start();
     }
 
     fn socket_dir(&self) -> &Path {
