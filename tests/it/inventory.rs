@@ -18,11 +18,11 @@ fn t0() -> DateTime<Utc> {
 
 fn setup() -> TestEnv {
     let env = TestEnv::new(true);
-    env.conn()
+    env.store()
         .execute_batch(
             r#"INSERT INTO "SupplierDO" ("id", "name") VALUES (5001, 'Second'), (5002, 'Inactive');
                INSERT INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSupplierName") VALUES (10001, 10000, 5001, 'Second Supplier');
-               INSERT INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSupplierName", "active") VALUES (10002, 10000, 5002, 'Inactive Supplier', 0);"#,
+               INSERT INTO "Shop2SupplierDO" ("id", "shopRef", "supplierRef", "shopSupplierName", "active") VALUES (10002, 10000, 5002, 'Inactive Supplier', false);"#,
         )
         .unwrap();
     env
@@ -34,11 +34,11 @@ fn conn(env: &TestEnv) -> Conn {
 
 /// A stock row of the shop (as the BCG import writes it).
 fn stock(env: &TestEnv, supplier: i64, article: &str, level: i64, days: Option<i64>, modified: &str) {
-    env.conn()
+    env.store()
         .execute(
             r#"INSERT INTO "ArticleStockDO" ("shopRef", "supplierRef", "supplierArticleNo", "stockLevel", "availabilityInDays", "modificationDate")
                VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
-            rusqlite::params![SHOP, supplier, article, level, days, modified],
+            impex::db::params![SHOP, supplier, article, level, days, modified],
         )
         .unwrap();
 }
@@ -47,26 +47,27 @@ fn stock(env: &TestEnv, supplier: i64, article: &str, level: i64, days: Option<i
 /// which `dispatched` went out; returns the order's id.
 #[allow(clippy::too_many_arguments)]
 fn order(env: &TestEnv, no: &str, state: i64, supplier: i64, article: &str, qty: i64, dispatched: i64, modified: &str) -> i64 {
-    let c = env.conn();
-    c.execute(
-        r#"INSERT INTO "OrderDO" ("shopRef", "shopOrderNo", "orderCreationDate", "orderStateDefRef", "modificationDate") VALUES (?1, ?2, ?3, ?4, ?3)"#,
-        rusqlite::params![SHOP, no, modified, state],
-    )
-    .unwrap();
-    let order = c.last_insert_rowid();
-    c.execute(
-        r#"INSERT INTO "OrderPositionDO" ("orderRef", "number", "articleId", "articleName", "supplierArticleNo", "quantity", "supplierRef")
-           VALUES (?1, 1, ?2, 'Article', ?2, ?3, ?4)"#,
-        rusqlite::params![order, article, qty, supplier],
-    )
-    .unwrap();
-    let position = c.last_insert_rowid();
+    let c = env.store();
+    let order = c
+        .query_i64(
+            r#"INSERT INTO "OrderDO" ("shopRef", "shopOrderNo", "orderCreationDate", "orderStateDefRef", "modificationDate") VALUES (?1, ?2, ?3, ?4, ?5) RETURNING "id""#,
+            impex::db::params![SHOP, no, modified, state, modified],
+        )
+        .unwrap();
+    let position = c
+        .query_i64(
+            r#"INSERT INTO "OrderPositionDO" ("orderRef", "number", "articleId", "articleName", "supplierArticleNo", "quantity", "supplierRef")
+               VALUES (?1, 1, ?2, 'Article', ?2, ?3, ?4) RETURNING "id""#,
+            impex::db::params![order, article, qty, supplier],
+        )
+        .unwrap();
     if dispatched > 0 {
-        c.execute(r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "netAmount") VALUES (?1, ?2, 0)"#, rusqlite::params![order, supplier]).unwrap();
-        let dispatch = c.last_insert_rowid();
+        let dispatch = c
+            .query_i64(r#"INSERT INTO "DispatchDO" ("orderRef", "supplierRef", "netAmount") VALUES (?1, ?2, 0) RETURNING "id""#, impex::db::params![order, supplier])
+            .unwrap();
         c.execute(
             r#"INSERT INTO "DispatchPositionDO" ("dispatchRef", "orderPositionRef", "number", "quantity") VALUES (?1, ?2, 1, ?3)"#,
-            rusqlite::params![dispatch, position, dispatched],
+            impex::db::params![dispatch, position, dispatched],
         )
         .unwrap();
     }
@@ -123,7 +124,7 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
     let o5 = order(&env, "INV-O5", 4200, 5001, "INV-1", 1, 0, "2026-12-01 10:00:00.000");
     // a position without the supplier's article number counts by the shop's (articleId); one
     // without a supplier by its order's
-    env.conn()
+    env.store()
         .execute_batch(&format!(
             r#"UPDATE "OrderPositionDO" SET "supplierArticleNo" = NULL WHERE "orderRef" = {o4};
                UPDATE "OrderPositionDO" SET "supplierRef" = NULL WHERE "orderRef" = {o5};
@@ -173,8 +174,8 @@ fn atp_counts_stock_blocked_and_reserved_per_location() {
 #[test]
 fn product_ids_map_to_supplier_article_numbers() {
     let env = setup();
-    env.conn()
-        .execute_batch(r#"UPDATE "Shop2SupplierDO" SET "useSupplierArticleNoAsShopArticleNo" = 1, "shopArticleNoPrefix" = 'S2-' WHERE "id" = 10001"#)
+    env.store()
+        .execute_batch(r#"UPDATE "Shop2SupplierDO" SET "useSupplierArticleNoAsShopArticleNo" = true, "shopArticleNoPrefix" = 'S2-' WHERE "id" = 10001"#)
         .unwrap();
     stock(&env, 5000, "INV-1", 7, None, "2026-12-01 08:00:00.000");
     stock(&env, 5001, "INV-1", 9, None, "2026-12-01 08:00:00.000");
