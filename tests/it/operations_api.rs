@@ -54,19 +54,19 @@ fn scheduler_env() -> TestEnv {
 }
 
 fn schedule(env: &TestEnv, key: &str, cron: &str) -> i64 {
-    let c = env.conn();
-    c.execute(
-        r#"INSERT INTO "ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "maxNoOfRetries") VALUES (1, 0, ?1, ?2, ?3, 0)"#,
-        rusqlite::params![cron, TEST_JOB, key],
-    )
-    .unwrap();
-    c.last_insert_rowid()
+    env.store()
+        .query_i64(
+            r#"INSERT INTO "ScheduleDO" ("active", "configId", "cron", "jobDefRef", "key", "maxNoOfRetries") VALUES (true, 0, ?1, ?2, ?3, 0) RETURNING "id""#,
+            impex::db::params![cron, TEST_JOB, key],
+        )
+        .unwrap()
 }
 
 /// Finished runs of a schedule that started after `after` (impex timestamp text).
 fn runs_after(env: &TestEnv, key: &str, after: &str) -> i64 {
-    env.conn()
-        .query_row(r#"SELECT count(*) FROM "JobRunDO" WHERE "scheduleKey" = ?1 AND "startTime" > ?2 AND "outcome" <> 'RUNNING'"#, [key, after], |r| r.get(0))
+    let after = if after.is_empty() { "0001-01-01 00:00:00.000" } else { after };
+    env.store()
+        .query_i64(r#"SELECT count(*) FROM "JobRunDO" WHERE "scheduleKey" = ?1 AND "startTime" > ?2 AND "outcome" <> 'RUNNING'"#, impex::db::params![key, after])
         .unwrap()
 }
 
@@ -136,9 +136,10 @@ fn heartbeat_rows_of_a_running_scheduler_make_the_cluster_healthy() {
     let mut run = Run::start(&env);
     let pid = run.child.id() as i64;
     let row = || -> Option<(String, String, String)> {
-        env.conn()
-            .query_row(r#"SELECT "nodeId", "kind", "lastSeen" FROM "ProcessHeartbeatDO" WHERE "pid" = ?1"#, [pid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .ok()
+        let rows = env.store().query_rows(r#"SELECT "nodeId", "kind", "lastSeen" FROM "ProcessHeartbeatDO" WHERE "pid" = ?1"#, impex::db::params![pid]).unwrap();
+        let r = rows.into_iter().next()?;
+        let text = |v: &impex::db::Value| v.as_str().unwrap_or_default().to_string();
+        Some((text(&r[0]), text(&r[1]), text(&r[2])))
     };
     wait_for("the first heartbeat", DEADLINE, || row().is_some());
     let (node, kind, first) = row().unwrap();
