@@ -428,7 +428,7 @@ fn seeded_schedules_and_jobs_run_directly() {
     let env = setup();
     let sched = |id: i64| {
         env.query_string(&format!(
-            r#"SELECT "key" || ' ' || "jobDefRef" || ' ' || "cron" || ' ' || "active" FROM "ScheduleDO" WHERE "id" = {id}"#
+            r#"SELECT "key" || ' ' || "jobDefRef" || ' ' || "cron" || ' ' || CASE WHEN "active" THEN 1 ELSE 0 END FROM "ScheduleDO" WHERE "id" = {id}"#
         ))
     };
     assert_eq!(sched(-1), "send_transmissions -10001 0/10 * * * * ? 1");
