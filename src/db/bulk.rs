@@ -192,7 +192,8 @@ impl<'c, const N: usize> Bulk<'c, N> {
     }
 }
 
-fn value(v: Val<'_>) -> crate::db::Value {
+/// A value as the storage API takes it.
+pub(crate) fn value(v: Val<'_>) -> crate::db::Value {
     match v {
         Val::Null => crate::db::Value::Null,
         Val::Int(i) => crate::db::Value::Integer(i),

@@ -663,11 +663,15 @@ impl Transformer for Articles {
         match f.kind {
             Kind::A => {
                 let mut w = ArticleWriter::new(ctx.tx, f.supplier, ctx.import_file_id, &now, &update)?;
-                run::<24>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))
+                let n = run::<24>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))?;
+                w.finish()?;
+                Ok(n)
             }
             Kind::Bcg => {
                 let mut w = StockWriter::new(ctx.tx, f.shop, f.supplier, ctx.import_file_id, &now, &update)?;
-                run::<21>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))
+                let n = run::<21>(reader, checker, ctx, |v| w.write(v).map_err(Into::into))?;
+                w.finish()?;
+                Ok(n)
             }
         }
     }

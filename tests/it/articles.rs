@@ -160,7 +160,7 @@ fn configured_subset_and_semicolon_delimiter() {
     let out = import(&env, &[&b2]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(env.query_string(r#"SELECT "stockLevel" || ':' || "salesPrice" || ':' || "currency" FROM "ArticleStockDO" WHERE "supplierArticleNo" = '7'"#), "9:200:EUR");
-    assert_eq!(env.query_string(r#"SELECT "stockLevel" || ':' || coalesce("salesPrice", 'NULL') FROM "ArticleStockDO" WHERE "supplierArticleNo" = '8'"#), "1:NULL");
+    assert_eq!(env.query_string(r#"SELECT "stockLevel" || ':' || coalesce(CAST("salesPrice" AS TEXT), 'NULL') FROM "ArticleStockDO" WHERE "supplierArticleNo" = '8'"#), "1:NULL");
 }
 
 /// End to end with jobs/13 as it is (typeDefRef 30, pushDirectory importarticle/in/, the unzip
@@ -182,7 +182,7 @@ fn zip_of_bcg_files_pulled_over_sftp_is_unpacked_and_imported() {
     let config = env.query_i64(&format!(r#"SELECT "configId" FROM "ScheduleDO" WHERE "key" = '{key}'"#));
     assert_eq!(env.query_i64(&format!(r#"SELECT "typeDefRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config}"#)), 30);
     let partner = env.query_i64(&format!(r#"SELECT "communicationPartnerRef" FROM "FileTransferConfigurationDO" WHERE "id" = {config}"#));
-    let conn = env.conn();
+    let conn = env.store();
     for (k, v) in [
         ("pullFtpAccount", sshd.account_password()),
         ("knownHostsFile", sshd.known_hosts.display().to_string()),
@@ -192,7 +192,7 @@ fn zip_of_bcg_files_pulled_over_sftp_is_unpacked_and_imported() {
             r#"INSERT INTO "ExecutionBeanValueDO" ("executionBeanKeyDefRef", "parameterValue", "communicationPartnerRef")
                VALUES ((SELECT "id" FROM "ExecutionBeanKeyDefDO" WHERE "executionBeanDefRef" = 202 AND "parameterKey" = ?1), ?2, ?3)
                ON CONFLICT ("communicationPartnerRef", "executionBeanKeyDefRef") DO UPDATE SET "parameterValue" = excluded."parameterValue""#,
-            rusqlite::params![k, v, partner],
+            impex::db::params![k, v, partner],
         )
         .unwrap();
     }

@@ -4,7 +4,7 @@
 //! copying binds on the benchmark: docs/performance.md).
 use crate::db::{params, Optional};
 
-use crate::db::bulk::{Bulk, Val};
+use crate::db::bulk::{value, Bulk, Val};
 use crate::db::{Conn, StoreResult};
 
 /// One `"ImportConfigurationDO"` row: how a supplier's files of one type look.
@@ -58,15 +58,23 @@ pub const STOCK_COLUMNS: [&str; 21] = [
 /// a row that exists gets the `update` columns only (the others keep their values), a new
 /// `"modificationDate"` and `"version" + 1`.
 fn upsert(table: &str, fixed: &[&str], cols: &[&str], key: &[&str], update: &[&str]) -> String {
+    upsert_rows(table, fixed, cols, key, update, 1)
+}
+
+/// [`upsert`] of `rows` rows in one statement: the parameters of row k (0-based) follow those
+/// of row k - 1.
+fn upsert_rows(table: &str, fixed: &[&str], cols: &[&str], key: &[&str], update: &[&str], rows: usize) -> String {
     let all: Vec<String> = fixed.iter().chain(cols).map(|c| format!("\"{c}\"")).collect();
-    let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+    let width = all.len();
+    let marks: Vec<String> =
+        (0..rows).map(|r| format!("({})", (1..=width).map(|i| format!("?{}", r * width + i)).collect::<Vec<_>>().join(", "))).collect();
     let key: Vec<String> = key.iter().map(|c| format!("\"{c}\"")).collect();
     let mut sets: Vec<String> = update.iter().filter(|c| !key.contains(&format!("\"{c}\""))).map(|c| format!("\"{c}\" = excluded.\"{c}\"")).collect();
     sets.push(r#""importFileRef" = excluded."importFileRef""#.into());
     sets.push(r#""modificationDate" = excluded."modificationDate""#.into());
     sets.push(format!(r#""version" = "{table}"."version" + 1"#));
     format!(
-        r#"INSERT INTO "{table}" ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}"#,
+        r#"INSERT INTO "{table}" ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}"#,
         all.join(", "),
         marks.join(", "),
         key.join(", "),
@@ -74,64 +82,143 @@ fn upsert(table: &str, fixed: &[&str], cols: &[&str], key: &[&str], update: &[&s
     )
 }
 
+/// Rows per multi-row upsert on PostgreSQL (about 30 parameters each; the server allows 65,535).
+const PG_ROWS: usize = 500;
+
+/// The upsert of one file's rows: on SQLite a prepared bulk statement per row; on PostgreSQL
+/// rows collected and sent [`PG_ROWS`] at a time in one multi-row statement (a statement per
+/// row, in a savepoint each, was three round trips per row: 2,345 rows/s). A row whose key is
+/// already among the collected ones sends them first, so that each statement touches a key
+/// once and the rows apply in file order, as row by row. A refused statement is tried again
+/// row by row, so that the error names the row (its article number) and the server's reason.
+/// Call [`Upsert::finish`] after the last row.
+enum Upsert<'c, const N: usize> {
+    Sqlite(Bulk<'c, N>),
+    Postgres { conn: &'c Conn, table: &'static str, fixed_cols: &'static [&'static str], key: &'static [&'static str], update: Vec<String>, fixed: Vec<crate::db::Value>, rows: Vec<Vec<crate::db::Value>>, keys: std::collections::HashSet<String> },
+}
+
+impl<'c, const N: usize> Upsert<'c, N> {
+    /// `fixed`: the values of `fixed_cols`, the same for every row; the rows' values are of
+    /// `cols`, the first of them the row's own part of the key.
+    fn new(conn: &'c Conn, table: &'static str, fixed_cols: &'static [&'static str], cols: &'static [&'static str; N], key: &'static [&'static str], update: &[&str], fixed: Vec<Val<'_>>) -> StoreResult<Self> {
+        if conn.is_postgres() {
+            let fixed = fixed.into_iter().map(value).collect();
+            return Ok(Upsert::Postgres { conn, table, fixed_cols, key, update: update.iter().map(|c| c.to_string()).collect(), fixed, rows: Vec::new(), keys: Default::default() });
+        }
+        let mut st = Bulk::prepare(conn, &upsert(table, fixed_cols, cols, key, update), fixed_cols.len() + 1)?;
+        for (i, v) in fixed.into_iter().enumerate() {
+            st.bind_fixed(i + 1, v)?;
+        }
+        Ok(Upsert::Sqlite(st))
+    }
+
+    fn write(&mut self, values: &[Val<'_>; N], cols: &'static [&'static str; N]) -> StoreResult<()> {
+        match self {
+            Upsert::Sqlite(st) => st.execute(values).map(|_| ()),
+            Upsert::Postgres { rows, keys, .. } => {
+                let key = match values[0] {
+                    Val::Text(t) => t.to_string(),
+                    Val::Int(i) => i.to_string(),
+                    Val::Null => String::new(),
+                };
+                if keys.contains(&key) || rows.len() >= PG_ROWS {
+                    self.flush(cols)?;
+                }
+                let Upsert::Postgres { rows, keys, .. } = self else { unreachable!() };
+                keys.insert(key);
+                rows.push(values.iter().map(|v| value(*v)).collect());
+                Ok(())
+            }
+        }
+    }
+
+    fn flush(&mut self, cols: &'static [&'static str; N]) -> StoreResult<()> {
+        let Upsert::Postgres { conn, table, fixed_cols, key, update, fixed, rows, keys } = self else { return Ok(()) };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let update: Vec<&str> = update.iter().map(String::as_str).collect();
+        let sql = upsert_rows(table, fixed_cols, cols, key, &update, rows.len());
+        let all: Vec<crate::db::Value> = rows.iter().flat_map(|r| fixed.iter().cloned().chain(r.iter().cloned())).collect();
+        conn.execute_batch("SAVEPOINT impex_upsert")?;
+        let sent = conn.execute(&sql, &crate::db::refs(&all));
+        if sent.is_ok() {
+            conn.execute_batch("RELEASE SAVEPOINT impex_upsert")?;
+        } else {
+            // which row, and why: the rows one by one, to the first the server refuses
+            conn.execute_batch("ROLLBACK TO SAVEPOINT impex_upsert; RELEASE SAVEPOINT impex_upsert")?;
+            let one = upsert(table, fixed_cols, cols, key, &update);
+            for r in rows.iter() {
+                let values: Vec<crate::db::Value> = fixed.iter().cloned().chain(r.iter().cloned()).collect();
+                conn.execute_batch("SAVEPOINT impex_upsert")?;
+                if let Err(e) = conn.execute(&one, &crate::db::refs(&values)) {
+                    conn.execute_batch("ROLLBACK TO SAVEPOINT impex_upsert; RELEASE SAVEPOINT impex_upsert")?;
+                    let id = r[0].as_str().map(String::from).unwrap_or_else(|| format!("{:?}", r[0]));
+                    return Err(crate::db::StoreError::new(e.kind, format!("\"{table}\" row of {} {id}: {e}", cols[0])));
+                }
+                conn.execute_batch("RELEASE SAVEPOINT impex_upsert")?;
+            }
+            sent?;
+        }
+        rows.clear();
+        keys.clear();
+        Ok(())
+    }
+}
+
 /// Writes the articles of one A file of `supplier` (insert, or update of the supplier's article
 /// with that number).
 pub struct ArticleWriter<'c> {
-    st: Bulk<'c, 24>,
+    st: Upsert<'c, 24>,
 }
 
 impl<'c> ArticleWriter<'c> {
     /// `update`: the columns of [`ARTICLE_COLUMNS`] the file has (an existing article keeps the others).
     pub fn new(conn: &'c Conn, supplier: i64, import_file: i64, now: &str, update: &[&str]) -> StoreResult<Self> {
-        let sql = upsert(
-            "SupplierArticleDO",
-            &["supplierRef", "importFileRef", "creationDate", "modificationDate"],
-            &ARTICLE_COLUMNS,
-            &["supplierRef", "supplierArticleNo"],
-            update,
-        );
-        let mut st = Bulk::prepare(conn, &sql, 5)?;
-        st.bind_fixed(1, supplier.into())?;
-        st.bind_fixed(2, import_file.into())?;
-        st.bind_fixed(3, now.into())?;
-        st.bind_fixed(4, now.into())?;
+        let fixed = vec![supplier.into(), import_file.into(), now.into(), now.into()];
+        let st = Upsert::new(conn, "SupplierArticleDO", &["supplierRef", "importFileRef", "creationDate", "modificationDate"], &ARTICLE_COLUMNS, &["supplierRef", "supplierArticleNo"], update, fixed)?;
         Ok(ArticleWriter { st })
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 24]) -> StoreResult<()> {
-        self.st.execute(values)?;
-        Ok(())
+        self.st.write(values, &ARTICLE_COLUMNS)
+    }
+
+    /// Writes what is still collected (PostgreSQL); after the last row.
+    pub fn finish(mut self) -> StoreResult<()> {
+        self.st.flush(&ARTICLE_COLUMNS)
     }
 }
 
 /// Writes the availability and prices of one BCG file of `supplier` in `shop` (insert, or
 /// update of the row of that shop, supplier and article number).
 pub struct StockWriter<'c> {
-    st: Bulk<'c, 21>,
+    st: Upsert<'c, 21>,
 }
 
 impl<'c> StockWriter<'c> {
     /// `update`: the columns of [`STOCK_COLUMNS`] the file has (an existing row keeps the others).
     pub fn new(conn: &'c Conn, shop: i64, supplier: i64, import_file: i64, now: &str, update: &[&str]) -> StoreResult<Self> {
-        let sql = upsert(
+        let fixed = vec![shop.into(), supplier.into(), import_file.into(), now.into(), now.into()];
+        let st = Upsert::new(
+            conn,
             "ArticleStockDO",
             &["shopRef", "supplierRef", "importFileRef", "creationDate", "modificationDate"],
             &STOCK_COLUMNS,
             &["shopRef", "supplierRef", "supplierArticleNo"],
             update,
-        );
-        let mut st = Bulk::prepare(conn, &sql, 6)?;
-        st.bind_fixed(1, shop.into())?;
-        st.bind_fixed(2, supplier.into())?;
-        st.bind_fixed(3, import_file.into())?;
-        st.bind_fixed(4, now.into())?;
-        st.bind_fixed(5, now.into())?;
+            fixed,
+        )?;
         Ok(StockWriter { st })
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 21]) -> StoreResult<()> {
-        self.st.execute(values)?;
-        Ok(())
+        self.st.write(values, &STOCK_COLUMNS)
+    }
+
+    /// Writes what is still collected (PostgreSQL); after the last row.
+    pub fn finish(mut self) -> StoreResult<()> {
+        self.st.flush(&STOCK_COLUMNS)
     }
 }
 
