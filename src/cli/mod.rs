@@ -145,10 +145,10 @@ fn run(cli: Cli) -> anyhow::Result<Status> {
 fn init_logging(format: LogFormat, default_level: &str) {
     use tracing_subscriber::EnvFilter;
     let mut filter = EnvFilter::try_from_env("IMPEX_LOG").unwrap_or_else(|_| EnvFilter::new(default_level));
-    // The PostgreSQL client logs statements with their parameters at debug and below (password
-    // hashes, partners' passwords): never more than info from it, whatever IMPEX_LOG says.
-    for crate_name in ["tokio_postgres", "postgres"] {
-        filter = filter.add_directive(format!("{crate_name}=info").parse().expect("a valid directive"));
+    // never more than info from the database client, whatever IMPEX_LOG says (see
+    // `db::QUIET_LOG_TARGETS`)
+    for target in crate::db::QUIET_LOG_TARGETS {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
     }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {

@@ -520,6 +520,10 @@ fn postgres_target(path: &Path) -> Result<Option<pg::Target>> {
     Ok(Some(pg::Target::parse(name)?))
 }
 
+/// Log targets of the database client that log statements with their parameters at debug and
+/// below (password hashes, partners' passwords): the logging setup keeps them at info at most.
+pub const QUIET_LOG_TARGETS: [&str; 2] = ["tokio_postgres", "postgres"];
+
 /// Whether `path` names a PostgreSQL database (see [`location`]).
 pub fn is_postgres_location(path: &Path) -> bool {
     path.to_str().is_some_and(pg::target::is_url)
