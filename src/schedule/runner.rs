@@ -553,7 +553,6 @@ impl Runner {
             .map(|(_, run, after, ok_count, failed_count)| q::Finished { run_id: run.run_id, outcome: after.history_outcome(), ok_count: *ok_count, failed_count: *failed_count, message: after.message() })
             .collect();
         q::finish_runs(&tx, &finished, &now_text)?;
-        drop(finished);
         for (id, run, after, _, _) in ended {
             let lock_lost = lost.contains(&id).then(|| format!("ScheduleDO id {id}: the lock is no longer held by {} (released as stale by another process, or the schedule was deleted?)", self.holder));
             logs.push((run, after, lock_lost));

@@ -91,10 +91,20 @@ const PG_ROWS: usize = 500;
 /// already among the collected ones sends them first, so that each statement touches a key
 /// once and the rows apply in file order, as row by row. A refused statement is tried again
 /// row by row, so that the error names the row (its article number) and the server's reason.
-/// Call [`Upsert::finish`] after the last row.
+/// Call [`Upsert::flush`] after the last row.
 enum Upsert<'c, const N: usize> {
     Sqlite(Bulk<'c, N>),
-    Postgres { conn: &'c Conn, table: &'static str, fixed_cols: &'static [&'static str], key: &'static [&'static str], update: Vec<String>, fixed: Vec<crate::db::Value>, rows: Vec<Vec<crate::db::Value>>, keys: std::collections::HashSet<String> },
+    Postgres {
+        conn: &'c Conn,
+        table: &'static str,
+        fixed_cols: &'static [&'static str],
+        cols: &'static [&'static str; N],
+        key: &'static [&'static str],
+        update: Vec<String>,
+        fixed: Vec<crate::db::Value>,
+        rows: Vec<Vec<crate::db::Value>>,
+        keys: std::collections::HashSet<String>,
+    },
 }
 
 impl<'c, const N: usize> Upsert<'c, N> {
@@ -103,7 +113,7 @@ impl<'c, const N: usize> Upsert<'c, N> {
     fn new(conn: &'c Conn, table: &'static str, fixed_cols: &'static [&'static str], cols: &'static [&'static str; N], key: &'static [&'static str], update: &[&str], fixed: Vec<Val<'_>>) -> StoreResult<Self> {
         if conn.is_postgres() {
             let fixed = fixed.into_iter().map(value).collect();
-            return Ok(Upsert::Postgres { conn, table, fixed_cols, key, update: update.iter().map(|c| c.to_string()).collect(), fixed, rows: Vec::new(), keys: Default::default() });
+            return Ok(Upsert::Postgres { conn, table, fixed_cols, cols, key, update: update.iter().map(|c| c.to_string()).collect(), fixed, rows: Vec::new(), keys: Default::default() });
         }
         let mut st = Bulk::prepare(conn, &upsert(table, fixed_cols, cols, key, update), fixed_cols.len() + 1)?;
         for (i, v) in fixed.into_iter().enumerate() {
@@ -112,7 +122,7 @@ impl<'c, const N: usize> Upsert<'c, N> {
         Ok(Upsert::Sqlite(st))
     }
 
-    fn write(&mut self, values: &[Val<'_>; N], cols: &'static [&'static str; N]) -> StoreResult<()> {
+    fn write(&mut self, values: &[Val<'_>; N]) -> StoreResult<()> {
         match self {
             Upsert::Sqlite(st) => st.execute(values).map(|_| ()),
             Upsert::Postgres { rows, keys, .. } => {
@@ -122,7 +132,7 @@ impl<'c, const N: usize> Upsert<'c, N> {
                     Val::Null => String::new(),
                 };
                 if keys.contains(&key) || rows.len() >= PG_ROWS {
-                    self.flush(cols)?;
+                    self.flush()?;
                 }
                 let Upsert::Postgres { rows, keys, .. } = self else { unreachable!() };
                 keys.insert(key);
@@ -132,8 +142,10 @@ impl<'c, const N: usize> Upsert<'c, N> {
         }
     }
 
-    fn flush(&mut self, cols: &'static [&'static str; N]) -> StoreResult<()> {
-        let Upsert::Postgres { conn, table, fixed_cols, key, update, fixed, rows, keys } = self else { return Ok(()) };
+    /// Sends the collected rows (PostgreSQL).
+    fn flush(&mut self) -> StoreResult<()> {
+        let Upsert::Postgres { conn, table, fixed_cols, cols, key, update, fixed, rows, keys } = self else { return Ok(()) };
+        let cols: &'static [&'static str; N] = cols;
         if rows.is_empty() {
             return Ok(());
         }
@@ -181,12 +193,12 @@ impl<'c> ArticleWriter<'c> {
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 24]) -> StoreResult<()> {
-        self.st.write(values, &ARTICLE_COLUMNS)
+        self.st.write(values)
     }
 
     /// Writes what is still collected (PostgreSQL); after the last row.
     pub fn finish(mut self) -> StoreResult<()> {
-        self.st.flush(&ARTICLE_COLUMNS)
+        self.st.flush()
     }
 }
 
@@ -213,12 +225,12 @@ impl<'c> StockWriter<'c> {
     }
 
     pub fn write(&mut self, values: &[Val<'_>; 21]) -> StoreResult<()> {
-        self.st.write(values, &STOCK_COLUMNS)
+        self.st.write(values)
     }
 
     /// Writes what is still collected (PostgreSQL); after the last row.
     pub fn finish(mut self) -> StoreResult<()> {
-        self.st.flush(&STOCK_COLUMNS)
+        self.st.flush()
     }
 }
 
