@@ -382,3 +382,50 @@ fn history_is_pruned_and_reactivate_on_start_lifts_a_stop() {
     p.signal(libc::SIGTERM);
     assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0));
 }
+
+/// With `--max-jobs 1`: schedules due together are claimed a few ahead of the one worker and
+/// start as it frees up, each history row with the time its job really started; one claimed
+/// ahead of a job that runs long is recalled after a second (no lock, no history row, `lastRun`
+/// as before), so that another node could run it, and runs here once the worker is free.
+#[test]
+fn jobs_claimed_ahead_wait_for_the_worker_and_one_behind_a_long_job_is_recalled() {
+    let env = setup();
+    // due in this order (hourly fire times over an hour apart): two instant jobs, a 3 s job,
+    // and an instant one that never ran; the seeded schedules (due now too) out of the way
+    exec(&env, r#"UPDATE "ScheduleDO" SET "active" = FALSE"#);
+    let ago = |min: i64| impex::time::format(chrono::Utc::now() - chrono::Duration::minutes(min));
+    for (key, config, last) in [("a", 0, Some(ago(300))), ("b", 0, Some(ago(200))), ("c", 3000, Some(ago(100))), ("d", 0, None)] {
+        let id = schedule(&env, key, if last.is_some() { "0 0 * * * ?" } else { NEVER }, config, 0, None);
+        if let Some(t) = last {
+            exec(&env, &format!(r#"UPDATE "ScheduleDO" SET "lastRun" = '{t}' WHERE "id" = {id}"#));
+        }
+    }
+    let locked = |key: &str| opt_text(&env, &format!(r#"SELECT "lockedBy" FROM "ScheduleDO" WHERE "key" = '{key}'"#)).is_some();
+    let history = |key: &str| env.query_i64(&format!(r#"SELECT count(*) FROM "JobRunDO" WHERE "scheduleKey" = '{key}'"#));
+    let mut p = start(&env, "run", &["--max-jobs", "1"]);
+
+    wait_for("d claimed ahead while c runs", Duration::from_secs(10), || locked("d"));
+    assert!(locked("c") && runs_of(&env, "c").is_empty(), "c should be running: {:?}", runs(&env));
+    assert!(runs_of(&env, "d").is_empty());
+    wait_for("the claim of d undone", Duration::from_secs(5), || !locked("d"));
+    assert!(locked("c") && runs_of(&env, "c").is_empty(), "d was recalled only when c ended: {:?}", runs(&env));
+    assert_eq!(history("d"), 0, "a recalled claim leaves no history row");
+    assert!(opt_text(&env, r#"SELECT CAST("lastRun" AS TEXT) FROM "ScheduleDO" WHERE "key" = 'd'"#).is_none(), "lastRun of d as before its claim");
+
+    wait_for("d to run", Duration::from_secs(10), || runs_of(&env, "d").len() == 1);
+    p.signal(libc::SIGTERM);
+    assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0), "{}", p.stderr());
+    let r = runs(&env);
+    assert_eq!(r.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["a", "b", "c", "d"], "one worker, in due order: {r:?}");
+    assert!(r.windows(2).all(|w| w[1].start >= w[0].end), "one job at a time: {r:?}");
+    for key in ["a", "b", "c", "d"] {
+        assert_eq!(history(key), 1, "{key}");
+    }
+    // each history row has the time its job started, not that of its claim
+    for (before, after) in [("a", "b"), ("b", "c"), ("c", "d")] {
+        let n = env.query_i64(&format!(
+            r#"SELECT count(*) FROM "JobRunDO" x, "JobRunDO" y WHERE x."scheduleKey" = '{before}' AND y."scheduleKey" = '{after}' AND y."startTime" >= x."endTime""#
+        ));
+        assert_eq!(n, 1, "{after} started after {before} ended");
+    }
+}
