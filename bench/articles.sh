@@ -6,9 +6,13 @@
 # stock rows/s, the ratio and impex's peak memory (max RSS, /usr/bin/time -v).
 # Targets: >= 50 % of `.import`'s rate, peak memory < 64 MB.
 # ROUNDS=N (default 3): `.import` and impex alternate N times; the medians are compared.
+# BACKEND=postgres: impex imports into a PostgreSQL 15 server started for the run (bench/pg.sh;
+# durable: fsync on), a new database each round; the floor stays the sqlite3 shell's `.import`.
 # Needs python3, the sqlite3 shell and /usr/bin/time (installed here when missing and root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BACKEND=${BACKEND:-sqlite}
+. bench/pg.sh
 N="${1:-1000000}"
 need=()
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
@@ -21,16 +25,34 @@ fi
 [ -x "${IMPEX_BIN:-}" ] || cargo build --release --quiet --bin impex
 IMPEX="${IMPEX_BIN:-$PWD/target/release/impex}"
 W="$(mktemp -d)"
-trap 'rm -rf "$W"' EXIT
+trap 'pg_stop; rm -rf "$W"' EXIT
 python3 bench/articles_gen.py "$N" "$W/data"
 FILE="$W/data/10000_5000_20261202120000_BCG.csv"
-"$IMPEX" --db "$W/impex.db" init --base "$W/base" --demo >/dev/null
-"$IMPEX" --db "$W/impex.db" sql jobs/13_import_articles.sql >/dev/null
+if [ "$BACKEND" = postgres ]; then
+    chmod 755 "$W"; pg_start "$W"; DB=$(pg_url impex)
+else
+    DB="$W/impex.db"
+    "$IMPEX" --db "$W/impex.db" init --base "$W/base" --demo >/dev/null
+    "$IMPEX" --db "$W/impex.db" sql jobs/13_import_articles.sql >/dev/null
+    cp "$W/impex.db" "$W/clean.db"
+fi
+# a database with the demo configuration and the article import, made anew for each round
+fresh_db() {
+    if [ "$BACKEND" = postgres ]; then
+        pg_db impex
+        "$IMPEX" --db "$DB" init --base "$W/base" --demo >/dev/null
+        "$IMPEX" --db "$DB" sql jobs/13_import_articles.sql >/dev/null
+    else
+        cp "$W/clean.db" "$W/impex.db"; rm -f "$W/impex.db-wal" "$W/impex.db-shm"
+    fi
+}
+count_rows() {
+    if [ "$BACKEND" = postgres ]; then pg_psql impex 'SELECT count(*) FROM product."ArticleStockDO"'; else sqlite3 "$W/impex.db" 'SELECT count(*) FROM "ArticleStockDO"'; fi
+}
 SIZE=$(stat -c %s "$FILE")
-echo "file: $N rows, $((SIZE / 1024 / 1024)) MB"
+echo "file: $N rows, $((SIZE / 1024 / 1024)) MB; backend $BACKEND"
 
 ROUNDS=${ROUNDS:-3}
-cp "$W/impex.db" "$W/clean.db"
 cat "$FILE" >/dev/null  # warm the page cache
 FLOORS=(); RUNS=(); RSS=0
 for r in $(seq "$ROUNDS"); do
@@ -45,15 +67,15 @@ SQL
     FLOORS+=("$(echo "$END - $START" | bc -l)")
     F_ROWS=$(sqlite3 "$W/floor.db" 'SELECT count(*) FROM stock')
     [ "$F_ROWS" = "$N" ] || { echo "round $r: .import gave $F_ROWS rows instead of $N"; exit 1; }
-    cp "$W/clean.db" "$W/impex.db"; rm -f "$W/impex.db-wal" "$W/impex.db-shm"; rm -rf "$W/base/share/import"
+    fresh_db; rm -rf "$W/base/share/import"
     START=$(date +%s.%N)
-    /usr/bin/time -v "$IMPEX" --db "$W/impex.db" import --group import_articles "$FILE" \
+    /usr/bin/time -v "$IMPEX" --db "$DB" import --group import_articles "$FILE" \
         >"$W/out.txt" 2>"$W/time.txt" || { cat "$W/out.txt" "$W/time.txt"; exit 1; }
     END=$(date +%s.%N)
     RUNS+=("$(echo "$END - $START" | bc -l)")
     R_KB=$(grep "Maximum resident set size" "$W/time.txt" | awk '{print $NF}')
     [ "$R_KB" -gt "$RSS" ] && RSS=$R_KB
-    ROWS=$(sqlite3 "$W/impex.db" 'SELECT count(*) FROM "ArticleStockDO"')
+    ROWS=$(count_rows)
     [ "$ROWS" = "$N" ] || { echo "round $r: $ROWS rows instead of $N"; cat "$W/out.txt"; exit 1; }
     printf 'round %d: sqlite3 .import %.3f s, impex import %.3f s (%s, max RSS %d MB)\n' "$r" "${FLOORS[-1]}" "${RUNS[-1]}" \
         "$(grep 'User time\|System time' "$W/time.txt" | awk '{printf "%s %s s  ", $1, $NF}')" "$((R_KB / 1024))"

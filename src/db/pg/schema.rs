@@ -248,6 +248,9 @@ fn trigger_ddl(stmt: &str, flags: &BTreeSet<String>) -> Vec<String> {
         ),
         format!("DROP TRIGGER IF EXISTS \"{name}\" ON {schema}.\"{table}\""),
         format!("CREATE TRIGGER \"{name}\" {timing} {event} ON {schema}.\"{table}\" FOR EACH ROW EXECUTE FUNCTION {function}()"),
+        // (fires with session_replication_role = replica too: the bulk imports skip the
+        // per-row foreign-key checks that way, not impex's triggers: db::queries::import::checked)
+        format!("ALTER TABLE {schema}.\"{table}\" ENABLE ALWAYS TRIGGER \"{name}\""),
     ]
 }
 

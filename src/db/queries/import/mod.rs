@@ -11,6 +11,7 @@ use crate::db::{Conn, StoreResult};
 
 pub mod dispatches;
 pub mod articles;
+pub(crate) mod checked;
 pub mod files;
 pub mod finance;
 pub mod open_positions;
