@@ -191,7 +191,7 @@ pub fn ddl(schema_sql: &str) -> Ddl {
     out.tables_end = out.statements.len();
     out.statements.extend(references);
     out.statements.extend(rest);
-    out.triggers = triggers.len() / 3;
+    out.triggers = triggers.len() / 4;
     out.statements.extend(triggers);
     out
 }
