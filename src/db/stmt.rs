@@ -229,6 +229,8 @@ impl Conn {
         self.query_row(sql, params, f).optional()
     }
 
+    /// Runs an `INSERT` of one row into a table with an `"id"` and returns the new row's id
+    /// (SQLite: the last rowid; PostgreSQL: `RETURNING "id"`).
     /// PostgreSQL's `COPY ... FROM STDIN` (`sql` as it is) of `data` in COPY's text format
     /// ([`copy_text`]); returns the rows copied. SQLite has no COPY: an error there.
     pub(crate) fn copy_in(&self, sql: &str, data: &[u8]) -> StoreResult<u64> {
@@ -238,8 +240,6 @@ impl Conn {
         }
     }
 
-    /// Runs an `INSERT` of one row into a table with an `"id"` and returns the new row's id
-    /// (SQLite: the last rowid; PostgreSQL: `RETURNING "id"`).
     pub(crate) fn insert(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<i64> {
         self.insert_or_ignore(sql, params)?.ok_or_else(|| StoreError::new(StoreErrorKind::NoRow, "the INSERT wrote no row"))
     }

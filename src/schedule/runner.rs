@@ -47,7 +47,7 @@ const COALESCE: Duration = Duration::from_millis(2);
 /// Claimed jobs that may wait for a worker, per slot whose job is young (or free): a round
 /// claims `max_jobs × (1 + AHEAD)` while jobs are short, and the workers start the waiting
 /// ones as they finish, without waiting for the loop's next database round ([`Runner::room`]).
-const AHEAD: usize = 4;
+const AHEAD: usize = 2;
 
 /// A job running longer than this is not expected to free its slot soon: nothing waits for
 /// that slot. A claimed job that no worker started within this time is recalled: its claim is
@@ -719,6 +719,10 @@ fn timing(r: &ScheduleRow) -> Timing {
     }
 }
 
+/// Claims `items` in the unit of work `tx` (optimistic: one that changed meanwhile is not
+/// claimed), each with its RUNNING history row; returns the claimed ones with their run ids.
+/// A round's claims go together (`state::claim_all`, `q::insert_runs`): one statement each on
+/// PostgreSQL.
 /// How many more jobs may be claimed: `max_jobs` slots, each with `AHEAD` jobs claimed ahead
 /// to wait for it, less a slot for each job that has run for `YOUNG` or longer (such a job may
 /// run long: what waits behind it is recalled), and none while shutting down.
@@ -731,10 +735,6 @@ fn room(running: &HashMap<i64, Running>, max_jobs: usize, shutting_down: bool) -
     limit.saturating_sub(running.len())
 }
 
-/// Claims `items` in the unit of work `tx` (optimistic: one that changed meanwhile is not
-/// claimed), each with its RUNNING history row; returns the claimed ones with their run ids.
-/// A round's claims go together (`state::claim_all`, `q::insert_runs`): one statement each on
-/// PostgreSQL.
 fn claim_in(tx: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], force: bool, holder: &str, now: &str) -> Result<Vec<(ScheduleRow, i64)>> {
     let claimed: Vec<&(ScheduleRow, DateTime<Utc>)> = if force {
         let mut c = Vec::new();
