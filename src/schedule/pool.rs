@@ -22,9 +22,8 @@ impl Pool {
         Pool { work, queue: Arc::new(Mutex::new(rx)), idle: Arc::new(AtomicUsize::new(0)), workers: 0, max: max.max(1) }
     }
 
-    /// Runs `f` on an idle worker, or on a new one while there are fewer than `max`; with all
-    /// `max` busy, it waits in the channel and the first worker to finish takes it (the
-    /// scheduler claims a few jobs ahead: `runner::AHEAD`).
+    /// Runs `f` on an idle worker, or on a new one while there are fewer than `max`. The
+    /// caller runs at most `max` at a time, so a piece of work never waits long for a worker.
     pub fn run(&mut self, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
         if self.idle.load(Ordering::Acquire) == 0 && self.workers < self.max {
             let queue = Arc::clone(&self.queue);

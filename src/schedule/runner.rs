@@ -4,11 +4,7 @@
 //! wakes it): release stale locks (`maintenance::rescuer`), re-read the runnable schedules (so changes made by
 //! other processes take effect within a tick), compute which are due (`due`), claim them in one
 //! unit of work (`Conn::write`; optimistic `UPDATE`s, see `state::claim`) with their
-//! RUNNING history rows, and hand each job to a worker thread (`pool`, at most `max_jobs` at a
-//! time). While jobs are short, a round claims a few more than there are free workers
-//! ([`AHEAD`]); they start as workers free up, without waiting for the loop's next database
-//! round, and one that has not started within [`YOUNG`] is recalled (its claim undone). The
-//! history row gets the job's real start time when the run is recorded.
+//! RUNNING history rows, and start each job on a worker thread (`pool`, at most `max_jobs` at a time).
 //! Finished jobs report back over a channel; the loop records the outcome (`state::after_run`,
 //! `state::finish`). SIGTERM/SIGINT: stop claiming, set the jobs' cancel flags, wait for running
 //! jobs up to the shutdown timeout, release own locks, exit 0; a second signal releases the
@@ -17,7 +13,7 @@
 use crate::db::Conn;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,23 +39,6 @@ use crate::time;
 
 /// How long after its start the end of a job is waited for, to record it with others ([`Runner::coalesce`]).
 const COALESCE: Duration = Duration::from_millis(2);
-
-/// Claimed jobs that may wait for a worker, per slot whose job is young (or free): a round
-/// claims `max_jobs × (1 + AHEAD)` while jobs are short, and the workers start the waiting
-/// ones as they finish, without waiting for the loop's next database round ([`Runner::room`]).
-const AHEAD: usize = 2;
-
-/// A job running longer than this is not expected to free its slot soon: nothing waits for
-/// that slot. A claimed job that no worker started within this time is recalled: its claim is
-/// undone, so that another node (or this one, later) runs it ([`Runner::recall`]).
-const YOUNG: Duration = Duration::from_secs(1);
-
-/// [`Running::start`]: claimed, waiting for a worker.
-const QUEUED: u8 = 0;
-/// [`Running::start`]: a worker runs the job.
-const STARTED: u8 = 1;
-/// [`Running::start`]: taken back by the loop before a worker started it.
-const RECALLED: u8 = 2;
 
 /// Settings of the run loop.
 #[derive(Debug, Clone)]
@@ -102,8 +81,7 @@ pub struct Summary {
 }
 
 pub(super) enum Event {
-    /// A job ended.
-    Done(Ended),
+    Done { id: i64, result: std::result::Result<Report, JobError> },
     Signal,
 }
 
@@ -116,24 +94,10 @@ struct NextFire {
     at: DateTime<Utc>,
 }
 
-/// A claimed schedule of this process: its job waits for a worker or runs.
 struct Running {
     run_id: i64,
     job: &'static str,
-    /// (`started` is when it was handed to the pool)
     watched: Watched,
-    /// [`QUEUED`], [`STARTED`] or [`RECALLED`]; the worker and the loop change it with a
-    /// compare-and-swap, so a job either starts or is recalled.
-    start: Arc<AtomicU8>,
-    /// `lastRun` and `fixedNextRun` as the claim read them (to undo a claim that never started).
-    last_run: Option<String>,
-    fixed_next_run: Option<String>,
-}
-
-impl Running {
-    fn queued(&self) -> bool {
-        self.start.load(Ordering::Acquire) == QUEUED
-    }
 }
 
 /// The scheduler of one process.
@@ -302,10 +266,7 @@ impl Runner {
             if mode == Mode::Forever && self.deadline.is_none() && self.last_beat.is_none_or(|b| b.elapsed() >= self.node.interval) {
                 self.heartbeat();
             }
-            overlong::run_once(self.running.values_mut().filter(|r| !r.queued()).map(|r| &mut r.watched));
-            if self.running.values().any(|r| r.queued() && r.watched.started.elapsed() >= YOUNG) {
-                self.recall(false);
-            }
+            overlong::run_once(self.running.values_mut().map(|r| &mut r.watched));
             let done = match mode {
                 Mode::Forever => false,
                 Mode::Once => self.running.is_empty() && self.backlog.is_empty(),
@@ -341,7 +302,7 @@ impl Runner {
             while let Some(e) = ev {
                 match e {
                     Event::Signal => self.on_signal(),
-                    Event::Done(ended) => done.push(ended),
+                    Event::Done { id, result } => done.push((id, result)),
                 }
                 ev = self.rx.try_recv().ok();
                 if ev.is_none() && !done.is_empty() {
@@ -370,8 +331,8 @@ impl Runner {
     /// Waits for the next end of a job that started less than [`COALESCE`] ago, at most until
     /// then: short jobs started together end together, and their ends are recorded in one
     /// round instead of one each (a round is a database round trip per statement).
-    fn coalesce(&self, done: &[Ended]) -> Option<Event> {
-        let until = self.running.iter().filter(|(id, _)| !done.iter().any(|d| d.id == **id)).map(|(_, r)| r.watched.started + COALESCE).max()?;
+    fn coalesce(&self, done: &[(i64, std::result::Result<Report, JobError>)]) -> Option<Event> {
+        let until = self.running.iter().filter(|(id, _)| !done.iter().any(|(d, _)| d == *id)).map(|(_, r)| r.watched.started + COALESCE).max()?;
         let wait = until.checked_duration_since(Instant::now())?;
         self.rx.recv_timeout(wait).ok()
     }
@@ -391,7 +352,7 @@ impl Runner {
     /// are full or the backlog is empty.
     fn fill_from_backlog(&mut self) -> Result<()> {
         loop {
-            let free = self.room();
+            let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
             if free == 0 || self.backlog.is_empty() {
                 return Ok(());
             }
@@ -457,7 +418,7 @@ impl Runner {
         // nodes sharing a database try different schedules first instead of colliding
         let seed = self.order_seed;
         to_claim.sort_by_key(|(r, at)| (*at, (r.id as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-        let free = self.room();
+        let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
         self.backlog = to_claim.split_off(free.min(to_claim.len()));
         if to_claim.is_empty() && unrunnable.is_empty() {
             return Ok(wake);
@@ -520,14 +481,6 @@ impl Runner {
         Ok(())
     }
 
-    /// How many more schedules this process claims now: one for each free slot of `max_jobs`,
-    /// and [`AHEAD`] more for each slot that is free or whose job started less than [`YOUNG`]
-    /// ago, which wait for a worker. Jobs that run long take no one waiting behind them.
-    fn room(&self) -> usize {
-        room(&self.running, self.opts.max_jobs, self.deadline.is_some())
-    }
-
-    /// Hands a claimed schedule's job to the pool; it starts when a worker is free.
     fn spawn(&mut self, s: ScheduleRow, run_id: i64) {
         let Some(job) = jobs::lookup(s.job_def_ref) else { return };
         let cancel = Arc::new(AtomicBool::new(false));
@@ -539,72 +492,27 @@ impl Runner {
             config_id: s.config_id,
             cancel: cancel.clone(),
         };
-        let start = Arc::new(AtomicU8::new(QUEUED));
+        info!(schedule = %s.key, job = job.name(), run = run_id, "job started");
         let tx = self.tx.clone();
         let id = s.id;
-        let spawned = self.pool.run({
-            let start = start.clone();
-            move || {
-                if start.compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire).is_err() {
-                    return; // recalled by the loop
-                }
-                let started = Utc::now();
-                info!(schedule = %ctx.schedule_key, job = job.name(), run = run_id, "job started");
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&ctx))).unwrap_or_else(|p| {
-                    let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
-                    Err(JobError::Permanent(format!("the job panicked: {what}")))
-                });
-                let _ = tx.send(Event::Done(Ended { id, result, started, ended: Utc::now() }));
-            }
+        let spawned = self.pool.run(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&ctx))).unwrap_or_else(|p| {
+                let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+                Err(JobError::Permanent(format!("the job panicked: {what}")))
+            });
+            let _ = tx.send(Event::Done { id, result });
         });
         let watched = Watched { key: s.key.clone(), started: Instant::now(), allowance: lock::allowance(s.expected_runtime), cancel, warned: false };
-        let running = Running { run_id, job: job.name(), watched, start: start.clone(), last_run: s.last_run, fixed_next_run: s.fixed_next_run };
+        let running = Running { run_id, job: job.name(), watched };
         self.running.insert(id, running);
         if let Err(e) = spawned {
-            if start.compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                let now = Utc::now();
-                let _ = self.tx.send(Event::Done(Ended { id, result: Err(JobError::Temporary(format!("cannot start a thread: {e}"))), started: now, ended: now }));
-            }
-        }
-    }
-
-    /// Takes back claimed jobs no worker has started (all of them, or those waiting longer
-    /// than [`YOUNG`]) and undoes their claims (`state::unclaim`, the history row deleted):
-    /// their fire times are due again, here or on another node. A failure is logged; the
-    /// rescuer then releases those locks (this process runs no job for them).
-    fn recall(&mut self, all: bool) {
-        let ids: Vec<i64> = self
-            .running
-            .iter()
-            .filter(|(_, r)| (all || r.watched.started.elapsed() >= YOUNG) && r.start.compare_exchange(QUEUED, RECALLED, Ordering::AcqRel, Ordering::Acquire).is_ok())
-            .map(|(id, _)| *id)
-            .collect();
-        if ids.is_empty() {
-            return;
-        }
-        let taken: Vec<(i64, Running)> = ids.iter().filter_map(|id| self.running.remove_entry(id)).collect();
-        let undone = (|| -> Result<usize> {
-            let tx = self.conn.write()?;
-            let mut n = 0;
-            for (id, r) in &taken {
-                if state::unclaim(&tx, *id, &self.holder, r.last_run.as_deref(), r.fixed_next_run.as_deref())? {
-                    n += 1;
-                }
-                q::delete_unstarted_run(&tx, r.run_id)?;
-            }
-            tx.commit()?;
-            Ok(n)
-        })();
-        match undone {
-            Ok(n) => debug!(claims = n, "claims of jobs that did not start undone"),
-            Err(e) => error!("undoing {} claim(s) of jobs that did not start: {e}", taken.len()),
+            let _ = self.tx.send(Event::Done { id, result: Err(JobError::Temporary(format!("cannot start a thread: {e}"))) });
         }
     }
 
     fn on_signal(&mut self) {
         if self.deadline.is_none() {
             self.deadline = Some(Instant::now() + self.opts.shutdown_timeout);
-            self.recall(true);
             for r in self.running.values() {
                 r.watched.cancel.store(true, Ordering::Relaxed);
             }
@@ -615,17 +523,17 @@ impl Runner {
     /// Records finished runs (schedule state and history) in one transaction, and claims in
     /// the same one what waits in the backlog for the slots they freed (one commit instead of
     /// two per round: docs/performance.md, "Scheduler"); those jobs start after the commit.
-    fn record(&mut self, batch: Vec<Ended>) -> Result<()> {
+    fn record(&mut self, batch: Vec<(i64, std::result::Result<Report, JobError>)>) -> Result<()> {
         let now = Utc::now();
         let now_text = time::format(now);
         let shutting_down = self.deadline.is_some();
         let mut logs = Vec::with_capacity(batch.len());
         let tx = self.conn.write()?;
         // (only a failure's retry rule needs the schedule as it is now)
-        let failed: Vec<i64> = batch.iter().filter(|e| e.result.is_err()).map(|e| e.id).collect();
+        let failed: Vec<i64> = batch.iter().filter(|(_, r)| r.is_err()).map(|(id, _)| *id).collect();
         let rows: HashMap<i64, ScheduleRow> = q::by_ids(&tx, &failed)?.into_iter().map(|r| (r.id, r)).collect();
         let mut ended = Vec::with_capacity(batch.len());
-        for Ended { id, result, started, ended: end } in batch {
+        for (id, result) in batch {
             let Some(run) = self.running.remove(&id) else { continue };
             let after = match (&result, rows.get(&id)) {
                 (Ok(r), _) => state::after_report(r),
@@ -636,21 +544,20 @@ impl Runner {
                 Ok(r) => (r.ok_count, r.failed_count),
                 Err(_) => (0, 0),
             };
-            ended.push((id, run, after, ok_count, failed_count, (started, end)));
+            ended.push((id, run, after, ok_count, failed_count));
         }
-        let finishing: Vec<(i64, &AfterRun)> = ended.iter().map(|(id, _, after, _, _, _)| (*id, after)).collect();
+        let finishing: Vec<(i64, &AfterRun)> = ended.iter().map(|(id, _, after, _, _)| (*id, after)).collect();
         let lost: HashSet<i64> = state::finish_all(&tx, &finishing, &self.holder, &now_text)?.into_iter().collect();
         let finished: Vec<q::Finished<'_>> = ended
             .iter()
-            .map(|(_, run, after, ok_count, failed_count, (start, end))| q::Finished { run_id: run.run_id, start: time::format(*start), end: time::format(*end), outcome: after.history_outcome(), ok_count: *ok_count, failed_count: *failed_count, message: after.message() })
+            .map(|(_, run, after, ok_count, failed_count)| q::Finished { run_id: run.run_id, outcome: after.history_outcome(), ok_count: *ok_count, failed_count: *failed_count, message: after.message() })
             .collect();
-        q::finish_runs(&tx, &finished)?;
-        for (id, run, after, _, _, (started, end)) in ended {
+        q::finish_runs(&tx, &finished, &now_text)?;
+        for (id, run, after, _, _) in ended {
             let lock_lost = lost.contains(&id).then(|| format!("ScheduleDO id {id}: the lock is no longer held by {} (released as stale by another process, or the schedule was deleted?)", self.holder));
-            let ms = (end - started).num_milliseconds().max(0) as u64;
-            logs.push((run, after, lock_lost, ms));
+            logs.push((run, after, lock_lost));
         }
-        let free = room(&self.running, self.opts.max_jobs, shutting_down);
+        let free = if shutting_down { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
         let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
         let claimed = claim_in(&tx, &take, false, &self.holder, &now_text)?;
         let t = Instant::now();
@@ -660,7 +567,8 @@ impl Runner {
         for (r, run_id) in claimed {
             self.spawn(r, run_id);
         }
-        for (run, after, lock_lost, ms) in logs {
+        for (run, after, lock_lost) in logs {
+            let ms = run.watched.started.elapsed().as_millis() as u64;
             let key = &run.watched.key;
             if let Some(m) = lock_lost {
                 warn!(schedule = %key, "{m}");
@@ -685,7 +593,6 @@ impl Runner {
 
     /// At exit: locks of jobs still running are released and their history rows closed.
     fn release_remaining(&mut self) -> Result<()> {
-        self.recall(true);
         let now = time::now_text();
         let msg = "impex stopped while the job ran (shutdown timeout); lock released";
         let tx = self.conn.write()?;
@@ -701,16 +608,6 @@ impl Runner {
     }
 }
 
-/// A job's end, as its worker reports it.
-pub(super) struct Ended {
-    /// The schedule.
-    id: i64,
-    result: std::result::Result<Report, JobError>,
-    /// When the worker started the job (it may have waited for the worker since its claim).
-    started: DateTime<Utc>,
-    ended: DateTime<Utc>,
-}
-
 fn timing(r: &ScheduleRow) -> Timing {
     Timing {
         last_run: r.last_run.as_deref().and_then(time::parse),
@@ -723,18 +620,6 @@ fn timing(r: &ScheduleRow) -> Timing {
 /// claimed), each with its RUNNING history row; returns the claimed ones with their run ids.
 /// A round's claims go together (`state::claim_all`, `q::insert_runs`): one statement each on
 /// PostgreSQL.
-/// How many more jobs may be claimed: `max_jobs` slots, each with `AHEAD` jobs claimed ahead
-/// to wait for it, less a slot for each job that has run for `YOUNG` or longer (such a job may
-/// run long: what waits behind it is recalled), and none while shutting down.
-fn room(running: &HashMap<i64, Running>, max_jobs: usize, shutting_down: bool) -> usize {
-    if shutting_down {
-        return 0;
-    }
-    let old = running.values().filter(|r| !r.queued() && r.watched.started.elapsed() >= YOUNG).count();
-    let limit = max_jobs.saturating_sub(old) * (1 + AHEAD) + old;
-    limit.saturating_sub(running.len())
-}
-
 fn claim_in(tx: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], force: bool, holder: &str, now: &str) -> Result<Vec<(ScheduleRow, i64)>> {
     let claimed: Vec<&(ScheduleRow, DateTime<Utc>)> = if force {
         let mut c = Vec::new();

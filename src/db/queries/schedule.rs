@@ -312,25 +312,16 @@ pub fn insert_finished_run(conn: &Conn, s: &ScheduleRow, time: &str, outcome: &s
            VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)"#, params![s.id, s.key, s.job_def_ref, time, outcome, message, run_by])
 }
 
-/// Finishes a RUNNING history row; `start` is when the job really started (the row was
-/// inserted at its claim).
-pub fn finish_run(conn: &Conn, run_id: i64, start: &str, end: &str, outcome: &str, ok_count: i64, failed_count: i64, message: &str) -> StoreResult<usize> {
-    Ok(conn.execute(r#"UPDATE "JobRunDO" SET "startTime" = ?7, "endTime" = ?2, "outcome" = ?3, "okCount" = ?4, "failedCount" = ?5, "message" = ?6
-           WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#, params![run_id, end, outcome, ok_count, failed_count, message, start])?)
-}
-
-/// Deletes the RUNNING history row of a claim whose job never started (`state::unclaim`).
-pub fn delete_unstarted_run(conn: &Conn, run_id: i64) -> StoreResult<usize> {
-    Ok(conn.execute(r#"DELETE FROM "JobRunDO" WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#, params![run_id])?)
+/// Finishes a RUNNING history row.
+pub fn finish_run(conn: &Conn, run_id: i64, end: &str, outcome: &str, ok_count: i64, failed_count: i64, message: &str) -> StoreResult<usize> {
+    Ok(conn.execute(r#"UPDATE "JobRunDO" SET "endTime" = ?2, "outcome" = ?3, "okCount" = ?4, "failedCount" = ?5, "message" = ?6
+           WHERE "id" = ?1 AND "outcome" = 'RUNNING'"#, params![run_id, end, outcome, ok_count, failed_count, message])?)
 }
 
 /// A finished run for [`finish_runs`].
 #[derive(Debug, Clone)]
 pub struct Finished<'a> {
     pub run_id: i64,
-    /// When the job started and ended (impex timestamp text).
-    pub start: String,
-    pub end: String,
     pub outcome: &'a str,
     pub ok_count: i64,
     pub failed_count: i64,
@@ -339,23 +330,23 @@ pub struct Finished<'a> {
 
 /// [`finish_run`] for many history rows at once (one statement on PostgreSQL, a cached one per
 /// row on SQLite).
-pub fn finish_runs(conn: &Conn, runs: &[Finished<'_>]) -> StoreResult<usize> {
+pub fn finish_runs(conn: &Conn, runs: &[Finished<'_>], end: &str) -> StoreResult<usize> {
     if !conn.is_postgres() {
-        return runs.iter().map(|f| finish_run(conn, f.run_id, &f.start, &f.end, f.outcome, f.ok_count, f.failed_count, f.message)).sum();
+        return runs.iter().map(|f| finish_run(conn, f.run_id, end, f.outcome, f.ok_count, f.failed_count, f.message)).sum();
     }
     if runs.is_empty() {
         return Ok(0);
     }
     let rows: Vec<serde_json::Value> = runs
         .iter()
-        .map(|f| serde_json::json!({ "id": f.run_id, "start": f.start, "end": f.end, "outcome": f.outcome, "okCount": f.ok_count, "failedCount": f.failed_count, "message": f.message }))
+        .map(|f| serde_json::json!({ "id": f.run_id, "outcome": f.outcome, "okCount": f.ok_count, "failedCount": f.failed_count, "message": f.message }))
         .collect();
     let rows = serde_json::Value::Array(rows).to_string();
     conn.execute(
-        r#"UPDATE "JobRunDO" r SET "startTime" = v."start", "endTime" = v."end", "outcome" = v."outcome", "okCount" = v."okCount", "failedCount" = v."failedCount", "message" = v."message"
-           FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("id" int8, "start" timestamptz, "end" timestamptz, "outcome" text, "okCount" int8, "failedCount" int8, "message" text)
+        r#"UPDATE "JobRunDO" r SET "endTime" = CAST(?2 AS timestamptz), "outcome" = v."outcome", "okCount" = v."okCount", "failedCount" = v."failedCount", "message" = v."message"
+           FROM json_to_recordset(CAST(CAST(?1 AS text) AS json)) AS v("id" int8, "outcome" text, "okCount" int8, "failedCount" int8, "message" text)
            WHERE r."id" = v."id" AND r."outcome" = 'RUNNING'"#,
-        params![rows],
+        params![rows, end],
     )
 }
 

@@ -360,21 +360,6 @@ pub fn finish_all(conn: &Conn, items: &[(i64, &AfterRun)], holder: &str, now: &s
     Ok(lost)
 }
 
-/// Undoes a claim whose job never started (it waited for a worker of this process and was
-/// recalled, see `schedule::runner`): the lock goes, `lastRun` and a used-up `fixedNextRun`
-/// get back the values the claim read, so the fire time is due again, here or on another node.
-/// Returns false when `holder` no longer holds the lock.
-pub fn unclaim(conn: &Conn, id: i64, holder: &str, last_run: Option<&str>, fixed_next_run: Option<&str>) -> Result<bool> {
-    let n = conn.execute(
-        r#"UPDATE "ScheduleDO" SET "lockedSince" = NULL, "lockedBy" = NULL, "lastRun" = ?3 WHERE "id" = ?1 AND "lockedBy" = ?2"#,
-        params![id, holder, last_run],
-    )?;
-    if n == 1 && fixed_next_run.is_some() {
-        conn.execute(r#"UPDATE "ScheduleRuntimeDO" SET "fixedNextRun" = ?2, "modificationDate" = ?3 WHERE "scheduleRef" = ?1 AND "fixedNextRun" IS NULL"#, params![id, fixed_next_run, time::now_text()])?;
-    }
-    Ok(n == 1)
-}
-
 /// Stops an idle schedule that cannot run (unknown job, bad cron); `message` says why.
 pub fn stop_unrunnable(conn: &Conn, id: i64, now: &str, message: &str) -> Result<bool> {
     let n = conn.execute(
