@@ -229,8 +229,6 @@ impl Conn {
         self.query_row(sql, params, f).optional()
     }
 
-    /// Runs an `INSERT` of one row into a table with an `"id"` and returns the new row's id
-    /// (SQLite: the last rowid; PostgreSQL: `RETURNING "id"`).
     /// PostgreSQL's `COPY ... FROM STDIN` (`sql` as it is) of `data` in COPY's text format
     /// ([`copy_text`]); returns the rows copied. SQLite has no COPY: an error there.
     pub(crate) fn copy_in(&self, sql: &str, data: &[u8]) -> StoreResult<u64> {
@@ -240,6 +238,18 @@ impl Conn {
         }
     }
 
+    /// Runs one statement without parameters, planned anew at each call (not prepared);
+    /// returns the rows it changed. For bulk statements over tables that grow within the
+    /// transaction: a prepared plan made while a table was empty would scan it ever after.
+    pub(crate) fn execute_replanned(&self, sql: &str) -> StoreResult<u64> {
+        match self.pg() {
+            Some(mut s) => s.execute_replanned(sql),
+            None => Ok(self.sql().execute(sql, [])? as u64),
+        }
+    }
+
+    /// Runs an `INSERT` of one row into a table with an `"id"` and returns the new row's id
+    /// (SQLite: the last rowid; PostgreSQL: `RETURNING "id"`).
     pub(crate) fn insert(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<i64> {
         self.insert_or_ignore(sql, params)?.ok_or_else(|| StoreError::new(StoreErrorKind::NoRow, "the INSERT wrote no row"))
     }

@@ -297,20 +297,23 @@ impl Transformer for OpenPositions {
                 .map_err(|e| ImportError::file(format!("cannot start the parser thread: {e}")))?;
             let mut n: u64 = 0;
             let mut next_progress = 1024;
+            // the positions given to the writer and not yet written (it collects them across
+            // batches on PostgreSQL, and then tells which one it could not write), from the
+            // one with index `base` on
+            let mut given: std::collections::VecDeque<(RefLines, String, i64)> = Default::default();
+            let mut base: u64 = 0;
+            // which reference of a position not written is wrong (invoice, its shop, the
+            // debtor or its shop)
+            let unwritten = |look: &mut q::Lookups<'_>, debtors: &mut HashMap<i64, Option<i64>>, given: &std::collections::VecDeque<(RefLines, String, i64)>, base: u64, i: u64| {
+                let (at, ref_nr, debtor) = &given[(i - base) as usize];
+                match check_references(look, *at, ref_nr, *debtor, shop, debtors) {
+                    Err(e) => e,
+                    Ok(_) => ImportError::at_place(at.record, at.ref_at, "RefNr", "the position could not be written (no matching invoice)"),
+                }
+            };
+            let database = |at: RefLines| move |e: crate::db::StoreError| ImportError::at_place(at.record, at.ref_at, "OpenPosition", format!("database: {e}"));
+            let mut last_at = None;
             for mut batch in rx.iter() {
-                // the positions of this batch given to the writer (it may write them later,
-                // and then tell which one it could not write)
-                let base = writer.count();
-                let mut given: Vec<(RefLines, &str, i64)> = Vec::with_capacity(batch.records.len());
-                // which reference of a position not written is wrong (invoice, its shop, the
-                // debtor or its shop)
-                let unwritten = |look: &mut q::Lookups<'_>, debtors: &mut HashMap<i64, Option<i64>>, (at, ref_nr, debtor): (RefLines, &str, i64)| {
-                    match check_references(look, at, ref_nr, debtor, shop, debtors) {
-                        Err(e) => e,
-                        Ok(_) => ImportError::at_place(at.record, at.ref_at, "RefNr", "the position could not be written (no matching invoice)"),
-                    }
-                };
-                let database = |at: RefLines| move |e: crate::db::StoreError| ImportError::at_place(at.record, at.ref_at, "OpenPosition", format!("database: {e}"));
                 for raw in &batch.records {
                     n += 1;
                     let rec = Rec { record: raw.record, line: raw.line, specs: SPECS, text: &batch.text, slots: &raw.slots };
@@ -319,31 +322,34 @@ impl Transformer for OpenPositions {
                         Err(e) => {
                             // (unless a position given before is the first that cannot be written)
                             if let Some(i) = writer.flush().map_err(|e| ImportError::file(format!("database: {e}")))? {
-                                return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
+                                return Err(unwritten(&mut look, &mut debtors, &given, base, i));
                             }
                             return Err(e);
                         }
                     };
+                    last_at = Some(at);
+                    // (those the writer has written are not needed any more)
+                    while base < writer.written() {
+                        given.pop_front();
+                        base += 1;
+                    }
                     let debtor_ok = *debtors.entry(row.debitor).or_insert_with(|| look.debitor_shop(row.debitor).ok().flatten()) == Some(shop);
+                    given.push_back((at, row.ref_nr.to_string(), row.debitor));
                     let failed = if debtor_ok {
-                        given.push((at, row.ref_nr, row.debitor));
                         writer.write(&row).map_err(database(at))?
                     } else {
                         // a position given before may be the first that cannot be written
                         let earlier = writer.flush().map_err(database(at))?;
-                        given.push((at, row.ref_nr, row.debitor));
                         Some(earlier.unwrap_or(writer.count()))
                     };
                     if let Some(i) = failed {
-                        return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
-                    }
-                }
-                if let Some((at, _, _)) = given.last() {
-                    if let Some(i) = writer.flush().map_err(database(*at))? {
-                        return Err(unwritten(&mut look, &mut debtors, given[(i - base) as usize]));
+                        return Err(unwritten(&mut look, &mut debtors, &given, base, i));
                     }
                 }
                 if let Some(e) = batch.error.take() {
+                    if let Some(i) = writer.flush().map_err(|e| ImportError::file(format!("database: {e}")))? {
+                        return Err(unwritten(&mut look, &mut debtors, &given, base, i));
+                    }
                     return Err(e);
                 }
                 if n >= next_progress {
@@ -353,6 +359,11 @@ impl Transformer for OpenPositions {
                 batch.text.clear();
                 batch.records.clear();
                 let _ = back_tx.send(batch);
+            }
+            if let Some(at) = last_at {
+                if let Some(i) = writer.flush().map_err(database(at))? {
+                    return Err(unwritten(&mut look, &mut debtors, &given, base, i));
+                }
             }
             Ok(n)
         })

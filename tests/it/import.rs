@@ -214,6 +214,8 @@ fn bad_open_positions_files_go_to_error_with_record_field_and_reason() {
         ("text", op_file("XYZ", &[good.clone()]).replace("<TransId>t1</TransId>", "<TransId>t1</TransId> stray text"), &["unexpected text `stray text`"]),
         ("after_root", format!("{}<OpenPositions/>", op_file("XYZ", &[good.clone()])), &["after the end of the root element"]),
         ("refnr_second", op_file("XYZ", &[good.clone(), position(&Pos { ref_nr: "NOPE-2", ..Default::default() })]), &["record 2", "line 20", "field RefNr", "`NOPE-2`"]),
+        // (a wrong reference after many batches of the parser, the positions before it written)
+        ("refnr_later_batch", op_file("XYZ", &[vec![good.clone(); 1300], vec![position(&Pos { ref_nr: "NOPE-3", ..Default::default() })]].concat()), &["record 1301", "field RefNr", "`NOPE-3`"]),
         ("text_in_record", op_file("XYZ", &[good.replace("<Currency>", "loose words <Currency>")]), &["record 1", "unexpected text `loose words` in <OpenPosition>"]),
         ("cdata_in_record", op_file("XYZ", &[good.replace("<Currency>", "<![CDATA[x]]><Currency>")]), &["record 1", "unexpected CDATA"]),
         ("element_in_text", op_file("XYZ", &[good.replace("<Currency>EUR", "<Currency>E<b/>UR")]), &["record 1", "unknown element <b> inside <Currency> (a text field)"]),

@@ -433,6 +433,18 @@ impl Session {
         })
     }
 
+    /// Runs one statement without parameters (translated as [`translate`] does) by the simple
+    /// query protocol, so planned for this call; returns the rows it changed.
+    pub fn execute_replanned(&mut self, sql: &str) -> StoreResult<u64> {
+        self.revive()?;
+        let text = translate(sql);
+        let messages = blocking(|| self.c().simple_query(&text)).map_err(|e| store_error(e, &text))?;
+        Ok(messages.iter().filter_map(|m| match m {
+            postgres::SimpleQueryMessage::CommandComplete(n) => Some(*n),
+            _ => None,
+        }).last().unwrap_or(0))
+    }
+
     /// Runs statements without parameters, each translated as [`translate`] does. A fixture's
     /// `PRAGMA foreign_keys = OFF`/`ON` is `session_replication_role = replica`/`DEFAULT` for
     /// the rest of the session: the server then checks no foreign key and fires no trigger

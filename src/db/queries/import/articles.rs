@@ -179,7 +179,7 @@ impl<'c, const N: usize> Upsert<'c, N> {
         let (head, tail) = values.split_once(" VALUES ").and_then(|(h, t)| Some((h, t.split_once(" ON CONFLICT ")?.1))).expect("an upsert");
         let sql = format!(r#"{head} SELECT {} FROM {stage} ORDER BY "seq" ON CONFLICT {tail}; TRUNCATE {stage}"#, names.join(", "));
         conn.execute_batch("SAVEPOINT impex_upsert")?;
-        let sent = conn.copy_in(&format!(r#"COPY {stage} ("seq", {}) FROM STDIN"#, names.join(", ")), &data).and_then(|_| super::checked::CheckedWrite::write(checked.as_ref(), conn, &sql));
+        let sent = conn.copy_in(&format!(r#"COPY {stage} ("seq", {}) FROM STDIN"#, names.join(", ")), &data).and_then(|_| super::checked::CheckedWrite::write(checked.as_ref(), conn, || conn.execute_batch(&sql)));
         if sent.is_ok() {
             conn.execute_batch("RELEASE SAVEPOINT impex_upsert")?;
         } else {

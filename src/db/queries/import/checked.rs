@@ -79,23 +79,19 @@ impl CheckedWrite {
         Ok(Some(CheckedWrite { check }))
     }
 
-    /// Runs `sql` (statements that write the staged batch) without the server's per-row
+    /// Runs `write` (statements that write the staged batch) without the server's per-row
     /// foreign-key checks when the batch's references hold (and are now locked); with them
-    /// otherwise. Returns whether the checks were skipped.
-    pub(crate) fn write(this: Option<&CheckedWrite>, conn: &Conn, sql: &str) -> StoreResult<bool> {
-        let Some(w) = this else {
-            conn.execute_batch(sql)?;
-            return Ok(false);
-        };
+    /// otherwise.
+    pub(crate) fn write<T>(this: Option<&CheckedWrite>, conn: &Conn, write: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
+        let Some(w) = this else { return write() };
         let holds = conn.query_rows(&w.check, &[])?.first().and_then(|r| r[0].as_i64()) == Some(1);
         if !holds {
-            conn.execute_batch(sql)?;
-            return Ok(false);
+            return write();
         }
         conn.execute_batch("SET LOCAL session_replication_role = replica")?;
-        conn.execute_batch(sql)?;
+        let done = write()?;
         conn.execute_batch("SET LOCAL session_replication_role = DEFAULT")?;
-        Ok(true)
+        Ok(done)
     }
 }
 

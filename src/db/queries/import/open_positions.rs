@@ -60,9 +60,9 @@ const OP_COLUMNS: &[&str] = &[
 ///
 /// On PostgreSQL, a statement per position would be a round trip to the server each: the
 /// positions are collected and sent with `COPY` into a temporary table at each
-/// [`OpenPositionWriter::flush`] (and before a second position of the same invoice), then
-/// three set-wise statements find a position without its invoice, replace the existing
-/// positions and insert the new ones (docs/postgres.md, "Bulk imports").
+/// [`OpenPositionWriter::flush`] (about 5,000 at a time, and before a second position of the
+/// same invoice), then one `INSERT ... SELECT ... ON CONFLICT DO UPDATE` writes them, each with
+/// its invoice found by the unique index (docs/postgres.md, "Bulk imports").
 pub struct OpenPositionWriter<'c> {
     /// Positions given so far (the index of the next one).
     count: u64,
@@ -197,6 +197,14 @@ impl<'c> OpenPositionWriter<'c> {
         }
     }
 
+    /// How many of the positions given are written (the others are collected).
+    pub fn written(&self) -> u64 {
+        match &self.by {
+            By::Rows { .. } => self.count,
+            By::Copy(st) => self.count - st.refs.len() as u64,
+        }
+    }
+
     /// How many positions were given to [`OpenPositionWriter::write`].
     pub fn count(&self) -> u64 {
         self.count
@@ -258,7 +266,8 @@ impl Staged<'_> {
     }
 
     /// Sends the collected positions and writes them. Returns the index of the first without
-    /// its invoice (nothing written then).
+    /// its invoice (the import stops there; what this batch wrote goes with the file's
+    /// transaction).
     fn flush(&mut self) -> StoreResult<Option<u64>> {
         if self.refs.is_empty() {
             return Ok(None);
@@ -266,31 +275,34 @@ impl Staged<'_> {
         let c = self.conn;
         let cols = stage_columns();
         let quoted: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
-        c.copy_in(&format!(r#"COPY {STAGE} ("seq", {}) FROM STDIN"#, quoted.join(", ")), &self.rows)?;
-        // (the planner then joins the positions to their invoices by index)
-        c.execute_batch(&format!("ANALYZE {STAGE}"))?;
+        let staged = c.copy_in(&format!(r#"COPY {STAGE} ("seq", {}) FROM STDIN"#, quoted.join(", ")), &self.rows)?;
         self.rows.clear();
         self.refs.clear();
         let invoice = r#"i."invoiceNo" = s."refNr" AND i."shopRef" = s."shopRef" AND (i."debitorRef" IS NULL OR i."debitorRef" = s."debitorRef")"#;
-        let missing = c.query_rows(&format!(r#"SELECT s."seq" FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "InvoicingDO" i WHERE {invoice}) ORDER BY s."seq" LIMIT 1"#), &[])?;
-        if let Some(seq) = missing.first().and_then(|r| r[0].as_i64()) {
-            return Ok(Some(seq as u64));
-        }
+        // One statement: each position with its invoice (locked FOR KEY SHARE, as the foreign
+        // key's own check would lock it) is inserted in file order, or replaces the invoice's
+        // position (the version trigger keeps the old one). An invoice is in a batch once.
         // Planned anew each time (not prepared): a plan made while "OpenPositionDO" was empty
         // scans it, and it grows within the file's transaction (a prepared insert made the
         // import quadratic: 25 s for 20,000 positions after an ANALYZE of the empty table).
-        let sets: Vec<String> = quoted.iter().map(|q| format!("{q} = s.{q}")).collect();
+        let sets: Vec<String> = quoted.iter().map(|q| format!("{q} = EXCLUDED.{q}")).collect();
         let from_stage: Vec<String> = quoted.iter().map(|q| format!("s.{q}")).collect();
         let sql = format!(
-            r#"SELECT count(*) FROM (SELECT 1 FROM {STAGE} s JOIN "InvoicingDO" i ON {invoice} FOR KEY SHARE OF i) l;
-               UPDATE "OpenPositionDO" o SET {sets}, "version" = o."version" + 1 FROM {STAGE} s JOIN "InvoicingDO" i ON {invoice} WHERE o."invoicingRef" = i."id";
-               INSERT INTO "OpenPositionDO" ({cols}, "invoicingRef", "version") SELECT {from_stage}, i."id", 1 FROM {STAGE} s JOIN "InvoicingDO" i ON {invoice} WHERE NOT EXISTS (SELECT 1 FROM "OpenPositionDO" o WHERE o."invoicingRef" = i."id") ORDER BY s."seq";
-               TRUNCATE {STAGE}"#,
+            r#"INSERT INTO "OpenPositionDO" ({cols}, "invoicingRef", "version")
+               SELECT {from_stage}, i."id", 1 FROM {STAGE} s CROSS JOIN LATERAL (SELECT i."id" FROM "InvoicingDO" i WHERE {invoice} LIMIT 1 FOR KEY SHARE) i ORDER BY s."seq"
+               ON CONFLICT ("invoicingRef") DO UPDATE SET {sets}, "version" = "OpenPositionDO"."version" + 1"#,
             sets = sets.join(", "),
             cols = quoted.join(", "),
             from_stage = from_stage.join(", "),
         );
-        super::checked::CheckedWrite::write(self.checked.as_ref(), c, &sql)?;
+        let written = super::checked::CheckedWrite::write(self.checked.as_ref(), c, || c.execute_replanned(&sql))?;
+        if written < staged {
+            let missing = c.query_rows(&format!(r#"SELECT s."seq" FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "InvoicingDO" i WHERE {invoice}) ORDER BY s."seq" LIMIT 1"#), &[])?;
+            if let Some(seq) = missing.first().and_then(|r| r[0].as_i64()) {
+                return Ok(Some(seq as u64));
+            }
+        }
+        c.execute_batch(&format!("TRUNCATE {STAGE}"))?;
         Ok(None)
     }
 }
