@@ -352,7 +352,7 @@ impl Runner {
     /// are full or the backlog is empty.
     fn fill_from_backlog(&mut self) -> Result<()> {
         loop {
-            let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+            let free = free_slots(self.opts.max_jobs, self.running.len(), self.deadline.is_some());
             if free == 0 || self.backlog.is_empty() {
                 return Ok(());
             }
@@ -418,7 +418,7 @@ impl Runner {
         // nodes sharing a database try different schedules first instead of colliding
         let seed = self.order_seed;
         to_claim.sort_by_key(|(r, at)| (*at, (r.id as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-        let free = if self.deadline.is_some() { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+        let free = free_slots(self.opts.max_jobs, self.running.len(), self.deadline.is_some());
         self.backlog = to_claim.split_off(free.min(to_claim.len()));
         if to_claim.is_empty() && unrunnable.is_empty() {
             return Ok(wake);
@@ -557,7 +557,7 @@ impl Runner {
             let lock_lost = lost.contains(&id).then(|| format!("ScheduleDO id {id}: the lock is no longer held by {} (released as stale by another process, or the schedule was deleted?)", self.holder));
             logs.push((run, after, lock_lost));
         }
-        let free = if shutting_down { 0 } else { self.opts.max_jobs.saturating_sub(self.running.len()) };
+        let free = free_slots(self.opts.max_jobs, self.running.len(), shutting_down);
         let take: Vec<_> = self.backlog.drain(..free.min(self.backlog.len())).collect();
         let claimed = claim_in(&tx, &take, false, &self.holder, &now_text)?;
         let t = Instant::now();
@@ -636,4 +636,9 @@ fn claim_in(tx: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], force: bool, hold
     let runs: Vec<(&ScheduleRow, Option<String>)> = claimed.iter().map(|(s, at)| (s, Some(time::format(*at)))).collect();
     let run_ids = q::insert_runs(tx, &runs, now, holder)?;
     Ok(claimed.into_iter().zip(run_ids).map(|((s, _), run_id)| (s.clone(), run_id)).collect())
+}
+
+/// Worker slots of `max_jobs` without one of the `running` jobs (none while shutting down).
+fn free_slots(max_jobs: usize, running: usize, shutting_down: bool) -> usize {
+    if shutting_down { 0 } else { max_jobs.saturating_sub(running) }
 }

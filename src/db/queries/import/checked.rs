@@ -95,7 +95,7 @@ impl CheckedWrite {
     }
 }
 
-/// Whether this session may set `session_replication_role` and thereby skip nothing but the
+/// Whether impex's database role may set `session_replication_role` and thereby skip nothing but the
 /// foreign-key checks: every trigger and rule in impex's schemas that is enabled at all is
 /// `ENABLE ALWAYS`.
 fn may_skip_row_checks(conn: &Conn) -> StoreResult<bool> {
