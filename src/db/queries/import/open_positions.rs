@@ -1,7 +1,7 @@
 //! `"OpenPositionDO"` rows of an OpenPositions import, written through prepared bulk
 //! statements (insert, or update of the existing position).
 use crate::db::bulk::{Bulk, Val};
-use crate::db::{Conn, StoreErrorKind, StoreResult};
+use crate::db::{Conn, StoreResult};
 
 /// The values every open position of one file shares (bound once per file).
 #[derive(Debug, Clone, Copy)]
@@ -47,22 +47,28 @@ const OP_COLUMNS: &[&str] = &[
 ];
 
 
-/// Writes open positions of one file. The invoice `RefNr` is looked up inside the statement (a
-/// subquery: only an invoice of the file's shop whose debtor, if it names one, is the
-/// position's); a position for an invoice that has one already replaces it (the update
-/// trigger keeps the old version in `"OpenPositionVersionDO"`, `"version"` counts up).
+/// Writes open positions of one file. Each position's invoice is found by its `RefNr` (only
+/// an invoice of the file's shop whose debtor, if it names one, is the position's); a position
+/// for an invoice that has one already replaces it (the update trigger keeps the old version
+/// in `"OpenPositionVersionDO"`, `"version"` counts up).
 ///
-/// On SQLite, one statement per position in the usual case: the writer first tries what the
-/// previous position needed (a new file's positions are inserts, the daily file of an
-/// accounting system mostly replaces positions), the other statement only when that one does
-/// not apply (insert: the invoice has a position; update: it has none). Single-row inserts need
-/// no statement journal. The file's shared values are bound once.
+/// The positions are collected in a temporary table (an invoice once) and written at each
+/// [`OpenPositionWriter::flush`] (about 5,000 at a time) set-wise, in file order, each with its
+/// invoice found by the unique index: on PostgreSQL by one `INSERT ... SELECT ... ON CONFLICT
+/// DO UPDATE`, on SQLite by an `INSERT ... ON CONFLICT DO NOTHING` and, for the invoices that
+/// had a position, an `UPDATE ... FROM`.
+///
+/// On SQLite, that one statement per batch instead of one per position is what keeps the
+/// order-change triggers cheap: a statement that may write rows of a second table (the
+/// trigger's `"OrderChangeDO"`) and may fail on a constraint keeps a statement journal, into
+/// which SQLite copies every page the statement changes first, the whole 64 KB page; per
+/// position that was four pages, and the import ran at a fifth of its speed without the
+/// triggers (docs/performance.md, "Import"). Per batch, a page is copied once.
 ///
 /// On PostgreSQL, a statement per position would be a round trip to the server each: the
-/// positions are collected and sent with `COPY` into a temporary table at each
-/// [`OpenPositionWriter::flush`] (about 5,000 at a time, and before a second position of the
-/// same invoice), then one `INSERT ... SELECT ... ON CONFLICT DO UPDATE` writes them, each with
-/// its invoice found by the unique index (docs/postgres.md, "Bulk imports").
+/// positions are sent with `COPY` into the temporary table (and flushed before a second
+/// position of the same invoice, which one `ON CONFLICT DO UPDATE` cannot touch twice); each
+/// invoice is locked as the foreign key's check would (docs/postgres.md, "Bulk imports").
 pub struct OpenPositionWriter<'c> {
     /// Positions given so far (the index of the next one).
     count: u64,
@@ -70,9 +76,34 @@ pub struct OpenPositionWriter<'c> {
 }
 
 enum By<'c> {
-    Rows { insert: Bulk<'c, OP_ROW_VALUES>, update: Bulk<'c, OP_ROW_VALUES>, update_first: bool },
+    Rows(Box<Rows<'c>>),
     Copy(Box<Staged<'c>>),
 }
+
+/// The positions collected in the temporary table on SQLite.
+struct Rows<'c> {
+    conn: &'c Conn,
+    /// Inserts a position into the stage: `"seq"` (?1), the position's values (?2..?21).
+    stage: Bulk<'c, STAGE_ROW_VALUES>,
+    /// The insert of the stage's positions whose invoice has none; the file's values are ?1..?6.
+    insert: String,
+    /// The update of the positions that were there before the insert (?7: the highest id
+    /// then) by the stage's.
+    update: String,
+    /// The hash of each staged `RefNr` (an invoice is staged once; a collision only writes
+    /// the stage earlier).
+    refs: std::collections::HashSet<u64>,
+    /// The file's values, bound to `write` and the missing-invoice query.
+    file: [crate::db::Value; 6],
+    /// How many positions the stage holds.
+    pending: u64,
+}
+
+/// The per-execution values of the SQLite stage insert.
+const STAGE_ROW_VALUES: usize = OP_ROW_VALUES + 1;
+
+/// Positions per write on SQLite.
+const STAGE_ROWS: u64 = 5_000;
 
 /// The positions collected for the next COPY on PostgreSQL.
 struct Staged<'c> {
@@ -105,34 +136,6 @@ fn stage_columns() -> Vec<&'static str> {
 /// The values of one position: parameters ?6..?25 (RefNr .. ModificationDate).
 const OP_ROW_VALUES: usize = 20;
 
-/// The invoice of `?6` (RefNr) in shop `?1`, of debtor `?7` when it names a debtor.
-const OP_INVOICE: &str =
-    r#"(SELECT i."id" FROM "InvoicingDO" i WHERE i."invoiceNo" = ?6 AND i."shopRef" = ?1 AND (i."debitorRef" IS NULL OR i."debitorRef" = ?7))"#;
-
-/// The insert and update of [`OpenPositionWriter`]: `?n` is `OP_COLUMNS[n-1]`, except the
-/// invoice (?3), which is [`OP_INVOICE`].
-fn open_position_statements() -> (String, String) {
-    let invoice = |c: &str| c == "invoicingRef";
-    let names: Vec<String> = OP_COLUMNS.iter().map(|c| format!("\"{c}\"")).collect();
-    let values: Vec<String> =
-        OP_COLUMNS.iter().enumerate().map(|(i, c)| if invoice(c) { OP_INVOICE.to_string() } else { format!("?{}", i + 1) }).collect();
-    let sets: Vec<String> =
-        OP_COLUMNS.iter().enumerate().filter(|(_, c)| !invoice(c)).map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect();
-    (
-        format!(r#"INSERT INTO "OpenPositionDO" ({}, "version") VALUES ({}, 1)"#, names.join(", "), values.join(", ")),
-        format!(r#"UPDATE "OpenPositionDO" SET {}, "version" = "version" + 1 WHERE "invoicingRef" = {OP_INVOICE}"#, sets.join(", ")),
-    )
-}
-
-/// What an insert of an open position did.
-enum Inserted {
-    Yes,
-    /// No such invoice (of the shop and debtor): the subquery gave NULL.
-    NoInvoice,
-    /// The invoice has a position already.
-    Exists,
-}
-
 impl<'c> OpenPositionWriter<'c> {
     pub fn new(conn: &'c Conn, f: &OpenPositionFile<'_>) -> StoreResult<Self> {
         if conn.is_postgres() {
@@ -152,18 +155,50 @@ impl<'c> OpenPositionWriter<'c> {
             let staged = Staged { conn, fixed, rows: Vec::with_capacity(STAGE_BYTES + 4096), refs: Default::default(), checked };
             return Ok(OpenPositionWriter { count: 0, by: By::Copy(Box::new(staged)) });
         }
-        let (insert, update) = open_position_statements();
-        let mut insert = Bulk::prepare(conn, &insert, 6)?;
-        let mut update = Bulk::prepare(conn, &update, 6)?;
-        for s in [&mut insert, &mut update] {
-            s.bind_fixed(1, f.shop.into())?;
-            s.bind_fixed(2, f.finance_controller.into())?;
-            s.bind_fixed(4, f.merchant_id.into())?;
-            s.bind_fixed(5, f.trans_id.into())?;
-            s.bind_fixed(26, f.import_file.into())?;
-            s.bind_fixed(27, f.import_date.into())?;
-        }
-        Ok(OpenPositionWriter { count: 0, by: By::Rows { insert, update, update_first: false } })
+        let row_cols: Vec<String> = OP_COLUMNS[5..25].iter().map(|c| format!("\"{c}\"")).collect();
+        conn.execute_batch(&format!(
+            r#"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ("seq" INTEGER PRIMARY KEY, {}); DELETE FROM {STAGE}"#,
+            row_cols.join(", ")
+        ))?;
+        let marks: Vec<String> = (2..=STAGE_ROW_VALUES).map(|i| format!("?{i}")).collect();
+        let stage = Bulk::prepare(conn, &format!(r#"INSERT INTO {STAGE} ("seq", {}) VALUES (?1, {})"#, row_cols.join(", "), marks.join(", ")), 1)?;
+        // ?1 shop, ?2 finance controller, ?3 merchant, ?4 transmission, ?5 import file, ?6 import date
+        let file_value = |c: &str| match c {
+            "shopRef" => "?1".to_string(),
+            "financeControllerRef" => "?2".to_string(),
+            "invoicingRef" => r#"i."id""#.to_string(),
+            "merchantId" => "?3".to_string(),
+            "transId" => "?4".to_string(),
+            "importFileRef" => "?5".to_string(),
+            "importDate" => "?6".to_string(),
+            c => format!("s.\"{c}\""),
+        };
+        let names: Vec<String> = OP_COLUMNS.iter().map(|c| format!("\"{c}\"")).collect();
+        let values: Vec<String> = OP_COLUMNS.iter().map(|c| file_value(c)).collect();
+        let sets: Vec<String> = OP_COLUMNS.iter().filter(|c| **c != "invoicingRef").map(|c| format!("\"{c}\" = {}", file_value(c))).collect();
+        // Two statements, not one upsert: the update of an upsert runs its triggers with the
+        // conflict policy ABORT, which overrides the `INSERT OR REPLACE` of the order-change
+        // triggers (a second change of an order failed on "OrderChangeDO"."orderRef").
+        // (CROSS JOIN: the stage is the outer loop, in file order; the invoice by its unique index)
+        let insert = format!(
+            r#"INSERT INTO "OpenPositionDO" ({}, "version")
+               SELECT {}, 1 FROM {STAGE} s CROSS JOIN "InvoicingDO" i ON i."invoiceNo" = s."refNr"
+               WHERE {SQLITE_INVOICE} ORDER BY s."seq"
+               ON CONFLICT ("invoicingRef") DO NOTHING"#,
+            names.join(", "),
+            values.join(", "),
+        );
+        // (the stage with its invoices materialized first: as a join of the update, SQLite's
+        // planner scanned the positions' index for each staged one)
+        let update = format!(
+            r#"WITH s AS MATERIALIZED (SELECT s.*, i."id" AS "invoice" FROM {STAGE} s CROSS JOIN "InvoicingDO" i ON i."invoiceNo" = s."refNr" WHERE {SQLITE_INVOICE})
+               UPDATE "OpenPositionDO" AS p SET {}, "version" = p."version" + 1
+               FROM s WHERE p."invoicingRef" = s."invoice" AND +p."id" <= ?7"#,
+            sets.join(", "),
+        );
+        use crate::db::Value;
+        let file = [Value::Integer(f.shop), Value::Integer(f.finance_controller), Value::Text(f.merchant_id.into()), Value::Text(f.trans_id.into()), Value::Integer(f.import_file), Value::Text(f.import_date.into())];
+        Ok(OpenPositionWriter { count: 0, by: By::Rows(Box::new(Rows { conn, stage, insert, update, refs: Default::default(), file, pending: 0 })) })
     }
 
     /// Writes `p` (the position with index [`OpenPositionWriter::count`] before the call), or
@@ -175,7 +210,23 @@ impl<'c> OpenPositionWriter<'c> {
         let index = self.count;
         self.count += 1;
         match &mut self.by {
-            By::Rows { insert, update, update_first } => Ok((!write_row(insert, update, update_first, p)?).then_some(index)),
+            By::Rows(r) => {
+                if !r.refs.insert(ref_hash(p.ref_nr)) {
+                    if let Some(i) = r.flush()? {
+                        return Ok(Some(i));
+                    }
+                    r.refs.insert(ref_hash(p.ref_nr));
+                }
+                let mut values = [Val::Null; STAGE_ROW_VALUES];
+                values[0] = Val::Int(index as i64);
+                values[1..].copy_from_slice(&open_position_values(p));
+                r.stage.execute(&values)?;
+                r.pending += 1;
+                if r.pending >= STAGE_ROWS {
+                    return r.flush();
+                }
+                Ok(None)
+            }
             By::Copy(st) => {
                 if st.refs.contains(p.ref_nr) || st.rows.len() >= STAGE_BYTES {
                     if let Some(i) = st.flush()? {
@@ -188,11 +239,11 @@ impl<'c> OpenPositionWriter<'c> {
         }
     }
 
-    /// Writes the collected positions (PostgreSQL); returns the index of the first one that
-    /// could not be written (as [`OpenPositionWriter::write`]). On SQLite there is nothing to do.
+    /// Writes the collected positions; returns the index of the first one that could not be
+    /// written (as [`OpenPositionWriter::write`]).
     pub fn flush(&mut self) -> StoreResult<Option<u64>> {
         match &mut self.by {
-            By::Rows { .. } => Ok(None),
+            By::Rows(r) => r.flush(),
             By::Copy(st) => st.flush(),
         }
     }
@@ -200,7 +251,7 @@ impl<'c> OpenPositionWriter<'c> {
     /// How many of the positions given are written (the others are collected).
     pub fn written(&self) -> u64 {
         match &self.by {
-            By::Rows { .. } => self.count,
+            By::Rows(r) => self.count - r.pending,
             By::Copy(st) => self.count - st.refs.len() as u64,
         }
     }
@@ -211,39 +262,42 @@ impl<'c> OpenPositionWriter<'c> {
     }
 }
 
-/// One position by the SQLite statements; false when its invoice is not there.
-fn write_row(insert: &mut Bulk<'_, OP_ROW_VALUES>, update: &mut Bulk<'_, OP_ROW_VALUES>, update_first: &mut bool, p: &OpenPositionRow<'_>) -> StoreResult<bool> {
-    let values = open_position_values(p);
-    if *update_first {
-        if update.execute(&values)? == 1 {
-            return Ok(true);
-        }
-        return Ok(match insert_row(insert, &values)? {
-            Inserted::Yes => {
-                *update_first = false;
-                true
-            }
-            // (Exists cannot follow a failed update within the transaction)
-            Inserted::NoInvoice | Inserted::Exists => false,
-        });
-    }
-    match insert_row(insert, &values)? {
-        Inserted::Yes => Ok(true),
-        Inserted::NoInvoice => Ok(false),
-        Inserted::Exists => {
-            *update_first = true;
-            Ok(update.execute(&values)? == 1)
-        }
-    }
+/// The invoice `i` of stage row `s` on SQLite: of the file's shop (?1) and of the position's
+/// debtor when it names one.
+const SQLITE_INVOICE: &str = r#"i."shopRef" = ?1 AND (i."debitorRef" IS NULL OR i."debitorRef" = s."debitorRef")"#;
+
+fn ref_hash(ref_nr: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(ref_nr)
 }
 
-fn insert_row(insert: &mut Bulk<'_, OP_ROW_VALUES>, values: &[Val<'_>; OP_ROW_VALUES]) -> StoreResult<Inserted> {
-    match insert.execute(values) {
-        Ok(_) => Ok(Inserted::Yes),
-        // (SQLite's messages, PostgreSQL's SQLSTATEs)
-        Err(e) if e.kind == StoreErrorKind::Constraint && (e.message.contains("NOT NULL constraint failed") || e.message.contains("(23502)")) => Ok(Inserted::NoInvoice),
-        Err(e) if e.kind == StoreErrorKind::Constraint && (e.message.contains("UNIQUE constraint failed") || e.message.contains("(23505)")) => Ok(Inserted::Exists),
-        Err(e) => Err(e),
+impl Rows<'_> {
+    /// Writes the staged positions and empties the stage. Returns the index of the first
+    /// without its invoice (the import stops there; what this batch wrote goes with the file's
+    /// transaction).
+    fn flush(&mut self) -> StoreResult<Option<u64>> {
+        if self.pending == 0 {
+            return Ok(None);
+        }
+        let c = self.conn;
+        let [a, b, m, t, i, d] = &self.file;
+        let before: i64 = c.query_row(r#"SELECT coalesce(max("id"), 0) FROM "OpenPositionDO""#, &[], |r| r.get(0))?;
+        let mut written = c.execute(&self.insert, crate::db::params![*a, *b, *m, *t, *i, *d])? as u64;
+        if written < self.pending {
+            written += c.execute(&self.update, crate::db::params![*a, *b, *m, *t, *i, *d, before])? as u64;
+        }
+        let missing = if written < self.pending {
+            let sql = format!(
+                r#"SELECT s."seq" FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM "InvoicingDO" i WHERE i."invoiceNo" = s."refNr" AND {SQLITE_INVOICE}) ORDER BY s."seq" LIMIT 1"#
+            );
+            c.query_rows(&sql, crate::db::params![*a])?.first().and_then(|r| r[0].as_i64()).map(|seq| seq as u64)
+        } else {
+            None
+        };
+        c.execute_batch(&format!("DELETE FROM {STAGE}"))?;
+        self.pending = 0;
+        self.refs.clear();
+        Ok(missing)
     }
 }
 
@@ -338,9 +392,9 @@ fn open_position_values<'a>(p: &OpenPositionRow<'a>) -> [Val<'a>; OP_ROW_VALUES]
 mod tests {
     use super::*;
 
-    /// The writer inserts, replaces, switches between trying the insert and the update first,
-    /// and writes nothing for a `RefNr` that is no invoice of the shop and debtor, whichever
-    /// statement it tries first.
+    /// The writer inserts, replaces (the old version kept), and writes nothing for a `RefNr`
+    /// that is no invoice of the shop and debtor; in a batch of several, it names the first
+    /// position without its invoice and writes the others.
     #[test]
     fn open_position_writer_inserts_replaces_and_refuses_wrong_references() {
         let dir = tempfile::tempdir().unwrap();
@@ -351,7 +405,7 @@ mod tests {
         conn.sql().execute_batch(
             r#"INSERT INTO "InvoicingDO" ("invoiceNo", "shopRef", "debitorRef", "invoiceDate", "grossAmount", "netAmount") VALUES
                  ('A', 1, NULL, '2015-01-01', 1, 1), ('B', 1, 7, '2015-01-01', 1, 1), ('C', 1, NULL, '2015-01-01', 1, 1),
-                 ('D', 2, NULL, '2015-01-01', 1, 1)"#,
+                 ('D', 2, NULL, '2015-01-01', 1, 1), ('E', 1, NULL, '2015-01-01', 1, 1)"#,
         )
         .unwrap();
         let f = OpenPositionFile { shop: 1, finance_controller: 1, merchant_id: "XYZ", trans_id: "t", import_file: 1, import_date: "2015-01-02" };
@@ -368,19 +422,36 @@ mod tests {
             open_amount: open,
             ..OpenPositionRow::default()
         };
+        // one position per write
         let steps: &[(&str, i64, i64, bool)] = &[
             ("A", 5, 10, true),  // insert
-            ("A", 5, 9, true),   // insert fails (exists): update; the update is tried first from now on
-            ("B", 7, 20, true),  // update finds no position: insert; the insert first again
+            ("A", 5, 9, true),   // replaces
+            ("B", 7, 20, true),  // insert
             ("B", 8, 21, false), // B is of debtor 7
-            ("A", 5, 8, true),   // update (update first again)
-            ("D", 5, 30, false), // D is of shop 2 (update first: nothing; insert: no invoice)
+            ("A", 5, 8, true),   // replaces again
+            ("D", 5, 30, false), // D is of shop 2
             ("NOPE", 5, 1, false),
-            ("C", 5, 40, true), // update first: nothing; insert
         ];
         for (i, (r, d, open, ok)) in steps.iter().enumerate() {
-            assert_eq!(w.write(&pos(r, *d, *open)).unwrap().is_none(), *ok, "step {i}: {r}");
+            let first_unwritten = w.write(&pos(r, *d, *open)).unwrap().or(w.flush().unwrap());
+            assert_eq!(first_unwritten.is_none(), *ok, "step {i}: {r}");
+            if !ok {
+                assert_eq!(first_unwritten, Some(i as u64));
+            }
+            assert_eq!(w.written(), w.count());
         }
+        // several in one write: the first without its invoice is named, the others written
+        for (r, open) in [("C", 40), ("NOPE", 1), ("D", 1), ("E", 50)] {
+            assert_eq!(w.write(&pos(r, 5, open)).unwrap(), None);
+        }
+        assert_eq!(w.written(), steps.len() as u64);
+        assert_eq!(w.flush().unwrap(), Some(steps.len() as u64 + 1));
+        // an invoice twice in one batch: the first is written before the second is staged
+        for (r, open) in [("E", 51), ("A", 7), ("E", 52)] {
+            assert_eq!(w.write(&pos(r, 5, open)).unwrap(), None);
+        }
+        assert_eq!(w.written(), w.count() - 1);
+        assert_eq!(w.flush().unwrap(), None);
         drop(w);
         let rows: Vec<(String, i64, i64)> = conn.sql()
             .prepare(r#"SELECT "refNr", "openAmount", "version" FROM "OpenPositionDO" ORDER BY "refNr""#)
@@ -389,14 +460,14 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(rows, vec![("A".into(), 8, 3), ("B".into(), 20, 1), ("C".into(), 40, 1)]);
+        assert_eq!(rows, vec![("A".into(), 7, 4), ("B".into(), 20, 1), ("C".into(), 40, 1), ("E".into(), 52, 3)]);
         let versions: Vec<(i64, i64)> = conn.sql()
-            .prepare(r#"SELECT "openAmount", "version" FROM "OpenPositionVersionDO" ORDER BY "version""#)
+            .prepare(r#"SELECT "openAmount", "version" FROM "OpenPositionVersionDO" ORDER BY "version", "openAmount""#)
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(versions, vec![(10, 1), (9, 2)]);
+        assert_eq!(versions, vec![(10, 1), (50, 1), (9, 2), (51, 2), (8, 3)]);
     }
 }
