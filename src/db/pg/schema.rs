@@ -217,7 +217,9 @@ fn trigger_ddl(stmt: &str, flags: &BTreeSet<String>) -> Vec<String> {
     let Some(c) = re.captures(stmt) else { return Vec::new() };
     let (name, timing, event, table) = (&c[1], &c[2], &c[3], &c[4]);
     let schema = schema_of(table);
-    if let Some(statement_level) = order_change_statement_trigger(name, timing, event, table, c.get(5).map(|m| m.as_str().trim()), &c[6], flags) {
+    if let Some(statement_level) = order_change_statement_trigger(name, timing, event, table, c.get(5).map(|m| m.as_str().trim()), &c[6], flags)
+        .or_else(|| version_statement_trigger(name, event, table, c.get(5).is_some(), &c[6], flags))
+    {
         return statement_level;
     }
     let cond = c.get(5).map(|m| expression(m.as_str().trim(), flags));
@@ -310,6 +312,41 @@ fn order_change_statement_trigger(name: &str, timing: &str, event: &str, table: 
         format!("ALTER TABLE {schema}.\"{table}\" ENABLE ALWAYS TRIGGER \"{name}\""),
     ])
 }
+
+/// A trigger before or after `UPDATE` (no condition) whose body is one `INSERT INTO "X" (...)
+/// VALUES (...)` of `OLD`'s columns (the kept versions of open positions and payment
+/// histories), as a trigger after each statement over its old rows: one `INSERT ... SELECT` per
+/// statement. A file that replaces 200,000 positions ran at 32,495 positions/s with the row
+/// trigger (2026-12-06). None for other triggers.
+fn version_statement_trigger(name: &str, event: &str, table: &str, has_cond: bool, body: &str, flags: &BTreeSet<String>) -> Option<Vec<String>> {
+    static SHAPE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = SHAPE.get_or_init(|| regex::Regex::new(r#"(?s)^INSERT INTO ("[A-Za-z0-9_]+")\s*(\([^)]*\))\s*VALUES\s*\((.*)\);?\s*$"#).unwrap());
+    if event != "UPDATE" || has_cond {
+        return None;
+    }
+    let pieces = super::script::split(body).ok()?;
+    let [piece] = pieces.as_slice() else { return None };
+    let c = re.captures(piece.text.trim())?;
+    let values = c[3].replace("OLD.\"", "o.\"");
+    if values.contains("NEW.") || values.contains("OLD.") || !values.contains("o.\"") {
+        return None;
+    }
+    let (into, cols) = (&c[1], &c[2]);
+    let schema = schema_of(table);
+    let function = format!("{schema}.\"{name}_fn\"");
+    let insert = expression(&format!("INSERT INTO {into} {cols} SELECT {values} FROM {OLD_ROWS} o"), flags);
+    Some(vec![
+        format!(
+            "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql SET search_path = oms, customer, product, admin, public AS $TRIGGER$\nBEGIN\n    {insert};\n    RETURN NULL;\nEND\n$TRIGGER$"
+        ),
+        format!("DROP TRIGGER IF EXISTS \"{name}\" ON {schema}.\"{table}\""),
+        format!("CREATE TRIGGER \"{name}\" AFTER UPDATE ON {schema}.\"{table}\" REFERENCING OLD TABLE AS {OLD_ROWS} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"),
+        format!("ALTER TABLE {schema}.\"{table}\" ENABLE ALWAYS TRIGGER \"{name}\""),
+    ])
+}
+
+/// The transition table of a statement-level version trigger.
+const OLD_ROWS: &str = "impex_old_rows";
 
 /// The column and constraint definitions between the outer parentheses.
 fn column_defs(stmt: &str) -> Vec<String> {
@@ -571,9 +608,10 @@ mod tests {
     }
 
     /// The order-change triggers of a row's `NEW` through a join run once per statement over
-    /// its new rows; those of `VALUES`, `OLD` or a column list stay row triggers.
+    /// its new rows, the version triggers over its old rows; order-change triggers of
+    /// `VALUES`, `OLD` or a column list and the export triggers stay row triggers.
     #[test]
-    fn order_change_triggers_of_bulk_tables_run_per_statement() {
+    fn triggers_of_bulk_tables_run_per_statement() {
         let ddl = ddl(crate::db::migrate::SCHEMA);
         let create = |name: &str| ddl.statements.iter().find(|s| s.starts_with(&format!("CREATE TRIGGER \"{name}\""))).unwrap_or_else(|| panic!("{name}")).clone();
         let function = |name: &str| ddl.statements.iter().find(|s| s.contains(&format!("\"{name}_fn\"() RETURNS trigger"))).unwrap().clone();
@@ -583,7 +621,11 @@ mod tests {
         let f = function("OpenPositionDO_change_insert");
         assert!(f.contains(r#"SELECT DISTINCT o."id", o."shopRef" FROM (SELECT DISTINCT "invoicingRef" FROM impex_new_rows) n, "InvoicingDO" i JOIN "OrderDO" o ON o."id" = i."orderRef" WHERE (i."id" = n."invoicingRef")"#), "{f}");
         assert!(f.contains("IF FOUND THEN") && !f.contains("NEW."), "{f}");
-        for name in ["OrderDO_change_insert", "DispatchDO_change_delete", "TransmissionDO_change_state", "OpenPositionDO_keep_version"] {
+        for name in ["OpenPositionDO_keep_version", "PaymentHistoryDO_keep_version"] {
+            assert!(create(name).contains("AFTER UPDATE ON oms.") && create(name).contains("REFERENCING OLD TABLE AS impex_old_rows FOR EACH STATEMENT"), "{}", create(name));
+            assert!(function(name).contains(r#"SELECT o."id", o."version","#), "{}", function(name));
+        }
+        for name in ["OrderDO_change_insert", "DispatchDO_change_delete", "TransmissionDO_change_state", "DebitorDO_export_update"] {
             assert!(create(name).contains("FOR EACH ROW"), "{}", create(name));
         }
     }
