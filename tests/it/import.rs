@@ -586,3 +586,77 @@ fn an_import_waits_while_another_node_holds_its_directory() {
     assert!(stdout(&out).contains("1 file imported (1 records)"), "{}", stdout(&out));
     assert_eq!(env.query_i64(r#"SELECT count(*) FROM "ImportFileDO" WHERE "state" = 'DONE'"#), 1);
 }
+
+/// An operator's own trigger on the open positions fires for every imported position on both
+/// backends: on PostgreSQL the import then keeps the server's per-row checks (the set-wise
+/// checks skip every trigger that is not `ENABLE ALWAYS`). And a role that may not set
+/// `session_replication_role` (neither superuser nor granted) imports as well, by the
+/// server's checks; granted the parameter, it imports by the set-wise ones.
+#[test]
+fn an_operators_trigger_fires_and_a_role_without_the_replication_parameter_imports() {
+    let env = setup();
+    let pg = crate::support::env::on_postgres();
+    if pg {
+        env.sql_ok(
+            r#"CREATE TABLE oms.op_log ("refNr" text);
+               CREATE FUNCTION oms.op_log_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO oms.op_log VALUES (NEW."refNr"); RETURN NULL; END $$;
+               CREATE TRIGGER op_log AFTER INSERT OR UPDATE ON oms."OpenPositionDO" FOR EACH ROW EXECUTE FUNCTION oms.op_log_fn();"#,
+        );
+    } else {
+        env.sql_ok(
+            r#"CREATE TABLE op_log ("refNr" TEXT);
+               CREATE TRIGGER op_log_insert AFTER INSERT ON "OpenPositionDO" BEGIN INSERT INTO op_log VALUES (NEW."refNr"); END;
+               CREATE TRIGGER op_log_update AFTER UPDATE ON "OpenPositionDO" BEGIN INSERT INTO op_log VALUES (NEW."refNr"); END;"#,
+        );
+    }
+    let out = import(&env, "import_openpositions", &[&fixture("OpenPositionsImport_1.xml")]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let thrice = write(&env, "OpenPositionsImport_3.xml", op_file("XYZ", &["7", "5", "3"].map(|open| position(&Pos { sum: "1", open, ..Default::default() }))));
+    let out = import(&env, "import_openpositions", &[&thrice]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    // (one insert, then three replacements of the same invoice's position)
+    assert_eq!(env.query_string(r#"SELECT count(*) || ' ' || min("refNr") || ' ' || max("refNr") FROM op_log"#), "4 2014000001 2014000001");
+    assert_eq!(env.query_i64(r#"SELECT "version" FROM "OpenPositionDO""#), 4);
+    if !pg {
+        return;
+    }
+    env.sql_ok(r#"DROP TRIGGER op_log ON oms."OpenPositionDO";"#);
+    let url = env.pg.clone().unwrap();
+    let database = url.rsplit('/').next().unwrap().to_string();
+    let role = format!("plain_{database}");
+    let server = crate::support::env::shared_server();
+    let server = server.as_ref().unwrap();
+    server.psql(
+        &database,
+        &format!(
+            r#"CREATE ROLE "{role}" LOGIN PASSWORD '{}';
+               GRANT USAGE ON SCHEMA oms, customer, product, admin TO "{role}";
+               GRANT ALL ON ALL TABLES IN SCHEMA oms, customer, product, admin TO "{role}";
+               GRANT ALL ON ALL SEQUENCES IN SCHEMA oms, customer, product, admin TO "{role}";"#,
+            crate::support::postgres::PASSWORD
+        ),
+    );
+    let as_role = |name: &str, open: &str| {
+        let file = write(&env, name, op_file("XYZ", &[position(&Pos { sum: "1", open, ..Default::default() })]));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_impex"))
+            .arg("--db")
+            .arg(url.replacen("postgres@", &format!("{role}@"), 1))
+            .args(["import", "--group", "import_openpositions", file.to_str().unwrap()])
+            .current_dir(env.dir.path())
+            .env_remove("IMPEX_DB")
+            .env("PGPASSWORD", crate::support::postgres::PASSWORD)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}\n{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(env.query_string(r#"SELECT "openAmount" || '/' || "version" FROM "OpenPositionDO""#), format!("{open}/{}", env.query_i64(r#"SELECT count(*) FROM "OpenPositionVersionDO""#) + 1));
+    };
+    let may_set = || server.psql(&database, &format!("SELECT has_parameter_privilege('{role}', 'session_replication_role', 'SET')"));
+    assert_eq!(may_set(), "f");
+    as_role("OpenPositionsImport_4.xml", "2");
+    server.psql(&database, &format!(r#"GRANT SET ON PARAMETER session_replication_role TO "{role}""#));
+    assert_eq!(may_set(), "t");
+    as_role("OpenPositionsImport_5.xml", "1");
+    assert_eq!(env.query_i64(r#"SELECT "version" FROM "OpenPositionDO""#), 6);
+    // (the role goes: the shared server outlives the test's database)
+    server.psql(&database, &format!(r#"REVOKE SET ON PARAMETER session_replication_role FROM "{role}"; DROP OWNED BY "{role}"; DROP ROLE "{role}""#));
+}

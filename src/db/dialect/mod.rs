@@ -74,6 +74,10 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
     let mut start_idx = 0usize;
     // The last word outside literals, for the `index` rule.
     let mut prev_word = String::new();
+    // In a `CREATE TRIGGER`: the open `CASE`s, and whether the body's `END` was seen (the
+    // `;`s of the body's statements do not end it).
+    let mut cases = 0usize;
+    let mut body_ended = false;
 
     let finish = |cur: &mut String, start_line: &mut Option<usize>, start_idx: usize, out: &mut Vec<Statement>| {
         if let Some(l) = start_line.take() {
@@ -225,8 +229,14 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
         }
         if c == ';' {
             i += 1;
+            if is_create_trigger(&cur) && !body_ended {
+                cur.push(';');
+                prev_word.clear();
+                continue;
+            }
             finish(&mut cur, &mut start_line, start_idx, &mut out);
             prev_word.clear();
+            (cases, body_ended) = (0, false);
             continue;
         }
         // casts ::type
@@ -279,6 +289,12 @@ pub fn split(script: &str) -> Result<Vec<Statement>, SplitError> {
                 continue;
             }
             match lower.as_str() {
+                "case" => cases += 1,
+                "end" if cases > 0 => cases -= 1,
+                "end" => body_ended = true,
+                _ => {}
+            }
+            match lower.as_str() {
                 "current_timestamp" | "localtimestamp" => cur.push_str("now()"),
                 "index"
                     if !matches!(prev_word.as_str(), "create" | "unique" | "drop" | "reindex" | "exists")
@@ -307,6 +323,16 @@ fn byte_offset(s: &str, char_idx: usize) -> usize {
 
 /// Splits `s` at top-level occurrences of `sep` (outside parentheses, strings and quoted
 /// identifiers).
+/// Whether a statement so far is a `CREATE [TEMP|TEMPORARY] TRIGGER`.
+fn is_create_trigger(statement: &str) -> bool {
+    let words: Vec<String> = statement.split_whitespace().take(3).map(str::to_ascii_uppercase).collect();
+    match words.as_slice() {
+        [c, t, ..] if c == "CREATE" && t == "TRIGGER" => true,
+        [c, temp, t] => c == "CREATE" && (temp == "TEMP" || temp == "TEMPORARY") && t == "TRIGGER",
+        _ => false,
+    }
+}
+
 pub fn split_top_level(s: &str, sep: char) -> Vec<String> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
@@ -358,6 +384,22 @@ mod tests {
         assert_eq!(s[0].sql, "INSERT INTO \"CommunicationPartnerDO\" (\"id\") VALUES (1) ON CONFLICT DO NOTHING");
         assert!(s[1].sql.ends_with("ON CONFLICT (\"id\") DO NOTHING"), "{}", s[1].sql);
         assert!(s[2].sql.contains("ON CONFLICT (\"communicationRef\""), "{}", s[2].sql);
+    }
+
+    /// A trigger's body is part of its statement, on one line or several, with a `CASE ...
+    /// END` in it; the statement after it is one of its own.
+    #[test]
+    fn a_create_trigger_keeps_the_semicolons_of_its_body() {
+        let s = split(
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO l VALUES (NEW.x); END;\n\
+             create temp trigger u after update on a begin\n  update l set y = case when NEW.x > 1 then 1 else 0 end;\n  delete from l;\nend;\n\
+             INSERT INTO a VALUES (1);",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert_eq!(s[0].sql, "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO l VALUES (NEW.x); END");
+        assert!(s[1].sql.starts_with("create temp trigger u") && s[1].sql.ends_with("delete from l;\nend"), "{}", s[1].sql);
+        assert_eq!((s[2].sql.as_str(), s[2].line), ("INSERT INTO a VALUES (1)", 6));
     }
 
     #[test]
