@@ -188,6 +188,20 @@ impl Conn {
         Ok(Tx { conn: self, open: true, _turn: turn })
     }
 
+    /// [`Conn::write`] for a unit of work whose every write is conditional on the rows it
+    /// changes (an `UPDATE ... WHERE` of the state it read, inserts of rows no other process
+    /// writes): on PostgreSQL the rows' own locks order it against other nodes, without the
+    /// writers' turn that every other write unit of work takes (`Session::write_rows`). On
+    /// SQLite the same as [`Conn::write`].
+    pub fn write_rows(&mut self) -> StoreResult<Tx<'_>> {
+        if let Some(mut s) = self.pg() {
+            s.write_rows()?;
+            drop(s);
+            return Ok(Tx { conn: self, open: true, _turn: None });
+        }
+        self.write()
+    }
+
     /// Starts a unit of work that reads one consistent snapshot (deferred `BEGIN`: other
     /// processes' commits after its first read are not seen until [`Tx::commit`]).
     pub fn snapshot(&mut self) -> StoreResult<Tx<'_>> {

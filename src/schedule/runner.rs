@@ -436,7 +436,7 @@ impl Runner {
     fn claim_batch(&mut self, items: &[(ScheduleRow, DateTime<Utc>)], unrunnable: &[(ScheduleRow, String)], force: bool) -> Result<Vec<(ScheduleRow, i64)>> {
         let now = time::now_text();
         let mut stopped = Vec::new();
-        let tx = self.conn.write()?;
+        let tx = self.conn.write_rows()?;
         for (s, msg) in unrunnable {
             if state::stop_unrunnable(&tx, s.id, &now, msg)? {
                 q::insert_finished_run(&tx, s, &now, "ERROR", msg, &self.holder)?;
@@ -528,7 +528,7 @@ impl Runner {
         let now_text = time::format(now);
         let shutting_down = self.deadline.is_some();
         let mut logs = Vec::with_capacity(batch.len());
-        let tx = self.conn.write()?;
+        let tx = self.conn.write_rows()?;
         // (only a failure's retry rule needs the schedule as it is now)
         let failed: Vec<i64> = batch.iter().filter(|(_, r)| r.is_err()).map(|(id, _)| *id).collect();
         let rows: HashMap<i64, ScheduleRow> = q::by_ids(&tx, &failed)?.into_iter().map(|r| (r.id, r)).collect();

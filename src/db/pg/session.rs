@@ -471,6 +471,26 @@ impl Session {
 
     /// Begins a write unit of work: its writers' turn is held to the commit or rollback.
     pub fn write(&mut self) -> StoreResult<()> {
+        self.ensure_alive()?;
+        self.begin(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// Begins a write unit of work without the writers' turn ([`Session::write`] otherwise):
+    /// for units whose every write is conditional on the rows it changes (`UPDATE ... WHERE`
+    /// the state read before, inserts of rows nobody else writes), so that the rows' own locks
+    /// are enough. The scheduler's claims and records: docs/postgres.md, "Several nodes".
+    pub fn write_rows(&mut self) -> StoreResult<()> {
+        self.ensure_alive()?;
+        self.begin("BEGIN")?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// Connects again if needed, and takes the process's liveness lock on this connection
+    /// before its first unit of work.
+    fn ensure_alive(&mut self) -> StoreResult<()> {
         self.revive()?;
         if let (false, Some(id)) = (self.alive, crate::db::process_identity()) {
             // held by this connection until it closes, shared with the process's other
@@ -481,12 +501,10 @@ impl Session {
             blocking(|| self.c().execute(sql.as_str(), &[&id])).map_err(|e| store_error(e, &sql))?;
             self.alive = true;
         }
-        self.begin(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))?;
-        self.open = true;
         Ok(())
     }
 
-    /// Begins a read of one consistent snapshot.
+    /// Begins a read unit of work: one snapshot, read only.
     pub fn snapshot(&mut self) -> StoreResult<()> {
         self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         self.open = true;

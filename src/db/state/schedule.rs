@@ -157,9 +157,13 @@ pub fn claim_all(conn: &Conn, items: &[(ScheduleRow, DateTime<Utc>)], holder: &s
     if items.is_empty() {
         return Ok(claimed);
     }
-    let rows: Vec<serde_json::Value> = items
+    // (in the order of the ids: the claims of two nodes lock their rows in one order, and
+    // cannot wait for each other; they take no writers' turn: Conn::write_rows)
+    let mut by_id: Vec<&ScheduleRow> = items.iter().map(|(s, _)| s).collect();
+    by_id.sort_by_key(|s| s.id);
+    let rows: Vec<serde_json::Value> = by_id
         .iter()
-        .map(|(s, _)| serde_json::json!({ "id": s.id, "lastRun": s.last_run, "nextRetry": s.next_retry, "fixedNextRun": s.fixed_next_run }))
+        .map(|s| serde_json::json!({ "id": s.id, "lastRun": s.last_run, "nextRetry": s.next_retry, "fixedNextRun": s.fixed_next_run }))
         .collect();
     let rows = serde_json::Value::Array(rows).to_string();
     claimed = conn.query_map(
