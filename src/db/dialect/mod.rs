@@ -321,8 +321,6 @@ fn byte_offset(s: &str, char_idx: usize) -> usize {
     s.char_indices().nth(char_idx).map(|(b, _)| b).unwrap_or(s.len())
 }
 
-/// Splits `s` at top-level occurrences of `sep` (outside parentheses, strings and quoted
-/// identifiers).
 /// Whether a statement so far is a `CREATE [TEMP|TEMPORARY] TRIGGER`.
 fn is_create_trigger(statement: &str) -> bool {
     let words: Vec<String> = statement.split_whitespace().take(3).map(str::to_ascii_uppercase).collect();
@@ -333,6 +331,8 @@ fn is_create_trigger(statement: &str) -> bool {
     }
 }
 
+/// Splits `s` at top-level occurrences of `sep` (outside parentheses, strings and quoted
+/// identifiers).
 pub fn split_top_level(s: &str, sep: char) -> Vec<String> {
     let mut parts = Vec::new();
     let mut depth = 0i32;

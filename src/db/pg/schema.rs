@@ -262,6 +262,9 @@ fn trigger_ddl(stmt: &str, flags: &BTreeSet<String>) -> Vec<String> {
 /// The transition table of a statement-level order-change trigger.
 const NEW_ROWS: &str = "impex_new_rows";
 
+/// The transition table of a statement-level version trigger.
+const OLD_ROWS: &str = "impex_old_rows";
+
 /// An order-change trigger after `INSERT` or `UPDATE` whose body is one `INSERT OR REPLACE INTO
 /// "OrderChangeDO" (...) SELECT ... FROM ... WHERE ...` of `NEW`'s columns, as a trigger for each
 /// statement with its new rows as a transition table: one set-wise write per statement instead
@@ -344,9 +347,6 @@ fn version_statement_trigger(name: &str, event: &str, table: &str, has_cond: boo
         format!("ALTER TABLE {schema}.\"{table}\" ENABLE ALWAYS TRIGGER \"{name}\""),
     ])
 }
-
-/// The transition table of a statement-level version trigger.
-const OLD_ROWS: &str = "impex_old_rows";
 
 /// The column and constraint definitions between the outer parentheses.
 fn column_defs(stmt: &str) -> Vec<String> {
